@@ -1,0 +1,237 @@
+//! Importing the interchange files of FORMATS.md: one driver, one [`Importer`] per file kind.
+//!
+//! An import reads the file once, streaming, inside one write transaction: each row is parsed
+//! into domain types and applied (added, changed or left alone, with an audit record per
+//! change); rules that span rows (duplicates, parents, overlaps) are checked as rows arrive or at
+//! the end. If any row is refused — or the user asked for a dry run — the transaction is rolled
+//! back, so a file with errors changes nothing. Memory holds the keys seen so far (for
+//! duplicates), never the rows.
+
+mod fields;
+pub mod registry;
+pub mod territory;
+
+use std::path::Path;
+
+use fupin_store::{Db, Tx};
+
+use crate::context::Ctx;
+use crate::error::{AppError, Result};
+use crate::ingest::{self, Column, FieldError, HeaderMap, Limits, RawRow};
+
+/// What the user asked of an import.
+#[derive(Clone, Debug, Default)]
+pub struct ImportOptions {
+    /// Validate everything, report, and change nothing.
+    pub dry_run: bool,
+    /// Accept columns the format does not define (they are ignored).
+    pub ignore_unknown_columns: bool,
+    /// Load the rows that are valid and report the others (only for kinds that support it).
+    pub load_valid: bool,
+    pub limits: Limits,
+}
+
+/// How many records an import added, changed, removed, and found already as in the file.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ImportCounts {
+    pub added: u64,
+    pub changed: u64,
+    pub unchanged: u64,
+    pub removed: u64,
+}
+
+/// The outcome of an import, whether or not it was applied.
+#[derive(Clone, Debug)]
+pub struct ImportReport {
+    pub kind: &'static str,
+    pub file: String,
+    /// `CSV` or `XLSX`.
+    pub format: &'static str,
+    /// The detected text encoding, e.g. `GB18030`.
+    pub encoding: &'static str,
+    /// Data rows read.
+    pub rows: u64,
+    /// Row errors, in file order, capped at [`ERRORS_KEPT_MAX`].
+    pub errors: Vec<FieldError>,
+    /// Errors beyond the cap, counted only.
+    pub errors_dropped: u64,
+    pub counts: ImportCounts,
+    /// Whether the changes were committed.
+    pub applied: bool,
+}
+
+impl ImportReport {
+    pub fn error_count(&self) -> u64 {
+        self.errors.len() as u64 + self.errors_dropped
+    }
+}
+
+/// Errors kept in memory for the report; beyond this they are only counted.
+pub const ERRORS_KEPT_MAX: usize = 100_000;
+
+/// What applying one record did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Applied {
+    Added,
+    Changed,
+    Unchanged,
+}
+
+/// One kind of interchange file.
+pub trait Importer {
+    /// The file kind, as in FORMATS.md and `fupin import <kind>`.
+    const KIND: &'static str;
+    /// Its columns, English name and Chinese alias.
+    const COLUMNS: &'static [Column];
+    /// A row parsed into domain types.
+    type Record;
+
+    /// Parses one row; every problem becomes a field error. Pure: no database.
+    fn parse(
+        &self,
+        row: &RawRow,
+        map: &HeaderMap,
+    ) -> std::result::Result<Self::Record, Vec<FieldError>>;
+
+    /// Checks a parsed record against what is stored and what came earlier in the file, and
+    /// writes it. Row-level refusals are returned as `Ok(Err(..))`; database failures as `Err`.
+    fn apply(
+        &mut self,
+        tx: &mut Tx,
+        ctx: &Ctx,
+        line: u64,
+        record: Self::Record,
+    ) -> impl Future<Output = Result<std::result::Result<Applied, Vec<FieldError>>>> + Send;
+
+    /// Checks that span the whole file, after the last row.
+    fn finish(
+        &mut self,
+        tx: &mut Tx,
+        ctx: &Ctx,
+    ) -> impl Future<Output = Result<Vec<FieldError>>> + Send;
+}
+
+/// Runs an import of `path` with `importer`.
+pub async fn run<I: Importer + Send>(
+    db: &Db,
+    ctx: &Ctx,
+    path: &Path,
+    options: &ImportOptions,
+    mut importer: I,
+) -> Result<ImportReport>
+where
+    I::Record: Send,
+{
+    let mut source =
+        ingest::open(path, I::KIND, &options.limits).map_err(|error| AppError::File {
+            path: path.display().to_string(),
+            message: error.to_string(),
+        })?;
+    let mut report = ImportReport {
+        kind: I::KIND,
+        file: source.file().to_string(),
+        format: source.format(),
+        encoding: source.encoding(),
+        rows: 0,
+        errors: Vec::new(),
+        errors_dropped: 0,
+        counts: ImportCounts::default(),
+        applied: false,
+    };
+    let map = match source.map_columns(I::COLUMNS, options.ignore_unknown_columns) {
+        Ok(map) => map,
+        Err(errors) => {
+            add_errors(&mut report, errors);
+            return Ok(report);
+        }
+    };
+    let mut tx = db.write().await?;
+    fupin_store::db::defer_foreign_keys(&mut tx).await?;
+    for row in source.by_ref() {
+        let row = match row {
+            Ok(row) => row,
+            Err(error) if error.is_row_error() => {
+                add_errors(&mut report, vec![error.to_field_error()]);
+                continue;
+            }
+            Err(error) => {
+                add_errors(&mut report, vec![error.to_field_error()]);
+                break;
+            }
+        };
+        report.rows += 1;
+        let record = match importer.parse(&row, &map) {
+            Ok(record) => record,
+            Err(errors) => {
+                add_errors(&mut report, errors);
+                continue;
+            }
+        };
+        match importer.apply(&mut tx, ctx, row.line, record).await? {
+            Ok(applied) => count(&mut report.counts, applied),
+            Err(errors) => add_errors(&mut report, errors),
+        }
+    }
+    let errors = importer.finish(&mut tx, ctx).await?;
+    add_errors(&mut report, errors);
+    let accept = report.error_count() == 0 || options.load_valid;
+    if accept && !options.dry_run {
+        tx.commit().await.map_err(fupin_store::StoreError::from)?;
+        report.applied = true;
+    } else {
+        tx.rollback().await.map_err(fupin_store::StoreError::from)?;
+    }
+    report.errors.sort_by_key(|error| error.line);
+    Ok(report)
+}
+
+fn count(counts: &mut ImportCounts, applied: Applied) {
+    match applied {
+        Applied::Added => counts.added += 1,
+        Applied::Changed => counts.changed += 1,
+        Applied::Unchanged => counts.unchanged += 1,
+    }
+}
+
+fn add_errors(report: &mut ImportReport, errors: Vec<FieldError>) {
+    for error in errors {
+        if report.errors.len() < ERRORS_KEPT_MAX {
+            report.errors.push(error);
+        } else {
+            report.errors_dropped += 1;
+        }
+    }
+}
+
+/// Writes the error report of an import (CSV, UTF-8 with BOM).
+pub fn write_errors(report: &ImportReport, path: &Path) -> Result<()> {
+    ingest::write_error_report(path, &report.errors).map_err(|error| AppError::File {
+        path: path.display().to_string(),
+        message: error.to_string(),
+    })
+}
+
+/// Collects the errors of parsing several cells of one row, keeping the values that parsed.
+#[derive(Default)]
+pub struct RowErrors(pub Vec<FieldError>);
+
+impl RowErrors {
+    /// The value, or `None` after recording its error.
+    pub fn take<T>(&mut self, result: std::result::Result<T, FieldError>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(error) => {
+                self.0.push(error);
+                None
+            }
+        }
+    }
+
+    pub fn push(&mut self, error: FieldError) {
+        self.0.push(error);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}

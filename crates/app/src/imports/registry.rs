@@ -1,0 +1,1 @@
+//! Importers of the registry files: households, enterprises, enterprise links.

@@ -1,0 +1,21 @@
+//! Fupin's use cases.
+//!
+//! Architecture invariant: this is the only way in for `web` and `cli`. Every use case takes the
+//! acting user ([`Ctx`]) and, where dates matter, the business date as parameters; nothing here
+//! reads the clock. Wire formats (CSV, XLSX, JSON DTOs) live in `ingest`/`export`, never in
+//! `fupin-core`.
+
+pub mod audit;
+pub mod context;
+pub mod error;
+pub mod health;
+pub mod imports;
+pub mod ingest;
+pub mod reference;
+pub mod regions;
+pub mod registry;
+pub mod territory;
+
+pub use context::{Actor, Ctx, Role};
+pub use error::{AppError, Result};
+pub use fupin_store::{Db, Engine};

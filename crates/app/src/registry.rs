@@ -1,0 +1,1 @@
+//! Registry use cases: households, members, the change feed, enterprises.

@@ -1,0 +1,143 @@
+//! `fupin import <kind> FILE`
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Args, ValueEnum};
+use fupin_app::Db;
+use fupin_app::imports::territory::{
+    AssignmentImporter, InstitutionImporter, RegionImporter, ServicePointImporter,
+};
+use fupin_app::imports::{self, ImportOptions, ImportReport};
+
+use super::operator_ctx;
+
+/// The file kinds of FORMATS.md that can be imported so far.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "snake_case")]
+pub enum Kind {
+    Regions,
+    Institutions,
+    Assignments,
+    ServicePoints,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// What the file holds.
+    #[arg(value_enum)]
+    kind: Kind,
+    /// The file: .csv (UTF-8, UTF-8 with BOM or GB18030) or .xlsx.
+    file: PathBuf,
+    /// Check everything and report, but change nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Write the row-by-row error report here (CSV, UTF-8 with BOM, opens in Excel).
+    #[arg(long, value_name = "REPORT.csv")]
+    errors: Option<PathBuf>,
+    /// Ignore columns the format does not define instead of refusing the file.
+    #[arg(long)]
+    ignore_unknown_columns: bool,
+}
+
+pub async fn run(db: &Db, args: ImportArgs) -> anyhow::Result<ExitCode> {
+    let ctx = operator_ctx();
+    let options = ImportOptions {
+        dry_run: args.dry_run,
+        ignore_unknown_columns: args.ignore_unknown_columns,
+        ..ImportOptions::default()
+    };
+    let started = Instant::now();
+    let report = match args.kind {
+        Kind::Regions => {
+            imports::run(db, &ctx, &args.file, &options, RegionImporter::default()).await?
+        }
+        Kind::Institutions => {
+            imports::run(
+                db,
+                &ctx,
+                &args.file,
+                &options,
+                InstitutionImporter::default(),
+            )
+            .await?
+        }
+        Kind::Assignments => {
+            imports::run(
+                db,
+                &ctx,
+                &args.file,
+                &options,
+                AssignmentImporter::default(),
+            )
+            .await?
+        }
+        Kind::ServicePoints => {
+            imports::run(
+                db,
+                &ctx,
+                &args.file,
+                &options,
+                ServicePointImporter::default(),
+            )
+            .await?
+        }
+    };
+    let seconds = started.elapsed().as_secs_f64();
+    print_report(&report, seconds, args.dry_run);
+    if let Some(path) = &args.errors {
+        imports::write_errors(&report, path)?;
+        println!(
+            "error report: {} ({} rows)",
+            path.display(),
+            report.errors.len()
+        );
+    }
+    Ok(if report.error_count() == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// Errors printed on the terminal; the rest go to the `--errors` report.
+const ERRORS_PRINTED_MAX: usize = 20;
+
+fn print_report(report: &ImportReport, seconds: f64, dry_run: bool) {
+    println!(
+        "file: {} ({}, {})",
+        report.file, report.format, report.encoding
+    );
+    let rate = if seconds > 0.0 {
+        report.rows as f64 / seconds
+    } else {
+        0.0
+    };
+    println!(
+        "rows: {} read in {seconds:.2} s ({rate:.0} rows/s), {} errors",
+        report.rows,
+        report.error_count()
+    );
+    for error in report.errors.iter().take(ERRORS_PRINTED_MAX) {
+        println!("  {error}");
+    }
+    if report.error_count() > ERRORS_PRINTED_MAX as u64 {
+        println!(
+            "  … {} more (use --errors REPORT.csv)",
+            report.error_count() - ERRORS_PRINTED_MAX as u64
+        );
+    }
+    let counts = report.counts;
+    let verdict = if report.applied {
+        "applied"
+    } else if dry_run {
+        "dry run: nothing changed"
+    } else {
+        "refused: nothing changed"
+    };
+    println!(
+        "{} {}: added {}, changed {}, unchanged {}, removed {}",
+        report.kind, verdict, counts.added, counts.changed, counts.unchanged, counts.removed
+    );
+}

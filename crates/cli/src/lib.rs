@@ -1,0 +1,92 @@
+//! The `fupin` command line: parses arguments, builds the context, calls `fupin-app`, prints.
+//!
+//! This is an edge: it may read the clock (to stamp audit records and default `--as-of`), the
+//! environment and files; the use cases it calls do not.
+
+mod commands;
+pub mod output;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Fupin — the financial poverty-alleviation platform.
+#[derive(Debug, Parser)]
+#[command(name = "fupin", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// Database URL: `sqlite:PATH` (embedded, the default) or `postgres://USER@HOST/DB`.
+    #[arg(
+        long,
+        global = true,
+        env = "FUPIN_DATABASE_URL",
+        default_value = "sqlite:fupin.db"
+    )]
+    pub db: String,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create or migrate the database and load the built-in reference data (harmless to repeat).
+    Init,
+    /// Regions: the statistical division hierarchy.
+    #[command(subcommand)]
+    Regions(commands::regions::RegionsCommand),
+    /// Import an interchange file (CSV or XLSX; UTF-8 or GB18030; Chinese or English headers).
+    Import(commands::import::ImportArgs),
+    /// Coverage: townships with a responsible bank, villages with banking service.
+    #[command(subcommand)]
+    Coverage(commands::coverage::CoverageCommand),
+    /// Region groups, e.g. the state-level poverty counties.
+    #[command(subcommand)]
+    Groups(commands::groups::GroupsCommand),
+    /// Institutions (banks).
+    #[command(subcommand)]
+    Institutions(commands::listings::ListCommand),
+    /// Township responsibility assignments (片区包干).
+    #[command(subcommand)]
+    Assignments(commands::listings::ListCommand),
+    /// Village banking service points.
+    #[command(subcommand, name = "service-points")]
+    ServicePoints(commands::listings::ListCommand),
+    /// The audit trail of every write.
+    #[command(subcommand)]
+    Audit(commands::audit::AuditCommand),
+    /// Serve the web pages and the JSON API.
+    Serve(commands::serve::ServeArgs),
+}
+
+/// Entry point of the binary: runs the command, prints one clear line on failure.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(commands::run(cli)) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Logs go to stderr, filtered by `RUST_LOG` (default: warnings, and info from Fupin itself).
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,fupin=info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}

@@ -1,0 +1,192 @@
+//! Opening the database on either engine, migrating it, and write transactions.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, ConnectOptions, Connection, Executor};
+
+use crate::error::{Result, StoreError};
+
+/// The two engines Fupin runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    /// Embedded SQLite in a file: the default.
+    Sqlite,
+    /// PostgreSQL server (and, by keeping SQL portable, compatible distributed engines).
+    Postgres,
+}
+
+impl Engine {
+    /// Which engine a URL names.
+    pub fn of_url(url: &str) -> Result<Engine> {
+        if url.starts_with("sqlite:") {
+            Ok(Engine::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Engine::Postgres)
+        } else {
+            Err(StoreError::UnsupportedUrl(redact(url)))
+        }
+    }
+
+    /// Lower-case name, as shown to users.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Engine::Sqlite => "sqlite",
+            Engine::Postgres => "postgres",
+        }
+    }
+}
+
+/// A write transaction. Dropping it without `commit` rolls back.
+pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
+/// A connection pool to one Fupin database.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pool: AnyPool,
+    engine: Engine,
+    url: String,
+}
+
+/// Limits of the pool; small because the machines are small and SQLite has one writer.
+const POOL_CONNECTIONS_MAX: u32 = 8;
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
+
+impl Db {
+    /// Opens (creating a SQLite file if needed) the database named by `url`.
+    pub async fn connect(url: &str) -> Result<Db> {
+        sqlx::any::install_default_drivers();
+        let engine = Engine::of_url(url)?;
+        let connect_url = match engine {
+            Engine::Sqlite if !url.contains("mode=") => {
+                let separator = if url.contains('?') { '&' } else { '?' };
+                format!("{url}{separator}mode=rwc")
+            }
+            _ => url.to_string(),
+        };
+        let options = AnyConnectOptions::from_str(&connect_url)
+            .map_err(|source| connect_error(url, source))?
+            .log_statements(tracing::log::LevelFilter::Trace);
+        // One direct attempt first: a refused or unknown server fails at once with its own
+        // message, instead of the pool retrying until its acquire timeout.
+        let probe = sqlx::AnyConnection::connect_with(&options)
+            .await
+            .map_err(|source| connect_error(url, source))?;
+        probe.close().await.ok();
+        let pool = AnyPoolOptions::new()
+            .max_connections(POOL_CONNECTIONS_MAX)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .after_connect(move |connection, _| {
+                Box::pin(async move {
+                    if engine == Engine::Sqlite {
+                        connection.execute(SQLITE_PRAGMAS).await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await
+            .map_err(|source| connect_error(url, source))?;
+        Ok(Db {
+            pool,
+            engine,
+            url: redact(url),
+        })
+    }
+
+    /// Brings the schema to the latest version; harmless when it already is.
+    pub async fn migrate(&self) -> Result<()> {
+        match self.engine {
+            Engine::Sqlite => {
+                sqlx::migrate!("./migrations/sqlite")
+                    .run(&self.pool)
+                    .await?
+            }
+            Engine::Postgres => {
+                sqlx::migrate!("./migrations/postgres")
+                    .run(&self.pool)
+                    .await?
+            }
+        }
+        Ok(())
+    }
+
+    /// Opens and migrates in one step.
+    pub async fn open(url: &str) -> Result<Db> {
+        let db = Db::connect(url).await?;
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    /// Starts a write transaction. On SQLite it takes the write lock at once (`BEGIN
+    /// IMMEDIATE`) so two writers queue on the busy timeout instead of deadlocking on upgrade.
+    pub async fn write(&self) -> Result<Tx> {
+        let tx = match self.engine {
+            Engine::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Engine::Postgres => self.pool.begin().await?,
+        };
+        Ok(tx)
+    }
+
+    /// Whether the database answers a trivial query.
+    pub async fn ping(&self) -> bool {
+        sqlx::query("select 1").execute(&self.pool).await.is_ok()
+    }
+
+    /// The pool, for reads.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// The engine in use.
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    /// The URL with any password removed, for messages.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Closes every connection (a SQLite file can then be copied or removed).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// WAL lets readers run beside the writer; FULL sync makes each commit durable (money moves
+/// here); foreign keys are off by default in SQLite and must be asked for; a writer waits up to
+/// 30 s for another writer before giving up.
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 30000;";
+
+fn connect_error(url: &str, source: sqlx::Error) -> StoreError {
+    StoreError::Connect {
+        url: redact(url),
+        source,
+    }
+}
+
+/// Removes the password from a URL so it never reaches a log or a message.
+pub fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            // Setting a password only fails for URLs that cannot have one.
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Defers foreign-key checks to commit, for imports whose rows may name a parent that comes
+/// later in the same file. A violation still fails the commit.
+pub async fn defer_foreign_keys(tx: &mut Tx) -> Result<()> {
+    let sql = match tx.backend_name() {
+        "SQLite" => "PRAGMA defer_foreign_keys = ON",
+        _ => "SET CONSTRAINTS ALL DEFERRED",
+    };
+    sqlx::query(sql).execute(&mut **tx).await?;
+    Ok(())
+}

@@ -1,0 +1,18 @@
+//! Fupin's database: one schema on SQLite and PostgreSQL.
+//!
+//! Architecture invariant: this is the only crate that speaks SQL or knows which engine is in
+//! use. It knows nothing of HTTP, files or text encodings. Money is stored as integer fen, dates
+//! as ISO `YYYY-MM-DD` text and flags as 0/1 integers, so one SQL text serves both engines.
+
+pub mod audit;
+pub mod db;
+pub mod error;
+pub mod groups;
+pub mod institutions;
+pub mod regions;
+pub mod registry;
+pub mod service_points;
+pub mod testing;
+
+pub use db::{Db, Engine, Tx};
+pub use error::StoreError;

@@ -1,0 +1,84 @@
+//! The audit chain detects edited and deleted records.
+
+use fupin_store::Db;
+use fupin_store::audit::{self, AuditEntry, AuditProblem};
+
+fn entry(n: usize) -> AuditEntry {
+    AuditEntry {
+        at: format!("2017-06-30T08:00:{:02}Z", n % 60),
+        actor: "cli:tester".into(),
+        action: "region.upsert".into(),
+        entity: "region".into(),
+        entity_id: format!("3611{n:08}"),
+        before_json: n.is_multiple_of(2).then(|| format!("{{\"n\":{n}}}")),
+        after_json: Some(format!("{{\"n\":{}}}", n + 1)),
+        request_id: None,
+    }
+}
+
+async fn append_entries(db: &Db, count: usize) {
+    let mut tx = db.write().await.expect("begin");
+    for n in 0..count {
+        audit::append(&mut tx, &entry(n)).await.expect("append");
+    }
+    tx.commit().await.expect("commit");
+}
+
+fupin_store::on_both_engines! {
+    async fn an_untouched_chain_verifies(db) {
+        append_entries(&db, 25).await;
+        let report = audit::verify(&db).await.expect("verify");
+        assert_eq!(report.records, 25);
+        assert_eq!(report.problems, vec![]);
+    }
+
+    async fn an_edited_record_is_named(db) {
+        append_entries(&db, 10).await;
+        sqlx::query("update audit_log set actor = 'someone else' where seq = 4")
+            .execute(db.pool()).await.expect("tamper");
+        let report = audit::verify(&db).await.expect("verify");
+        assert_eq!(report.problems, vec![AuditProblem::Altered { seq: 4 }]);
+    }
+
+    async fn a_deleted_record_is_named(db) {
+        append_entries(&db, 10).await;
+        sqlx::query("delete from audit_log where seq = 7")
+            .execute(db.pool()).await.expect("tamper");
+        let report = audit::verify(&db).await.expect("verify");
+        assert_eq!(
+            report.problems,
+            vec![AuditProblem::Missing { from_seq: 7, to_seq: 7 }, AuditProblem::BrokenLink { seq: 8 }]
+        );
+    }
+
+    async fn a_deleted_tail_is_named(db) {
+        append_entries(&db, 10).await;
+        sqlx::query("delete from audit_log where seq > 8")
+            .execute(db.pool()).await.expect("tamper");
+        let report = audit::verify(&db).await.expect("verify");
+        assert_eq!(report.problems, vec![AuditProblem::HeadMismatch { head_seq: 10, last_seq: 8 }]);
+    }
+
+    async fn concurrent_appends_keep_one_chain(db) {
+        let mut tasks = Vec::new();
+        for _ in 0..8 {
+            let db = db.clone();
+            tasks.push(tokio::spawn(async move { append_entries(&db, 5).await }));
+        }
+        for task in tasks {
+            task.await.expect("task");
+        }
+        let report = audit::verify(&db).await.expect("verify");
+        assert_eq!(report.records, 40);
+        assert_eq!(report.problems, vec![]);
+    }
+
+    async fn a_rolled_back_write_leaves_no_record(db) {
+        let mut tx = db.write().await.expect("begin");
+        audit::append(&mut tx, &entry(1)).await.expect("append");
+        tx.rollback().await.expect("rollback");
+        append_entries(&db, 1).await;
+        let report = audit::verify(&db).await.expect("verify");
+        assert_eq!((report.records, report.problems), (1, vec![]));
+    }
+}
