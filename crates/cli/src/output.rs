@@ -109,26 +109,14 @@ fn write_aligned(
     writeln!(out, "{}", line.trim_end())
 }
 
-/// Quotes a CSV cell when needed and defuses formulas (a cell starting with `=`, `+`, `-`, `@`
-/// would run in Excel), unless the whole cell is a plain number.
+/// Quotes a CSV cell when needed and defuses formulas (see `formula_escape`).
 fn csv_cell(text: &str) -> String {
-    let defused = match text.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') if !is_plain_number(text) => format!("'{text}"),
-        _ => text.to_string(),
-    };
+    let defused = fupin_app::ingest::formula_escape(text);
     if defused.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", defused.replace('"', "\"\""))
     } else {
-        defused
+        defused.into_owned()
     }
-}
-
-fn is_plain_number(text: &str) -> bool {
-    let digits = text.strip_prefix('-').unwrap_or(text);
-    !digits.is_empty()
-        && digits
-            .chars()
-            .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
 }
 
 /// Columns a string takes on a terminal: East Asian wide characters take two.
