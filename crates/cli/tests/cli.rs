@@ -2,14 +2,8 @@
 
 use std::process::{Command, Output};
 
-fn fupin(db_url: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fupin"))
-        .args(["--db", db_url])
-        .args(args)
-        .env_remove("FUPIN_DATABASE_URL")
-        .output()
-        .expect("run fupin")
-}
+mod common;
+use common::fupin;
 
 fn stdout(output: &Output) -> String {
     assert!(

@@ -1,16 +1,10 @@
 //! `fupin import` and `fupin coverage` through the binary, on both engines.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn fupin(db_url: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fupin"))
-        .args(["--db", db_url])
-        .args(args)
-        .env_remove("FUPIN_DATABASE_URL")
-        .output()
-        .expect("run fupin")
-}
+mod common;
+use common::fupin;
 
 fn text(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()

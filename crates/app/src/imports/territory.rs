@@ -53,6 +53,67 @@ pub const SERVICES: &[(&str, &str, &str)] = &[
 ];
 
 // ---------------------------------------------------------------------------------------------
+// shared steps
+
+/// A record written by an import, with what was stored before it.
+struct Change<'a, T> {
+    entity: &'static str,
+    id: &'a str,
+    before: Option<&'a T>,
+    after: &'a T,
+}
+
+/// Appends the audit record of a write (`<entity>.save`, before and after as JSON) and says
+/// whether it added or changed the record.
+async fn record_change<T>(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    change: Change<'_, T>,
+    json: fn(&T) -> serde_json::Value,
+) -> Result<Applied> {
+    let mut entry = ctx.audit(&format!("{}.save", change.entity), change.entity, change.id);
+    entry.before_json = change.before.map(|before| json(before).to_string());
+    entry.after_json = Some(json(change.after).to_string());
+    audit::append(tx, &entry).await?;
+    Ok(match change.before {
+        Some(_) => Applied::Changed,
+        None => Applied::Added,
+    })
+}
+
+/// Refuses the row when the region it names is not stored.
+async fn require_region(
+    tx: &mut Tx,
+    code: RegionCode,
+    line: u64,
+    column: &str,
+    errors: &mut Vec<FieldError>,
+) -> Result<()> {
+    if regions::get_in(tx, code).await?.is_none() {
+        let message = format!(
+            "{} {code} does not exist: import regions first",
+            code.level()
+        );
+        errors.push(row_error(line, column, &code.to_string(), message));
+    }
+    Ok(())
+}
+
+/// Refuses the row when the institution it names is not stored.
+async fn require_institution(
+    tx: &mut Tx,
+    code: &str,
+    line: u64,
+    errors: &mut Vec<FieldError>,
+) -> Result<()> {
+    if institutions::get_in(tx, code).await?.is_none() {
+        let message = format!("institution {code} does not exist: import institutions first");
+        errors.push(row_error(line, "institution_code", code, message));
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
 // regions
 
 /// A row of the `regions` file.
@@ -319,15 +380,13 @@ impl Importer for InstitutionImporter {
             return Ok(Ok(Applied::Unchanged));
         }
         institutions::upsert(tx, &record).await?;
-        let mut entry = ctx.audit("institution.save", "institution", &record.code);
-        entry.before_json = before.as_ref().map(|i| institution_json(i).to_string());
-        entry.after_json = Some(institution_json(&record).to_string());
-        audit::append(tx, &entry).await?;
-        Ok(Ok(if before.is_some() {
-            Applied::Changed
-        } else {
-            Applied::Added
-        }))
+        let change = Change {
+            entity: "institution",
+            id: &record.code,
+            before: before.as_ref(),
+            after: &record,
+        };
+        Ok(Ok(record_change(tx, ctx, change, institution_json).await?))
     }
 
     async fn finish(&mut self, _tx: &mut Tx, _ctx: &Ctx) -> Result<Vec<FieldError>> {
@@ -440,33 +499,8 @@ impl Importer for AssignmentImporter {
             )]));
         }
         let mut errors = Vec::new();
-        if regions::get_in(tx, record.township_code).await?.is_none() {
-            let message = format!(
-                "township {} does not exist: import regions first",
-                record.township_code
-            );
-            errors.push(row_error(
-                line,
-                "township_code",
-                &record.township_code.to_string(),
-                message,
-            ));
-        }
-        if institutions::get_in(tx, &record.institution_code)
-            .await?
-            .is_none()
-        {
-            let message = format!(
-                "institution {} does not exist: import institutions first",
-                record.institution_code
-            );
-            errors.push(row_error(
-                line,
-                "institution_code",
-                &record.institution_code,
-                message,
-            ));
-        }
+        require_region(tx, record.township_code, line, "township_code", &mut errors).await?;
+        require_institution(tx, &record.institution_code, line, &mut errors).await?;
         if !errors.is_empty() {
             return Ok(Err(errors));
         }
@@ -478,15 +512,13 @@ impl Importer for AssignmentImporter {
         }
         institutions::upsert_assignment(tx, &record).await?;
         let id = format!("{}@{}", record.township_code, record.effective_from);
-        let mut entry = ctx.audit("assignment.save", "assignment", &id);
-        entry.before_json = before.as_ref().map(|a| assignment_json(a).to_string());
-        entry.after_json = Some(assignment_json(&record).to_string());
-        audit::append(tx, &entry).await?;
-        Ok(Ok(if before.is_some() {
-            Applied::Changed
-        } else {
-            Applied::Added
-        }))
+        let change = Change {
+            entity: "assignment",
+            id: &id,
+            before: before.as_ref(),
+            after: &record,
+        };
+        Ok(Ok(record_change(tx, ctx, change, assignment_json).await?))
     }
 
     async fn finish(&mut self, tx: &mut Tx, _ctx: &Ctx) -> Result<Vec<FieldError>> {
@@ -634,33 +666,8 @@ impl Importer for ServicePointImporter {
             return Ok(Err(vec![row_error(line, "id", &record.id, message)]));
         }
         let mut errors = Vec::new();
-        if regions::get_in(tx, record.village_code).await?.is_none() {
-            let message = format!(
-                "village {} does not exist: import regions first",
-                record.village_code
-            );
-            errors.push(row_error(
-                line,
-                "village_code",
-                &record.village_code.to_string(),
-                message,
-            ));
-        }
-        if institutions::get_in(tx, &record.institution_code)
-            .await?
-            .is_none()
-        {
-            let message = format!(
-                "institution {} does not exist: import institutions first",
-                record.institution_code
-            );
-            errors.push(row_error(
-                line,
-                "institution_code",
-                &record.institution_code,
-                message,
-            ));
-        }
+        require_region(tx, record.village_code, line, "village_code", &mut errors).await?;
+        require_institution(tx, &record.institution_code, line, &mut errors).await?;
         if !errors.is_empty() {
             return Ok(Err(errors));
         }
@@ -669,15 +676,13 @@ impl Importer for ServicePointImporter {
             return Ok(Ok(Applied::Unchanged));
         }
         service_points::upsert(tx, &record).await?;
-        let mut entry = ctx.audit("service_point.save", "service_point", &record.id);
-        entry.before_json = before.as_ref().map(|p| service_point_json(p).to_string());
-        entry.after_json = Some(service_point_json(&record).to_string());
-        audit::append(tx, &entry).await?;
-        Ok(Ok(if before.is_some() {
-            Applied::Changed
-        } else {
-            Applied::Added
-        }))
+        let change = Change {
+            entity: "service_point",
+            id: &record.id,
+            before: before.as_ref(),
+            after: &record,
+        };
+        Ok(Ok(record_change(tx, ctx, change, service_point_json).await?))
     }
 
     async fn finish(&mut self, _tx: &mut Tx, _ctx: &Ctx) -> Result<Vec<FieldError>> {
