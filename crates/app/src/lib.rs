@@ -11,6 +11,7 @@ pub mod error;
 pub mod health;
 pub mod imports;
 pub mod ingest;
+pub mod ledger;
 pub mod reference;
 pub mod regions;
 pub mod registry;

@@ -51,6 +51,9 @@ pub enum Command {
     /// Village banking service points.
     #[command(subcommand, name = "service-points")]
     ServicePoints(commands::listings::ListCommand),
+    /// The double-entry ledger: consistency check, balances as of a date, transfers.
+    #[command(subcommand)]
+    Ledger(commands::ledger::LedgerCommand),
     /// The audit trail of every write.
     #[command(subcommand)]
     Audit(commands::audit::AuditCommand),

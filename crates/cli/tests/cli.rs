@@ -23,6 +23,9 @@ fupin_store::on_both_engines! {
         assert!(second.contains("regions added 0, changed 0, unchanged 16"), "{second}");
         let audit = stdout(&fupin(&url, &["audit", "verify"]));
         assert!(audit.contains("17 records verified"), "{audit}");
+        let ledger = stdout(&fupin(&url, &["ledger", "check"]));
+        assert!(ledger.contains("0 accounts, 0 transfers"), "{ledger}");
+        assert!(ledger.contains("ledger consistent"), "{ledger}");
     }
 
     async fn counties_list_as_json_with_history(db) {

@@ -9,6 +9,7 @@ pub mod db;
 pub mod error;
 pub mod groups;
 pub mod institutions;
+pub mod ledger;
 pub mod regions;
 pub mod registry;
 pub mod service_points;

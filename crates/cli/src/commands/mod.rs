@@ -4,6 +4,7 @@ pub mod audit;
 pub mod coverage;
 pub mod groups;
 pub mod import;
+pub mod ledger;
 pub mod listings;
 pub mod regions;
 pub mod serve;
@@ -22,6 +23,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Regions(command) => regions::run(&open(&cli.db).await?, command).await,
         Command::Audit(command) => audit::run(&open(&cli.db).await?, command).await,
         Command::Import(args) => import::run(&open(&cli.db).await?, args).await,
+        Command::Ledger(command) => ledger::run(&open(&cli.db).await?, command).await,
         Command::Coverage(command) => coverage::run(&open(&cli.db).await?, command).await,
         Command::Groups(command) => groups::run(&open(&cli.db).await?, command).await,
         Command::Institutions(command) => {

@@ -1,0 +1,718 @@
+//! The ledger: accounts and immutable double-entry transfers.
+//!
+//! Every transfer debits one account and credits another by the same positive amount; a
+//! transfer is never updated or deleted. Each account keeps cached totals, cumulative totals per
+//! day it moved (`ledger_account_days`) and per roll-up bucket (`ledger_bucket_days`), all
+//! updated in the transaction that posts the transfer, so any balance at the end of any day is
+//! one indexed lookup. [`check`] recomputes every cache from the transfers.
+
+use fupin_core::{BusinessDate, Fen, RegionCode, RegionLevel};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::db::{Db, Tx};
+use crate::error::{Result, StoreError, corrupt};
+
+/// Which side of an account increases its balance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NormalSide {
+    /// Assets and expenses: balance = debits − credits.
+    Debit,
+    /// Liabilities, equity and income: balance = credits − debits.
+    Credit,
+}
+
+impl NormalSide {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NormalSide::Debit => "debit",
+            NormalSide::Credit => "credit",
+        }
+    }
+
+    fn parse(text: &str) -> Result<NormalSide> {
+        match text {
+            "debit" => Ok(NormalSide::Debit),
+            "credit" => Ok(NormalSide::Credit),
+            other => Err(corrupt("ledger_accounts", "normal_side", other)),
+        }
+    }
+}
+
+/// An account to open.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewAccount {
+    pub code: String,
+    pub normal_side: NormalSide,
+    pub kind: String,
+    pub institution_code: Option<String>,
+    pub region_code: Option<RegionCode>,
+    pub no_overdraft: bool,
+}
+
+/// A stored account with its cached totals.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Account {
+    pub id: i64,
+    pub code: String,
+    pub normal_side: NormalSide,
+    pub kind: String,
+    pub institution_code: Option<String>,
+    pub region_code: Option<RegionCode>,
+    pub no_overdraft: bool,
+    pub debits_posted: Fen,
+    pub credits_posted: Fen,
+}
+
+impl Account {
+    /// The balance on the account's normal side.
+    pub fn balance(&self) -> Fen {
+        Totals {
+            debits: self.debits_posted,
+            credits: self.credits_posted,
+        }
+        .balance(self.normal_side)
+    }
+}
+
+/// Debits and credits posted up to some point.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub debits: Fen,
+    pub credits: Fen,
+}
+
+impl Totals {
+    /// The balance on `side`. Totals are bounded by the sum of all transfers, far from overflow.
+    pub fn balance(self, side: NormalSide) -> Fen {
+        let (plus, minus) = match side {
+            NormalSide::Debit => (self.debits, self.credits),
+            NormalSide::Credit => (self.credits, self.debits),
+        };
+        Fen::new(plus.fen() - minus.fen())
+    }
+}
+
+/// A transfer to post.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewTransfer {
+    /// Chosen by the caller: posting the same id again is a no-op; with different content, an
+    /// error.
+    pub id: String,
+    pub debit_account_id: i64,
+    pub credit_account_id: i64,
+    pub amount: Fen,
+    pub value_date: BusinessDate,
+    /// What the transfer is, e.g. `disbursement`, `repayment_principal`.
+    pub code: String,
+    pub memo: Option<String>,
+}
+
+/// A posted transfer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Transfer {
+    pub seq: i64,
+    pub transfer: NewTransfer,
+    pub posted_by: String,
+    pub posted_at: String,
+}
+
+/// What posting did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Posted {
+    /// Newly posted with this sequence number.
+    New(i64),
+    /// The same transfer was already posted (a retry): nothing changed.
+    AlreadyPosted(i64),
+}
+
+/// Why a transfer was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TransferRefused {
+    #[error("transfer {id}: the amount must be positive, not {amount}")]
+    NotPositive { id: String, amount: Fen },
+    #[error("transfer {id}: debit and credit are the same account")]
+    SameAccount { id: String },
+    #[error("transfer {id}: account {account_id} does not exist")]
+    UnknownAccount { id: String, account_id: i64 },
+    #[error("transfer id {id} was already used for a different transfer")]
+    IdReused { id: String },
+    #[error(
+        "transfer {id}: account {account} would be overdrawn (balance {balance}, amount {amount})"
+    )]
+    Overdraft {
+        id: String,
+        account: String,
+        balance: Fen,
+        amount: Fen,
+    },
+}
+
+/// Opens an account, or returns the existing one with the same code.
+pub async fn open_account(tx: &mut Tx, account: &NewAccount) -> Result<Account> {
+    sqlx::query(
+        "insert into ledger_accounts (code, normal_side, kind, institution_code, region_code, \
+         no_overdraft) values ($1, $2, $3, $4, $5, $6) on conflict (code) do nothing",
+    )
+    .bind(&account.code)
+    .bind(account.normal_side.as_str())
+    .bind(&account.kind)
+    .bind(&account.institution_code)
+    .bind(account.region_code.map(|code| code.to_string()))
+    .bind(i64::from(account.no_overdraft))
+    .execute(&mut **tx)
+    .await?;
+    account_by_code_in(tx, &account.code)
+        .await?
+        .ok_or_else(|| corrupt("ledger_accounts", "code", "account vanished after insert"))
+}
+
+const ACCOUNT_COLUMNS: &str = "id, code, normal_side, kind, institution_code, region_code, \
+    no_overdraft, debits_posted_fen, credits_posted_fen";
+
+pub async fn account_by_code_in(tx: &mut Tx, code: &str) -> Result<Option<Account>> {
+    let sql = format!("select {ACCOUNT_COLUMNS} from ledger_accounts where code = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(code)
+        .fetch_optional(&mut **tx)
+        .await?;
+    row.as_ref().map(account_from_row).transpose()
+}
+
+pub async fn account_by_code(db: &Db, code: &str) -> Result<Option<Account>> {
+    let sql = format!("select {ACCOUNT_COLUMNS} from ledger_accounts where code = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(code)
+        .fetch_optional(db.pool())
+        .await?;
+    row.as_ref().map(account_from_row).transpose()
+}
+
+async fn account_by_id_in(tx: &mut Tx, id: i64) -> Result<Option<Account>> {
+    let sql = format!("select {ACCOUNT_COLUMNS} from ledger_accounts where id = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    row.as_ref().map(account_from_row).transpose()
+}
+
+fn account_from_row(row: &AnyRow) -> Result<Account> {
+    let region: Option<String> = row.try_get("region_code")?;
+    let side: String = row.try_get("normal_side")?;
+    Ok(Account {
+        id: row.try_get("id")?,
+        code: row.try_get("code")?,
+        normal_side: NormalSide::parse(&side)?,
+        kind: row.try_get("kind")?,
+        institution_code: row.try_get("institution_code")?,
+        region_code: region
+            .map(|text| {
+                RegionCode::parse(&text).map_err(|e| corrupt("ledger_accounts", "region_code", e))
+            })
+            .transpose()?,
+        no_overdraft: row.try_get::<i64, _>("no_overdraft")? != 0,
+        debits_posted: Fen::new(row.try_get("debits_posted_fen")?),
+        credits_posted: Fen::new(row.try_get("credits_posted_fen")?),
+    })
+}
+
+/// Posts one transfer inside the caller's transaction. A refusal leaves the transaction as it
+/// was; the caller rolls back a batch in which any transfer is refused.
+pub async fn post(
+    tx: &mut Tx,
+    transfer: &NewTransfer,
+    posted_by: &str,
+    posted_at: &str,
+) -> Result<std::result::Result<Posted, TransferRefused>> {
+    if let Some(refusal) = shape_refusal(transfer) {
+        return Ok(Err(refusal));
+    }
+    if let Some(existing) = transfer_by_id_in(tx, &transfer.id).await? {
+        return Ok(same_or_reused(&existing, transfer));
+    }
+    let (Some(debit), Some(credit)) = (
+        account_by_id_in(tx, transfer.debit_account_id).await?,
+        account_by_id_in(tx, transfer.credit_account_id).await?,
+    ) else {
+        let missing = match account_by_id_in(tx, transfer.debit_account_id).await? {
+            None => transfer.debit_account_id,
+            Some(_) => transfer.credit_account_id,
+        };
+        return Ok(Err(TransferRefused::UnknownAccount {
+            id: transfer.id.clone(),
+            account_id: missing,
+        }));
+    };
+    // Locks the head row until commit: transfers get sequence numbers in commit order.
+    let seq: i64 = sqlx::query("update ledger_head set seq = seq + 1 where id = 1 returning seq")
+        .fetch_one(&mut **tx)
+        .await?
+        .try_get("seq")?;
+    if let Some(existing) = transfer_by_id_in(tx, &transfer.id).await? {
+        // Posted by another writer while this one waited for the head.
+        return Ok(same_or_reused(&existing, transfer));
+    }
+    if let Some(refusal) = add_to_caches(tx, transfer, &debit, &credit).await? {
+        return Ok(Err(refusal));
+    }
+    insert_transfer(tx, seq, transfer, posted_by, posted_at).await?;
+    add_to_history(tx, &debit, transfer, Side::Debit).await?;
+    add_to_history(tx, &credit, transfer, Side::Credit).await?;
+    Ok(Ok(Posted::New(seq)))
+}
+
+fn shape_refusal(transfer: &NewTransfer) -> Option<TransferRefused> {
+    if !transfer.amount.is_positive() {
+        return Some(TransferRefused::NotPositive {
+            id: transfer.id.clone(),
+            amount: transfer.amount,
+        });
+    }
+    if transfer.debit_account_id == transfer.credit_account_id {
+        return Some(TransferRefused::SameAccount {
+            id: transfer.id.clone(),
+        });
+    }
+    None
+}
+
+fn same_or_reused(
+    existing: &Transfer,
+    transfer: &NewTransfer,
+) -> std::result::Result<Posted, TransferRefused> {
+    match &existing.transfer == transfer {
+        true => Ok(Posted::AlreadyPosted(existing.seq)),
+        false => Err(TransferRefused::IdReused {
+            id: transfer.id.clone(),
+        }),
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Debit,
+    Credit,
+}
+
+/// Adds the amount to both accounts' cached totals; the conditional update refuses an
+/// overdraft atomically, even against concurrent writers.
+async fn add_to_caches(
+    tx: &mut Tx,
+    transfer: &NewTransfer,
+    debit: &Account,
+    credit: &Account,
+) -> Result<Option<TransferRefused>> {
+    let amount = transfer.amount.fen();
+    let debited = sqlx::query(
+        "update ledger_accounts set debits_posted_fen = debits_posted_fen + $1 where id = $2 \
+         and (no_overdraft = 0 or normal_side = 'debit' or credits_posted_fen - debits_posted_fen >= $1)",
+    )
+    .bind(amount)
+    .bind(debit.id)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    if debited == 0 {
+        return Ok(Some(overdraft(tx, transfer, debit.id).await?));
+    }
+    let credited = sqlx::query(
+        "update ledger_accounts set credits_posted_fen = credits_posted_fen + $1 where id = $2 \
+         and (no_overdraft = 0 or normal_side = 'credit' or debits_posted_fen - credits_posted_fen >= $1)",
+    )
+    .bind(amount)
+    .bind(credit.id)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    if credited == 0 {
+        // Undo the debit so that the caller's transaction is as before this transfer.
+        sqlx::query(
+            "update ledger_accounts set debits_posted_fen = debits_posted_fen - $1 where id = $2",
+        )
+        .bind(amount)
+        .bind(debit.id)
+        .execute(&mut **tx)
+        .await?;
+        return Ok(Some(overdraft(tx, transfer, credit.id).await?));
+    }
+    Ok(None)
+}
+
+async fn overdraft(
+    tx: &mut Tx,
+    transfer: &NewTransfer,
+    account_id: i64,
+) -> Result<TransferRefused> {
+    let account = account_by_id_in(tx, account_id)
+        .await?
+        .ok_or_else(|| corrupt("ledger_accounts", "id", "account vanished"))?;
+    Ok(TransferRefused::Overdraft {
+        id: transfer.id.clone(),
+        account: account.code.clone(),
+        balance: account.balance(),
+        amount: transfer.amount,
+    })
+}
+
+async fn insert_transfer(
+    tx: &mut Tx,
+    seq: i64,
+    transfer: &NewTransfer,
+    posted_by: &str,
+    posted_at: &str,
+) -> Result<()> {
+    sqlx::query(
+        "insert into ledger_transfers (seq, id, debit_account_id, credit_account_id, amount_fen, \
+         value_date, code, memo, posted_by, posted_at) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(seq)
+    .bind(&transfer.id)
+    .bind(transfer.debit_account_id)
+    .bind(transfer.credit_account_id)
+    .bind(transfer.amount.fen())
+    .bind(transfer.value_date.to_string())
+    .bind(&transfer.code)
+    .bind(&transfer.memo)
+    .bind(posted_by)
+    .bind(posted_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Adds the transfer to the account's and its bucket's cumulative day totals from its value
+/// date onwards (a back-dated transfer raises every later day too).
+async fn add_to_history(
+    tx: &mut Tx,
+    account: &Account,
+    transfer: &NewTransfer,
+    side: Side,
+) -> Result<()> {
+    let date = transfer.value_date.to_string();
+    let column = match side {
+        Side::Debit => "debits_total_fen",
+        Side::Credit => "credits_total_fen",
+    };
+    sqlx::query(
+        "insert into ledger_account_days (account_id, value_date, debits_total_fen, credits_total_fen) \
+         select $1, $2, coalesce(max(debits_total_fen), 0), coalesce(max(credits_total_fen), 0) \
+         from ledger_account_days where account_id = $1 and value_date = \
+         (select max(value_date) from ledger_account_days where account_id = $1 and value_date < $2) \
+         on conflict (account_id, value_date) do nothing",
+    )
+    .bind(account.id)
+    .bind(&date)
+    .execute(&mut **tx)
+    .await?;
+    let sql = format!(
+        "update ledger_account_days set {column} = {column} + $1 where account_id = $2 and value_date >= $3"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(transfer.amount.fen())
+        .bind(account.id)
+        .bind(&date)
+        .execute(&mut **tx)
+        .await?;
+    let (institution, county) = bucket_of(account);
+    sqlx::query(
+        "insert into ledger_bucket_days (kind, institution_code, county_code, value_date, \
+         debits_total_fen, credits_total_fen) \
+         select $1, $2, $3, $4, coalesce(max(debits_total_fen), 0), coalesce(max(credits_total_fen), 0) \
+         from ledger_bucket_days where kind = $1 and institution_code = $2 and county_code = $3 \
+         and value_date = (select max(value_date) from ledger_bucket_days where kind = $1 \
+         and institution_code = $2 and county_code = $3 and value_date < $4) \
+         on conflict (kind, institution_code, county_code, value_date) do nothing",
+    )
+    .bind(&account.kind)
+    .bind(&institution)
+    .bind(&county)
+    .bind(&date)
+    .execute(&mut **tx)
+    .await?;
+    let sql = format!(
+        "update ledger_bucket_days set {column} = {column} + $1 where kind = $2 and \
+         institution_code = $3 and county_code = $4 and value_date >= $5"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(transfer.amount.fen())
+        .bind(&account.kind)
+        .bind(&institution)
+        .bind(&county)
+        .bind(&date)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// The roll-up bucket of an account: its institution and its county ('' when it has none).
+fn bucket_of(account: &Account) -> (String, String) {
+    let county = account
+        .region_code
+        .and_then(|code| code.ancestor_at(RegionLevel::County))
+        .map(|code| code.to_string())
+        .unwrap_or_default();
+    (account.institution_code.clone().unwrap_or_default(), county)
+}
+
+const TRANSFER_COLUMNS: &str = "seq, id, debit_account_id, credit_account_id, amount_fen, \
+    value_date, code, memo, posted_by, posted_at";
+
+async fn transfer_by_id_in(tx: &mut Tx, id: &str) -> Result<Option<Transfer>> {
+    let sql = format!("select {TRANSFER_COLUMNS} from ledger_transfers where id = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    row.as_ref().map(transfer_from_row).transpose()
+}
+
+fn transfer_from_row(row: &AnyRow) -> Result<Transfer> {
+    let amount = Fen::new(row.try_get("amount_fen")?);
+    // Paired assertion: what was checked before writing is checked again after reading.
+    if !amount.is_positive() {
+        return Err(corrupt("ledger_transfers", "amount_fen", "not positive"));
+    }
+    Ok(Transfer {
+        seq: row.try_get("seq")?,
+        transfer: NewTransfer {
+            id: row.try_get("id")?,
+            debit_account_id: row.try_get("debit_account_id")?,
+            credit_account_id: row.try_get("credit_account_id")?,
+            amount,
+            value_date: crate::regions::date_column(row, "ledger_transfers", "value_date")?
+                .ok_or_else(|| corrupt("ledger_transfers", "value_date", "null"))?,
+            code: row.try_get("code")?,
+            memo: row.try_get("memo")?,
+        },
+        posted_by: row.try_get("posted_by")?,
+        posted_at: row.try_get("posted_at")?,
+    })
+}
+
+/// The transfers of an account, in posting order, at most `limit`.
+pub async fn transfers_of(db: &Db, account_id: i64, limit: i64) -> Result<Vec<Transfer>> {
+    let sql = format!(
+        "select {TRANSFER_COLUMNS} from ledger_transfers where debit_account_id = $1 \
+         or credit_account_id = $1 order by seq limit $2"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(account_id)
+        .bind(limit)
+        .fetch_all(db.pool())
+        .await?;
+    rows.iter().map(transfer_from_row).collect()
+}
+
+/// An account's totals at the end of `date`.
+pub async fn totals_as_of(db: &Db, account_id: i64, date: BusinessDate) -> Result<Totals> {
+    let row = sqlx::query(
+        "select debits_total_fen, credits_total_fen from ledger_account_days \
+         where account_id = $1 and value_date <= $2 order by value_date desc limit 1",
+    )
+    .bind(account_id)
+    .bind(date.to_string())
+    .fetch_optional(db.pool())
+    .await?;
+    totals_from(row.as_ref())
+}
+
+/// Totals of every account of `kind` (optionally of one institution) in counties whose code
+/// starts with `county_prefix` (e.g. `361128` or `3611`), at the end of `date`.
+pub async fn kind_totals_as_of(
+    db: &Db,
+    kind: &str,
+    institution_code: Option<&str>,
+    county_prefix: &str,
+    date: BusinessDate,
+) -> Result<Totals> {
+    let row = sqlx::query(
+        "select cast(coalesce(sum(d.debits_total_fen), 0) as bigint) as debits_total_fen, \
+         cast(coalesce(sum(d.credits_total_fen), 0) as bigint) as credits_total_fen \
+         from ledger_bucket_days d join ( \
+             select kind, institution_code, county_code, max(value_date) as last_date \
+             from ledger_bucket_days where kind = $1 and ($2 = '' or institution_code = $2) \
+             and county_code like $3 and value_date <= $4 \
+             group by kind, institution_code, county_code) last \
+         on d.kind = last.kind and d.institution_code = last.institution_code \
+         and d.county_code = last.county_code and d.value_date = last.last_date",
+    )
+    .bind(kind)
+    .bind(institution_code.unwrap_or(""))
+    .bind(format!("{county_prefix}%"))
+    .bind(date.to_string())
+    .fetch_one(db.pool())
+    .await?;
+    totals_from(Some(&row))
+}
+
+fn totals_from(row: Option<&AnyRow>) -> Result<Totals> {
+    match row {
+        None => Ok(Totals::default()),
+        Some(row) => Ok(Totals {
+            debits: Fen::new(row.try_get("debits_total_fen")?),
+            credits: Fen::new(row.try_get("credits_total_fen")?),
+        }),
+    }
+}
+
+/// A difference `check` found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mismatch {
+    /// What was compared, e.g. `account loan:…:principal cached totals`.
+    pub what: String,
+    pub stored: Totals,
+    pub recomputed: Totals,
+}
+
+/// The result of recomputing every cache from the transfers.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LedgerCheck {
+    pub accounts: i64,
+    pub transfers: i64,
+    /// Sum of all debits and of all credits over every account's cache.
+    pub debits_total: Fen,
+    pub credits_total: Fen,
+    pub mismatches: Vec<Mismatch>,
+    /// Accounts that may not be overdrawn but are.
+    pub overdrawn: Vec<String>,
+}
+
+impl LedgerCheck {
+    pub fn is_clean(&self) -> bool {
+        self.mismatches.is_empty()
+            && self.overdrawn.is_empty()
+            && self.debits_total == self.credits_total
+    }
+}
+
+/// Recomputes every cached total, day total and bucket total from the transfers and reports
+/// each difference; also checks that debits equal credits and no protected account is
+/// overdrawn.
+pub async fn check(db: &Db) -> Result<LedgerCheck> {
+    let mut report = LedgerCheck::default();
+    check_account_caches(db, &mut report).await?;
+    check_account_days(db, &mut report).await?;
+    check_bucket_days(db, &mut report).await?;
+    let row = sqlx::query("select count(*) as n from ledger_transfers")
+        .fetch_one(db.pool())
+        .await?;
+    report.transfers = row.try_get("n")?;
+    Ok(report)
+}
+
+async fn check_account_caches(db: &Db, report: &mut LedgerCheck) -> Result<()> {
+    let rows = sqlx::query(
+        "select a.code, a.normal_side, a.no_overdraft, a.debits_posted_fen, a.credits_posted_fen, \
+         coalesce((select cast(sum(t.amount_fen) as bigint) from ledger_transfers t \
+             where t.debit_account_id = a.id), 0) as debits, \
+         coalesce((select cast(sum(t.amount_fen) as bigint) from ledger_transfers t \
+             where t.credit_account_id = a.id), 0) as credits \
+         from ledger_accounts a order by a.id",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    let (mut debits_total, mut credits_total) = (0i64, 0i64);
+    for row in &rows {
+        let code: String = row.try_get("code")?;
+        let stored = totals_pair(row, "debits_posted_fen", "credits_posted_fen")?;
+        let recomputed = totals_pair(row, "debits", "credits")?;
+        debits_total = debits_total
+            .checked_add(stored.debits.fen())
+            .ok_or_else(overflow)?;
+        credits_total = credits_total
+            .checked_add(stored.credits.fen())
+            .ok_or_else(overflow)?;
+        if stored != recomputed {
+            report.mismatches.push(Mismatch {
+                what: format!("account {code}: cached totals"),
+                stored,
+                recomputed,
+            });
+        }
+        let side = NormalSide::parse(&row.try_get::<String, _>("normal_side")?)?;
+        if row.try_get::<i64, _>("no_overdraft")? != 0 && stored.balance(side).is_negative() {
+            report.overdrawn.push(code);
+        }
+    }
+    report.accounts = rows.len() as i64;
+    report.debits_total = Fen::new(debits_total);
+    report.credits_total = Fen::new(credits_total);
+    Ok(())
+}
+
+fn overflow() -> StoreError {
+    corrupt("ledger_accounts", "debits_posted_fen", "totals overflow")
+}
+
+async fn check_account_days(db: &Db, report: &mut LedgerCheck) -> Result<()> {
+    let rows = sqlx::query(
+        "select a.code, d.value_date, d.debits_total_fen, d.credits_total_fen, \
+         coalesce((select cast(sum(t.amount_fen) as bigint) from ledger_transfers t \
+             where t.debit_account_id = d.account_id and t.value_date <= d.value_date), 0) as debits, \
+         coalesce((select cast(sum(t.amount_fen) as bigint) from ledger_transfers t \
+             where t.credit_account_id = d.account_id and t.value_date <= d.value_date), 0) as credits \
+         from ledger_account_days d join ledger_accounts a on a.id = d.account_id \
+         order by d.account_id, d.value_date",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    for row in &rows {
+        let stored = totals_pair(row, "debits_total_fen", "credits_total_fen")?;
+        let recomputed = totals_pair(row, "debits", "credits")?;
+        if stored != recomputed {
+            let code: String = row.try_get("code")?;
+            let date: String = row.try_get("value_date")?;
+            report.mismatches.push(Mismatch {
+                what: format!("account {code}: totals at the end of {date}"),
+                stored,
+                recomputed,
+            });
+        }
+    }
+    Ok(())
+}
+
+async fn check_bucket_days(db: &Db, report: &mut LedgerCheck) -> Result<()> {
+    let rows = sqlx::query(
+        "select b.kind, b.institution_code, b.county_code, b.value_date, b.debits_total_fen, \
+         b.credits_total_fen, \
+         coalesce((select cast(sum(t.amount_fen) as bigint) from ledger_transfers t \
+             join ledger_accounts a on a.id = t.debit_account_id \
+             where a.kind = b.kind and coalesce(a.institution_code, '') = b.institution_code \
+             and coalesce(substr(a.region_code, 1, 6), '') = substr(b.county_code, 1, 6) \
+             and t.value_date <= b.value_date), 0) as debits, \
+         coalesce((select cast(sum(t.amount_fen) as bigint) from ledger_transfers t \
+             join ledger_accounts a on a.id = t.credit_account_id \
+             where a.kind = b.kind and coalesce(a.institution_code, '') = b.institution_code \
+             and coalesce(substr(a.region_code, 1, 6), '') = substr(b.county_code, 1, 6) \
+             and t.value_date <= b.value_date), 0) as credits \
+         from ledger_bucket_days b order by b.kind, b.institution_code, b.county_code, b.value_date",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    for row in &rows {
+        let stored = totals_pair(row, "debits_total_fen", "credits_total_fen")?;
+        let recomputed = totals_pair(row, "debits", "credits")?;
+        if stored != recomputed {
+            let kind: String = row.try_get("kind")?;
+            let institution: String = row.try_get("institution_code")?;
+            let county: String = row.try_get("county_code")?;
+            let date: String = row.try_get("value_date")?;
+            report.mismatches.push(Mismatch {
+                what: format!("bucket {kind}/{institution}/{county}: totals at the end of {date}"),
+                stored,
+                recomputed,
+            });
+        }
+    }
+    Ok(())
+}
+
+fn totals_pair(row: &AnyRow, debits: &str, credits: &str) -> Result<Totals> {
+    Ok(Totals {
+        debits: Fen::new(row.try_get(debits)?),
+        credits: Fen::new(row.try_get(credits)?),
+    })
+}
