@@ -59,6 +59,8 @@ pub enum Command {
     Audit(commands::audit::AuditCommand),
     /// Serve the web pages and the JSON API.
     Serve(commands::serve::ServeArgs),
+    /// A loan's repayment schedule (pure calculation, no database).
+    Schedule(commands::schedule::ScheduleArgs),
 }
 
 /// Entry point of the binary: runs the command, prints one clear line on failure.

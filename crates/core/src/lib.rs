@@ -8,7 +8,9 @@ pub mod date;
 pub mod money;
 pub mod rate;
 pub mod region;
+pub mod repayment;
 pub mod resident_id;
+pub mod schedule;
 
 pub use credit_code::CreditCode;
 pub use date::BusinessDate;

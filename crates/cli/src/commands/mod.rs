@@ -7,6 +7,7 @@ pub mod import;
 pub mod ledger;
 pub mod listings;
 pub mod regions;
+pub mod schedule;
 pub mod serve;
 
 use std::process::ExitCode;
@@ -36,6 +37,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             listings::service_points(&open(&cli.db).await?, command).await
         }
         Command::Serve(args) => serve::run(open(&cli.db).await?, args).await,
+        Command::Schedule(args) => schedule::run(args),
     }
 }
 

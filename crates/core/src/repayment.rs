@@ -1,0 +1,442 @@
+//! Allocating a repayment to a loan's instalments, and the loan's standing on a date.
+//!
+//! Order (regulatory practice for poverty micro-credit): overdue interest, overdue principal,
+//! the current instalment's interest, the current instalment's principal. An instalment is
+//! overdue on a date after its due date; the current one is the first not fully paid that falls
+//! due on or after the date. A payment larger than that is refused — unless it is exactly what
+//! settles the loan (all principal left plus the interest due so far and the current
+//! instalment's interest), in which case later instalments' interest is not owed.
+
+use crate::{BusinessDate, Fen};
+
+/// An instalment with what has been paid of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InstalmentState {
+    pub number: u32,
+    pub due_on: BusinessDate,
+    pub principal: Fen,
+    pub interest: Fen,
+    pub paid_principal: Fen,
+    pub paid_interest: Fen,
+}
+
+impl InstalmentState {
+    pub fn principal_left(&self) -> Fen {
+        Fen::new(self.principal.fen() - self.paid_principal.fen())
+    }
+
+    pub fn interest_left(&self) -> Fen {
+        Fen::new(self.interest.fen() - self.paid_interest.fen())
+    }
+
+    pub fn is_paid(&self) -> bool {
+        !self.principal_left().is_positive() && !self.interest_left().is_positive()
+    }
+}
+
+/// One part of a repayment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Allocation {
+    pub number: u32,
+    pub principal: Fen,
+    pub interest: Fen,
+}
+
+/// How a repayment is applied.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Applied {
+    pub allocations: Vec<Allocation>,
+    /// The payment settles the loan: every later instalment is no longer due.
+    pub settles: bool,
+}
+
+impl Applied {
+    pub fn principal(&self) -> Fen {
+        Fen::new(self.allocations.iter().map(|a| a.principal.fen()).sum())
+    }
+
+    pub fn interest(&self) -> Fen {
+        Fen::new(self.allocations.iter().map(|a| a.interest.fen()).sum())
+    }
+}
+
+/// Why a repayment cannot be applied.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RepaymentError {
+    #[error("the amount must be positive, not {0}")]
+    NotPositive(Fen),
+    #[error("nothing is owed on {0}")]
+    NothingOwed(BusinessDate),
+    #[error(
+        "{amount} is more than is due on {date} ({due}) and is not the settlement amount ({settlement}); \
+         the excess would be lost, so the payment is refused"
+    )]
+    Overpayment {
+        amount: Fen,
+        date: BusinessDate,
+        due: Fen,
+        settlement: Fen,
+    },
+}
+
+/// What is due on `date`: overdue and current instalments' interest and principal.
+pub fn amount_due(instalments: &[InstalmentState], date: BusinessDate) -> Fen {
+    let current = current_number(instalments, date);
+    Fen::new(
+        instalments
+            .iter()
+            .filter(|i| i.due_on < date || Some(i.number) == current)
+            .map(|i| i.principal_left().fen() + i.interest_left().fen())
+            .sum(),
+    )
+}
+
+/// What settles the loan on `date`: all principal left, plus the interest of overdue
+/// instalments and of the current one.
+pub fn settlement_amount(instalments: &[InstalmentState], date: BusinessDate) -> Fen {
+    let current = current_number(instalments, date);
+    let principal: i64 = instalments.iter().map(|i| i.principal_left().fen()).sum();
+    let interest: i64 = instalments
+        .iter()
+        .filter(|i| i.due_on < date || Some(i.number) == current)
+        .map(|i| i.interest_left().fen())
+        .sum();
+    Fen::new(principal + interest)
+}
+
+/// The current instalment on `date`: the first not fully paid due on or after it.
+fn current_number(instalments: &[InstalmentState], date: BusinessDate) -> Option<u32> {
+    instalments
+        .iter()
+        .find(|i| i.due_on >= date && !i.is_paid())
+        .map(|i| i.number)
+}
+
+/// Allocates `amount` paid on `date`. `instalments` are in due order.
+pub fn allocate(
+    instalments: &[InstalmentState],
+    date: BusinessDate,
+    amount: Fen,
+) -> Result<Applied, RepaymentError> {
+    if !amount.is_positive() {
+        return Err(RepaymentError::NotPositive(amount));
+    }
+    let due = amount_due(instalments, date);
+    let settlement = settlement_amount(instalments, date);
+    if !settlement.is_positive() {
+        return Err(RepaymentError::NothingOwed(date));
+    }
+    if amount == settlement {
+        return Ok(settle(instalments, date));
+    }
+    if amount > due {
+        return Err(RepaymentError::Overpayment {
+            amount,
+            date,
+            due,
+            settlement,
+        });
+    }
+    Ok(Applied {
+        allocations: in_order(instalments, date, amount),
+        settles: false,
+    })
+}
+
+/// Overdue interest, overdue principal, current interest, current principal.
+fn in_order(instalments: &[InstalmentState], date: BusinessDate, amount: Fen) -> Vec<Allocation> {
+    let current = current_number(instalments, date);
+    let overdue: Vec<&InstalmentState> = instalments.iter().filter(|i| i.due_on < date).collect();
+    let current: Vec<&InstalmentState> = instalments
+        .iter()
+        .filter(|i| Some(i.number) == current)
+        .collect();
+    let mut left = amount.fen();
+    let mut parts: Vec<Allocation> = Vec::new();
+    for (group, interest_first) in [
+        (&overdue, true),
+        (&overdue, false),
+        (&current, true),
+        (&current, false),
+    ] {
+        for instalment in group.iter() {
+            let owed = match interest_first {
+                true => instalment.interest_left().fen(),
+                false => instalment.principal_left().fen(),
+            };
+            let take = owed.min(left);
+            if take > 0 {
+                add_part(&mut parts, instalment.number, interest_first, take);
+                left -= take;
+            }
+        }
+    }
+    debug_assert_eq!(left, 0, "the caller checked the amount against what is due");
+    parts
+}
+
+fn add_part(parts: &mut Vec<Allocation>, number: u32, is_interest: bool, amount_fen: i64) {
+    let index = match parts.iter().position(|p| p.number == number) {
+        Some(index) => index,
+        None => {
+            parts.push(Allocation {
+                number,
+                principal: Fen::ZERO,
+                interest: Fen::ZERO,
+            });
+            parts.len() - 1
+        }
+    };
+    let part = &mut parts[index];
+    match is_interest {
+        true => part.interest = Fen::new(part.interest.fen() + amount_fen),
+        false => part.principal = Fen::new(part.principal.fen() + amount_fen),
+    }
+}
+
+fn settle(instalments: &[InstalmentState], date: BusinessDate) -> Applied {
+    let current = current_number(instalments, date);
+    let allocations = instalments
+        .iter()
+        .filter(|i| !i.is_paid())
+        .map(|i| {
+            let interest_owed = i.due_on < date || Some(i.number) == current;
+            Allocation {
+                number: i.number,
+                principal: i.principal_left(),
+                interest: if interest_owed {
+                    i.interest_left()
+                } else {
+                    Fen::ZERO
+                },
+            }
+        })
+        .filter(|a| a.principal.is_positive() || a.interest.is_positive())
+        .collect();
+    Applied {
+        allocations,
+        settles: true,
+    }
+}
+
+/// The earliest due date of an instalment not fully paid.
+pub fn next_unpaid_due(instalments: &[InstalmentState]) -> Option<BusinessDate> {
+    instalments
+        .iter()
+        .filter(|i| !i.is_paid())
+        .map(|i| i.due_on)
+        .min()
+}
+
+/// The five-category classification (五级分类) by overdue days.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Classification {
+    Normal,
+    SpecialMention,
+    Substandard,
+    Doubtful,
+    Loss,
+}
+
+impl Classification {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Classification::Normal => "normal",
+            Classification::SpecialMention => "special_mention",
+            Classification::Substandard => "substandard",
+            Classification::Doubtful => "doubtful",
+            Classification::Loss => "loss",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Classification> {
+        [
+            Classification::Normal,
+            Classification::SpecialMention,
+            Classification::Substandard,
+            Classification::Doubtful,
+            Classification::Loss,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == text)
+    }
+
+    /// Substandard, doubtful and loss are non-performing.
+    pub fn is_non_performing(self) -> bool {
+        self >= Classification::Substandard
+    }
+}
+
+/// The overdue days at which each worse category starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Thresholds {
+    pub special_mention_days: i64,
+    pub substandard_days: i64,
+    pub doubtful_days: i64,
+    pub loss_days: i64,
+}
+
+impl Default for Thresholds {
+    /// Normal 0 days; special mention 1–90; substandard 91–180; doubtful 181–360; loss > 360.
+    fn default() -> Thresholds {
+        Thresholds {
+            special_mention_days: 1,
+            substandard_days: 91,
+            doubtful_days: 181,
+            loss_days: 361,
+        }
+    }
+}
+
+impl Thresholds {
+    pub fn classify(&self, overdue_days: i64) -> Classification {
+        if overdue_days >= self.loss_days {
+            Classification::Loss
+        } else if overdue_days >= self.doubtful_days {
+            Classification::Doubtful
+        } else if overdue_days >= self.substandard_days {
+            Classification::Substandard
+        } else if overdue_days >= self.special_mention_days {
+            Classification::SpecialMention
+        } else {
+            Classification::Normal
+        }
+    }
+}
+
+/// Overdue days at the end of `date` given the earliest unpaid due date: an instalment unpaid at
+/// the end of its due date is overdue from the next day.
+pub fn overdue_days(next_unpaid_due: Option<BusinessDate>, date: BusinessDate) -> i64 {
+    match next_unpaid_due {
+        Some(due) if due < date => due.days_until(date),
+        _ => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(text: &str) -> BusinessDate {
+        BusinessDate::parse(text).expect("date")
+    }
+
+    fn yuan(text: &str) -> Fen {
+        Fen::parse_yuan(text).expect("amount")
+    }
+
+    /// Three monthly instalments of 1,000 principal and 10 interest, due 15 Jan, Feb, Mar.
+    fn loan() -> Vec<InstalmentState> {
+        ["2017-01-15", "2017-02-15", "2017-03-15"]
+            .iter()
+            .enumerate()
+            .map(|(index, due)| InstalmentState {
+                number: index as u32 + 1,
+                due_on: date(due),
+                principal: yuan("1000"),
+                interest: yuan("10"),
+                paid_principal: Fen::ZERO,
+                paid_interest: Fen::ZERO,
+            })
+            .collect()
+    }
+
+    fn check(on: &str, amount: &str, expected: &[(u32, &str, &str)], settles: bool) {
+        let applied = allocate(&loan(), date(on), yuan(amount)).expect("applies");
+        let got: Vec<(u32, Fen, Fen)> = applied
+            .allocations
+            .iter()
+            .map(|a| (a.number, a.principal, a.interest))
+            .collect();
+        let want: Vec<(u32, Fen, Fen)> = expected
+            .iter()
+            .map(|(n, p, i)| (*n, yuan(p), yuan(i)))
+            .collect();
+        assert_eq!(got, want, "{amount} on {on}");
+        assert_eq!(applied.settles, settles);
+        assert_eq!(
+            applied.principal().fen() + applied.interest().fen(),
+            yuan(amount).fen()
+        );
+    }
+
+    #[test]
+    fn allocation_order() {
+        // On the due date the first instalment is current.
+        check("2017-01-15", "1010", &[(1, "1000", "10")], false);
+        check("2017-01-15", "5", &[(1, "0", "5")], false);
+        // A month late: overdue interest, overdue principal, then current interest and principal.
+        check("2017-02-10", "15", &[(1, "5", "10")], false);
+        check(
+            "2017-02-10",
+            "1015",
+            &[(1, "1000", "10"), (2, "0", "5")],
+            false,
+        );
+        check("2017-02-16", "25", &[(1, "5", "10"), (2, "0", "10")], false);
+        // Interest of every overdue instalment comes before the principal of any.
+        check(
+            "2017-02-20",
+            "30",
+            &[(1, "10", "10"), (2, "0", "10")],
+            false,
+        );
+    }
+
+    #[test]
+    fn settlement_pays_principal_and_interest_to_date() {
+        // Settlement on 20 Jan: all principal, the overdue January interest and the current
+        // (February) instalment's interest; March's interest is not owed.
+        check(
+            "2017-01-20",
+            "3020",
+            &[(1, "1000", "10"), (2, "1000", "10"), (3, "1000", "0")],
+            true,
+        );
+        // Paying exactly what is due (January and February) is not a settlement.
+        check(
+            "2017-01-20",
+            "2020",
+            &[(1, "1000", "10"), (2, "1000", "10")],
+            false,
+        );
+    }
+
+    #[test]
+    fn overpayment_is_refused() {
+        let error = allocate(&loan(), date("2017-01-15"), yuan("1500")).expect_err("refused");
+        assert_eq!(
+            error.to_string(),
+            "1,500.00 is more than is due on 2017-01-15 (1,010.00) and is not the settlement amount (3,010.00); \
+             the excess would be lost, so the payment is refused"
+        );
+    }
+
+    #[test]
+    fn overdue_days_and_classes() {
+        let thresholds = Thresholds::default();
+        for (due, on, days, class) in [
+            ("2017-01-15", "2017-01-15", 0, Classification::Normal),
+            (
+                "2017-01-15",
+                "2017-01-16",
+                1,
+                Classification::SpecialMention,
+            ),
+            (
+                "2017-01-15",
+                "2017-04-15",
+                90,
+                Classification::SpecialMention,
+            ),
+            ("2017-01-15", "2017-04-16", 91, Classification::Substandard),
+            ("2017-01-15", "2017-07-15", 181, Classification::Doubtful),
+            ("2017-01-15", "2018-01-11", 361, Classification::Loss),
+        ] {
+            let overdue = overdue_days(Some(date(due)), date(on));
+            assert_eq!(overdue, days, "due {due} on {on}");
+            assert_eq!(thresholds.classify(overdue), class, "due {due} on {on}");
+        }
+        assert_eq!(overdue_days(None, date("2017-01-01")), 0);
+    }
+}
