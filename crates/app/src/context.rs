@@ -27,6 +27,22 @@ impl Role {
             Role::Operator => "operator",
         }
     }
+
+    /// The roles a user account can have (the operator is not an account).
+    pub const USER_ROLES: [Role; 5] = [
+        Role::Regulator,
+        Role::Bank,
+        Role::PovertyOffice,
+        Role::Finance,
+        Role::Admin,
+    ];
+
+    /// A user role from its name (`regulator`, `bank`, `poverty_office`, `finance`, `admin`).
+    pub fn parse(text: &str) -> Option<Role> {
+        Role::USER_ROLES
+            .into_iter()
+            .find(|role| role.as_str() == text.trim())
+    }
 }
 
 /// The acting user and their scope.

@@ -5,18 +5,29 @@
 //! reads the clock. Wire formats (CSV, XLSX, JSON DTOs) live in `ingest`/`export`, never in
 //! `fupin-core`.
 
+pub mod access;
 pub mod audit;
+pub mod auth;
 pub mod context;
 pub mod error;
+pub mod funds;
 pub mod health;
+pub mod idempotency;
 pub mod imports;
+pub mod indicators;
 pub mod ingest;
 pub mod ledger;
+pub mod loans;
+pub mod paging;
 pub mod reference;
 pub mod regions;
 pub mod registry;
+pub mod report;
+pub mod returns;
 pub mod territory;
+pub mod users;
 
 pub use context::{Actor, Ctx, Role};
 pub use error::{AppError, Result};
-pub use fupin_store::{Db, Engine};
+pub use fupin_core;
+pub use fupin_store::{Db, Engine, StoreError};

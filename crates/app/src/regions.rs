@@ -1,7 +1,8 @@
 //! Use cases on regions: loading the built-in reference data, listing.
 
 use fupin_core::{BusinessDate, RegionCode, RegionLevel};
-use fupin_store::regions::{self, Region, RegionFilter};
+pub use fupin_store::regions::Region;
+use fupin_store::regions::{self, RegionFilter};
 use fupin_store::{Db, Tx, audit};
 use serde_json::json;
 

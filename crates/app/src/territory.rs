@@ -7,9 +7,12 @@ use fupin_core::{BusinessDate, RegionCode};
 use fupin_store::Db;
 use fupin_store::groups;
 pub use fupin_store::groups::{Membership, RegionGroup};
-use fupin_store::institutions::{self, Assignment, Institution};
-use fupin_store::service_points::{self, ServicePoint, TownshipResponsibility};
+use fupin_store::institutions;
+pub use fupin_store::institutions::{Assignment, Institution};
+use fupin_store::service_points;
+pub use fupin_store::service_points::{ServicePoint, TownshipResponsibility};
 
+use crate::access::{self, Access, Area};
 use crate::context::Ctx;
 use crate::error::{AppError, Result};
 use crate::reference;
@@ -47,13 +50,20 @@ impl TownshipCoverage {
     }
 }
 
-/// Township responsibility on `as_of` for townships at or under `within`.
+/// Township responsibility on `as_of` for townships at or under `within`, in the actor's
+/// region; a bank sees only the townships it is responsible for.
 pub async fn township_coverage(
     db: &Db,
+    ctx: &Ctx,
     as_of: BusinessDate,
     within: Option<RegionCode>,
 ) -> Result<TownshipCoverage> {
-    let townships = service_points::township_responsibility(db, as_of, within).await?;
+    access::require(ctx, Area::Territory, Access::Read)?;
+    let within = access::region_in_scope(ctx, within)?;
+    let mut townships = service_points::township_responsibility(db, as_of, within).await?;
+    if let Some(own) = access::bank_institution(ctx)? {
+        townships.retain(|t| t.institution_code.as_deref() == Some(own));
+    }
     let mut by_institution: BTreeMap<String, (String, String, u64)> = BTreeMap::new();
     let mut by_type: BTreeMap<String, u64> = BTreeMap::new();
     for township in &townships {
@@ -150,13 +160,31 @@ pub fn percent_text(numerator: u64, denominator: u64) -> String {
     format!("{}.{:02}", hundredths / 100, hundredths % 100)
 }
 
-/// Village service coverage on `as_of` for villages at or under `within`.
+/// Village service coverage on `as_of` for villages at or under `within`, in the actor's
+/// region; a bank sees the villages of the townships it is responsible for.
 pub async fn village_coverage(
     db: &Db,
+    ctx: &Ctx,
     as_of: BusinessDate,
     within: Option<RegionCode>,
 ) -> Result<VillageCoverage> {
-    let villages = service_points::village_channels(db, as_of, within).await?;
+    access::require(ctx, Area::Territory, Access::Read)?;
+    let within = access::region_in_scope(ctx, within)?;
+    let mut villages = service_points::village_channels(db, as_of, within).await?;
+    if let Some(own) = access::bank_institution(ctx)? {
+        let townships: std::collections::BTreeSet<RegionCode> =
+            service_points::township_responsibility(db, as_of, within)
+                .await?
+                .into_iter()
+                .filter(|t| t.institution_code.as_deref() == Some(own))
+                .map(|t| t.township_code)
+                .collect();
+        villages.retain(|v| {
+            v.village_code
+                .ancestor_at(fupin_core::RegionLevel::Township)
+                .is_some_and(|t| townships.contains(&t))
+        });
+    }
     let mut coverage = VillageCoverage {
         as_of,
         total: villages.len() as u64,
@@ -178,31 +206,148 @@ pub async fn village_coverage(
     Ok(coverage)
 }
 
-/// Institutions at or under a region.
+/// Institutions at or under a region, in the actor's region; a bank sees itself and its
+/// branches.
 pub async fn list_institutions(
     db: &Db,
+    ctx: &Ctx,
     within: Option<RegionCode>,
     limit: Option<i64>,
 ) -> Result<Vec<Institution>> {
-    Ok(institutions::list(db, within, clamp_limit(limit)).await?)
+    access::require(ctx, Area::Territory, Access::Read)?;
+    let within = access::region_in_scope(ctx, within)?;
+    match access::bank_institution(ctx)? {
+        None => Ok(institutions::list(db, within, clamp_limit(limit)).await?),
+        Some(own) => {
+            let mut rows = institutions::list(db, within, LIST_LIMIT_MAX).await?;
+            rows.retain(|i| i.code == own || i.parent_code.as_deref() == Some(own));
+            rows.truncate(clamp_limit(limit) as usize);
+            Ok(rows)
+        }
+    }
 }
 
-/// Assignments (all periods) of townships at or under a region.
+/// One institution, if the actor may see it: otherwise it is not found.
+pub async fn get_institution(db: &Db, ctx: &Ctx, code: &str) -> Result<Institution> {
+    access::require(ctx, Area::Territory, Access::Read)?;
+    let not_found = || AppError::NotFound(format!("institution {code}"));
+    let institution = institutions::get(db, code).await?.ok_or_else(not_found)?;
+    if !access::sees_region(ctx, institution.region_code) {
+        return Err(not_found());
+    }
+    if let Some(own) = access::bank_institution(ctx)?
+        && institution.code != own
+        && institution.parent_code.as_deref() != Some(own)
+    {
+        return Err(not_found());
+    }
+    Ok(institution)
+}
+
+/// Adds an institution (the regulator, in its region). An existing code is a conflict.
+pub async fn add_institution(db: &Db, ctx: &Ctx, institution: &Institution) -> Result<Institution> {
+    access::require(ctx, Area::Territory, Access::Write)?;
+    let code = institution.code.trim();
+    if code.is_empty() || code.len() > 64 || code.chars().any(|c| c.is_whitespace()) {
+        return Err(AppError::field(
+            "code",
+            "must have 1 to 64 characters and no spaces",
+        ));
+    }
+    if institution.name.trim().is_empty() {
+        return Err(AppError::field("name", "must not be empty"));
+    }
+    if !crate::imports::territory::INSTITUTION_TYPES
+        .iter()
+        .any(|(kind, _, _)| *kind == institution.kind)
+    {
+        return Err(AppError::field(
+            "type",
+            "must be one of policy_bank, large_commercial, postal_savings, rural_cooperative, \
+             village_bank, other",
+        ));
+    }
+    if !access::sees_region(ctx, institution.region_code) {
+        return Err(AppError::NotFound(format!(
+            "region {}",
+            institution.region_code
+        )));
+    }
+    if fupin_store::regions::get(db, institution.region_code)
+        .await?
+        .is_none()
+    {
+        return Err(AppError::field(
+            "region_code",
+            format!("region {} does not exist", institution.region_code),
+        ));
+    }
+    if let Some(parent) = &institution.parent_code
+        && institutions::get(db, parent).await?.is_none()
+    {
+        return Err(AppError::field(
+            "parent_code",
+            format!("institution {parent} does not exist"),
+        ));
+    }
+    let mut tx = db.write().await?;
+    if institutions::get_in(&mut tx, &institution.code)
+        .await?
+        .is_some()
+    {
+        return Err(AppError::Conflict(format!(
+            "institution {} already exists",
+            institution.code
+        )));
+    }
+    institutions::upsert(&mut tx, institution).await?;
+    let mut entry = ctx.audit("institution.add", "institution", &institution.code);
+    entry.after_json = Some(crate::imports::territory::institution_json(institution).to_string());
+    fupin_store::audit::append(&mut tx, &entry).await?;
+    tx.commit().await.map_err(fupin_store::StoreError::from)?;
+    Ok(institution.clone())
+}
+
+/// Assignments (all periods) of townships at or under a region, in the actor's region; a bank
+/// sees its own.
 pub async fn list_assignments(
     db: &Db,
+    ctx: &Ctx,
     within: Option<RegionCode>,
     limit: Option<i64>,
 ) -> Result<Vec<Assignment>> {
-    Ok(institutions::list_assignments(db, within, clamp_limit(limit)).await?)
+    access::require(ctx, Area::Territory, Access::Read)?;
+    let within = access::region_in_scope(ctx, within)?;
+    match access::bank_institution(ctx)? {
+        None => Ok(institutions::list_assignments(db, within, clamp_limit(limit)).await?),
+        Some(own) => {
+            let mut rows = institutions::list_assignments(db, within, LIST_LIMIT_MAX).await?;
+            rows.retain(|a| a.institution_code == own);
+            rows.truncate(clamp_limit(limit) as usize);
+            Ok(rows)
+        }
+    }
 }
 
-/// Service points in villages at or under a region.
+/// Service points in villages at or under a region, in the actor's region; a bank sees its
+/// own.
 pub async fn list_service_points(
     db: &Db,
+    ctx: &Ctx,
     within: Option<RegionCode>,
     limit: Option<i64>,
 ) -> Result<Vec<ServicePoint>> {
-    Ok(service_points::list(db, within, clamp_limit(limit)).await?)
+    access::require(ctx, Area::Territory, Access::Read)?;
+    let within = access::region_in_scope(ctx, within)?;
+    match access::bank_institution(ctx)? {
+        None => Ok(service_points::list(db, within, clamp_limit(limit)).await?),
+        Some(own) => {
+            let mut rows = service_points::list(db, within, LIST_LIMIT_MAX).await?;
+            rows.retain(|p| p.institution_code == own);
+            rows.truncate(clamp_limit(limit) as usize);
+            Ok(rows)
+        }
+    }
 }
 
 fn clamp_limit(limit: Option<i64>) -> i64 {

@@ -421,7 +421,7 @@ async fn import_all(db: &Db, dir: &Path, style: Style) -> Vec<ImportReport> {
 
 async fn assert_coverage(db: &Db, on: &str) {
     let (assigned, by_type) = expected_townships(on);
-    let townships = fupin_app::territory::township_coverage(db, date(on), None)
+    let townships = fupin_app::territory::township_coverage(db, &ctx(), date(on), None)
         .await
         .expect("townships");
     assert_eq!(
@@ -442,7 +442,7 @@ async fn assert_coverage(db: &Db, on: &str) {
     assert_eq!(type_count("postal_savings"), Some(by_type[2]), "on {on}");
 
     let (outlet, electronic, mobile, uncovered) = expected_villages(on);
-    let villages = fupin_app::territory::village_coverage(db, date(on), None)
+    let villages = fupin_app::territory::village_coverage(db, &ctx(), date(on), None)
         .await
         .expect("villages");
     assert_eq!(villages.total, VILLAGES.len() as u64);
@@ -483,7 +483,7 @@ fupin_store::on_both_engines! {
         }
         // Within a county only.
         let poyang = RegionCode::parse("361128").expect("code");
-        let villages = fupin_app::territory::village_coverage(&db, date("2017-06-30"), Some(poyang)).await.expect("villages");
+        let villages = fupin_app::territory::village_coverage(&db, &ctx(), date("2017-06-30"), Some(poyang)).await.expect("villages");
         assert_eq!(villages.total, 5);
     }
 
@@ -538,7 +538,7 @@ fupin_store::on_both_engines! {
         let report = import(&db, "regions", &path, true).await;
         assert!(!report.applied);
         assert_eq!(report.counts.added, 11);
-        let villages = fupin_app::territory::village_coverage(&db, date("2017-06-30"), None).await.expect("villages");
+        let villages = fupin_app::territory::village_coverage(&db, &ctx(), date("2017-06-30"), None).await.expect("villages");
         assert_eq!(villages.total, 0);
     }
 

@@ -51,6 +51,41 @@ pub enum Command {
     /// Village banking service points.
     #[command(subcommand, name = "service-points")]
     ServicePoints(commands::listings::ListCommand),
+    /// The registry of poor households (建档立卡) as of a date.
+    #[command(subcommand)]
+    Households(commands::households::HouseholdsCommand),
+    /// The registry's change feed: what changed after a sequence number.
+    Feed(commands::feed::FeedArgs),
+    /// Enterprises and the poor households they lift.
+    #[command(subcommand)]
+    Enterprises(commands::enterprises::EnterprisesCommand),
+    /// Loan products.
+    #[command(subcommand)]
+    Products(commands::loans::ProductsCommand),
+    /// Loans: list, show, repay, extend, roll over, write off.
+    #[command(subcommand)]
+    Loans(commands::loans::LoansCommand),
+    /// End of day: charge interest due, overdue days, classification — for each day not yet done.
+    Eod(commands::loans::EodArgs),
+    /// Statistical returns (报表): list, show, approve, lock, reopen, correct; elements and rules.
+    #[command(subcommand)]
+    Returns(commands::returns::ReturnsCommand),
+    /// Figures published elsewhere, kept beside the computed ones.
+    #[command(subcommand)]
+    Reported(commands::returns::ReportedCommand),
+    /// County interest-subsidy and risk-compensation funds: figures, deposits, rules.
+    #[command(subcommand)]
+    Funds(commands::funds::FundsCommand),
+    /// Interest-subsidy claims per county, institution and quarter.
+    #[command(subcommand)]
+    Subsidy(commands::funds::SubsidyCommand),
+    /// Risk-compensation claims on defaulted covered loans.
+    #[command(subcommand)]
+    Risk(commands::funds::RiskCommand),
+    /// The regulator's figures for a region or group as of a date (see `indicators --help`).
+    Indicators(commands::indicators::IndicatorsArgs),
+    /// The regulator's report as XLSX (sections, charts), CSV or JSON.
+    Report(commands::indicators::ReportArgs),
     /// The double-entry ledger: consistency check, balances as of a date, transfers.
     #[command(subcommand)]
     Ledger(commands::ledger::LedgerCommand),
@@ -59,6 +94,9 @@ pub enum Command {
     Audit(commands::audit::AuditCommand),
     /// Serve the web pages and the JSON API.
     Serve(commands::serve::ServeArgs),
+    /// User accounts of the web pages and API: add, list, token, disable.
+    #[command(subcommand)]
+    User(commands::user::UserCommand),
     /// A loan's repayment schedule (pure calculation, no database).
     Schedule(commands::schedule::ScheduleArgs),
 }

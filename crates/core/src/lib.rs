@@ -5,12 +5,15 @@
 
 pub mod credit_code;
 pub mod date;
+pub mod formula;
 pub mod money;
 pub mod rate;
 pub mod region;
 pub mod repayment;
 pub mod resident_id;
+pub mod returns;
 pub mod schedule;
+pub mod subsidy;
 
 pub use credit_code::CreditCode;
 pub use date::BusinessDate;

@@ -491,6 +491,19 @@ fn transfer_from_row(row: &AnyRow) -> Result<Transfer> {
     })
 }
 
+/// The sum of the transfers whose id starts with `prefix` (ids are namespaced by the command
+/// that posted them, e.g. `writeoff:<institution>:<contract>:`).
+pub async fn sum_of_transfers_with_prefix(tx: &mut Tx, prefix: &str) -> Result<Fen> {
+    let row = sqlx::query(
+        "select cast(coalesce(sum(amount_fen), 0) as bigint) as total from ledger_transfers \
+         where id like $1",
+    )
+    .bind(format!("{prefix}%"))
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(Fen::new(row.try_get("total")?))
+}
+
 /// The transfers of an account, in posting order, at most `limit`.
 pub async fn transfers_of(db: &Db, account_id: i64, limit: i64) -> Result<Vec<Transfer>> {
     let sql = format!(
@@ -518,34 +531,93 @@ pub async fn totals_as_of(db: &Db, account_id: i64, date: BusinessDate) -> Resul
     totals_from(row.as_ref())
 }
 
-/// Totals of every account of `kind` (optionally of one institution) in counties whose code
-/// starts with `county_prefix` (e.g. `361128` or `3611`), at the end of `date`.
+/// An account's totals at the end of `date`, inside a transaction.
+pub async fn totals_as_of_in(tx: &mut Tx, account_id: i64, date: BusinessDate) -> Result<Totals> {
+    let row = sqlx::query(
+        "select debits_total_fen, credits_total_fen from ledger_account_days \
+         where account_id = $1 and value_date <= $2 order by value_date desc limit 1",
+    )
+    .bind(account_id)
+    .bind(date.to_string())
+    .fetch_optional(&mut **tx)
+    .await?;
+    totals_from(row.as_ref())
+}
+
+/// Day totals of an account with value dates in `[from, to]`, in date order.
+pub async fn account_days(
+    db: &Db,
+    account_id: i64,
+    from: BusinessDate,
+    to: BusinessDate,
+) -> Result<Vec<(BusinessDate, Totals)>> {
+    let rows = sqlx::query(
+        "select value_date, debits_total_fen, credits_total_fen from ledger_account_days \
+         where account_id = $1 and value_date >= $2 and value_date <= $3 order by value_date",
+    )
+    .bind(account_id)
+    .bind(from.to_string())
+    .bind(to.to_string())
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let date = crate::regions::date_column(row, "ledger_account_days", "value_date")?
+                .ok_or_else(|| corrupt("ledger_account_days", "value_date", "null"))?;
+            Ok((date, totals_from(Some(row))?))
+        })
+        .collect()
+}
+
+/// Totals of every account whose kind matches `kind_pattern` (SQL `LIKE`: `loan_principal:%`
+/// for every loan category), optionally of one institution, in counties whose code starts with
+/// `county_prefix` (e.g. `361128` or `3611`), at the end of `date`.
 pub async fn kind_totals_as_of(
     db: &Db,
-    kind: &str,
+    kind_pattern: &str,
     institution_code: Option<&str>,
     county_prefix: &str,
     date: BusinessDate,
 ) -> Result<Totals> {
-    let row = sqlx::query(
-        "select cast(coalesce(sum(d.debits_total_fen), 0) as bigint) as debits_total_fen, \
-         cast(coalesce(sum(d.credits_total_fen), 0) as bigint) as credits_total_fen \
-         from ledger_bucket_days d join ( \
-             select kind, institution_code, county_code, max(value_date) as last_date \
-             from ledger_bucket_days where kind = $1 and ($2 = '' or institution_code = $2) \
-             and county_code like $3 and value_date <= $4 \
-             group by kind, institution_code, county_code) last \
-         on d.kind = last.kind and d.institution_code = last.institution_code \
-         and d.county_code = last.county_code and d.value_date = last.last_date",
-    )
-    .bind(kind)
-    .bind(institution_code.unwrap_or(""))
-    .bind(format!("{county_prefix}%"))
-    .bind(date.to_string())
-    .fetch_one(db.pool())
-    .await?;
+    let row = sqlx::query(KIND_TOTALS_SQL)
+        .bind(kind_pattern)
+        .bind(institution_code.unwrap_or(""))
+        .bind(format!("{county_prefix}%"))
+        .bind(date.to_string())
+        .fetch_one(db.pool())
+        .await?;
     totals_from(Some(&row))
 }
+
+/// [`kind_totals_as_of`] inside a transaction (sees its own uncommitted transfers).
+pub async fn kind_totals_as_of_in(
+    tx: &mut Tx,
+    kind_pattern: &str,
+    institution_code: Option<&str>,
+    county_prefix: &str,
+    date: BusinessDate,
+) -> Result<Totals> {
+    let row = sqlx::query(KIND_TOTALS_SQL)
+        .bind(kind_pattern)
+        .bind(institution_code.unwrap_or(""))
+        .bind(format!("{county_prefix}%"))
+        .bind(date.to_string())
+        .fetch_one(&mut **tx)
+        .await?;
+    totals_from(Some(&row))
+}
+
+/// Sums, over the buckets matching kind, institution and county prefix, each bucket's latest
+/// day totals on or before a date.
+const KIND_TOTALS_SQL: &str = "select cast(coalesce(sum(d.debits_total_fen), 0) as bigint) as debits_total_fen, \
+     cast(coalesce(sum(d.credits_total_fen), 0) as bigint) as credits_total_fen \
+     from ledger_bucket_days d join ( \
+         select kind, institution_code, county_code, max(value_date) as last_date \
+         from ledger_bucket_days where kind like $1 and ($2 = '' or institution_code = $2) \
+         and county_code like $3 and value_date <= $4 \
+         group by kind, institution_code, county_code) last \
+     on d.kind = last.kind and d.institution_code = last.institution_code \
+     and d.county_code = last.county_code and d.value_date = last.last_date";
 
 fn totals_from(row: Option<&AnyRow>) -> Result<Totals> {
     match row {

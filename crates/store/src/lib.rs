@@ -7,13 +7,18 @@
 pub mod audit;
 pub mod db;
 pub mod error;
+pub mod funds;
 pub mod groups;
+pub mod indicators;
 pub mod institutions;
 pub mod ledger;
+pub mod loans;
 pub mod regions;
 pub mod registry;
+pub mod returns;
 pub mod service_points;
 pub mod testing;
+pub mod users;
 
 pub use db::{Db, Engine, Tx};
 pub use error::StoreError;

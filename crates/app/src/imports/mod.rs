@@ -8,7 +8,10 @@
 //! duplicates), never the rows.
 
 mod fields;
+pub mod funds;
+pub mod loans;
 pub mod registry;
+pub mod returns;
 pub mod territory;
 
 use std::path::Path;

@@ -37,7 +37,13 @@ pub async fn run(db: &Db, command: CoverageCommand) -> anyhow::Result<ExitCode> 
 }
 
 async fn townships(db: &Db, args: CoverageArgs) -> anyhow::Result<ExitCode> {
-    let coverage = fupin_app::territory::township_coverage(db, args.as_of, args.region).await?;
+    let coverage = fupin_app::territory::township_coverage(
+        db,
+        &super::operator_ctx(),
+        args.as_of,
+        args.region,
+    )
+    .await?;
     let mut listing = Listing::new(vec!["section", "key", "name", "type", "townships"]);
     let row = |section: &str, key: &str, name: &str, kind: &str, count: u64| {
         vec![
@@ -83,7 +89,9 @@ async fn townships(db: &Db, args: CoverageArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn villages(db: &Db, args: CoverageArgs) -> anyhow::Result<ExitCode> {
-    let coverage = fupin_app::territory::village_coverage(db, args.as_of, args.region).await?;
+    let coverage =
+        fupin_app::territory::village_coverage(db, &super::operator_ctx(), args.as_of, args.region)
+            .await?;
     let mut listing = Listing::new(vec!["section", "key", "name", "value"]);
     let row = |section: &str, key: &str, name: &str, value: String| {
         vec![

@@ -6,10 +6,14 @@ use std::time::Instant;
 
 use clap::{Args, ValueEnum};
 use fupin_app::Db;
+use fupin_app::imports::funds::DepositImporter;
+use fupin_app::imports::loans::{LoanImporter, ProductImporter, RepaymentImporter};
+use fupin_app::imports::registry::{EnterpriseImporter, EnterpriseLinkImporter, import_households};
 use fupin_app::imports::territory::{
     AssignmentImporter, InstitutionImporter, RegionImporter, ServicePointImporter,
 };
 use fupin_app::imports::{self, ImportOptions, ImportReport};
+use fupin_core::BusinessDate;
 
 use super::operator_ctx;
 
@@ -21,6 +25,14 @@ pub enum Kind {
     Institutions,
     Assignments,
     ServicePoints,
+    Households,
+    Enterprises,
+    EnterpriseLinks,
+    Products,
+    Loans,
+    Repayments,
+    Returns,
+    FundDeposits,
 }
 
 #[derive(Debug, Args)]
@@ -39,6 +51,18 @@ pub struct ImportArgs {
     /// Ignore columns the format does not define instead of refusing the file.
     #[arg(long)]
     ignore_unknown_columns: bool,
+    /// Load what is valid (for households: the households whose rows are all valid) and report
+    /// the rest, instead of refusing the whole file (households, enterprises, enterprise_links).
+    #[arg(long)]
+    load_valid: bool,
+    /// The date the extract describes (YYYY-MM-DD; default: today) — households, enterprises,
+    /// enterprise_links.
+    #[arg(long, value_parser = super::regions::parse_date)]
+    as_of: Option<BusinessDate>,
+    /// Accept returns although warning rules (e.g. a month-on-month change) fail; the warnings
+    /// are still reported (returns only).
+    #[arg(long)]
+    confirm_warnings: bool,
 }
 
 pub async fn run(db: &Db, args: ImportArgs) -> anyhow::Result<ExitCode> {
@@ -46,8 +70,19 @@ pub async fn run(db: &Db, args: ImportArgs) -> anyhow::Result<ExitCode> {
     let options = ImportOptions {
         dry_run: args.dry_run,
         ignore_unknown_columns: args.ignore_unknown_columns,
+        load_valid: args.load_valid,
         ..ImportOptions::default()
     };
+    let registry_kind = matches!(
+        args.kind,
+        Kind::Households | Kind::Enterprises | Kind::EnterpriseLinks
+    );
+    if !registry_kind && (args.load_valid || args.as_of.is_some()) {
+        anyhow::bail!(
+            "--load-valid and --as-of apply to households, enterprises and enterprise_links"
+        );
+    }
+    let as_of = args.as_of.unwrap_or_else(super::households::today);
     let started = Instant::now();
     let report = match args.kind {
         Kind::Regions => {
@@ -83,9 +118,40 @@ pub async fn run(db: &Db, args: ImportArgs) -> anyhow::Result<ExitCode> {
             )
             .await?
         }
+        Kind::Households => import_households(db, &ctx, &args.file, &options, as_of).await?,
+        Kind::Enterprises => {
+            let importer = EnterpriseImporter::new(as_of);
+            imports::run(db, &ctx, &args.file, &options, importer).await?
+        }
+        Kind::EnterpriseLinks => {
+            let importer = EnterpriseLinkImporter::new(as_of);
+            imports::run(db, &ctx, &args.file, &options, importer).await?
+        }
+        Kind::Products => {
+            imports::run(db, &ctx, &args.file, &options, ProductImporter::default()).await?
+        }
+        Kind::Loans => imports::run(db, &ctx, &args.file, &options, LoanImporter::new(db)).await?,
+        Kind::Repayments => {
+            let importer = RepaymentImporter::default();
+            imports::run(db, &ctx, &args.file, &options, importer).await?
+        }
+        Kind::FundDeposits => {
+            imports::run(db, &ctx, &args.file, &options, DepositImporter::default()).await?
+        }
+        Kind::Returns => {
+            let confirm = args.confirm_warnings;
+            let outcome = imports::returns::import(db, &ctx, &args.file, &options, confirm).await?;
+            if confirm {
+                super::returns::print_confirmed_warnings(&outcome.warnings);
+            }
+            outcome.report
+        }
     };
     let seconds = started.elapsed().as_secs_f64();
     print_report(&report, seconds, args.dry_run);
+    if registry_kind {
+        println!("extract as of {as_of}");
+    }
     if let Some(path) = &args.errors {
         imports::write_errors(&report, path)?;
         println!(

@@ -35,7 +35,13 @@ fn args(command: ListCommand) -> ListArgs {
 
 pub async fn institutions(db: &Db, command: ListCommand) -> anyhow::Result<ExitCode> {
     let args = args(command);
-    let rows = fupin_app::territory::list_institutions(db, args.region, args.limit).await?;
+    let rows = fupin_app::territory::list_institutions(
+        db,
+        &super::operator_ctx(),
+        args.region,
+        args.limit,
+    )
+    .await?;
     let mut listing = Listing::new(vec![
         "code",
         "name",
@@ -60,7 +66,9 @@ pub async fn institutions(db: &Db, command: ListCommand) -> anyhow::Result<ExitC
 
 pub async fn assignments(db: &Db, command: ListCommand) -> anyhow::Result<ExitCode> {
     let args = args(command);
-    let rows = fupin_app::territory::list_assignments(db, args.region, args.limit).await?;
+    let rows =
+        fupin_app::territory::list_assignments(db, &super::operator_ctx(), args.region, args.limit)
+            .await?;
     let mut listing = Listing::new(vec![
         "township_code",
         "institution_code",
@@ -81,7 +89,13 @@ pub async fn assignments(db: &Db, command: ListCommand) -> anyhow::Result<ExitCo
 
 pub async fn service_points(db: &Db, command: ListCommand) -> anyhow::Result<ExitCode> {
     let args = args(command);
-    let rows = fupin_app::territory::list_service_points(db, args.region, args.limit).await?;
+    let rows = fupin_app::territory::list_service_points(
+        db,
+        &super::operator_ctx(),
+        args.region,
+        args.limit,
+    )
+    .await?;
     let mut listing = Listing::new(vec![
         "id",
         "village_code",

@@ -2,13 +2,21 @@
 
 pub mod audit;
 pub mod coverage;
+pub mod enterprises;
+pub mod feed;
+pub mod funds;
 pub mod groups;
+pub mod households;
 pub mod import;
+pub mod indicators;
 pub mod ledger;
 pub mod listings;
+pub mod loans;
 pub mod regions;
+pub mod returns;
 pub mod schedule;
 pub mod serve;
+pub mod user;
 
 use std::process::ExitCode;
 
@@ -25,6 +33,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit(command) => audit::run(&open(&cli.db).await?, command).await,
         Command::Import(args) => import::run(&open(&cli.db).await?, args).await,
         Command::Ledger(command) => ledger::run(&open(&cli.db).await?, command).await,
+        Command::Indicators(args) => indicators::run(&open(&cli.db).await?, args).await,
+        Command::Report(args) => indicators::report(&open(&cli.db).await?, args).await,
+        Command::Returns(command) => returns::run(&open(&cli.db).await?, command).await,
+        Command::Reported(command) => returns::reported(&open(&cli.db).await?, command).await,
+        Command::Products(command) => loans::products(&open(&cli.db).await?, command).await,
+        Command::Loans(command) => loans::run(&open(&cli.db).await?, command).await,
+        Command::Eod(args) => loans::eod(&open(&cli.db).await?, args).await,
+        Command::Funds(command) => funds::run(&open(&cli.db).await?, command).await,
+        Command::Subsidy(command) => funds::subsidy(&open(&cli.db).await?, command).await,
+        Command::Risk(command) => funds::risk(&open(&cli.db).await?, command).await,
         Command::Coverage(command) => coverage::run(&open(&cli.db).await?, command).await,
         Command::Groups(command) => groups::run(&open(&cli.db).await?, command).await,
         Command::Institutions(command) => {
@@ -36,7 +54,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::ServicePoints(command) => {
             listings::service_points(&open(&cli.db).await?, command).await
         }
+        Command::Households(command) => households::run(&open(&cli.db).await?, command).await,
+        Command::Feed(args) => feed::run(&open(&cli.db).await?, args).await,
+        Command::Enterprises(command) => enterprises::run(&open(&cli.db).await?, command).await,
         Command::Serve(args) => serve::run(open(&cli.db).await?, args).await,
+        Command::User(command) => user::run(&open(&cli.db).await?, command).await,
         Command::Schedule(args) => schedule::run(args),
     }
 }
@@ -67,6 +89,9 @@ async fn init(url: &str) -> anyhow::Result<ExitCode> {
     fupin_app::territory::load_builtin_groups(&db, &ctx)
         .await
         .context("loading the built-in region groups")?;
+    fupin_app::indicators::load_builtin(&db, &ctx)
+        .await
+        .context("loading the built-in indicators")?;
     println!(
         "database {} ({}) is ready: regions added {}, changed {}, unchanged {}",
         db.url(),

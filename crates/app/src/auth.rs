@@ -1,0 +1,250 @@
+//! Signing in: passwords (Argon2id), browser sessions, API tokens, throttling of failed
+//! attempts.
+//!
+//! Nothing here reads the clock: the edge passes `now` (RFC 3339) and the policy's durations,
+//! and expiry instants are computed from them.
+//!
+//! A sign-in with an unknown name costs the same as one with a wrong password (the password is
+//! checked against a dummy hash) and answers the same words, and failures are counted per
+//! attempted name whether it exists or not, so neither timing, message nor lockout tells
+//! whether a user exists.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use chrono::{DateTime, SecondsFormat, Utc};
+use fupin_store::users::{self, Session};
+use fupin_store::{Db, StoreError, audit};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::context::{Actor, Ctx};
+use crate::error::{AppError, Result};
+use crate::users::{UserView, view};
+
+/// How sign-in behaves; the web edge sets it from its configuration.
+#[derive(Clone, Copy, Debug)]
+pub struct AuthPolicy {
+    /// How long a session lasts after sign-in.
+    pub session_ttl: Duration,
+    /// Failed sign-ins of one name before it is locked.
+    pub max_failures: u32,
+    /// How long a locked name stays locked.
+    pub lockout: Duration,
+}
+
+impl Default for AuthPolicy {
+    fn default() -> AuthPolicy {
+        AuthPolicy {
+            session_ttl: Duration::from_secs(8 * 3600),
+            max_failures: 5,
+            lockout: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+/// What the words of a failed sign-in are, whatever the reason.
+pub const SIGN_IN_REFUSED: &str = "wrong user name or password";
+
+/// Hex of `bytes` random bytes from the operating system.
+pub fn random_hex(bytes: usize) -> Result<String> {
+    let mut buffer = vec![0u8; bytes];
+    getrandom::fill(&mut buffer)
+        .map_err(|e| AppError::Invalid(format!("no randomness from the system: {e}")))?;
+    Ok(hex::encode(buffer))
+}
+
+/// SHA-256 (hex) of a high-entropy secret: session cookies and API tokens are stored only so.
+/// (Passwords, which have little entropy, get Argon2id instead.)
+pub fn secret_hash(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// Hashes a password with Argon2id (OWASP parameters: 19 MiB, 2 passes), off the async threads.
+pub async fn hash_password(password: String) -> Result<String> {
+    tokio::task::spawn_blocking(move || {
+        Argon2::default()
+            .hash_password(password.as_bytes())
+            .map(|hash| hash.to_string())
+    })
+    .await
+    .map_err(|e| AppError::Invalid(format!("password hashing stopped: {e}")))?
+    .map_err(|e| AppError::field("password", format!("cannot be hashed: {e}")))
+}
+
+/// Whether `password` matches `hash` (a PHC string), off the async threads.
+async fn verify_password(password: String, hash: String) -> bool {
+    tokio::task::spawn_blocking(move || {
+        Argon2::default()
+            .verify_password(password.as_bytes(), hash.as_str())
+            .is_ok()
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// A hash no password matches in practice, checked for unknown names so they take as long.
+async fn dummy_hash() -> String {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    if let Some(hash) = DUMMY.get() {
+        return hash.clone();
+    }
+    let secret = random_hex(32).unwrap_or_else(|_| "fupin-dummy-password".to_string());
+    let hash = hash_password(secret).await.unwrap_or_default();
+    DUMMY.get_or_init(|| hash).clone()
+}
+
+/// Parses an RFC 3339 instant given by the edge.
+fn instant(text: &str) -> Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| AppError::Invalid(format!("instant {text:?}: {e}")))
+}
+
+/// The one text form of instants stored by this module (so text order is time order).
+fn instant_text(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+fn plus(now: DateTime<Utc>, duration: Duration) -> DateTime<Utc> {
+    now + chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::MAX)
+}
+
+/// A successful sign-in.
+#[derive(Clone, Debug)]
+pub struct SignedIn {
+    pub user: UserView,
+    /// The cookie value; only its hash is stored.
+    pub session_secret: String,
+    /// The token forms and unsafe requests of this session must carry.
+    pub csrf_token: String,
+    pub expires_at: String,
+}
+
+/// Signs a user in with name and password, creating a session.
+pub async fn sign_in(
+    db: &Db,
+    name: &str,
+    password: &str,
+    now: &str,
+    request_id: Option<String>,
+    policy: &AuthPolicy,
+) -> Result<SignedIn> {
+    let now_at = instant(now)?;
+    let now = instant_text(now_at);
+    let name = name.trim();
+    let failures = users::sign_in_failures(db, name).await?;
+    if let Some(until) = &failures.locked_until
+        && until.as_str() > now.as_str()
+    {
+        let seconds = (instant(until)? - now_at).num_seconds().max(1);
+        return Err(AppError::Throttled {
+            retry_after_secs: seconds as u64,
+        });
+    }
+    let user = users::get(db, name).await?;
+    let hash = match &user {
+        Some(user) => user.password_hash.clone(),
+        None => dummy_hash().await,
+    };
+    let matches = verify_password(password.to_string(), hash).await;
+    let user = match user {
+        Some(user) if matches && !user.disabled => view(&user)?,
+        _ => {
+            let mut tx = db.write().await?;
+            let count = users::add_sign_in_failure(&mut tx, name).await?;
+            if count >= i64::from(policy.max_failures) {
+                let until = instant_text(plus(now_at, policy.lockout));
+                users::lock_sign_in(&mut tx, name, &until).await?;
+            }
+            tx.commit().await.map_err(StoreError::from)?;
+            return Err(AppError::Unauthenticated(SIGN_IN_REFUSED.to_string()));
+        }
+    };
+    let secret = random_hex(32)?;
+    let session = Session {
+        id_hash: secret_hash(&secret),
+        user_name: user.name.clone(),
+        csrf_token: random_hex(32)?,
+        created_at: now.clone(),
+        expires_at: instant_text(plus(now_at, policy.session_ttl)),
+    };
+    let ctx = Ctx {
+        actor: user.actor(),
+        now: now.clone(),
+        request_id,
+    };
+    let mut tx = db.write().await?;
+    users::clear_sign_in_failures(&mut tx, name).await?;
+    users::delete_expired_sessions(&mut tx, &now).await?;
+    users::insert_session(&mut tx, &session).await?;
+    let mut entry = ctx.audit("session.sign_in", "user", &user.name);
+    entry.after_json = Some(json!({"expires_at": session.expires_at}).to_string());
+    audit::append(&mut tx, &entry).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(SignedIn {
+        user,
+        session_secret: secret,
+        csrf_token: session.csrf_token,
+        expires_at: session.expires_at,
+    })
+}
+
+/// A live session, found by its cookie.
+#[derive(Clone, Debug)]
+pub struct SessionInfo {
+    pub user: UserView,
+    pub csrf_token: String,
+    pub expires_at: String,
+}
+
+impl SessionInfo {
+    pub fn actor(&self) -> Actor {
+        self.user.actor()
+    }
+}
+
+/// The session a cookie value names, if it is live at `now` and its user is enabled.
+pub async fn session(db: &Db, secret: &str, now: &str) -> Result<Option<SessionInfo>> {
+    let now = instant_text(instant(now)?);
+    let Some(session) = users::live_session(db, &secret_hash(secret), &now).await? else {
+        return Ok(None);
+    };
+    let Some(user) = users::get(db, &session.user_name).await? else {
+        return Ok(None);
+    };
+    if user.disabled {
+        return Ok(None);
+    }
+    Ok(Some(SessionInfo {
+        user: view(&user)?,
+        csrf_token: session.csrf_token,
+        expires_at: session.expires_at,
+    }))
+}
+
+/// Ends the session a cookie value names (harmless if it is gone already).
+pub async fn sign_out(db: &Db, ctx: &Ctx, secret: &str) -> Result<()> {
+    let mut tx = db.write().await?;
+    users::delete_session(&mut tx, &secret_hash(secret)).await?;
+    let entry = ctx.audit("session.sign_out", "user", &ctx.actor.name);
+    audit::append(&mut tx, &entry).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(())
+}
+
+/// The user an API token belongs to, if the token is live and the user enabled.
+pub async fn token_user(db: &Db, token: &str) -> Result<Option<UserView>> {
+    let Some(record) = users::live_token(db, &secret_hash(token)).await? else {
+        return Ok(None);
+    };
+    let Some(user) = users::get(db, &record.user_name).await? else {
+        return Ok(None);
+    };
+    if user.disabled {
+        return Ok(None);
+    }
+    Ok(Some(view(&user)?))
+}

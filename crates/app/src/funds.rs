@@ -1,0 +1,590 @@
+//! The state's money: county interest-subsidy funds (贴息资金) and risk-compensation funds
+//! (风险补偿金), in the same ledger as the loans.
+//!
+//! Each county has `fund:<county>:subsidy` and `fund:<county>:risk`, debit-normal accounts that
+//! can never be overdrawn (the ledger refuses the transfer atomically), filled from
+//! `treasury:<county>` by deposits. Subsidy claims pay banks interest per quarter; risk claims
+//! pay a share of a defaulted loan's principal; recoveries on a compensated loan return the
+//! fund's share.
+
+use fupin_core::date::Quarter;
+use fupin_core::subsidy::{self, Segment};
+use fupin_core::{BusinessDate, Fen, RegionCode, RegionLevel};
+use fupin_store::funds::{self, ClaimLine, Deposit, RiskClaim, RiskSettings, SubsidyClaim};
+use fupin_store::ledger::{self, NewAccount, NewTransfer, NormalSide, Totals};
+use fupin_store::loans::{self, Loan, LoanTerms, Product};
+use fupin_store::{Db, Tx, audit};
+use serde_json::json;
+
+use crate::context::Ctx;
+use crate::error::{AppError, Result};
+use crate::ledger::post_batch;
+use crate::loans::BankAccount;
+
+/// The two kinds of county fund.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fund {
+    Subsidy,
+    RiskCompensation,
+}
+
+impl Fund {
+    pub fn parse(text: &str) -> Option<Fund> {
+        match text {
+            "subsidy" | "贴息资金" => Some(Fund::Subsidy),
+            "risk_compensation" | "风险补偿金" => Some(Fund::RiskCompensation),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Fund::Subsidy => "subsidy",
+            Fund::RiskCompensation => "risk_compensation",
+        }
+    }
+
+    fn account_suffix(self) -> &'static str {
+        match self {
+            Fund::Subsidy => "subsidy",
+            Fund::RiskCompensation => "risk",
+        }
+    }
+
+    fn kind(self) -> &'static str {
+        match self {
+            Fund::Subsidy => "fund_subsidy",
+            Fund::RiskCompensation => "fund_risk",
+        }
+    }
+}
+
+fn county_of(code: RegionCode) -> Result<RegionCode> {
+    code.ancestor_at(RegionLevel::County)
+        .ok_or_else(|| AppError::Invalid(format!("{code} is not in a county")))
+}
+
+/// Opens (or finds) a county's fund account.
+async fn fund_account(tx: &mut Tx, county: RegionCode, fund: Fund) -> Result<i64> {
+    let account = NewAccount {
+        code: format!("fund:{county}:{}", fund.account_suffix()),
+        normal_side: NormalSide::Debit,
+        kind: fund.kind().to_string(),
+        institution_code: None,
+        region_code: Some(county),
+        no_overdraft: true,
+    };
+    Ok(ledger::open_account(tx, &account).await?.id)
+}
+
+async fn treasury_account(tx: &mut Tx, county: RegionCode) -> Result<i64> {
+    let account = NewAccount {
+        code: format!("treasury:{county}"),
+        normal_side: NormalSide::Credit,
+        kind: "treasury".to_string(),
+        institution_code: None,
+        region_code: Some(county),
+        no_overdraft: false,
+    };
+    Ok(ledger::open_account(tx, &account).await?.id)
+}
+
+async fn bank_cash(tx: &mut Tx, institution: &str) -> Result<i64> {
+    crate::loans::bank_account_id(tx, institution, BankAccount::Cash).await
+}
+
+/// What a deposit did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Deposited {
+    New,
+    AlreadyRecorded,
+}
+
+/// Records a deposit into a county fund; the same id again is a no-op, with other content a
+/// conflict.
+pub async fn deposit(tx: &mut Tx, ctx: &Ctx, deposit: &Deposit) -> Result<Deposited> {
+    let Some(fund) = Fund::parse(&deposit.fund) else {
+        return Err(AppError::Invalid(format!(
+            "fund {:?} is not subsidy or risk_compensation",
+            deposit.fund
+        )));
+    };
+    if !deposit.amount.is_positive() {
+        return Err(AppError::Invalid(format!(
+            "deposit {} must be positive",
+            deposit.id
+        )));
+    }
+    if county_of(deposit.county_code)? != deposit.county_code {
+        return Err(AppError::Invalid(format!(
+            "{} is not a county code",
+            deposit.county_code
+        )));
+    }
+    if let Some(existing) = funds::deposit_in(tx, &deposit.id).await? {
+        return match &existing == deposit {
+            true => Ok(Deposited::AlreadyRecorded),
+            false => Err(AppError::Conflict(format!(
+                "deposit {} was already recorded with different content",
+                deposit.id
+            ))),
+        };
+    }
+    funds::insert_deposit(tx, deposit).await?;
+    let fund_id = fund_account(tx, deposit.county_code, fund).await?;
+    let treasury = treasury_account(tx, deposit.county_code).await?;
+    let transfer = NewTransfer {
+        id: format!("deposit:{}", deposit.id),
+        debit_account_id: fund_id,
+        credit_account_id: treasury,
+        amount: deposit.amount,
+        value_date: deposit.deposited_on,
+        code: format!("deposit_{}", fund.as_str()),
+        memo: None,
+    };
+    post_batch(tx, ctx, "fund.deposit", &deposit.id, &[transfer]).await?;
+    Ok(Deposited::New)
+}
+
+/// Sets a county's risk-compensation rules from a date (audited).
+pub async fn set_risk_settings(db: &Db, ctx: &Ctx, settings: &RiskSettings) -> Result<()> {
+    if county_of(settings.county_code)? != settings.county_code {
+        return Err(AppError::Invalid(format!(
+            "{} is not a county code",
+            settings.county_code
+        )));
+    }
+    let mut tx = db.write().await?;
+    funds::set_risk_settings(&mut tx, settings).await?;
+    let mut entry = ctx.audit(
+        "risk_settings.save",
+        "risk_settings",
+        &format!("{}@{}", settings.county_code, settings.effective_from),
+    );
+    entry.after_json = Some(json!({"leverage_multiple": settings.leverage_multiple, "fund_share_ppm": settings.fund_share_ppm, "trigger_days": settings.trigger_days}).to_string());
+    audit::append(&mut tx, &entry).await?;
+    tx.commit().await.map_err(fupin_store::StoreError::from)?;
+    Ok(())
+}
+
+/// The leverage rule: a new covered loan may not push the county's covered balance above
+/// `leverage_multiple × fund balance` on its start date. `Some(message)` when it would.
+pub async fn leverage_refusal(
+    tx: &mut Tx,
+    terms: &LoanTerms,
+    product: &Product,
+) -> Result<Option<String>> {
+    if product.risk_fund_share_ppm.is_none() {
+        return Ok(None);
+    }
+    let county = county_of(terms.village_code)?;
+    let Some(settings) = funds::risk_settings_on(tx, county, terms.start_on).await? else {
+        return Ok(None);
+    };
+    let covered = ledger::kind_totals_as_of_in(
+        tx,
+        "loan_principal:%:covered",
+        None,
+        county.prefix(),
+        terms.start_on,
+    )
+    .await?
+    .balance(NormalSide::Debit);
+    let fund_id = fund_account(tx, county, Fund::RiskCompensation).await?;
+    let fund = ledger::totals_as_of_in(tx, fund_id, terms.start_on)
+        .await?
+        .balance(NormalSide::Debit);
+    let cap = i128::from(fund.fen()) * i128::from(settings.leverage_multiple);
+    let after = i128::from(covered.fen()) + i128::from(terms.principal.fen());
+    if after <= cap {
+        return Ok(None);
+    }
+    Ok(Some(format!(
+        "covered loans of county {county} would reach {} on {}, above {}× its risk fund of {fund} (cap {})",
+        Fen::new(i64::try_from(after).unwrap_or(i64::MAX)),
+        terms.start_on,
+        settings.leverage_multiple,
+        Fen::new(i64::try_from(cap).unwrap_or(i64::MAX)),
+    )))
+}
+
+/// Works out (or re-works) the pending subsidy claims of a quarter for every county and
+/// institution with subsidised loans at or under `within`. Approved claims are left as they
+/// are. Returns the claims with their lines.
+pub async fn prepare_subsidy_claims(
+    db: &Db,
+    ctx: &Ctx,
+    quarter: Quarter,
+    within: Option<RegionCode>,
+) -> Result<Vec<(SubsidyClaim, Vec<ClaimLine>)>> {
+    let prefix = within.map(|c| c.prefix().to_string()).unwrap_or_default();
+    let pairs = funds::subsidised_pairs(db, &prefix).await?;
+    let mut result = Vec::new();
+    for (county, institution) in pairs {
+        let mut tx = db.write().await?;
+        let key = quarter.to_string();
+        let claim = match funds::subsidy_claim_in(&mut tx, county, &institution, &key).await? {
+            Some(claim) if claim.state == "approved" => claim,
+            _ => {
+                let lines = claim_lines(db, county, &institution, quarter).await?;
+                let id =
+                    funds::save_pending_claim(&mut tx, county, &institution, &key, &lines).await?;
+                let mut entry = ctx.audit(
+                    "subsidy_claim.prepare",
+                    "subsidy_claim",
+                    &format!("{county}/{institution}/{key}"),
+                );
+                entry.after_json = Some(json!({"lines": lines.len(), "amount": Fen::new(lines.iter().map(|l| l.amount.fen()).sum()).to_plain_yuan()}).to_string());
+                audit::append(&mut tx, &entry).await?;
+                funds::subsidy_claim_by_id_in(&mut tx, id)
+                    .await?
+                    .ok_or_else(|| AppError::NotFound(format!("claim {id}")))?
+            }
+        };
+        tx.commit().await.map_err(fupin_store::StoreError::from)?;
+        let lines = funds::claim_lines(db, claim.id).await?;
+        result.push((claim, lines));
+    }
+    Ok(result)
+}
+
+/// Each subsidised loan's subsidy for the quarter.
+async fn claim_lines(
+    db: &Db,
+    county: RegionCode,
+    institution: &str,
+    quarter: Quarter,
+) -> Result<Vec<ClaimLine>> {
+    let (first, last) = (quarter.first_day(), quarter.last_day());
+    let mut lines = Vec::new();
+    for (loan_id, subsidy_ppm, loan_ppm, day_count) in
+        funds::subsidised_loans(db, county, institution, first, last).await?
+    {
+        let loan = loans::loan_by_id(db, loan_id)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("loan {loan_id}")))?;
+        let segments = principal_segments(db, &loan, first, last).await?;
+        let spells = loans::overdue_spells(db, loan_id).await?;
+        let rate = subsidy::capped_rate(
+            fupin_core::Rate::from_ppm(subsidy_ppm),
+            fupin_core::Rate::from_ppm(loan_ppm),
+        );
+        let basis = if day_count == "act/365" { 365 } else { 360 };
+        let earned = subsidy::subsidy(&segments, &spells, rate, basis)
+            .ok_or_else(|| AppError::Invalid(format!("subsidy of loan {loan_id} overflows")))?;
+        if earned.days > 0 {
+            lines.push(ClaimLine {
+                loan_id,
+                days: earned.days,
+                rate_ppm: rate.ppm(),
+                amount: earned.amount,
+            });
+        }
+    }
+    Ok(lines)
+}
+
+/// The loan's principal outstanding at the end of each day of `[first, last]`, as segments.
+async fn principal_segments(
+    db: &Db,
+    loan: &Loan,
+    first: BusinessDate,
+    last: BusinessDate,
+) -> Result<Vec<Segment>> {
+    let code = format!(
+        "loan:{}:{}:principal",
+        loan.terms.institution_code, loan.terms.contract_no
+    );
+    let Some(account) = ledger::account_by_code(db, &code).await? else {
+        return Ok(Vec::new());
+    };
+    let end = last
+        .succ()
+        .ok_or_else(|| AppError::Invalid(format!("{last} is the last supported date")))?;
+    let before = match first.pred() {
+        Some(day) => ledger::totals_as_of(db, account.id, day).await?,
+        None => Totals::default(),
+    };
+    let mut segments = Vec::new();
+    let (mut from, mut principal) = (first, before.balance(NormalSide::Debit));
+    for (day, totals) in ledger::account_days(db, account.id, first, last).await? {
+        if day > from {
+            segments.push(Segment {
+                from,
+                to: day,
+                principal,
+            });
+        }
+        from = day;
+        principal = totals.balance(NormalSide::Debit);
+    }
+    segments.push(Segment {
+        from,
+        to: end,
+        principal,
+    });
+    Ok(segments)
+}
+
+/// Approves a pending subsidy claim: pays the bank from the county's subsidy fund. Refused
+/// whole (nothing posted) when the fund holds less than the claim; a claim is approved once.
+pub async fn approve_subsidy_claim(
+    db: &Db,
+    ctx: &Ctx,
+    claim_id: i64,
+    on: BusinessDate,
+) -> Result<SubsidyClaim> {
+    let mut tx = db.write().await?;
+    let claim = funds::subsidy_claim_by_id_in(&mut tx, claim_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("subsidy claim {claim_id}")))?;
+    if !funds::approve_subsidy_claim(&mut tx, claim_id, on, &ctx.actor.name).await? {
+        return Err(AppError::Conflict(format!(
+            "subsidy claim {claim_id} was already approved"
+        )));
+    }
+    if claim.amount.is_positive() {
+        let fund = fund_account(&mut tx, claim.county_code, Fund::Subsidy).await?;
+        let cash = bank_cash(&mut tx, &claim.institution_code).await?;
+        let transfer = NewTransfer {
+            id: format!("subsidy:{claim_id}"),
+            debit_account_id: cash,
+            credit_account_id: fund,
+            amount: claim.amount,
+            value_date: on,
+            code: "subsidy_payment".to_string(),
+            memo: Some(format!(
+                "{} {} {}",
+                claim.county_code, claim.institution_code, claim.quarter
+            )),
+        };
+        post_batch(
+            &mut tx,
+            ctx,
+            "subsidy_claim.approve",
+            &claim_id.to_string(),
+            &[transfer],
+        )
+        .await
+        .map_err(|e| insufficient_fund(e, "subsidy", &claim.county_code, claim.amount))?;
+    }
+    let approved = funds::subsidy_claim_by_id_in(&mut tx, claim_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("subsidy claim {claim_id}")))?;
+    tx.commit().await.map_err(fupin_store::StoreError::from)?;
+    Ok(approved)
+}
+
+fn insufficient_fund(error: AppError, fund: &str, county: &RegionCode, amount: Fen) -> AppError {
+    match error {
+        AppError::Invalid(message) if message.contains("overdrawn") => AppError::Conflict(format!(
+            "the {fund} fund of county {county} holds less than {amount}: nothing was paid ({message})"
+        )),
+        other => other,
+    }
+}
+
+/// Raises a risk-compensation claim for every covered loan overdue past its county's trigger on
+/// `date` (part of end of day). Returns how many were raised.
+pub async fn raise_risk_claims(tx: &mut Tx, ctx: &Ctx, date: BusinessDate) -> Result<u64> {
+    let mut raised = 0;
+    for loan in loans::covered_overdue_loans_in(tx).await? {
+        let county = county_of(loan.terms.village_code)?;
+        let Some(settings) = funds::risk_settings_on(tx, county, date).await? else {
+            continue;
+        };
+        if loan.overdue_days < settings.trigger_days
+            || funds::risk_claim_of_loan_in(tx, loan.id).await?.is_some()
+        {
+            continue;
+        }
+        let code = format!(
+            "loan:{}:{}:principal",
+            loan.terms.institution_code, loan.terms.contract_no
+        );
+        let principal = ledger::account_by_code_in(tx, &code)
+            .await?
+            .map_or(Fen::ZERO, |a| a.balance());
+        let amount = principal
+            .mul_ratio_half_up(i128::from(settings.fund_share_ppm), 1_000_000)
+            .ok_or_else(|| {
+                AppError::Invalid(format!("risk claim of loan {} overflows", loan.id))
+            })?;
+        let claim = RiskClaim {
+            id: 0,
+            loan_id: loan.id,
+            county_code: county,
+            institution_code: loan.terms.institution_code.clone(),
+            raised_on: date,
+            principal,
+            share_ppm: settings.fund_share_ppm,
+            amount,
+            state: "pending".to_string(),
+            approved_on: None,
+        };
+        if funds::raise_risk_claim(tx, &claim).await? {
+            let mut entry = ctx.audit(
+                "risk_claim.raise",
+                "risk_claim",
+                &format!("{}/{}", loan.terms.institution_code, loan.terms.contract_no),
+            );
+            entry.after_json = Some(json!({"principal": principal.to_plain_yuan(), "amount": amount.to_plain_yuan(), "overdue_days": loan.overdue_days}).to_string());
+            audit::append(tx, &entry).await?;
+            raised += 1;
+        }
+    }
+    Ok(raised)
+}
+
+/// Approves a pending risk claim: pays the bank the fund's share from the county risk fund;
+/// refused whole when the fund holds less.
+pub async fn approve_risk_claim(
+    db: &Db,
+    ctx: &Ctx,
+    claim_id: i64,
+    on: BusinessDate,
+) -> Result<RiskClaim> {
+    let mut tx = db.write().await?;
+    let claim = funds::risk_claim_in(&mut tx, claim_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("risk claim {claim_id}")))?;
+    if !funds::approve_risk_claim(&mut tx, claim_id, on, &ctx.actor.name).await? {
+        return Err(AppError::Conflict(format!(
+            "risk claim {claim_id} was already approved"
+        )));
+    }
+    if claim.amount.is_positive() {
+        let fund = fund_account(&mut tx, claim.county_code, Fund::RiskCompensation).await?;
+        let cash = bank_cash(&mut tx, &claim.institution_code).await?;
+        let transfer = NewTransfer {
+            id: format!("compensation:{claim_id}"),
+            debit_account_id: cash,
+            credit_account_id: fund,
+            amount: claim.amount,
+            value_date: on,
+            code: "risk_compensation".to_string(),
+            memo: None,
+        };
+        post_batch(
+            &mut tx,
+            ctx,
+            "risk_claim.approve",
+            &claim_id.to_string(),
+            &[transfer],
+        )
+        .await
+        .map_err(|e| insufficient_fund(e, "risk compensation", &claim.county_code, claim.amount))?;
+    }
+    let approved = funds::risk_claim_in(&mut tx, claim_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("risk claim {claim_id}")))?;
+    tx.commit().await.map_err(fupin_store::StoreError::from)?;
+    Ok(approved)
+}
+
+/// After money comes in on a loan whose risk claim was paid: the fund's share of `recovered`
+/// goes back to the fund, never more in all than the fund paid.
+pub async fn return_fund_share(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    loan: &Loan,
+    source_id: &str,
+    recovered: Fen,
+    on: BusinessDate,
+) -> Result<Fen> {
+    let Some(claim) = funds::risk_claim_of_loan_in(tx, loan.id).await? else {
+        return Ok(Fen::ZERO);
+    };
+    if claim.state != "approved" || !recovered.is_positive() {
+        return Ok(Fen::ZERO);
+    }
+    let share = recovered
+        .mul_ratio_half_up(i128::from(claim.share_ppm), 1_000_000)
+        .ok_or_else(|| AppError::Invalid("recovery share overflows".to_string()))?;
+    let left = claim.amount.fen() - funds::returned_on_claim(tx, claim.id).await?.fen();
+    let amount = Fen::new(share.fen().min(left));
+    if !amount.is_positive() {
+        return Ok(Fen::ZERO);
+    }
+    funds::insert_return(tx, claim.id, on, source_id, amount).await?;
+    let fund = fund_account(tx, claim.county_code, Fund::RiskCompensation).await?;
+    let cash = bank_cash(tx, &claim.institution_code).await?;
+    let transfer = NewTransfer {
+        id: format!("riskreturn:{}:{source_id}", claim.institution_code),
+        debit_account_id: fund,
+        credit_account_id: cash,
+        amount,
+        value_date: on,
+        code: "risk_return".to_string(),
+        memo: None,
+    };
+    post_batch(
+        tx,
+        ctx,
+        "risk_claim.return",
+        &claim.id.to_string(),
+        &[transfer],
+    )
+    .await?;
+    Ok(amount)
+}
+
+/// Fund figures of the counties at or under a region, as of a date.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FundFigures {
+    pub subsidy_balance: Fen,
+    pub subsidy_deposits: Fen,
+    pub subsidy_paid: Fen,
+    pub risk_balance: Fen,
+    pub risk_deposits: Fen,
+    pub compensation_paid: Fen,
+    pub compensation_recovered: Fen,
+    /// Principal outstanding of loans the risk fund covers.
+    pub covered_balance: Fen,
+}
+
+impl FundFigures {
+    /// Covered balance over the risk fund, as a multiple with two decimals ("6.25"); "—" with
+    /// no fund.
+    pub fn leverage_used(&self) -> String {
+        if !self.risk_balance.is_positive() {
+            return "—".to_string();
+        }
+        let hundredths = (i128::from(self.covered_balance.fen()) * 200
+            + i128::from(self.risk_balance.fen()))
+            / (2 * i128::from(self.risk_balance.fen()));
+        format!("{}.{:02}", hundredths / 100, hundredths % 100)
+    }
+}
+
+/// Fund figures for the counties whose code starts with `prefix` ("" for all), as of `date`.
+pub async fn figures(db: &Db, prefix: &str, date: BusinessDate) -> Result<FundFigures> {
+    let balance = |totals: Totals| totals.balance(NormalSide::Debit);
+    Ok(FundFigures {
+        subsidy_balance: balance(
+            ledger::kind_totals_as_of(db, "fund_subsidy", None, prefix, date).await?,
+        ),
+        subsidy_deposits: funds::deposits_as_of(db, "subsidy", prefix, date).await?,
+        subsidy_paid: funds::subsidy_paid_as_of(db, prefix, date).await?,
+        risk_balance: balance(
+            ledger::kind_totals_as_of(db, "fund_risk", None, prefix, date).await?,
+        ),
+        risk_deposits: funds::deposits_as_of(db, "risk_compensation", prefix, date).await?,
+        compensation_paid: funds::compensation_paid_as_of(db, prefix, date).await?,
+        compensation_recovered: funds::returned_as_of(db, prefix, date).await?,
+        covered_balance: balance(
+            ledger::kind_totals_as_of(db, "loan_principal:%:covered", None, prefix, date).await?,
+        ),
+    })
+}
+
+/// Risk claims of the counties at or under a region.
+pub async fn risk_claims(db: &Db, within: Option<RegionCode>) -> Result<Vec<RiskClaim>> {
+    let prefix = within.map(|c| c.prefix().to_string()).unwrap_or_default();
+    Ok(funds::risk_claims(db, &prefix).await?)
+}
+
+pub use fupin_store::funds::{
+    ClaimLine as SubsidyClaimLine, Deposit as FundDeposit, RiskClaim as RiskCompensationClaim,
+    RiskSettings as RiskFundSettings, SubsidyClaim as InterestSubsidyClaim,
+};

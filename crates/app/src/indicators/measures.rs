@@ -1,0 +1,295 @@
+//! The measures formulas are built from: each reads one kind of data for one region prefix and
+//! date. Values are exact decimals; money is in yuan.
+
+use std::collections::HashMap;
+
+use fupin_core::{BusinessDate, Fen, RegionCode};
+use fupin_store::Db;
+use fupin_store::indicators as queries;
+use fupin_store::ledger::{self, NormalSide};
+use rust_decimal::Decimal;
+
+use crate::context::Ctx;
+use crate::error::{AppError, Result};
+use crate::funds::{self, FundFigures};
+use crate::territory::{self, TownshipCoverage, VillageCoverage};
+
+/// Every measure a formula may name, with what its argument means.
+pub const MEASURES: &[(&str, &str)] = &[
+    (
+        "returns.element[CODE]",
+        "a data element of the statistical returns, summed over institutions (latest month-end on or before the date)",
+    ),
+    (
+        "ledger.balance[KIND]",
+        "balance of the ledger accounts whose kind matches (SQL LIKE), e.g. loan_principal:%",
+    ),
+    (
+        "loans.disbursed[CATEGORY]",
+        "principal of the category's loans started on or before the date (rollovers excluded)",
+    ),
+    (
+        "loans.borrowers[CATEGORY]",
+        "distinct borrowers with a loan of the category outstanding",
+    ),
+    (
+        "loans.npl_balance",
+        "principal outstanding of loans substandard or worse (overdue past the threshold)",
+    ),
+    (
+        "registry.poor_population",
+        "members of registered households whose status is poor or relapsed",
+    ),
+    (
+        "registry.poor_households",
+        "registered households whose status is poor or relapsed",
+    ),
+    (
+        "regions.population",
+        "resident population of the county-level regions",
+    ),
+    ("territory.townships_total", "townships"),
+    (
+        "territory.townships_assigned[TYPE]",
+        "townships with a responsible institution (of the type, when given)",
+    ),
+    ("territory.villages_total", "administrative villages"),
+    (
+        "territory.villages_with_outlet",
+        "villages with a physical outlet",
+    ),
+    (
+        "territory.villages_electronic_only",
+        "villages with electronic equipment but no outlet",
+    ),
+    (
+        "territory.villages_covered",
+        "villages with any service point",
+    ),
+    (
+        "enterprises.count[KIND]",
+        "enterprises of a kind listed on or before the date",
+    ),
+    (
+        "enterprises.people_lifted",
+        "people lifted by enterprises (links in force)",
+    ),
+    ("funds.subsidy_paid", "interest subsidy paid"),
+    ("funds.compensation_paid", "risk compensation paid"),
+    ("funds.subsidy_balance", "subsidy funds' balance"),
+    ("funds.risk_balance", "risk-compensation funds' balance"),
+    (
+        "credit.eligible",
+        "eligible registered households (three full coverage)",
+    ),
+    ("credit.rated", "eligible households with a credit file"),
+    (
+        "credit.with_line",
+        "eligible households with a valid credit line",
+    ),
+    (
+        "credit.lines_amount",
+        "credit lines valid on the date, amount granted",
+    ),
+    (
+        "credit.lines_households",
+        "households with a valid credit line",
+    ),
+];
+
+fn yuan(amount: Fen) -> Decimal {
+    Decimal::new(amount.fen(), 2)
+}
+
+fn count(n: i64) -> Decimal {
+    Decimal::from(n)
+}
+
+/// Reads measures, remembering the costly composite ones per region and date.
+pub struct Fetcher<'a> {
+    db: &'a Db,
+    ctx: &'a Ctx,
+    institution: Option<String>,
+    townships: HashMap<(RegionCode, BusinessDate), TownshipCoverage>,
+    villages: HashMap<(RegionCode, BusinessDate), VillageCoverage>,
+    funds: HashMap<(RegionCode, BusinessDate), FundFigures>,
+}
+
+impl<'a> Fetcher<'a> {
+    pub fn new(db: &'a Db, ctx: &'a Ctx, institution: Option<String>) -> Fetcher<'a> {
+        Fetcher {
+            db,
+            ctx,
+            institution,
+            townships: HashMap::new(),
+            villages: HashMap::new(),
+            funds: HashMap::new(),
+        }
+    }
+
+    /// A measure summed over regions; `None` when no region has a value.
+    pub async fn sum(
+        &mut self,
+        name: &str,
+        argument: Option<&str>,
+        regions: &[RegionCode],
+        date: BusinessDate,
+    ) -> Result<Option<Decimal>> {
+        let mut total: Option<Decimal> = None;
+        for region in regions {
+            if let Some(value) = self.one(name, argument, *region, date).await? {
+                total = Some(total.unwrap_or_default() + value);
+            }
+        }
+        Ok(total)
+    }
+
+    async fn one(
+        &mut self,
+        name: &str,
+        argument: Option<&str>,
+        region: RegionCode,
+        date: BusinessDate,
+    ) -> Result<Option<Decimal>> {
+        let prefix = region.prefix();
+        let institution = self.institution.clone();
+        let institution = institution.as_deref();
+        let db = self.db;
+        let needs = |what: &str| {
+            argument.ok_or_else(|| AppError::Invalid(format!("measure {name} needs [{what}]")))
+        };
+        Ok(Some(match name {
+            "returns.element" => {
+                return Ok(crate::returns::element_total_as_of(
+                    db,
+                    needs("element")?,
+                    prefix,
+                    institution,
+                    date,
+                )
+                .await?
+                .map(yuan));
+            }
+            "ledger.balance" => yuan(
+                ledger::kind_totals_as_of(db, needs("kind")?, institution, prefix, date)
+                    .await?
+                    .balance(NormalSide::Debit),
+            ),
+            "loans.disbursed" => {
+                yuan(queries::disbursed(db, prefix, date, needs("category")?, institution).await?)
+            }
+            "loans.borrowers" => {
+                count(queries::borrowers(db, prefix, date, needs("category")?, institution).await?)
+            }
+            "loans.npl_balance" => yuan(npl_balance(db, prefix, date, institution).await?),
+            "registry.poor_population" => count(queries::poor_population(db, prefix, date).await?),
+            "registry.poor_households" => count(queries::poor_households(db, prefix, date).await?),
+            "regions.population" => count(queries::resident_population(db, prefix, date).await?),
+            "enterprises.count" => {
+                count(queries::enterprises_of_kind(db, prefix, date, needs("kind")?).await?)
+            }
+            "enterprises.people_lifted" => count(queries::people_lifted(db, prefix, date).await?),
+            "territory.townships_total" => {
+                count(self.townships(region, date).await?.total() as i64)
+            }
+            "territory.townships_assigned" => {
+                let coverage = self.townships(region, date).await?;
+                count(match argument {
+                    None => coverage.assigned() as i64,
+                    Some(kind) => coverage
+                        .by_type
+                        .iter()
+                        .find(|(k, _)| k == kind)
+                        .map_or(0, |(_, n)| *n as i64),
+                })
+            }
+            "territory.villages_total" => count(self.villages(region, date).await?.total as i64),
+            "territory.villages_with_outlet" => {
+                count(self.villages(region, date).await?.with_outlet as i64)
+            }
+            "territory.villages_electronic_only" => {
+                count(self.villages(region, date).await?.electronic_only as i64)
+            }
+            "territory.villages_covered" => {
+                count(self.villages(region, date).await?.covered() as i64)
+            }
+            "funds.subsidy_paid" => yuan(self.funds(region, date).await?.subsidy_paid),
+            "funds.compensation_paid" => yuan(self.funds(region, date).await?.compensation_paid),
+            "funds.subsidy_balance" => yuan(self.funds(region, date).await?.subsidy_balance),
+            "funds.risk_balance" => yuan(self.funds(region, date).await?.risk_balance),
+            other => return credit_measure(db, other, region, date).await,
+        }))
+    }
+
+    async fn townships(
+        &mut self,
+        region: RegionCode,
+        date: BusinessDate,
+    ) -> Result<&TownshipCoverage> {
+        if !self.townships.contains_key(&(region, date)) {
+            let coverage =
+                territory::township_coverage(self.db, self.ctx, date, Some(region)).await?;
+            self.townships.insert((region, date), coverage);
+        }
+        Ok(&self.townships[&(region, date)])
+    }
+
+    async fn villages(
+        &mut self,
+        region: RegionCode,
+        date: BusinessDate,
+    ) -> Result<&VillageCoverage> {
+        if !self.villages.contains_key(&(region, date)) {
+            let coverage =
+                territory::village_coverage(self.db, self.ctx, date, Some(region)).await?;
+            self.villages.insert((region, date), coverage);
+        }
+        Ok(&self.villages[&(region, date)])
+    }
+
+    async fn funds(&mut self, region: RegionCode, date: BusinessDate) -> Result<FundFigures> {
+        if !self.funds.contains_key(&(region, date)) {
+            let figures = funds::figures(self.db, region.prefix(), date).await?;
+            self.funds.insert((region, date), figures);
+        }
+        Ok(self.funds[&(region, date)])
+    }
+}
+
+/// Principal outstanding on `date` of loans overdue at least as long as the substandard
+/// threshold.
+async fn npl_balance(
+    db: &Db,
+    prefix: &str,
+    date: BusinessDate,
+    institution: Option<&str>,
+) -> Result<Fen> {
+    let thresholds = fupin_store::loans::thresholds_as_of(db, date).await?;
+    let Some(since) = date.add_days(-(thresholds.substandard_days - 1)) else {
+        return Ok(Fen::ZERO);
+    };
+    let mut total = 0i64;
+    for (institution, contract) in
+        queries::overdue_since(db, prefix, date, since, institution).await?
+    {
+        let code = format!("loan:{institution}:{contract}:principal");
+        if let Some(account) = ledger::account_by_code(db, &code).await? {
+            total += ledger::totals_as_of(db, account.id, date)
+                .await?
+                .balance(NormalSide::Debit)
+                .fen();
+        }
+    }
+    Ok(Fen::new(total))
+}
+
+/// Measures of the credit coverage (three full coverage).
+async fn credit_measure(
+    db: &Db,
+    name: &str,
+    region: RegionCode,
+    date: BusinessDate,
+) -> Result<Option<Decimal>> {
+    let _ = (db, region, date);
+    Err(AppError::Invalid(format!("unknown measure {name:?}")))
+}

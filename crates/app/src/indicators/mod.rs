@@ -1,0 +1,427 @@
+//! Indicators as data: every figure a regulator reports, as a formula over measures, evaluated
+//! for a region or a region group as of a date, with a base date for increases and growth, and
+//! compared with figures reported elsewhere.
+
+pub mod builtin;
+pub mod measures;
+
+use std::collections::{BTreeSet, HashMap};
+
+use fupin_core::formula::{self, Expr, Leaf};
+use fupin_core::{BusinessDate, RegionCode, RegionLevel};
+use fupin_store::Db;
+use fupin_store::indicators as store;
+pub use fupin_store::indicators::Indicator;
+use rust_decimal::Decimal;
+
+use crate::context::Ctx;
+use crate::error::{AppError, Result};
+use measures::Fetcher;
+
+/// What to evaluate for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Scope {
+    Region(RegionCode),
+    Group(String),
+}
+
+/// An evaluation request.
+#[derive(Clone, Debug)]
+pub struct Request {
+    pub scope: Scope,
+    pub as_of: BusinessDate,
+    /// Default: the last day of the previous year.
+    pub base: Option<BusinessDate>,
+    /// Only this institution's part, for measures that have one (returns, ledger, loans).
+    pub institution: Option<String>,
+    /// Only these indicators (default: all).
+    pub codes: Option<Vec<String>>,
+}
+
+/// A reported figure beside the computed one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reported {
+    pub value: String,
+    pub source: String,
+    /// The computed value differs from the reported one beyond the reported precision.
+    pub differs: bool,
+}
+
+/// One evaluated indicator.
+#[derive(Clone, Debug)]
+pub struct Value {
+    pub indicator: Indicator,
+    pub value: Option<Decimal>,
+    pub numerator: Option<Decimal>,
+    pub denominator: Option<Decimal>,
+    /// Why there is no value (missing data, division by zero, an unknown measure).
+    pub problem: Option<String>,
+    pub reported: Option<Reported>,
+}
+
+impl Value {
+    /// The value as text: yuan and percentages with two decimals, counts whole.
+    pub fn text(&self) -> Option<String> {
+        self.value.map(|v| format_unit(v, &self.indicator.unit))
+    }
+}
+
+/// Decimal places by unit.
+pub fn places(unit: &str) -> u32 {
+    match unit {
+        "count" => 0,
+        _ => 2,
+    }
+}
+
+pub fn format_unit(value: Decimal, unit: &str) -> String {
+    formula::fixed(value, places(unit))
+}
+
+/// Loads (or restores) the built-in indicators; user-defined ones are left alone.
+pub async fn load_builtin(db: &Db, ctx: &Ctx) -> Result<u64> {
+    let mut tx = db.write().await?;
+    let mut changed = 0;
+    for indicator in builtin::indicators() {
+        Expr::parse(&indicator.formula).map_err(|e| AppError::Invalid(e.to_string()))?;
+        let before = store::get_in(&mut tx, &indicator.code).await?;
+        if before.as_ref() == Some(&indicator) {
+            continue;
+        }
+        store::upsert(&mut tx, &indicator).await?;
+        let mut entry = ctx.audit("indicator.save", "indicator", &indicator.code);
+        entry.before_json = before.map(|b| b.formula);
+        entry.after_json = Some(indicator.formula.clone());
+        fupin_store::audit::append(&mut tx, &entry).await?;
+        changed += 1;
+    }
+    tx.commit().await.map_err(fupin_store::StoreError::from)?;
+    Ok(changed)
+}
+
+/// Defines or redefines an indicator (regulator or operator), after checking its formula
+/// parses and refers only to known indicators and measures.
+pub async fn define(db: &Db, ctx: &Ctx, indicator: &Indicator) -> Result<()> {
+    if !matches!(
+        ctx.actor.role,
+        crate::Role::Regulator | crate::Role::Operator
+    ) {
+        return Err(AppError::Forbidden(
+            "only the regulator defines indicators".to_string(),
+        ));
+    }
+    if !matches!(indicator.unit.as_str(), "yuan" | "count" | "percent" | "pp") {
+        return Err(AppError::Invalid(format!(
+            "unit {:?} is not yuan, count, percent or pp",
+            indicator.unit
+        )));
+    }
+    let mut all: HashMap<String, Indicator> = store::list(db)
+        .await?
+        .into_iter()
+        .map(|i| (i.code.clone(), i))
+        .collect();
+    all.insert(indicator.code.clone(), indicator.clone());
+    for formula in [
+        Some(&indicator.formula),
+        indicator.numerator.as_ref(),
+        indicator.denominator.as_ref(),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        expand(formula, &all)?;
+    }
+    let mut tx = db.write().await?;
+    let before = store::get_in(&mut tx, &indicator.code).await?;
+    store::upsert(&mut tx, indicator).await?;
+    let mut entry = ctx.audit("indicator.save", "indicator", &indicator.code);
+    entry.before_json = before.map(|b| b.formula);
+    entry.after_json = Some(indicator.formula.clone());
+    fupin_store::audit::append(&mut tx, &entry).await?;
+    tx.commit().await.map_err(fupin_store::StoreError::from)?;
+    Ok(())
+}
+
+/// Every indicator definition, built-in ones first in their order.
+pub async fn definitions(db: &Db) -> Result<Vec<Indicator>> {
+    let stored = store::list(db).await?;
+    let order: Vec<String> = builtin::indicators().into_iter().map(|i| i.code).collect();
+    let mut sorted = stored;
+    sorted.sort_by_key(|i| {
+        (
+            order
+                .iter()
+                .position(|c| *c == i.code)
+                .unwrap_or(usize::MAX),
+            i.code.clone(),
+        )
+    });
+    Ok(sorted)
+}
+
+fn expand(formula: &str, all: &HashMap<String, Indicator>) -> Result<Expr> {
+    let parsed = Expr::parse(formula).map_err(|e| AppError::Invalid(e.to_string()))?;
+    let lookup = |code: &str| all.get(code).and_then(|i| Expr::parse(&i.formula).ok());
+    parsed.expand(&lookup).map_err(AppError::Invalid)
+}
+
+/// The regions a scope covers on a date, and the city for `city(…)`.
+async fn resolve(
+    db: &Db,
+    scope: &Scope,
+    date: BusinessDate,
+) -> Result<(Vec<RegionCode>, RegionCode)> {
+    let regions = match scope {
+        Scope::Region(code) => vec![*code],
+        Scope::Group(name) => crate::territory::group_members_on(db, name, date).await?,
+    };
+    let first = *regions
+        .first()
+        .ok_or_else(|| AppError::Invalid(format!("{scope:?} has no regions on {date}")))?;
+    let city = first.ancestor_at(RegionLevel::City).unwrap_or(first);
+    Ok((regions, city))
+}
+
+/// Evaluates the requested indicators.
+pub async fn evaluate(db: &Db, ctx: &Ctx, request: &Request) -> Result<Vec<Value>> {
+    let base = match request.base {
+        Some(base) => base,
+        None => request
+            .as_of
+            .end_of_previous_year()
+            .ok_or_else(|| AppError::Invalid("no base date before 1900".into()))?,
+    };
+    let all: HashMap<String, Indicator> = store::list(db)
+        .await?
+        .into_iter()
+        .map(|i| (i.code.clone(), i))
+        .collect();
+    let selected = select(db, request).await?;
+    let mut plans = Vec::new();
+    let mut leaves: BTreeSet<Leaf> = BTreeSet::new();
+    for indicator in selected {
+        let plan = plan(&indicator, &all);
+        for expr in [&plan.value, &plan.numerator, &plan.denominator]
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.as_ref().ok())
+        {
+            leaves.extend(expr.leaves());
+        }
+        plans.push((indicator, plan));
+    }
+    let values = fetch(db, ctx, request, base, &leaves).await?;
+    let value_of = |leaf: &Leaf| values.get(leaf).copied().flatten();
+    let reported = reported_figures(db, ctx, request).await?;
+    let mut result = Vec::new();
+    for (indicator, plan) in plans {
+        let evaluate = |expr: &Option<std::result::Result<Expr, String>>| {
+            expr.as_ref()
+                .and_then(|e| e.as_ref().ok())
+                .and_then(|e| e.evaluate(&value_of))
+        };
+        let value = evaluate(&plan.value);
+        let problem = match (&plan.value, value) {
+            (Some(Err(message)), _) => Some(message.clone()),
+            (_, None) => Some(missing_reason(&plan, &values)),
+            _ => None,
+        };
+        let reported = reported
+            .get(&indicator.code)
+            .map(|(text, source)| Reported {
+                value: text.clone(),
+                source: source.clone(),
+                differs: value.is_some_and(|v| differs(v, text)),
+            });
+        result.push(Value {
+            numerator: evaluate(&plan.numerator),
+            denominator: evaluate(&plan.denominator),
+            value,
+            problem,
+            reported,
+            indicator,
+        });
+    }
+    Ok(result)
+}
+
+struct Plan {
+    value: Option<std::result::Result<Expr, String>>,
+    numerator: Option<std::result::Result<Expr, String>>,
+    denominator: Option<std::result::Result<Expr, String>>,
+}
+
+fn plan(indicator: &Indicator, all: &HashMap<String, Indicator>) -> Plan {
+    let expand_text = |text: &str| expand(text, all).map_err(|e| e.to_string());
+    Plan {
+        value: Some(expand_text(&indicator.formula)),
+        numerator: indicator.numerator.as_deref().map(expand_text),
+        denominator: indicator.denominator.as_deref().map(expand_text),
+    }
+}
+
+fn missing_reason(plan: &Plan, values: &HashMap<Leaf, Option<Decimal>>) -> String {
+    let Some(Ok(expr)) = &plan.value else {
+        return "the formula does not expand".to_string();
+    };
+    let missing: Vec<String> = expr
+        .leaves()
+        .into_iter()
+        .filter(|leaf| values.get(leaf).copied().flatten().is_none())
+        .map(|leaf| {
+            let argument = leaf.argument.map(|a| format!("[{a}]")).unwrap_or_default();
+            let at = match (leaf.context.at_base, leaf.context.for_city) {
+                (false, false) => "",
+                (true, false) => " at the base date",
+                (false, true) => " for the city",
+                (true, true) => " for the city at the base date",
+            };
+            format!("{}{argument}{at}", leaf.name)
+        })
+        .collect();
+    match missing.is_empty() {
+        true => "division by zero".to_string(),
+        false => format!("no data for {}", missing.join(", ")),
+    }
+}
+
+async fn select(db: &Db, request: &Request) -> Result<Vec<Indicator>> {
+    let definitions = definitions(db).await?;
+    let Some(codes) = &request.codes else {
+        return Ok(definitions);
+    };
+    codes
+        .iter()
+        .map(|code| {
+            definitions
+                .iter()
+                .find(|i| &i.code == code)
+                .cloned()
+                .ok_or_else(|| AppError::NotFound(format!("indicator {code}")))
+        })
+        .collect()
+}
+
+/// Fetches every leaf: for the scope or its city, at the as-of or base date.
+async fn fetch(
+    db: &Db,
+    ctx: &Ctx,
+    request: &Request,
+    base: BusinessDate,
+    leaves: &BTreeSet<Leaf>,
+) -> Result<HashMap<Leaf, Option<Decimal>>> {
+    let mut fetcher = Fetcher::new(db, ctx, request.institution.clone());
+    let mut values = HashMap::new();
+    for leaf in leaves {
+        let date = if leaf.context.at_base {
+            base
+        } else {
+            request.as_of
+        };
+        let (regions, city) = resolve(db, &request.scope, date).await?;
+        let regions = if leaf.context.for_city {
+            vec![city]
+        } else {
+            regions
+        };
+        let value = match fetcher
+            .sum(&leaf.name, leaf.argument.as_deref(), &regions, date)
+            .await
+        {
+            Ok(value) => value,
+            Err(AppError::Invalid(_) | AppError::Forbidden(_) | AppError::NotFound(_)) => None,
+            Err(other) => return Err(other),
+        };
+        values.insert(leaf.clone(), value);
+    }
+    Ok(values)
+}
+
+/// Reported figures for this scope and date, by indicator: (value, source).
+async fn reported_figures(
+    db: &Db,
+    ctx: &Ctx,
+    request: &Request,
+) -> Result<HashMap<String, (String, String)>> {
+    let figures = match crate::returns::list_reported_figures(db, ctx, None, Some(10_000)).await {
+        Ok(figures) => figures,
+        Err(AppError::Forbidden(_)) => return Ok(HashMap::new()),
+        Err(other) => return Err(other),
+    };
+    Ok(figures
+        .into_iter()
+        .filter(|f| f.as_of == request.as_of)
+        .filter(|f| match &request.scope {
+            Scope::Region(code) => f.region_code == Some(*code),
+            Scope::Group(name) => f.group_name.as_deref() == Some(name.as_str()),
+        })
+        .map(|f| (f.indicator_code, (f.value.as_str().to_string(), f.source)))
+        .collect())
+}
+
+/// Whether a computed value differs from a reported one beyond the reported precision: the
+/// computed value, rounded to as many decimals as the report gives, is not the reported value.
+pub fn differs(computed: Decimal, reported: &str) -> bool {
+    let cleaned = reported.replace(',', "");
+    let Ok(reported_value) = cleaned.parse::<Decimal>() else {
+        return true;
+    };
+    let places = cleaned
+        .split_once('.')
+        .map_or(0, |(_, decimals)| decimals.len() as u32);
+    formula::fixed(computed, places) != formula::fixed(reported_value, places)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reported_figures_differ_beyond_their_precision() {
+        let computed: Decimal = "12.0324".parse().expect("decimal");
+        assert!(
+            differs(computed, "8.65"),
+            "the article's 8.65 % against 12.03 %"
+        );
+        assert!(!differs(computed, "12.03"));
+        assert!(!differs(computed, "12.0"));
+        assert!(!differs(computed, "12"));
+        assert!(differs(computed, "12.04"));
+        assert!(!differs(
+            "35996000000".parse().expect("decimal"),
+            "35,996,000,000"
+        ));
+    }
+
+    #[test]
+    fn builtin_formulas_expand() {
+        let all: HashMap<String, Indicator> = builtin::indicators()
+            .into_iter()
+            .map(|i| (i.code.clone(), i))
+            .collect();
+        for indicator in all.values() {
+            for formula in [
+                Some(&indicator.formula),
+                indicator.numerator.as_ref(),
+                indicator.denominator.as_ref(),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let expanded =
+                    expand(formula, &all).unwrap_or_else(|e| panic!("{}: {e}", indicator.code));
+                for leaf in expanded.leaves() {
+                    let known = measures::MEASURES
+                        .iter()
+                        .any(|(pattern, _)| pattern.split('[').next() == Some(leaf.name.as_str()));
+                    assert!(
+                        known,
+                        "{} uses unknown measure {}",
+                        indicator.code, leaf.name
+                    );
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,81 @@
+//! The ledger accounts of loans and of the banks that make them.
+//!
+//! Per loan: `loan:<institution>:<contract>:principal` and `…:interest`, both debit-normal
+//! receivables whose kind carries the product category and, for products the county
+//! risk-compensation fund covers, `:covered` (`loan_principal:poverty_microcredit:covered`), so
+//! roll-ups by category or coverage are bucket lookups. Per bank: `bank:<institution>:cash` (its
+//! clearing account), `…:interest_income`, `…:loan_losses`, `…:recoveries`.
+
+use fupin_core::RegionCode;
+use fupin_store::Tx;
+use fupin_store::ledger::{self, Account, NewAccount, NormalSide};
+use fupin_store::loans::{LoanTerms, Product};
+
+use crate::error::Result;
+
+/// The two receivable accounts of a loan.
+pub struct LoanAccounts {
+    pub principal: Account,
+    pub interest: Account,
+}
+
+/// Opens (or finds) a loan's receivable accounts.
+pub async fn of_loan(tx: &mut Tx, terms: &LoanTerms, product: &Product) -> Result<LoanAccounts> {
+    let base = format!("loan:{}:{}", terms.institution_code, terms.contract_no);
+    let coverage = if product.risk_fund_share_ppm.is_some() {
+        ":covered"
+    } else {
+        ""
+    };
+    let open = |suffix: &str, kind: &str| NewAccount {
+        code: format!("{base}:{suffix}"),
+        normal_side: NormalSide::Debit,
+        kind: format!("{kind}:{}{coverage}", product.category),
+        institution_code: Some(terms.institution_code.clone()),
+        region_code: Some(terms.village_code),
+        no_overdraft: true,
+    };
+    Ok(LoanAccounts {
+        principal: ledger::open_account(tx, &open("principal", "loan_principal")).await?,
+        interest: ledger::open_account(tx, &open("interest", "loan_interest")).await?,
+    })
+}
+
+/// A bank's own account of the given purpose.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BankAccount {
+    Cash,
+    InterestIncome,
+    LoanLosses,
+    Recoveries,
+}
+
+impl BankAccount {
+    fn suffix_and_side(self) -> (&'static str, NormalSide) {
+        match self {
+            BankAccount::Cash => ("cash", NormalSide::Debit),
+            BankAccount::InterestIncome => ("interest_income", NormalSide::Credit),
+            BankAccount::LoanLosses => ("loan_losses", NormalSide::Debit),
+            BankAccount::Recoveries => ("recoveries", NormalSide::Credit),
+        }
+    }
+}
+
+/// Opens (or finds) one of a bank's accounts.
+pub async fn of_bank(
+    tx: &mut Tx,
+    institution: &str,
+    region: RegionCode,
+    purpose: BankAccount,
+) -> Result<Account> {
+    let (suffix, side) = purpose.suffix_and_side();
+    let account = NewAccount {
+        code: format!("bank:{institution}:{suffix}"),
+        normal_side: side,
+        kind: format!("bank_{suffix}"),
+        institution_code: Some(institution.to_string()),
+        region_code: Some(region),
+        no_overdraft: false,
+    };
+    Ok(ledger::open_account(tx, &account).await?)
+}

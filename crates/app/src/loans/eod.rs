@@ -1,0 +1,174 @@
+//! End of day: for each business day not yet processed, charge the interest falling due, work
+//! out overdue days and the five-category classification. Each day is one transaction, so a
+//! crash leaves the last completed day recorded and the next run resumes after it; running it
+//! again for a processed day does nothing.
+
+use fupin_core::BusinessDate;
+use fupin_core::repayment::{self, Classification};
+use fupin_store::ledger::NewTransfer;
+use fupin_store::loans::{self, Standing};
+use fupin_store::{Db, Tx, audit};
+use serde_json::json;
+
+use super::{BankAccount, accounts, bank_account_id, product_of};
+use crate::context::Ctx;
+use crate::error::{AppError, Result};
+use crate::ledger::post_batch;
+
+/// What one day's processing did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DayReport {
+    pub date: Option<BusinessDate>,
+    pub interest_charges: u64,
+    pub overdue_loans: u64,
+    pub reclassified: u64,
+    /// Risk-compensation claims raised for covered loans past their trigger.
+    pub risk_claims: u64,
+}
+
+/// The days processed by a run.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EodReport {
+    pub first: Option<BusinessDate>,
+    pub last: Option<BusinessDate>,
+    pub days: Vec<DayReport>,
+}
+
+/// Processes every day after the last one completed, through `through`. When no day was ever
+/// processed, starts at `first_day` (default: the earliest loan start). `progress` is told
+/// each completed day.
+pub async fn run(
+    db: &Db,
+    ctx: &Ctx,
+    through: BusinessDate,
+    first_day: Option<BusinessDate>,
+    progress: &mut (dyn FnMut(&DayReport) + Send),
+) -> Result<EodReport> {
+    let mut last = loans::eod_last_date(db).await?;
+    let mut day = match last {
+        Some(last) => last.succ(),
+        None => match first_day {
+            Some(day) => Some(day),
+            None => earliest_start(db).await?.or(Some(through)),
+        },
+    };
+    let mut report = EodReport::default();
+    while let Some(date) = day.filter(|d| *d <= through) {
+        let day_report = process_day(db, ctx, last, date).await?;
+        progress(&day_report);
+        report.first.get_or_insert(date);
+        report.last = Some(date);
+        report.days.push(day_report);
+        last = Some(date);
+        day = date.succ();
+    }
+    Ok(report)
+}
+
+async fn earliest_start(db: &Db) -> Result<Option<BusinessDate>> {
+    let filter = loans::LoanFilter {
+        limit: 1,
+        ..Default::default()
+    };
+    Ok(loans::list_loans(db, &filter)
+        .await?
+        .first()
+        .map(|l| l.terms.start_on))
+}
+
+async fn process_day(
+    db: &Db,
+    ctx: &Ctx,
+    previous: Option<BusinessDate>,
+    date: BusinessDate,
+) -> Result<DayReport> {
+    let mut tx = db.write().await?;
+    let mut report = DayReport {
+        date: Some(date),
+        ..DayReport::default()
+    };
+    report.interest_charges = charge_interest(&mut tx, ctx, date).await?;
+    let (overdue, reclassified) = classify(&mut tx, date).await?;
+    report.overdue_loans = overdue;
+    report.reclassified = reclassified;
+    report.risk_claims = crate::funds::raise_risk_claims(&mut tx, ctx, date).await?;
+    if !loans::advance_eod(&mut tx, previous, date).await? {
+        return Err(AppError::Conflict(format!(
+            "end of day for {date} was done by another run at the same time; run again to continue"
+        )));
+    }
+    let mut entry = ctx.audit("eod.day", "eod", &date.to_string());
+    entry.after_json = Some(json!({"interest_charges": report.interest_charges, "overdue_loans": overdue, "reclassified": reclassified}).to_string());
+    audit::append(&mut tx, &entry).await?;
+    tx.commit().await.map_err(fupin_store::StoreError::from)?;
+    Ok(report)
+}
+
+/// Posts the interest of every instalment falling due on `date` that is not yet charged.
+async fn charge_interest(tx: &mut Tx, ctx: &Ctx, date: BusinessDate) -> Result<u64> {
+    let due = loans::interest_to_charge_on(tx, date).await?;
+    let mut transfers = Vec::with_capacity(due.len());
+    for (loan_id, number, amount) in &due {
+        let loan = loans::loan_in(tx, *loan_id)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("loan {loan_id}")))?;
+        let product = product_of(tx, &loan.terms.product_code).await?;
+        let receivable = accounts::of_loan(tx, &loan.terms, &product)
+            .await?
+            .interest
+            .id;
+        let income = bank_account_id(
+            tx,
+            &loan.terms.institution_code,
+            BankAccount::InterestIncome,
+        )
+        .await?;
+        transfers.push(NewTransfer {
+            id: format!(
+                "interest:{}:{}:{number}:due",
+                loan.terms.institution_code, loan.terms.contract_no
+            ),
+            debit_account_id: receivable,
+            credit_account_id: income,
+            amount: *amount,
+            value_date: date,
+            code: "interest_charge".to_string(),
+            memo: None,
+        });
+        loans::add_to_instalment(
+            tx,
+            *loan_id,
+            *number,
+            fupin_core::Fen::ZERO,
+            fupin_core::Fen::ZERO,
+            *amount,
+        )
+        .await?;
+    }
+    if !transfers.is_empty() {
+        post_batch(tx, ctx, "eod.interest", &date.to_string(), &transfers).await?;
+    }
+    Ok(due.len() as u64)
+}
+
+/// Overdue days and class of every loan with an instalment unpaid past its due date.
+async fn classify(tx: &mut Tx, date: BusinessDate) -> Result<(u64, u64)> {
+    let thresholds = loans::thresholds_on(tx, date).await?;
+    let overdue = loans::overdue_loans_on(tx, date).await?;
+    let mut reclassified = 0;
+    for loan in &overdue {
+        let days = repayment::overdue_days(loan.next_unpaid_due_on, date);
+        let classification: Classification = thresholds.classify(days);
+        let standing = Standing {
+            next_unpaid_due_on: loan.next_unpaid_due_on,
+            overdue_since: loan.next_unpaid_due_on.and_then(|d| d.succ()),
+            overdue_days: days,
+            classification,
+        };
+        if classification != loan.classification {
+            reclassified += 1;
+        }
+        loans::set_standing(tx, loan, standing, date).await?;
+    }
+    Ok((overdue.len() as u64, reclassified))
+}

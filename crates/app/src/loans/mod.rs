@@ -1,0 +1,731 @@
+//! The loan lifecycle: disbursement, repayment, extension, rollover, write-off, recovery, and
+//! end of day. Every fen moves as a ledger transfer posted in the same transaction as the
+//! change to the loan, with one audit record per command.
+
+mod accounts;
+pub mod eod;
+pub mod rules;
+
+use fupin_core::repayment::{self, InstalmentState};
+use fupin_core::schedule::{self, DayCount, RepaymentMethod};
+use fupin_core::{BusinessDate, Fen};
+use fupin_store::ledger::NewTransfer;
+use fupin_store::loans::{
+    self, Extension, InstalmentRow, Loan, LoanTerms, Product, Repayment, Standing,
+};
+use fupin_store::{Db, Tx, audit, institutions};
+use serde_json::json;
+
+pub use accounts::BankAccount;
+
+use crate::context::Ctx;
+use crate::error::{AppError, Result};
+use crate::ledger::post_batch;
+
+/// Whole months from `start` to `maturity`, when `maturity` is exactly that many months later
+/// (month ends clamped).
+pub fn whole_months(start: BusinessDate, maturity: BusinessDate) -> Option<u32> {
+    (1..=600u32).find(|months| start.add_months_clamped(*months) == Some(maturity))
+}
+
+/// The schedule of `principal` from `start` to `maturity` under the loan's method.
+fn instalments_for(
+    principal: Fen,
+    terms: &LoanTerms,
+    start: BusinessDate,
+    maturity: BusinessDate,
+    first_number: u32,
+) -> Result<Vec<InstalmentState>> {
+    let term_months = whole_months(start, maturity).ok_or_else(|| {
+        AppError::Invalid(format!(
+            "maturity_on {maturity} is not a whole number of months after {start}"
+        ))
+    })?;
+    let method =
+        RepaymentMethod::parse(&terms.repayment).map_err(|e| AppError::Invalid(e.to_string()))?;
+    let day_count =
+        DayCount::parse(&terms.day_count).map_err(|e| AppError::Invalid(e.to_string()))?;
+    let rows = schedule::schedule(&schedule::LoanTerms {
+        principal,
+        rate: terms.annual_rate,
+        term_months,
+        method,
+        start,
+        day_count,
+    })
+    .map_err(|e| AppError::Invalid(e.to_string()))?;
+    Ok(rows
+        .into_iter()
+        .map(|row| InstalmentState {
+            number: first_number + row.number - 1,
+            due_on: row.due_date,
+            principal: row.principal,
+            interest: row.interest,
+            paid_principal: Fen::ZERO,
+            paid_interest: Fen::ZERO,
+        })
+        .collect())
+}
+
+/// Disburses a loan whose terms the caller has checked against its product: stores it with its
+/// schedule and posts the disbursement. Returns the new loan's id.
+pub async fn disburse(tx: &mut Tx, ctx: &Ctx, terms: &LoanTerms, product: &Product) -> Result<i64> {
+    let instalments =
+        instalments_for(terms.principal, terms, terms.start_on, terms.maturity_on, 1)?;
+    let loan_id = loans::insert_loan(tx, terms, None).await?;
+    loans::insert_instalments(tx, loan_id, &instalments).await?;
+    let loan_accounts = accounts::of_loan(tx, terms, product).await?;
+    let bank_cash = bank_account_id(tx, &terms.institution_code, BankAccount::Cash).await?;
+    let transfer = NewTransfer {
+        id: format!("disburse:{}:{}", terms.institution_code, terms.contract_no),
+        debit_account_id: loan_accounts.principal.id,
+        credit_account_id: bank_cash,
+        amount: terms.principal,
+        value_date: terms.start_on,
+        code: "disbursement".to_string(),
+        memo: None,
+    };
+    let loan_key = loan_key(terms);
+    post_batch(tx, ctx, "loan.disburse", &loan_key, &[transfer]).await?;
+    let loan = loans::loan_in(tx, loan_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(loan_key.clone()))?;
+    let standing = Standing {
+        next_unpaid_due_on: repayment::next_unpaid_due(&instalments),
+        overdue_since: None,
+        overdue_days: 0,
+        classification: repayment::Classification::Normal,
+    };
+    loans::set_standing(tx, &loan, standing, terms.start_on).await?;
+    let mut entry = ctx.audit("loan.create", "loan", &loan_key);
+    entry.after_json = Some(terms_json(terms).to_string());
+    audit::append(tx, &entry).await?;
+    Ok(loan_id)
+}
+
+/// `<institution>/<contract>`: how a loan is named to users and in audit records.
+pub fn loan_key(terms: &LoanTerms) -> String {
+    format!("{}/{}", terms.institution_code, terms.contract_no)
+}
+
+/// The id of one of a bank's own accounts (opened on first use).
+pub(crate) async fn bank_account_id(
+    tx: &mut Tx,
+    institution: &str,
+    purpose: BankAccount,
+) -> Result<i64> {
+    let bank = institutions::get_in(tx, institution)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("institution {institution}")))?;
+    Ok(
+        accounts::of_bank(tx, institution, bank.region_code, purpose)
+            .await?
+            .id,
+    )
+}
+
+/// A repayment to apply.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RepaymentOrder {
+    pub institution_code: String,
+    /// Unique within the institution: a repeated id is the same repayment.
+    pub id: String,
+    pub contract_no: String,
+    pub paid_on: BusinessDate,
+    pub amount: Fen,
+}
+
+/// What applying a repayment did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RepaymentOutcome {
+    Applied {
+        principal: Fen,
+        interest: Fen,
+        settled: bool,
+    },
+    /// Recovery on a written-off loan.
+    Recovered(Fen),
+    /// The same repayment was already applied; nothing changed.
+    AlreadyApplied,
+}
+
+/// Applies a repayment (or, on a written-off loan, a recovery). Retrying the same repayment
+/// id with the same content is a no-op; with different content, a conflict.
+pub async fn repay(tx: &mut Tx, ctx: &Ctx, order: &RepaymentOrder) -> Result<RepaymentOutcome> {
+    if !order.amount.is_positive() {
+        return Err(AppError::Invalid(format!(
+            "amount {} must be positive",
+            order.amount
+        )));
+    }
+    let loan = loans::loan_by_contract_in(tx, &order.institution_code, &order.contract_no)
+        .await?
+        .ok_or_else(|| {
+            AppError::NotFound(format!(
+                "loan {}/{}",
+                order.institution_code, order.contract_no
+            ))
+        })?;
+    if let Some(existing) = loans::repayment_in(tx, &order.institution_code, &order.id).await? {
+        return same_repayment(&existing, &loan, order);
+    }
+    if order.paid_on < loan.terms.start_on {
+        return Err(AppError::Invalid(format!(
+            "paid_on {} is before the loan started on {}",
+            order.paid_on, loan.terms.start_on
+        )));
+    }
+    let outcome = match loan.status.as_str() {
+        "active" => apply_repayment(tx, ctx, &loan, order).await?,
+        "written_off" => recover(tx, ctx, &loan, order).await?,
+        other => {
+            return Err(AppError::Conflict(format!(
+                "loan {} is {other}: nothing is owed",
+                loan_key(&loan.terms)
+            )));
+        }
+    };
+    let recovered = match outcome {
+        RepaymentOutcome::Applied { principal, .. } => principal,
+        RepaymentOutcome::Recovered(amount) => amount,
+        RepaymentOutcome::AlreadyApplied => Fen::ZERO,
+    };
+    crate::funds::return_fund_share(tx, ctx, &loan, &order.id, recovered, order.paid_on).await?;
+    let kind = if matches!(outcome, RepaymentOutcome::Recovered(_)) {
+        "recovery"
+    } else {
+        "repayment"
+    };
+    loans::insert_repayment(
+        tx,
+        &Repayment {
+            institution_code: order.institution_code.clone(),
+            id: order.id.clone(),
+            loan_id: loan.id,
+            paid_on: order.paid_on,
+            amount: order.amount,
+            kind: kind.to_string(),
+        },
+    )
+    .await?;
+    Ok(outcome)
+}
+
+fn same_repayment(
+    existing: &Repayment,
+    loan: &Loan,
+    order: &RepaymentOrder,
+) -> Result<RepaymentOutcome> {
+    if existing.loan_id == loan.id
+        && existing.paid_on == order.paid_on
+        && existing.amount == order.amount
+    {
+        return Ok(RepaymentOutcome::AlreadyApplied);
+    }
+    Err(AppError::Conflict(format!(
+        "repayment {} of {} was already applied with different content ({} on {})",
+        order.id, order.institution_code, existing.amount, existing.paid_on
+    )))
+}
+
+async fn apply_repayment(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    loan: &Loan,
+    order: &RepaymentOrder,
+) -> Result<RepaymentOutcome> {
+    let rows = live_instalments(tx, loan.id).await?;
+    let states: Vec<InstalmentState> = rows.iter().map(|r| r.state.clone()).collect();
+    let applied = repayment::allocate(&states, order.paid_on, order.amount)
+        .map_err(|e| AppError::Invalid(format!("repayment {}: {e}", order.id)))?;
+    let product = product_of(tx, &loan.terms.product_code).await?;
+    let loan_accounts = accounts::of_loan(tx, &loan.terms, &product).await?;
+    let cash = bank_account_id(tx, &loan.terms.institution_code, BankAccount::Cash).await?;
+    let income = bank_account_id(
+        tx,
+        &loan.terms.institution_code,
+        BankAccount::InterestIncome,
+    )
+    .await?;
+    let base = format!("repay:{}:{}", order.institution_code, order.id);
+    let mut transfers = Vec::new();
+    for part in &applied.allocations {
+        let row = rows
+            .iter()
+            .find(|r| r.state.number == part.number)
+            .expect("allocated to a live instalment");
+        // Interest is charged when due (end of day) or when paid, whichever comes first.
+        let uncharged =
+            part.interest.fen() - (row.interest_charged.fen() - row.state.paid_interest.fen());
+        if uncharged > 0 {
+            transfers.push(transfer(
+                format!("{base}:charge:{}", part.number),
+                loan_accounts.interest.id,
+                income,
+                Fen::new(uncharged),
+                order.paid_on,
+                "interest_charge",
+            ));
+        }
+        loans::add_to_instalment(
+            tx,
+            loan.id,
+            part.number,
+            part.principal,
+            part.interest,
+            Fen::new(uncharged.max(0)),
+        )
+        .await?;
+    }
+    let (principal, interest) = (applied.principal(), applied.interest());
+    if interest.is_positive() {
+        transfers.push(transfer(
+            format!("{base}:interest"),
+            cash,
+            loan_accounts.interest.id,
+            interest,
+            order.paid_on,
+            "repayment_interest",
+        ));
+    }
+    if principal.is_positive() {
+        transfers.push(transfer(
+            format!("{base}:principal"),
+            cash,
+            loan_accounts.principal.id,
+            principal,
+            order.paid_on,
+            "repayment_principal",
+        ));
+    }
+    post_batch(tx, ctx, "loan.repay", &loan_key(&loan.terms), &transfers).await?;
+    let after = live_instalments(tx, loan.id).await?;
+    let settled = applied.settles || after.iter().all(|r| r.state.is_paid());
+    if settled {
+        if let Some(first_open) = after.iter().find(|r| !r.state.is_paid()) {
+            loans::supersede_instalments_from(tx, loan.id, first_open.state.number).await?;
+        }
+        loans::close_loan(tx, loan.id, "settled", order.paid_on).await?;
+    }
+    update_standing_after_payment(tx, loan, &after, order.paid_on, settled).await?;
+    Ok(RepaymentOutcome::Applied {
+        principal,
+        interest,
+        settled,
+    })
+}
+
+fn transfer(
+    id: String,
+    debit: i64,
+    credit: i64,
+    amount: Fen,
+    on: BusinessDate,
+    code: &str,
+) -> NewTransfer {
+    NewTransfer {
+        id,
+        debit_account_id: debit,
+        credit_account_id: credit,
+        amount,
+        value_date: on,
+        code: code.to_string(),
+        memo: None,
+    }
+}
+
+/// After a payment: the earliest unpaid due date moves; if nothing is overdue any more on the
+/// payment date, the overdue spell ends that day.
+async fn update_standing_after_payment(
+    tx: &mut Tx,
+    loan: &Loan,
+    after: &[InstalmentRow],
+    paid_on: BusinessDate,
+    settled: bool,
+) -> Result<()> {
+    let states: Vec<InstalmentState> = after.iter().map(|r| r.state.clone()).collect();
+    let next = if settled {
+        None
+    } else {
+        repayment::next_unpaid_due(&states)
+    };
+    let still_overdue = next.is_some_and(|due| due < paid_on);
+    let standing = Standing {
+        next_unpaid_due_on: next,
+        overdue_since: if still_overdue {
+            loan.overdue_since
+        } else {
+            None
+        },
+        overdue_days: if still_overdue { loan.overdue_days } else { 0 },
+        classification: if still_overdue {
+            loan.classification
+        } else {
+            repayment::Classification::Normal
+        },
+    };
+    let loan = loans::loan_in(tx, loan.id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("loan {}", loan.id)))?;
+    loans::set_standing(tx, &loan, standing, paid_on).await?;
+    Ok(())
+}
+
+/// Instalments still due (not superseded), in order.
+async fn live_instalments(tx: &mut Tx, loan_id: i64) -> Result<Vec<InstalmentRow>> {
+    Ok(loans::instalments_in(tx, loan_id)
+        .await?
+        .into_iter()
+        .filter(|r| !r.superseded)
+        .collect())
+}
+
+async fn product_of(tx: &mut Tx, product_code: &str) -> Result<Product> {
+    loans::product_in(tx, product_code)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("product {product_code}")))
+}
+
+/// Extends a loan's maturity: instalments not yet due are replaced by a new schedule of their
+/// principal from the last due date kept to the new maturity. The original maturity is kept.
+pub async fn extend(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    loan: &Loan,
+    decided_on: BusinessDate,
+    new_maturity: BusinessDate,
+    reason: &str,
+) -> Result<()> {
+    require_active(loan)?;
+    require_reason(reason)?;
+    if new_maturity <= loan.terms.maturity_on {
+        return Err(AppError::Invalid(format!(
+            "new maturity {new_maturity} must be after the current one, {}",
+            loan.terms.maturity_on
+        )));
+    }
+    let rows = live_instalments(tx, loan.id).await?;
+    let (kept, replaced): (Vec<&InstalmentRow>, Vec<&InstalmentRow>) =
+        rows.iter().partition(|r| r.state.due_on <= decided_on);
+    let principal: i64 = replaced
+        .iter()
+        .map(|r| r.state.principal_left().fen())
+        .sum();
+    let Some(first_replaced) = replaced.first() else {
+        return Err(AppError::Invalid(format!(
+            "nothing falls due after {decided_on} to extend"
+        )));
+    };
+    let base = kept.last().map_or(loan.terms.start_on, |r| r.state.due_on);
+    let next_number = rows.iter().map(|r| r.state.number).max().unwrap_or(0) + 1;
+    let new_rows = instalments_for(
+        Fen::new(principal),
+        &loan.terms,
+        base,
+        new_maturity,
+        next_number,
+    )?;
+    loans::supersede_instalments_from(tx, loan.id, first_replaced.state.number).await?;
+    loans::insert_instalments(tx, loan.id, &new_rows).await?;
+    loans::set_maturity(tx, loan.id, new_maturity).await?;
+    let extension = Extension {
+        kind: "extension".to_string(),
+        decided_on,
+        previous_maturity_on: loan.terms.maturity_on,
+        new_maturity_on: new_maturity,
+        reason: reason.to_string(),
+        new_loan_id: None,
+    };
+    loans::insert_extension(tx, loan.id, &extension).await?;
+    let after = live_instalments(tx, loan.id).await?;
+    update_standing_after_payment(tx, loan, &after, decided_on, false).await?;
+    let mut entry = ctx.audit("loan.extend", "loan", &loan_key(&loan.terms));
+    entry.before_json =
+        Some(json!({"maturity_on": loan.terms.maturity_on.to_string()}).to_string());
+    entry.after_json =
+        Some(json!({"maturity_on": new_maturity.to_string(), "reason": reason}).to_string());
+    audit::append(tx, &entry).await?;
+    Ok(())
+}
+
+/// Rolls a loan over into a new contract for its outstanding principal, from `decided_on` to
+/// `new_maturity`. Interest owed must be paid first. Returns the new loan's id.
+pub async fn roll_over(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    loan: &Loan,
+    new_contract_no: &str,
+    decided_on: BusinessDate,
+    new_maturity: BusinessDate,
+    reason: &str,
+) -> Result<i64> {
+    require_active(loan)?;
+    require_reason(reason)?;
+    let rows = live_instalments(tx, loan.id).await?;
+    let interest_owed: i64 = rows
+        .iter()
+        .filter(|r| r.state.due_on <= decided_on)
+        .map(|r| r.state.interest_left().fen())
+        .sum();
+    if interest_owed > 0 {
+        return Err(AppError::Invalid(format!(
+            "{} of interest is owed on {decided_on}: it must be paid before a rollover",
+            Fen::new(interest_owed)
+        )));
+    }
+    let principal = Fen::new(rows.iter().map(|r| r.state.principal_left().fen()).sum());
+    let mut terms = loan.terms.clone();
+    terms.contract_no = new_contract_no.to_string();
+    terms.principal = principal;
+    terms.start_on = decided_on;
+    terms.maturity_on = new_maturity;
+    let instalments = instalments_for(principal, &terms, decided_on, new_maturity, 1)?;
+    let new_id = loans::insert_loan(tx, &terms, Some(loan.id)).await?;
+    loans::insert_instalments(tx, new_id, &instalments).await?;
+    let product = product_of(tx, &loan.terms.product_code).await?;
+    let old_accounts = accounts::of_loan(tx, &loan.terms, &product).await?;
+    let new_accounts = accounts::of_loan(tx, &terms, &product).await?;
+    let moved = transfer(
+        format!(
+            "rollover:{}:{}",
+            loan.terms.institution_code, loan.terms.contract_no
+        ),
+        new_accounts.principal.id,
+        old_accounts.principal.id,
+        principal,
+        decided_on,
+        "rollover",
+    );
+    post_batch(tx, ctx, "loan.roll_over", &loan_key(&loan.terms), &[moved]).await?;
+    if let Some(first) = rows.first() {
+        loans::supersede_instalments_from(tx, loan.id, first.state.number).await?;
+    }
+    loans::close_loan(tx, loan.id, "rolled_over", decided_on).await?;
+    let extension = Extension {
+        kind: "rollover".to_string(),
+        decided_on,
+        previous_maturity_on: loan.terms.maturity_on,
+        new_maturity_on: new_maturity,
+        reason: reason.to_string(),
+        new_loan_id: Some(new_id),
+    };
+    loans::insert_extension(tx, loan.id, &extension).await?;
+    let new_loan = loans::loan_in(tx, new_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(new_contract_no.to_string()))?;
+    let standing = Standing {
+        next_unpaid_due_on: repayment::next_unpaid_due(&instalments),
+        overdue_since: None,
+        overdue_days: 0,
+        classification: repayment::Classification::Normal,
+    };
+    loans::set_standing(tx, &new_loan, standing, decided_on).await?;
+    let mut entry = ctx.audit("loan.roll_over", "loan", &loan_key(&loan.terms));
+    entry.after_json = Some(json!({"new_contract_no": new_contract_no, "principal": principal.to_plain_yuan(), "reason": reason}).to_string());
+    audit::append(tx, &entry).await?;
+    Ok(new_id)
+}
+
+/// Writes off what is left of a loan: principal and charged interest move to the bank's loan
+/// losses. Later payments on it are recoveries.
+pub async fn write_off(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    loan: &Loan,
+    on: BusinessDate,
+    reason: &str,
+) -> Result<Fen> {
+    require_active(loan)?;
+    require_reason(reason)?;
+    let product = product_of(tx, &loan.terms.product_code).await?;
+    let loan_accounts = accounts::of_loan(tx, &loan.terms, &product).await?;
+    let losses = bank_account_id(tx, &loan.terms.institution_code, BankAccount::LoanLosses).await?;
+    let principal = fupin_store::ledger::account_by_code_in(tx, &loan_accounts.principal.code)
+        .await?
+        .map_or(Fen::ZERO, |a| a.balance());
+    let interest = fupin_store::ledger::account_by_code_in(tx, &loan_accounts.interest.code)
+        .await?
+        .map_or(Fen::ZERO, |a| a.balance());
+    let base = format!(
+        "writeoff:{}:{}",
+        loan.terms.institution_code, loan.terms.contract_no
+    );
+    let mut transfers = Vec::new();
+    if principal.is_positive() {
+        transfers.push(transfer(
+            format!("{base}:principal"),
+            losses,
+            loan_accounts.principal.id,
+            principal,
+            on,
+            "write_off_principal",
+        ));
+    }
+    if interest.is_positive() {
+        transfers.push(transfer(
+            format!("{base}:interest"),
+            losses,
+            loan_accounts.interest.id,
+            interest,
+            on,
+            "write_off_interest",
+        ));
+    }
+    post_batch(
+        tx,
+        ctx,
+        "loan.write_off",
+        &loan_key(&loan.terms),
+        &transfers,
+    )
+    .await?;
+    if let Some(first) = live_instalments(tx, loan.id)
+        .await?
+        .iter()
+        .find(|r| !r.state.is_paid())
+    {
+        loans::supersede_instalments_from(tx, loan.id, first.state.number).await?;
+    }
+    loans::close_loan(tx, loan.id, "written_off", on).await?;
+    let mut entry = ctx.audit("loan.write_off", "loan", &loan_key(&loan.terms));
+    entry.after_json = Some(json!({"principal": principal.to_plain_yuan(), "interest": interest.to_plain_yuan(), "reason": reason}).to_string());
+    audit::append(tx, &entry).await?;
+    Ok(Fen::new(principal.fen() + interest.fen()))
+}
+
+/// A payment on a written-off loan: cash in, recovery income; never more than was written off
+/// less what was already recovered.
+async fn recover(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    loan: &Loan,
+    order: &RepaymentOrder,
+) -> Result<RepaymentOutcome> {
+    let cash = bank_account_id(tx, &loan.terms.institution_code, BankAccount::Cash).await?;
+    let recoveries =
+        bank_account_id(tx, &loan.terms.institution_code, BankAccount::Recoveries).await?;
+    let limit = recoverable(tx, loan).await?;
+    if order.amount > limit {
+        return Err(AppError::Invalid(format!(
+            "recovery {} of {} is more than is left to recover ({limit})",
+            order.id, order.amount
+        )));
+    }
+    let moved = transfer(
+        format!("recover:{}:{}", order.institution_code, order.id),
+        cash,
+        recoveries,
+        order.amount,
+        order.paid_on,
+        "recovery",
+    );
+    post_batch(tx, ctx, "loan.recover", &loan_key(&loan.terms), &[moved]).await?;
+    Ok(RepaymentOutcome::Recovered(order.amount))
+}
+
+/// Written off for this loan minus recovered so far.
+async fn recoverable(tx: &mut Tx, loan: &Loan) -> Result<Fen> {
+    let prefix = format!(
+        "writeoff:{}:{}:",
+        loan.terms.institution_code, loan.terms.contract_no
+    );
+    let written = fupin_store::ledger::sum_of_transfers_with_prefix(tx, &prefix).await?;
+    let recovered = loans::recovered_total(tx, loan.id).await?;
+    Ok(Fen::new(written.fen() - recovered.fen()))
+}
+
+fn require_active(loan: &Loan) -> Result<()> {
+    match loan.status.as_str() {
+        "active" => Ok(()),
+        other => Err(AppError::Conflict(format!(
+            "loan {} is {other}",
+            loan_key(&loan.terms)
+        ))),
+    }
+}
+
+fn require_reason(reason: &str) -> Result<()> {
+    match reason.trim().is_empty() {
+        true => Err(AppError::Invalid("a reason is required".to_string())),
+        false => Ok(()),
+    }
+}
+
+/// JSON of a loan's terms, for audit records and the API.
+pub fn terms_json(terms: &LoanTerms) -> serde_json::Value {
+    json!({
+        "institution_code": terms.institution_code,
+        "contract_no": terms.contract_no,
+        "product_code": terms.product_code,
+        "borrower_type": terms.borrower_type,
+        "borrower_id": terms.borrower_id,
+        "village_code": terms.village_code.to_string(),
+        "principal": terms.principal.to_plain_yuan(),
+        "annual_rate": terms.annual_rate.to_percent_string(),
+        "start_on": terms.start_on.to_string(),
+        "maturity_on": terms.maturity_on.to_string(),
+        "repayment": terms.repayment,
+        "day_count": terms.day_count,
+        "purpose": terms.purpose,
+        "project": terms.project,
+    })
+}
+
+/// A loan with everything about it, for `fupin loans show` and the loan page.
+pub struct LoanDetail {
+    pub loan: Loan,
+    pub instalments: Vec<InstalmentRow>,
+    pub repayments: Vec<Repayment>,
+    pub extensions: Vec<Extension>,
+    pub overdue_spells: Vec<(BusinessDate, Option<BusinessDate>)>,
+    pub transfers: Vec<fupin_store::ledger::Transfer>,
+    pub principal_outstanding: Fen,
+    pub interest_outstanding: Fen,
+}
+
+/// Everything about one loan.
+pub async fn detail(db: &Db, institution: &str, contract: &str) -> Result<LoanDetail> {
+    let loan = loans::loan_by_contract(db, institution, contract)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("loan {institution}/{contract}")))?;
+    let base = format!("loan:{institution}:{contract}");
+    let principal = fupin_store::ledger::account_by_code(db, &format!("{base}:principal")).await?;
+    let interest = fupin_store::ledger::account_by_code(db, &format!("{base}:interest")).await?;
+    let mut transfers = Vec::new();
+    for account in principal.iter().chain(interest.iter()) {
+        transfers.extend(fupin_store::ledger::transfers_of(db, account.id, 10_000).await?);
+    }
+    transfers.sort_by_key(|t| t.seq);
+    transfers.dedup_by_key(|t| t.seq);
+    Ok(LoanDetail {
+        instalments: loans::instalments(db, loan.id).await?,
+        repayments: loans::repayments_of(db, loan.id).await?,
+        extensions: loans::extensions_of(db, loan.id).await?,
+        overdue_spells: loans::overdue_spells(db, loan.id).await?,
+        transfers,
+        principal_outstanding: principal.map_or(Fen::ZERO, |a| a.balance()),
+        interest_outstanding: interest.map_or(Fen::ZERO, |a| a.balance()),
+        loan,
+    })
+}
+
+pub use fupin_store::loans::LoanFilter;
+
+/// Loan products, optionally of one institution.
+pub async fn products(db: &Db, institution: Option<&str>) -> Result<Vec<Product>> {
+    Ok(loans::products(db, institution).await?)
+}
+
+/// Loans matching a filter (at most 1,000 per page).
+pub async fn list(db: &Db, filter: &loans::LoanFilter) -> Result<Vec<Loan>> {
+    let mut filter = filter.clone();
+    filter.limit = filter.limit.clamp(0, 1_000);
+    Ok(loans::list_loans(db, &filter).await?)
+}
+
+/// Finds a loan by institution and contract inside a transaction.
+pub async fn find(tx: &mut Tx, institution: &str, contract: &str) -> Result<Loan> {
+    loans::loan_by_contract_in(tx, institution, contract)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("loan {institution}/{contract}")))
+}

@@ -1,0 +1,440 @@
+//! The regulator's report: the indicators of a region or group as of a date, written as XLSX
+//! (one sheet per section, formatted, with native Excel charts), CSV or JSON by extension.
+//! Figures are exactly those of `fupin indicators`.
+
+use std::path::Path;
+
+use fupin_core::{BusinessDate, RegionCode, RegionLevel};
+use fupin_store::Db;
+use rust_decimal::prelude::ToPrimitive;
+use rust_xlsxwriter::{Chart, ChartType, Format, FormatAlign, Workbook, Worksheet, XlsxError};
+use serde_json::json;
+
+use crate::context::Ctx;
+use crate::error::{AppError, Result};
+use crate::indicators::{self, Request, Scope, Value};
+use crate::ingest::formula_escape;
+
+/// The sections, in report order: (key, sheet title).
+pub const SECTIONS: &[(&str, &str)] = &[
+    ("territory", "片区与服务 Territory"),
+    ("registry", "建档与评级 Registry"),
+    ("loans", "贷款与质量 Loans"),
+    ("funds", "贴息与风补 Funds"),
+    ("industry", "产业扶贫 Industry"),
+    ("returns", "统计报表 Returns"),
+];
+
+/// Indicators shown per county on the returns sheet, with a chart of the first's growth.
+const BY_COUNTY: &[&str] = &[
+    "loans_total_balance",
+    "loans_total_growth",
+    "microcredit_balance",
+    "poor_population",
+];
+
+/// A report: the values for the scope, and per county.
+pub struct Report {
+    pub title: String,
+    pub request: Request,
+    pub base: BusinessDate,
+    pub values: Vec<Value>,
+    /// (county code, county name, values of [`BY_COUNTY`])
+    pub counties: Vec<(RegionCode, String, Vec<Value>)>,
+}
+
+/// Evaluates everything a report shows.
+pub async fn build(db: &Db, ctx: &Ctx, request: &Request) -> Result<Report> {
+    let base = request
+        .base
+        .or_else(|| request.as_of.end_of_previous_year())
+        .ok_or_else(|| AppError::Invalid("no base date".into()))?;
+    let values = indicators::evaluate(db, ctx, request).await?;
+    let mut counties = Vec::new();
+    for county in counties_of(db, request).await? {
+        let county_request = Request {
+            scope: Scope::Region(county.code),
+            codes: Some(BY_COUNTY.iter().map(|c| c.to_string()).collect()),
+            ..request.clone()
+        };
+        counties.push((
+            county.code,
+            county.name.clone(),
+            indicators::evaluate(db, ctx, &county_request).await?,
+        ));
+    }
+    let title = match &request.scope {
+        Scope::Region(code) => crate::regions::get(db, *code)
+            .await?
+            .map_or(code.to_string(), |r| r.name),
+        Scope::Group(name) => name.clone(),
+    };
+    Ok(Report {
+        title,
+        request: request.clone(),
+        base,
+        values,
+        counties,
+    })
+}
+
+async fn counties_of(db: &Db, request: &Request) -> Result<Vec<fupin_store::regions::Region>> {
+    let roots = match &request.scope {
+        Scope::Region(code) => vec![*code],
+        Scope::Group(name) => crate::territory::group_members_on(db, name, request.as_of).await?,
+    };
+    let mut counties = Vec::new();
+    for root in roots {
+        if root.level() > RegionLevel::County {
+            continue;
+        }
+        let query = crate::regions::RegionQuery {
+            level: Some(RegionLevel::County),
+            within: Some(root),
+            as_of: Some(request.as_of),
+            limit: None,
+        };
+        counties.extend(crate::regions::list(db, &query).await?);
+    }
+    Ok(counties)
+}
+
+/// Writes the report; the format follows the file's extension (.xlsx, .csv or .json).
+pub fn write(report: &Report, path: &Path) -> Result<()> {
+    let extension = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    let result = match extension.as_deref() {
+        Some("xlsx") => write_xlsx(report, path).map_err(|e| e.to_string()),
+        Some("csv") => std::fs::write(path, csv(report)).map_err(|e| e.to_string()),
+        Some("json") => std::fs::write(path, json_text(report)).map_err(|e| e.to_string()),
+        _ => Err("give a file ending in .xlsx, .csv or .json".to_string()),
+    };
+    result.map_err(|message| AppError::File {
+        path: path.display().to_string(),
+        message,
+    })
+}
+
+fn section_of(value: &Value) -> &str {
+    SECTIONS
+        .iter()
+        .find(|(key, _)| *key == value.indicator.section)
+        .map_or("returns", |(key, _)| key)
+}
+
+fn row_cells(value: &Value) -> [String; 10] {
+    [
+        value.indicator.code.clone(),
+        value.indicator.name.clone(),
+        value.indicator.name_en.clone(),
+        value.indicator.unit.clone(),
+        value.text().unwrap_or_default(),
+        value
+            .numerator
+            .map(|v| v.normalize().to_string())
+            .unwrap_or_default(),
+        value
+            .denominator
+            .map(|v| v.normalize().to_string())
+            .unwrap_or_default(),
+        value
+            .reported
+            .as_ref()
+            .map(|r| r.value.clone())
+            .unwrap_or_default(),
+        value
+            .reported
+            .as_ref()
+            .map(|r| {
+                if r.differs {
+                    "不一致 differs".to_string()
+                } else {
+                    "一致 agrees".to_string()
+                }
+            })
+            .unwrap_or_default(),
+        value.problem.clone().unwrap_or_default(),
+    ]
+}
+
+const HEADERS: [&str; 10] = [
+    "代码 code",
+    "指标",
+    "indicator",
+    "单位 unit",
+    "值 value",
+    "分子 numerator",
+    "分母 denominator",
+    "公布值 reported",
+    "核对 check",
+    "说明 note",
+];
+
+fn csv(report: &Report) -> Vec<u8> {
+    let mut text = String::from("\u{feff}section,");
+    text.push_str(&HEADERS.join(","));
+    text.push('\n');
+    for value in &report.values {
+        let mut cells = vec![section_of(value).to_string()];
+        cells.extend(row_cells(value));
+        let quoted: Vec<String> = cells.iter().map(|c| quote(&formula_escape(c))).collect();
+        text.push_str(&quoted.join(","));
+        text.push('\n');
+    }
+    text.into_bytes()
+}
+
+fn quote(cell: &str) -> String {
+    match cell.contains([',', '"', '\n', '\r']) {
+        true => format!("\"{}\"", cell.replace('"', "\"\"")),
+        false => cell.to_string(),
+    }
+}
+
+fn json_text(report: &Report) -> String {
+    let values: Vec<serde_json::Value> = report.values.iter().map(value_json).collect();
+    let counties: Vec<serde_json::Value> = report
+        .counties
+        .iter()
+        .map(|(code, name, values)| json!({"code": code.to_string(), "name": name, "indicators": values.iter().map(value_json).collect::<Vec<_>>()}))
+        .collect();
+    let document = json!({
+        "title": report.title,
+        "as_of": report.request.as_of.to_string(),
+        "base": report.base.to_string(),
+        "indicators": values,
+        "counties": counties,
+    });
+    serde_json::to_string_pretty(&document).unwrap_or_default() + "\n"
+}
+
+/// One indicator as JSON: the shape `fupin indicators --format json` gives, plus section.
+pub fn value_json(value: &Value) -> serde_json::Value {
+    json!({
+        "code": value.indicator.code,
+        "name": value.indicator.name,
+        "name_en": value.indicator.name_en,
+        "unit": value.indicator.unit,
+        "section": value.indicator.section,
+        "value": value.text(),
+        "numerator": value.numerator.map(|v| v.normalize().to_string()),
+        "denominator": value.denominator.map(|v| v.normalize().to_string()),
+        "reported": value.reported.as_ref().map(|r| r.value.clone()),
+        "reported_source": value.reported.as_ref().map(|r| r.source.clone()),
+        "differs": value.reported.as_ref().map(|r| r.differs),
+        "problem": value.problem,
+    })
+}
+
+/// Excel cells are binary floating point with 15 significant digits: exact for every amount
+/// below 10^13 yuan with two decimals, which is every figure here. Only the export converts.
+fn number(value: &Value) -> Option<f64> {
+    value.value.and_then(|v| {
+        v.round_dp(indicators::places(&value.indicator.unit))
+            .to_f64()
+    })
+}
+
+fn write_xlsx(report: &Report, path: &Path) -> std::result::Result<(), XlsxError> {
+    let mut workbook = Workbook::new();
+    let bold = Format::new().set_bold();
+    let title = Format::new().set_bold().set_font_size(14);
+    let amount = Format::new()
+        .set_num_format("#,##0.00")
+        .set_align(FormatAlign::Right);
+    let whole = Format::new()
+        .set_num_format("#,##0")
+        .set_align(FormatAlign::Right);
+    let flagged = Format::new().set_bold().set_font_color("#C00000");
+    {
+        let sheet = workbook.add_worksheet();
+        sheet.set_name("概况 Summary")?;
+        sheet.write_string_with_format(
+            0,
+            0,
+            format!(
+                "{} 金融扶贫监管报表 Financial poverty alleviation report",
+                report.title
+            ),
+            &title,
+        )?;
+        sheet.write_string(2, 0, "截至 As of")?;
+        sheet.write_string(2, 1, report.request.as_of.to_string())?;
+        sheet.write_string(3, 0, "基期 Base date")?;
+        sheet.write_string(3, 1, report.base.to_string())?;
+        if let Some(institution) = &report.request.institution {
+            sheet.write_string(4, 0, "机构 Institution")?;
+            sheet.write_string(4, 1, institution)?;
+        }
+        sheet.set_column_width(0, 18)?;
+        sheet.set_column_width(1, 16)?;
+    }
+    for (key, sheet_title) in SECTIONS {
+        let rows: Vec<&Value> = report
+            .values
+            .iter()
+            .filter(|v| section_of(v) == *key)
+            .collect();
+        let sheet = workbook.add_worksheet();
+        sheet.set_name(*sheet_title)?;
+        write_section(sheet, &rows, (&bold, &amount, &whole, &flagged))?;
+        match *key {
+            "territory" => territory_charts(sheet, &rows, sheet_title)?,
+            "returns" => county_table(
+                sheet,
+                report,
+                rows.len() as u32 + 3,
+                sheet_title,
+                (&bold, &amount),
+            )?,
+            _ => {}
+        }
+    }
+    workbook.save(path)
+}
+
+type Formats<'a> = (&'a Format, &'a Format, &'a Format, &'a Format);
+
+fn write_section(
+    sheet: &mut Worksheet,
+    rows: &[&Value],
+    (bold, amount, whole, flagged): Formats<'_>,
+) -> std::result::Result<(), XlsxError> {
+    for (column, header) in HEADERS.iter().enumerate() {
+        sheet.write_string_with_format(0, column as u16, *header, bold)?;
+    }
+    for (index, value) in rows.iter().enumerate() {
+        let row = index as u32 + 1;
+        let cells = row_cells(value);
+        for (column, cell) in cells.iter().enumerate() {
+            if column == 4 {
+                continue;
+            }
+            let text = formula_escape(cell);
+            match column == 8 && value.reported.as_ref().is_some_and(|r| r.differs) {
+                true => {
+                    sheet.write_string_with_format(row, column as u16, text.as_ref(), flagged)?
+                }
+                false => sheet.write_string(row, column as u16, text.as_ref())?,
+            };
+        }
+        if let Some(number) = number(value) {
+            let format = if value.indicator.unit == "count" {
+                whole
+            } else {
+                amount
+            };
+            sheet.write_number_with_format(row, 4, number, format)?;
+        }
+    }
+    for (column, width) in [
+        (0u16, 38.0),
+        (1, 24.0),
+        (2, 44.0),
+        (3, 10.0),
+        (4, 20.0),
+        (5, 18.0),
+        (6, 18.0),
+        (7, 16.0),
+        (8, 14.0),
+        (9, 40.0),
+    ] {
+        sheet.set_column_width(column, width)?;
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    Ok(())
+}
+
+/// A column chart of townships per institution type and a pie of villages by channel.
+fn territory_charts(
+    sheet: &mut Worksheet,
+    rows: &[&Value],
+    sheet_name: &str,
+) -> std::result::Result<(), XlsxError> {
+    let row_of = |code: &str| {
+        rows.iter()
+            .position(|v| v.indicator.code == code)
+            .map(|i| i as u32 + 1)
+    };
+    let types = [
+        "townships_assigned_rural_cooperative",
+        "townships_assigned_large_commercial",
+        "townships_assigned_postal_savings",
+    ];
+    if let (Some(first), Some(last)) = (row_of(types[0]), row_of(types[2]))
+        && last == first + 2
+    {
+        let mut chart = Chart::new(ChartType::Column);
+        chart
+            .title()
+            .set_name("责任乡镇 Townships per responsible bank type");
+        chart
+            .add_series()
+            .set_categories((sheet_name, first, 1, last, 1))
+            .set_values((sheet_name, first, 4, last, 4))
+            .set_name("townships");
+        chart.legend().set_hidden();
+        sheet.insert_chart(rows.len() as u32 + 3, 0, &chart)?;
+    }
+    if let (Some(outlet), Some(electronic)) = (
+        row_of("villages_with_outlet"),
+        row_of("villages_with_electronic_only"),
+    ) && electronic == outlet + 1
+    {
+        let mut chart = Chart::new(ChartType::Pie);
+        chart
+            .title()
+            .set_name("行政村金融服务 Villages by best channel");
+        chart
+            .add_series()
+            .set_categories((sheet_name, outlet, 1, electronic, 1))
+            .set_values((sheet_name, outlet, 4, electronic, 4));
+        sheet.insert_chart(rows.len() as u32 + 3, 4, &chart)?;
+    }
+    Ok(())
+}
+
+/// The per-county table under the returns section, with a chart of loan growth by county.
+fn county_table(
+    sheet: &mut Worksheet,
+    report: &Report,
+    top: u32,
+    sheet_name: &str,
+    (bold, amount): (&Format, &Format),
+) -> std::result::Result<(), XlsxError> {
+    if report.counties.is_empty() {
+        return Ok(());
+    }
+    sheet.write_string_with_format(top, 0, "分县 By county", bold)?;
+    sheet.write_string_with_format(top + 1, 0, "代码 code", bold)?;
+    sheet.write_string_with_format(top + 1, 1, "县 county", bold)?;
+    for (index, code) in BY_COUNTY.iter().enumerate() {
+        sheet.write_string_with_format(top + 1, index as u16 + 2, *code, bold)?;
+    }
+    for (index, (code, name, values)) in report.counties.iter().enumerate() {
+        let row = top + 2 + index as u32;
+        sheet.write_string(row, 0, code.to_string())?;
+        sheet.write_string(row, 1, name)?;
+        for (column, code) in BY_COUNTY.iter().enumerate() {
+            if let Some(number) = values
+                .iter()
+                .find(|v| v.indicator.code == *code)
+                .and_then(number)
+            {
+                sheet.write_number_with_format(row, column as u16 + 2, number, amount)?;
+            }
+        }
+    }
+    let last = top + 1 + report.counties.len() as u32;
+    let mut chart = Chart::new(ChartType::Column);
+    chart.title().set_name("贷款增速 Loan growth by county (%)");
+    chart
+        .add_series()
+        .set_categories((sheet_name, top + 2, 1, last, 1))
+        .set_values((sheet_name, top + 2, 3, last, 3))
+        .set_name("growth %");
+    chart.legend().set_hidden();
+    sheet.insert_chart(last + 2, 0, &chart)?;
+    Ok(())
+}

@@ -1,0 +1,76 @@
+//! Lending through the binary: products, loans and repayments files, end of day, a loan's page
+//! and the ledger check, on both engines.
+
+use std::path::Path;
+use std::process::Output;
+
+mod common;
+use common::fupin;
+
+fn out(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "fupin failed: {}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn write(dir: &Path, name: &str, content: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, content).expect("write");
+    path.display().to_string()
+}
+
+fn resident_id(birth: &str, sequence: &str) -> String {
+    let body = format!("361128{birth}{sequence}");
+    let check = fupin_core::resident_id::check_character(&body).expect("17 digits");
+    format!("{body}{check}")
+}
+
+fupin_store::on_both_engines! {
+    async fn lending_end_to_end(db) {
+        let url = db.url().to_string();
+        let dir = tempfile::tempdir().expect("dir");
+        out(&fupin(&url, &["init"]));
+        let files = [
+            ("regions", "code,name\n361128100,饶州街道\n361128100001,东湖村\n".to_string()),
+            ("institutions", "code,name,type,region_code\nPYRCB,鄱阳农商银行,rural_cooperative,361128\n".to_string()),
+            ("products", "产品代码,产品名称,类别,借款人类型,最高额度,最长期限(月),年利率,还款方式,机构代码\nMC,扶贫小额信贷,扶贫小额信贷,household,\"50,000.00\",36,4.75%,等额本息,PYRCB\n".to_string()),
+        ];
+        for (kind, content) in files {
+            let file = write(dir.path(), &format!("{kind}.csv"), &content);
+            out(&fupin(&url, &["import", kind, &file]));
+        }
+        let households = format!(
+            "household_id,village_code,name,id_number,relation,poverty_attribute,main_cause,status,identified_on,per_capita_income,labour\n\
+             H1,361128100001,张三,{},head,general,illness,poor,2015-10-01,2300,normal\n",
+            resident_id("19770501", "001")
+        );
+        let file = write(dir.path(), "households.csv", &households);
+        out(&fupin(&url, &["import", "households", &file, "--as-of", "2016-12-31"]));
+        let file = write(dir.path(), "loans.csv",
+            "contract_no,institution_code,product_code,borrower_type,borrower_id,principal,annual_rate,start_on,maturity_on,purpose\n\
+             C1,PYRCB,MC,household,H1,50000,4.75,2017-03-15,2020-03-15,养殖\n");
+        assert!(out(&fupin(&url, &["import", "loans", &file])).contains("added 1"));
+        let eod = out(&fupin(&url, &["eod", "--through", "2017-04-15", "--from", "2017-03-15"]));
+        assert!(eod.contains("end of day done for 2017-03-15 to 2017-04-15: 32 days"), "{eod}");
+        let file = write(dir.path(), "repayments.csv", "id,contract_no,institution_code,paid_on,amount\nR1,C1,PYRCB,2017-04-15,1492.94\n");
+        assert!(out(&fupin(&url, &["import", "repayments", &file])).contains("added 1"));
+        assert!(out(&fupin(&url, &["import", "repayments", &file])).contains("added 0, changed 0, unchanged 1"));
+        let show = out(&fupin(&url, &["loans", "show", "--institution", "PYRCB", "--contract", "C1"]));
+        assert!(show.contains("outstanding principal 48,704.98, interest 0.00"), "{show}");
+        let schedule = out(&fupin(&url, &["loans", "show", "--institution", "PYRCB", "--contract", "C1", "--format", "csv"]));
+        assert!(schedule.contains("1,2017-04-15,1295.02,197.92,1295.02,197.92,false"), "{schedule}");
+        let list = out(&fupin(&url, &["loans", "list", "--region", "361128", "--format", "json"]));
+        let loans: Vec<serde_json::Value> = serde_json::from_str(&list).expect("json");
+        assert_eq!(loans.len(), 1);
+        assert_eq!(loans[0]["classification"], "normal");
+        let check = out(&fupin(&url, &["ledger", "check"]));
+        assert!(check.contains("ledger consistent"), "{check}");
+        let refused = fupin(&url, &["loans", "repay", "--institution", "PYRCB", "--contract", "C1", "--id", "R2", "--on", "2017-04-20", "--amount", "9999"]);
+        assert!(!refused.status.success());
+        assert!(String::from_utf8_lossy(&refused.stderr).contains("the excess would be lost"));
+    }
+}

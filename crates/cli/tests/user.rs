@@ -1,0 +1,82 @@
+//! `fupin user …` and `fupin serve` through the binary, on both engines.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+
+mod common;
+use common::fupin;
+
+fn fupin_with_stdin(db_url: &str, args: &[&str], input: &str) -> std::process::Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fupin"))
+        .args(["--db", db_url])
+        .args(args)
+        .env_remove("FUPIN_DATABASE_URL")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run fupin");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write password");
+    child.wait_with_output().expect("wait")
+}
+
+/// Kills the server when the test ends, whatever happens.
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.0.kill().ok();
+        self.0.wait().ok();
+    }
+}
+
+fupin_store::on_both_engines! {
+    async fn users_tokens_and_serve(db) {
+        let url = db.url().to_string();
+        assert!(fupin(&url, &["init"]).status.success());
+        let added = fupin_with_stdin(&url, &["user", "add", "reg", "--role", "regulator", "--region", "3611", "--password-stdin"], "correct horse battery\n");
+        assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+        let short = fupin_with_stdin(&url, &["user", "add", "weak", "--role", "finance", "--region", "3611", "--password-stdin"], "short\n");
+        assert!(!short.status.success());
+        assert!(String::from_utf8_lossy(&short.stderr).contains("password: must have at least 10 characters"));
+        let bank = fupin_with_stdin(&url, &["user", "add", "b", "--role", "bank", "--region", "361128", "--password-stdin"], "correct horse battery\n");
+        assert!(String::from_utf8_lossy(&bank.stderr).contains("institution: a bank user needs an institution"));
+        let bad_role = fupin(&url, &["user", "add", "x", "--role", "king", "--region", "3611"]);
+        assert!(!bad_role.status.success());
+
+        let listing = String::from_utf8_lossy(&fupin(&url, &["user", "list", "--format", "csv"]).stdout).into_owned();
+        assert!(listing.contains("reg,regulator,361100000000,,no,"), "{listing}");
+        let token_output = fupin(&url, &["user", "token", "reg"]);
+        assert!(token_output.status.success());
+        let token = String::from_utf8_lossy(&token_output.stdout).trim().to_string();
+        assert!(token.starts_with("fupin_"), "{token}");
+
+        let mut server = Server(
+            Command::new(env!("CARGO_BIN_EXE_fupin"))
+                .args(["--db", &url, "serve", "--listen", "127.0.0.1:0", "--session-ttl", "60"])
+                .env_remove("FUPIN_DATABASE_URL")
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("serve"),
+        );
+        let mut line = String::new();
+        BufReader::new(server.0.stdout.take().expect("stdout")).read_line(&mut line).expect("first line");
+        let base = line.split_whitespace().find(|w| w.starts_with("http://")).expect("address").trim_end_matches('/').to_string();
+        let client = reqwest::Client::new();
+        let me = client.get(format!("{base}/api/session")).bearer_auth(&token).send().await.expect("send");
+        assert_eq!(me.status(), 200);
+        assert_eq!(me.json::<serde_json::Value>().await.expect("json")["user"]["name"], "reg");
+
+        assert!(fupin(&url, &["user", "disable", "reg"]).status.success());
+        let refused = client.get(format!("{base}/api/session")).bearer_auth(&token).send().await.expect("send");
+        assert_eq!(refused.status(), 401);
+        let audit = String::from_utf8_lossy(&fupin(&url, &["audit", "verify"]).stdout).into_owned();
+        assert!(audit.contains("audit trail intact"), "{audit}");
+    }
+}

@@ -1,0 +1,802 @@
+//! Loan products, loans, instalments, repayments, extensions, overdue spells, end-of-day state.
+
+use fupin_core::repayment::{Classification, InstalmentState, Thresholds};
+use fupin_core::{BusinessDate, Fen, Rate, RegionCode};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::db::{Db, Tx};
+use crate::error::{Result, corrupt};
+use crate::regions::date_column;
+
+/// A loan product, as data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Product {
+    pub code: String,
+    pub name: String,
+    pub category: String,
+    pub borrower_type: String,
+    pub max_amount: Fen,
+    pub max_term_months: i64,
+    pub annual_rate: Rate,
+    pub repayment: String,
+    pub day_count: String,
+    pub subsidy_rate: Option<Rate>,
+    /// The fund's share of a loss in millionths (800,000 = 80 %).
+    pub risk_fund_share_ppm: Option<i64>,
+    pub institution_code: String,
+    /// Counties where it is offered; empty = everywhere.
+    pub counties: Vec<RegionCode>,
+}
+
+const PRODUCT_COLUMNS: &str = "code, name, category, borrower_type, max_amount_fen, \
+    max_term_months, annual_rate_ppm, repayment, day_count, subsidy_rate_ppm, \
+    risk_fund_share_ppm, institution_code, counties";
+
+pub async fn product_in(tx: &mut Tx, code: &str) -> Result<Option<Product>> {
+    let sql = format!("select {PRODUCT_COLUMNS} from products where code = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(code)
+        .fetch_optional(&mut **tx)
+        .await?;
+    row.as_ref().map(product_from_row).transpose()
+}
+
+pub async fn products(db: &Db, institution: Option<&str>) -> Result<Vec<Product>> {
+    let sql = format!(
+        "select {PRODUCT_COLUMNS} from products where ($1 = '' or institution_code = $1) order by code"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(institution.unwrap_or(""))
+        .fetch_all(db.pool())
+        .await?;
+    rows.iter().map(product_from_row).collect()
+}
+
+pub async fn upsert_product(tx: &mut Tx, product: &Product) -> Result<()> {
+    let counties: Vec<String> = product.counties.iter().map(|c| c.to_string()).collect();
+    sqlx::query(
+        "insert into products (code, name, category, borrower_type, max_amount_fen, \
+         max_term_months, annual_rate_ppm, repayment, day_count, subsidy_rate_ppm, \
+         risk_fund_share_ppm, institution_code, counties) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+         on conflict (code) do update set name = excluded.name, category = excluded.category, \
+         borrower_type = excluded.borrower_type, max_amount_fen = excluded.max_amount_fen, \
+         max_term_months = excluded.max_term_months, annual_rate_ppm = excluded.annual_rate_ppm, \
+         repayment = excluded.repayment, day_count = excluded.day_count, \
+         subsidy_rate_ppm = excluded.subsidy_rate_ppm, \
+         risk_fund_share_ppm = excluded.risk_fund_share_ppm, \
+         institution_code = excluded.institution_code, counties = excluded.counties",
+    )
+    .bind(&product.code)
+    .bind(&product.name)
+    .bind(&product.category)
+    .bind(&product.borrower_type)
+    .bind(product.max_amount.fen())
+    .bind(product.max_term_months)
+    .bind(product.annual_rate.ppm())
+    .bind(&product.repayment)
+    .bind(&product.day_count)
+    .bind(product.subsidy_rate.map(Rate::ppm))
+    .bind(product.risk_fund_share_ppm)
+    .bind(&product.institution_code)
+    .bind(counties.join(";"))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+fn product_from_row(row: &AnyRow) -> Result<Product> {
+    let counties: String = row.try_get("counties")?;
+    Ok(Product {
+        code: row.try_get("code")?,
+        name: row.try_get("name")?,
+        category: row.try_get("category")?,
+        borrower_type: row.try_get("borrower_type")?,
+        max_amount: Fen::new(row.try_get("max_amount_fen")?),
+        max_term_months: row.try_get("max_term_months")?,
+        annual_rate: Rate::from_ppm(row.try_get("annual_rate_ppm")?),
+        repayment: row.try_get("repayment")?,
+        day_count: row.try_get("day_count")?,
+        subsidy_rate: row
+            .try_get::<Option<i64>, _>("subsidy_rate_ppm")?
+            .map(Rate::from_ppm),
+        risk_fund_share_ppm: row.try_get("risk_fund_share_ppm")?,
+        institution_code: row.try_get("institution_code")?,
+        counties: counties
+            .split(';')
+            .filter(|c| !c.is_empty())
+            .map(|c| RegionCode::parse(c).map_err(|e| corrupt("products", "counties", e)))
+            .collect::<Result<_>>()?,
+    })
+}
+
+/// The terms of a loan contract.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoanTerms {
+    pub institution_code: String,
+    pub contract_no: String,
+    pub product_code: String,
+    pub borrower_type: String,
+    pub borrower_id: String,
+    pub village_code: RegionCode,
+    pub principal: Fen,
+    pub annual_rate: Rate,
+    pub start_on: BusinessDate,
+    pub maturity_on: BusinessDate,
+    pub repayment: String,
+    pub day_count: String,
+    pub purpose: String,
+    pub project: Option<String>,
+}
+
+/// A stored loan: its terms and its standing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Loan {
+    pub id: i64,
+    pub terms: LoanTerms,
+    pub original_maturity_on: BusinessDate,
+    pub status: String,
+    pub closed_on: Option<BusinessDate>,
+    pub next_unpaid_due_on: Option<BusinessDate>,
+    pub overdue_since: Option<BusinessDate>,
+    pub overdue_days: i64,
+    pub classification: Classification,
+    pub rolled_from_loan_id: Option<i64>,
+}
+
+const LOAN_COLUMNS: &str = "id, institution_code, contract_no, product_code, borrower_type, \
+    borrower_id, village_code, principal_fen, annual_rate_ppm, start_on, maturity_on, \
+    original_maturity_on, repayment, day_count, purpose, project, status, closed_on, \
+    next_unpaid_due_on, overdue_since, overdue_days, classification, rolled_from_loan_id";
+
+/// Inserts a new loan and returns its id.
+pub async fn insert_loan(tx: &mut Tx, terms: &LoanTerms, rolled_from: Option<i64>) -> Result<i64> {
+    let row = sqlx::query(
+        "insert into loans (institution_code, contract_no, product_code, borrower_type, \
+         borrower_id, village_code, principal_fen, annual_rate_ppm, start_on, maturity_on, \
+         original_maturity_on, repayment, day_count, purpose, project, status, \
+         rolled_from_loan_id) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12, \
+         $13, $14, 'active', $15) returning id",
+    )
+    .bind(&terms.institution_code)
+    .bind(&terms.contract_no)
+    .bind(&terms.product_code)
+    .bind(&terms.borrower_type)
+    .bind(&terms.borrower_id)
+    .bind(terms.village_code.to_string())
+    .bind(terms.principal.fen())
+    .bind(terms.annual_rate.ppm())
+    .bind(terms.start_on.to_string())
+    .bind(terms.maturity_on.to_string())
+    .bind(&terms.repayment)
+    .bind(&terms.day_count)
+    .bind(&terms.purpose)
+    .bind(&terms.project)
+    .bind(rolled_from)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(row.try_get("id")?)
+}
+
+pub async fn loan_by_contract_in(
+    tx: &mut Tx,
+    institution: &str,
+    contract: &str,
+) -> Result<Option<Loan>> {
+    let sql = format!(
+        "select {LOAN_COLUMNS} from loans where institution_code = $1 and contract_no = $2"
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(institution)
+        .bind(contract)
+        .fetch_optional(&mut **tx)
+        .await?;
+    row.as_ref().map(loan_from_row).transpose()
+}
+
+pub async fn loan_by_contract(db: &Db, institution: &str, contract: &str) -> Result<Option<Loan>> {
+    let sql = format!(
+        "select {LOAN_COLUMNS} from loans where institution_code = $1 and contract_no = $2"
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(institution)
+        .bind(contract)
+        .fetch_optional(db.pool())
+        .await?;
+    row.as_ref().map(loan_from_row).transpose()
+}
+
+pub async fn loan_by_id(db: &Db, id: i64) -> Result<Option<Loan>> {
+    let sql = format!("select {LOAN_COLUMNS} from loans where id = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?;
+    row.as_ref().map(loan_from_row).transpose()
+}
+
+/// Active overdue loans of products the risk fund covers.
+pub async fn covered_overdue_loans_in(tx: &mut Tx) -> Result<Vec<Loan>> {
+    let columns = LOAN_COLUMNS
+        .split(", ")
+        .map(|c| format!("l.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "select {columns} from loans l join products p on p.code = l.product_code \
+         where l.status = 'active' and l.overdue_days > 0 and p.risk_fund_share_ppm is not null \
+         order by l.id"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .fetch_all(&mut **tx)
+        .await?;
+    rows.iter().map(loan_from_row).collect()
+}
+
+pub async fn loan_in(tx: &mut Tx, id: i64) -> Result<Option<Loan>> {
+    let sql = format!("select {LOAN_COLUMNS} from loans where id = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    row.as_ref().map(loan_from_row).transpose()
+}
+
+/// Filters for listing loans; every field narrows.
+#[derive(Clone, Debug, Default)]
+pub struct LoanFilter {
+    /// Borrowers at or under this region.
+    pub within: Option<RegionCode>,
+    pub institution: Option<String>,
+    pub product: Option<String>,
+    pub borrower_id: Option<String>,
+    pub status: Option<String>,
+    /// Loans started on or before this date and not closed before it.
+    pub as_of: Option<BusinessDate>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+pub async fn list_loans(db: &Db, filter: &LoanFilter) -> Result<Vec<Loan>> {
+    let sql = format!(
+        "select {LOAN_COLUMNS} from loans where village_code like $1 \
+         and ($2 = '' or institution_code = $2) and ($3 = '' or product_code = $3) \
+         and ($4 = '' or borrower_id = $4) and ($5 = '' or status = $5) \
+         and ($6 = '' or (start_on <= $6 and (closed_on is null or closed_on > $6))) \
+         order by id limit $7 offset $8"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(crate::institutions::prefix_pattern(filter.within))
+        .bind(filter.institution.clone().unwrap_or_default())
+        .bind(filter.product.clone().unwrap_or_default())
+        .bind(filter.borrower_id.clone().unwrap_or_default())
+        .bind(filter.status.clone().unwrap_or_default())
+        .bind(filter.as_of.map(|d| d.to_string()).unwrap_or_default())
+        .bind(filter.limit)
+        .bind(filter.offset)
+        .fetch_all(db.pool())
+        .await?;
+    rows.iter().map(loan_from_row).collect()
+}
+
+fn loan_from_row(row: &AnyRow) -> Result<Loan> {
+    let required_date = |column: &'static str| {
+        date_column(row, "loans", column)?.ok_or_else(|| corrupt("loans", column, "null"))
+    };
+    let village: String = row.try_get("village_code")?;
+    let classification: String = row.try_get("classification")?;
+    Ok(Loan {
+        id: row.try_get("id")?,
+        terms: LoanTerms {
+            institution_code: row.try_get("institution_code")?,
+            contract_no: row.try_get("contract_no")?,
+            product_code: row.try_get("product_code")?,
+            borrower_type: row.try_get("borrower_type")?,
+            borrower_id: row.try_get("borrower_id")?,
+            village_code: RegionCode::parse(&village)
+                .map_err(|e| corrupt("loans", "village_code", e))?,
+            principal: Fen::new(row.try_get("principal_fen")?),
+            annual_rate: Rate::from_ppm(row.try_get("annual_rate_ppm")?),
+            start_on: required_date("start_on")?,
+            maturity_on: required_date("maturity_on")?,
+            repayment: row.try_get("repayment")?,
+            day_count: row.try_get("day_count")?,
+            purpose: row.try_get("purpose")?,
+            project: row.try_get("project")?,
+        },
+        original_maturity_on: required_date("original_maturity_on")?,
+        status: row.try_get("status")?,
+        closed_on: date_column(row, "loans", "closed_on")?,
+        next_unpaid_due_on: date_column(row, "loans", "next_unpaid_due_on")?,
+        overdue_since: date_column(row, "loans", "overdue_since")?,
+        overdue_days: row.try_get("overdue_days")?,
+        classification: Classification::parse(&classification)
+            .ok_or_else(|| corrupt("loans", "classification", &classification))?,
+        rolled_from_loan_id: row.try_get("rolled_from_loan_id")?,
+    })
+}
+
+/// An instalment row as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InstalmentRow {
+    pub state: InstalmentState,
+    pub interest_charged: Fen,
+    pub superseded: bool,
+}
+
+pub async fn insert_instalments(tx: &mut Tx, loan_id: i64, rows: &[InstalmentState]) -> Result<()> {
+    for row in rows {
+        sqlx::query(
+            "insert into loan_instalments (loan_id, number, due_on, principal_fen, interest_fen, \
+             paid_principal_fen, paid_interest_fen) values ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(loan_id)
+        .bind(i64::from(row.number))
+        .bind(row.due_on.to_string())
+        .bind(row.principal.fen())
+        .bind(row.interest.fen())
+        .bind(row.paid_principal.fen())
+        .bind(row.paid_interest.fen())
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+const INSTALMENT_COLUMNS: &str = "number, due_on, principal_fen, interest_fen, \
+    interest_charged_fen, paid_principal_fen, paid_interest_fen, superseded";
+
+/// Every instalment of a loan (superseded ones too), in number order.
+pub async fn instalments_in(tx: &mut Tx, loan_id: i64) -> Result<Vec<InstalmentRow>> {
+    let sql = format!(
+        "select {INSTALMENT_COLUMNS} from loan_instalments where loan_id = $1 order by number"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(loan_id)
+        .fetch_all(&mut **tx)
+        .await?;
+    rows.iter().map(instalment_from_row).collect()
+}
+
+pub async fn instalments(db: &Db, loan_id: i64) -> Result<Vec<InstalmentRow>> {
+    let sql = format!(
+        "select {INSTALMENT_COLUMNS} from loan_instalments where loan_id = $1 order by number"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(loan_id)
+        .fetch_all(db.pool())
+        .await?;
+    rows.iter().map(instalment_from_row).collect()
+}
+
+fn instalment_from_row(row: &AnyRow) -> Result<InstalmentRow> {
+    Ok(InstalmentRow {
+        state: InstalmentState {
+            number: u32::try_from(row.try_get::<i64, _>("number")?)
+                .map_err(|e| corrupt("loan_instalments", "number", e))?,
+            due_on: date_column(row, "loan_instalments", "due_on")?
+                .ok_or_else(|| corrupt("loan_instalments", "due_on", "null"))?,
+            principal: Fen::new(row.try_get("principal_fen")?),
+            interest: Fen::new(row.try_get("interest_fen")?),
+            paid_principal: Fen::new(row.try_get("paid_principal_fen")?),
+            paid_interest: Fen::new(row.try_get("paid_interest_fen")?),
+        },
+        interest_charged: Fen::new(row.try_get("interest_charged_fen")?),
+        superseded: row.try_get::<i64, _>("superseded")? != 0,
+    })
+}
+
+/// Adds payments and charged interest to an instalment.
+pub async fn add_to_instalment(
+    tx: &mut Tx,
+    loan_id: i64,
+    number: u32,
+    paid_principal: Fen,
+    paid_interest: Fen,
+    charged_interest: Fen,
+) -> Result<()> {
+    sqlx::query(
+        "update loan_instalments set paid_principal_fen = paid_principal_fen + $1, \
+         paid_interest_fen = paid_interest_fen + $2, interest_charged_fen = interest_charged_fen + $3 \
+         where loan_id = $4 and number = $5",
+    )
+    .bind(paid_principal.fen())
+    .bind(paid_interest.fen())
+    .bind(charged_interest.fen())
+    .bind(loan_id)
+    .bind(i64::from(number))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Marks instalments from `number` on as no longer due (an extension replaces them; a
+/// settlement or write-off ends them).
+pub async fn supersede_instalments_from(tx: &mut Tx, loan_id: i64, number: u32) -> Result<()> {
+    sqlx::query("update loan_instalments set superseded = 1 where loan_id = $1 and number >= $2")
+        .bind(loan_id)
+        .bind(i64::from(number))
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Ends the loan (settled, rolled over or written off) on a date.
+pub async fn close_loan(tx: &mut Tx, loan_id: i64, status: &str, on: BusinessDate) -> Result<()> {
+    sqlx::query(
+        "update loans set status = $1, closed_on = $2, next_unpaid_due_on = null where id = $3",
+    )
+    .bind(status)
+    .bind(on.to_string())
+    .bind(loan_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Sets a new maturity (extension).
+pub async fn set_maturity(tx: &mut Tx, loan_id: i64, maturity: BusinessDate) -> Result<()> {
+    sqlx::query("update loans set maturity_on = $1 where id = $2")
+        .bind(maturity.to_string())
+        .bind(loan_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// The overdue standing of a loan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Standing {
+    pub next_unpaid_due_on: Option<BusinessDate>,
+    pub overdue_since: Option<BusinessDate>,
+    pub overdue_days: i64,
+    pub classification: Classification,
+}
+
+/// Writes the standing and opens or closes the overdue spell to match it.
+pub async fn set_standing(
+    tx: &mut Tx,
+    loan: &Loan,
+    standing: Standing,
+    on: BusinessDate,
+) -> Result<()> {
+    sqlx::query(
+        "update loans set next_unpaid_due_on = $1, overdue_since = $2, overdue_days = $3, \
+         classification = $4 where id = $5",
+    )
+    .bind(standing.next_unpaid_due_on.map(|d| d.to_string()))
+    .bind(standing.overdue_since.map(|d| d.to_string()))
+    .bind(standing.overdue_days)
+    .bind(standing.classification.as_str())
+    .bind(loan.id)
+    .execute(&mut **tx)
+    .await?;
+    match (loan.overdue_since, standing.overdue_since) {
+        (None, Some(from)) => {
+            sqlx::query("insert into loan_overdue_spells (loan_id, from_on) values ($1, $2) on conflict do nothing")
+                .bind(loan.id)
+                .bind(from.to_string())
+                .execute(&mut **tx)
+                .await?;
+        }
+        (Some(_), None) => {
+            sqlx::query(
+                "update loan_overdue_spells set to_on = $1 where loan_id = $2 and to_on is null",
+            )
+            .bind(on.to_string())
+            .bind(loan.id)
+            .execute(&mut **tx)
+            .await?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Overdue spells of a loan: `[from, to)`, `to` `None` while it lasts.
+pub async fn overdue_spells(
+    db: &Db,
+    loan_id: i64,
+) -> Result<Vec<(BusinessDate, Option<BusinessDate>)>> {
+    let rows = sqlx::query(
+        "select from_on, to_on from loan_overdue_spells where loan_id = $1 order by from_on",
+    )
+    .bind(loan_id)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok((
+                date_column(row, "loan_overdue_spells", "from_on")?
+                    .ok_or_else(|| corrupt("loan_overdue_spells", "from_on", "null"))?,
+                date_column(row, "loan_overdue_spells", "to_on")?,
+            ))
+        })
+        .collect()
+}
+
+/// A repayment as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Repayment {
+    pub institution_code: String,
+    pub id: String,
+    pub loan_id: i64,
+    pub paid_on: BusinessDate,
+    pub amount: Fen,
+    pub kind: String,
+}
+
+pub async fn repayment_in(tx: &mut Tx, institution: &str, id: &str) -> Result<Option<Repayment>> {
+    let row = sqlx::query(
+        "select institution_code, id, loan_id, paid_on, amount_fen, kind from repayments \
+         where institution_code = $1 and id = $2",
+    )
+    .bind(institution)
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.as_ref().map(repayment_from_row).transpose()
+}
+
+pub async fn repayments_of(db: &Db, loan_id: i64) -> Result<Vec<Repayment>> {
+    let rows = sqlx::query(
+        "select institution_code, id, loan_id, paid_on, amount_fen, kind from repayments \
+         where loan_id = $1 order by paid_on, id",
+    )
+    .bind(loan_id)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter().map(repayment_from_row).collect()
+}
+
+pub async fn insert_repayment(tx: &mut Tx, repayment: &Repayment) -> Result<()> {
+    sqlx::query(
+        "insert into repayments (institution_code, id, loan_id, paid_on, amount_fen, kind) \
+         values ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&repayment.institution_code)
+    .bind(&repayment.id)
+    .bind(repayment.loan_id)
+    .bind(repayment.paid_on.to_string())
+    .bind(repayment.amount.fen())
+    .bind(&repayment.kind)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// What was recovered on a written-off loan so far.
+pub async fn recovered_total(tx: &mut Tx, loan_id: i64) -> Result<Fen> {
+    let row = sqlx::query(
+        "select cast(coalesce(sum(amount_fen), 0) as bigint) as total from repayments \
+         where loan_id = $1 and kind = 'recovery'",
+    )
+    .bind(loan_id)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(Fen::new(row.try_get("total")?))
+}
+
+fn repayment_from_row(row: &AnyRow) -> Result<Repayment> {
+    Ok(Repayment {
+        institution_code: row.try_get("institution_code")?,
+        id: row.try_get("id")?,
+        loan_id: row.try_get("loan_id")?,
+        paid_on: date_column(row, "repayments", "paid_on")?
+            .ok_or_else(|| corrupt("repayments", "paid_on", "null"))?,
+        amount: Fen::new(row.try_get("amount_fen")?),
+        kind: row.try_get("kind")?,
+    })
+}
+
+/// An extension or rollover.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Extension {
+    pub kind: String,
+    pub decided_on: BusinessDate,
+    pub previous_maturity_on: BusinessDate,
+    pub new_maturity_on: BusinessDate,
+    pub reason: String,
+    pub new_loan_id: Option<i64>,
+}
+
+pub async fn insert_extension(tx: &mut Tx, loan_id: i64, extension: &Extension) -> Result<()> {
+    sqlx::query(
+        "insert into loan_extensions (loan_id, seq, kind, decided_on, previous_maturity_on, \
+         new_maturity_on, reason, new_loan_id) values ($1, \
+         (select coalesce(max(seq), 0) + 1 from loan_extensions where loan_id = $1), \
+         $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(loan_id)
+    .bind(&extension.kind)
+    .bind(extension.decided_on.to_string())
+    .bind(extension.previous_maturity_on.to_string())
+    .bind(extension.new_maturity_on.to_string())
+    .bind(&extension.reason)
+    .bind(extension.new_loan_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn extensions_of(db: &Db, loan_id: i64) -> Result<Vec<Extension>> {
+    let rows = sqlx::query(
+        "select kind, decided_on, previous_maturity_on, new_maturity_on, reason, new_loan_id \
+         from loan_extensions where loan_id = $1 order by seq",
+    )
+    .bind(loan_id)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let date = |column: &'static str| {
+                date_column(row, "loan_extensions", column)?
+                    .ok_or_else(|| corrupt("loan_extensions", column, "null"))
+            };
+            Ok(Extension {
+                kind: row.try_get("kind")?,
+                decided_on: date("decided_on")?,
+                previous_maturity_on: date("previous_maturity_on")?,
+                new_maturity_on: date("new_maturity_on")?,
+                reason: row.try_get("reason")?,
+                new_loan_id: row.try_get("new_loan_id")?,
+            })
+        })
+        .collect()
+}
+
+/// The classification thresholds in force on a date.
+pub async fn thresholds_on(tx: &mut Tx, date: BusinessDate) -> Result<Thresholds> {
+    let row = sqlx::query(
+        "select special_mention_days, substandard_days, doubtful_days, loss_days \
+         from classification_thresholds where effective_from <= $1 \
+         order by effective_from desc limit 1",
+    )
+    .bind(date.to_string())
+    .fetch_optional(&mut **tx)
+    .await?;
+    match row {
+        None => Ok(Thresholds::default()),
+        Some(row) => Ok(Thresholds {
+            special_mention_days: row.try_get("special_mention_days")?,
+            substandard_days: row.try_get("substandard_days")?,
+            doubtful_days: row.try_get("doubtful_days")?,
+            loss_days: row.try_get("loss_days")?,
+        }),
+    }
+}
+
+/// The classification thresholds in force on a date (outside a transaction).
+pub async fn thresholds_as_of(db: &Db, date: BusinessDate) -> Result<Thresholds> {
+    let row = sqlx::query(
+        "select special_mention_days, substandard_days, doubtful_days, loss_days \
+         from classification_thresholds where effective_from <= $1 \
+         order by effective_from desc limit 1",
+    )
+    .bind(date.to_string())
+    .fetch_optional(db.pool())
+    .await?;
+    match row {
+        None => Ok(Thresholds::default()),
+        Some(row) => Ok(Thresholds {
+            special_mention_days: row.try_get("special_mention_days")?,
+            substandard_days: row.try_get("substandard_days")?,
+            doubtful_days: row.try_get("doubtful_days")?,
+            loss_days: row.try_get("loss_days")?,
+        }),
+    }
+}
+
+/// Sets the thresholds from a date on.
+pub async fn set_thresholds(
+    tx: &mut Tx,
+    from: BusinessDate,
+    thresholds: &Thresholds,
+) -> Result<()> {
+    sqlx::query(
+        "insert into classification_thresholds (effective_from, special_mention_days, \
+         substandard_days, doubtful_days, loss_days) values ($1, $2, $3, $4, $5) \
+         on conflict (effective_from) do update set special_mention_days = excluded.special_mention_days, \
+         substandard_days = excluded.substandard_days, doubtful_days = excluded.doubtful_days, \
+         loss_days = excluded.loss_days",
+    )
+    .bind(from.to_string())
+    .bind(thresholds.special_mention_days)
+    .bind(thresholds.substandard_days)
+    .bind(thresholds.doubtful_days)
+    .bind(thresholds.loss_days)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The last business date end of day completed.
+pub async fn eod_last_date(db: &Db) -> Result<Option<BusinessDate>> {
+    let row = sqlx::query("select last_date from eod_state where id = 1")
+        .fetch_one(db.pool())
+        .await?;
+    date_column(&row, "eod_state", "last_date")
+}
+
+/// Records that end of day completed for `date`, only if it follows the last one recorded
+/// (a concurrent run that got there first makes this return false).
+pub async fn advance_eod(
+    tx: &mut Tx,
+    previous: Option<BusinessDate>,
+    date: BusinessDate,
+) -> Result<bool> {
+    let updated = sqlx::query(
+        "update eod_state set last_date = $1 where id = 1 and coalesce(last_date, '') = $2",
+    )
+    .bind(date.to_string())
+    .bind(previous.map(|d| d.to_string()).unwrap_or_default())
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    Ok(updated == 1)
+}
+
+/// Instalments of active loans falling due on `date` whose interest is not yet charged:
+/// (loan id, instalment number, interest still to charge).
+pub async fn interest_to_charge_on(
+    tx: &mut Tx,
+    date: BusinessDate,
+) -> Result<Vec<(i64, u32, Fen)>> {
+    let rows = sqlx::query(
+        "select i.loan_id, i.number, i.interest_fen - i.interest_charged_fen as to_charge \
+         from loan_instalments i join loans l on l.id = i.loan_id \
+         where i.due_on = $1 and i.superseded = 0 and l.status = 'active' \
+         and i.interest_charged_fen < i.interest_fen order by i.loan_id, i.number",
+    )
+    .bind(date.to_string())
+    .fetch_all(&mut **tx)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let number: i64 = row.try_get("number")?;
+            Ok((
+                row.try_get("loan_id")?,
+                u32::try_from(number).map_err(|e| corrupt("loan_instalments", "number", e))?,
+                Fen::new(row.try_get("to_charge")?),
+            ))
+        })
+        .collect()
+}
+
+/// Active loans with an instalment unpaid after its due date at the end of `date`.
+pub async fn overdue_loans_on(tx: &mut Tx, date: BusinessDate) -> Result<Vec<Loan>> {
+    let sql = format!(
+        "select {LOAN_COLUMNS} from loans where status = 'active' and next_unpaid_due_on < $1 order by id"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(date.to_string())
+        .fetch_all(&mut **tx)
+        .await?;
+    rows.iter().map(loan_from_row).collect()
+}
+
+/// Counts and principal of loans by status, classification, for loans whose borrowers are at or
+/// under `within` (current standing).
+pub async fn portfolio_summary(
+    db: &Db,
+    within: Option<RegionCode>,
+) -> Result<Vec<(String, String, i64, Fen)>> {
+    let rows = sqlx::query(
+        "select status, classification, count(*) as n, cast(coalesce(sum(principal_fen), 0) as bigint) as principal \
+         from loans where village_code like $1 group by status, classification order by status, classification",
+    )
+    .bind(crate::institutions::prefix_pattern(within))
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok((
+                row.try_get("status")?,
+                row.try_get("classification")?,
+                row.try_get("n")?,
+                Fen::new(row.try_get("principal")?),
+            ))
+        })
+        .collect()
+}

@@ -1,0 +1,39 @@
+// Fupin pages: charts from server-provided ECharts options, and the CSRF header for htmx.
+(function () {
+  "use strict";
+
+  function drawCharts(root) {
+    if (typeof echarts === "undefined") return;
+    root.querySelectorAll("[data-chart]").forEach(function (element) {
+      var option;
+      try {
+        option = JSON.parse(element.dataset.chart);
+      } catch (error) {
+        return;
+      }
+      var chart = echarts.getInstanceByDom(element) || echarts.init(element, null, { renderer: "canvas" });
+      chart.setOption(option, true);
+      element.dataset.chartReady = "1";
+    });
+  }
+
+  function resizeCharts() {
+    if (typeof echarts === "undefined") return;
+    document.querySelectorAll("[data-chart]").forEach(function (element) {
+      var chart = echarts.getInstanceByDom(element);
+      if (chart) chart.resize();
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    drawCharts(document);
+    var csrf = document.body.dataset.csrf;
+    document.body.addEventListener("htmx:configRequest", function (event) {
+      if (csrf) event.detail.headers["X-CSRF-Token"] = csrf;
+    });
+    document.body.addEventListener("htmx:afterSwap", function (event) {
+      drawCharts(event.target);
+    });
+    window.addEventListener("resize", resizeCharts);
+  });
+})();

@@ -1,0 +1,121 @@
+//! One module per area of the application, each owning its API routes and its pages.
+//!
+//! To add an area: write `areas/NAME.rs` with `pub fn api() -> OpenApiRouter<AppState>` (handlers
+//! annotated with `#[utoipa::path]`) and `pub fn pages() -> Router<AppState>` (askama templates in
+//! `templates/`), merge both below, and add its page to [`NAV`] with the access area that decides
+//! who sees the link. Texts go in `i18n.rs`.
+
+pub mod audit;
+pub mod home;
+pub mod regions;
+pub mod session;
+pub mod territory;
+pub mod users;
+
+use axum::Router;
+use chrono::{FixedOffset, Utc};
+use fupin_app::access::Area;
+use fupin_app::fupin_core::{BusinessDate, RegionCode, RegionLevel};
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::AppState;
+use crate::error::Error;
+
+/// A page in the navigation; shown to roles that may read `area` (to everyone signed in when
+/// `None`).
+pub struct NavEntry {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub hint: &'static str,
+    pub area: Option<Area>,
+}
+
+pub const NAV: &[NavEntry] = &[
+    NavEntry {
+        href: "/",
+        label: "nav.home",
+        hint: "home.lead",
+        area: None,
+    },
+    NavEntry {
+        href: "/coverage",
+        label: "nav.coverage",
+        hint: "hint.coverage",
+        area: Some(Area::Territory),
+    },
+    NavEntry {
+        href: "/institutions",
+        label: "nav.institutions",
+        hint: "hint.institutions",
+        area: Some(Area::Territory),
+    },
+    NavEntry {
+        href: "/regions",
+        label: "nav.regions",
+        hint: "hint.regions",
+        area: Some(Area::Reference),
+    },
+    NavEntry {
+        href: "/audit",
+        label: "nav.audit",
+        hint: "hint.audit",
+        area: Some(Area::Audit),
+    },
+];
+
+/// Every API route, with its OpenAPI description.
+pub fn api_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .merge(session::api())
+        .merge(regions::api())
+        .merge(territory::api())
+        .merge(users::api())
+        .merge(audit::api())
+}
+
+/// Every page.
+pub fn pages_router() -> Router<AppState> {
+    Router::new()
+        .merge(home::pages())
+        .merge(session::pages())
+        .merge(regions::pages())
+        .merge(territory::pages())
+        .merge(audit::pages())
+}
+
+/// An optional text parameter; blank counts as absent (forms send empty fields).
+pub fn present(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// An optional region code parameter.
+pub fn region_param(field: &str, value: &Option<String>) -> Result<Option<RegionCode>, Error> {
+    present(value)
+        .map(|text| RegionCode::parse(text).map_err(|e| Error::field(field, e.to_string())))
+        .transpose()
+}
+
+/// An optional level parameter.
+pub fn level_param(field: &str, value: &Option<String>) -> Result<Option<RegionLevel>, Error> {
+    present(value)
+        .map(|text| RegionLevel::parse(text).map_err(|e| Error::field(field, e.to_string())))
+        .transpose()
+}
+
+/// An optional date parameter (YYYY-MM-DD), defaulting to today in China.
+pub fn date_param(field: &str, value: &Option<String>) -> Result<BusinessDate, Error> {
+    match present(value) {
+        Some(text) => BusinessDate::parse(text).map_err(|e| Error::field(field, e.to_string())),
+        None => Ok(today()),
+    }
+}
+
+/// Today's date in China (UTC+8): the web edge reads the clock; use cases take the date.
+pub fn today() -> BusinessDate {
+    let china = FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
+    let text = Utc::now()
+        .with_timezone(&china)
+        .format("%Y-%m-%d")
+        .to_string();
+    BusinessDate::parse(&text).expect("chrono formats valid dates")
+}

@@ -1,0 +1,164 @@
+//! The shell every page is drawn in: language, navigation, the signed-in user, the CSRF token
+//! for forms; and the HTML form of errors on page routes.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use fupin_app::Role;
+use fupin_app::access::{self, Access};
+
+use crate::AppState;
+use crate::areas::NAV;
+use crate::auth::{MaybeUser, Principal};
+use crate::error::ErrorInfo;
+use crate::i18n::Lang;
+
+/// One link of the navigation.
+#[derive(Clone, Debug)]
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub hint: &'static str,
+    pub active: bool,
+}
+
+/// Who is signed in, as the header shows it.
+#[derive(Clone, Debug)]
+pub struct UserBadge {
+    pub name: String,
+    pub role_key: &'static str,
+    pub scope: String,
+}
+
+/// What the base template needs.
+#[derive(Clone, Debug)]
+pub struct Layout {
+    pub lang: Lang,
+    /// Translation key of the page title.
+    pub title: &'static str,
+    pub user: Option<UserBadge>,
+    pub csrf_token: String,
+    pub nav: Vec<NavItem>,
+    /// The current path and query, for the language switch to come back to.
+    pub path: String,
+}
+
+/// Translation key of a role.
+pub fn role_key(role: Role) -> &'static str {
+    match role {
+        Role::Regulator => "role.regulator",
+        Role::Bank => "role.bank",
+        Role::PovertyOffice => "role.poverty_office",
+        Role::Finance => "role.finance",
+        Role::Admin => "role.admin",
+        Role::Operator => "role.operator",
+    }
+}
+
+impl Layout {
+    pub fn new(
+        lang: Lang,
+        principal: Option<&Principal>,
+        path: &str,
+        title: &'static str,
+    ) -> Layout {
+        let current = path.split('?').next().unwrap_or(path);
+        let nav = match principal {
+            None => Vec::new(),
+            Some(principal) => NAV
+                .iter()
+                .filter(|entry| {
+                    entry
+                        .area
+                        .is_none_or(|area| access::allows(principal.user.role, area, Access::Read))
+                })
+                .map(|entry| NavItem {
+                    href: entry.href,
+                    label: entry.label,
+                    hint: entry.hint,
+                    active: entry.href == current,
+                })
+                .collect(),
+        };
+        let user = principal.map(|p| UserBadge {
+            name: p
+                .user
+                .display_name
+                .clone()
+                .unwrap_or_else(|| p.user.name.clone()),
+            role_key: role_key(p.user.role),
+            scope: match &p.user.institution {
+                Some(institution) => format!("{} · {institution}", p.user.region.prefix()),
+                None => p.user.region.prefix().to_string(),
+            },
+        });
+        Layout {
+            lang,
+            title,
+            user,
+            csrf_token: principal
+                .map(|p| p.csrf_token().to_string())
+                .unwrap_or_default(),
+            nav,
+            path: path.to_string(),
+        }
+    }
+
+    pub fn t(&self, key: &'static str) -> &'static str {
+        self.lang.t(key)
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    layout: Layout,
+    status: u16,
+    message: String,
+}
+
+/// Middleware on page routes: errors become HTML pages in the reader's language, and "sign in
+/// first" becomes a redirect to the sign-in page that comes back here afterwards.
+pub async fn html_errors(
+    State(_state): State<AppState>,
+    MaybeUser(principal): MaybeUser,
+    lang: Lang,
+    request: Request,
+    next: Next,
+) -> Response {
+    let path = request
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "/".to_string());
+    let response = next.run(request).await;
+    let Some(info) = response.extensions().get::<ErrorInfo>().cloned() else {
+        return response;
+    };
+    if info.status == StatusCode::UNAUTHORIZED {
+        let target = format!(
+            "/signin?next={}",
+            url::form_urlencoded::byte_serialize(path.as_bytes()).collect::<String>()
+        );
+        return Redirect::to(&target).into_response();
+    }
+    let page = ErrorPage {
+        layout: Layout::new(lang, principal.as_ref(), &path, "error.title"),
+        status: info.status.as_u16(),
+        message: info.detail.message,
+    };
+    (info.status, page).into_response()
+}
+
+/// Whether `next` is a path on this site (not `//host` or `https://…`), for redirects after
+/// sign-in and language switches.
+pub fn local_path(next: &str) -> &str {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next
+    } else {
+        "/"
+    }
+}
