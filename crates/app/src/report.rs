@@ -221,6 +221,7 @@ pub fn value_json(value: &Value) -> serde_json::Value {
         "numerator": value.numerator.map(|v| v.normalize().to_string()),
         "denominator": value.denominator.map(|v| v.normalize().to_string()),
         "reported": value.reported.as_ref().map(|r| r.value.clone()),
+        "reported_unit": value.reported.as_ref().map(|r| r.unit.clone()),
         "reported_source": value.reported.as_ref().map(|r| r.source.clone()),
         "differs": value.reported.as_ref().map(|r| r.differs),
         "problem": value.problem,

@@ -42,6 +42,9 @@ pub struct Request {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Reported {
     pub value: String,
+    /// As published: `yuan`, `wan_yuan` (万元), `yi_yuan` (亿元), `percent`, `percentage_point`,
+    /// `count`.
+    pub unit: String,
     pub source: String,
     /// The computed value differs from the reported one beyond the reported precision.
     pub differs: bool,
@@ -229,10 +232,11 @@ pub async fn evaluate(db: &Db, ctx: &Ctx, request: &Request) -> Result<Vec<Value
         };
         let reported = reported
             .get(&indicator.code)
-            .map(|(text, source)| Reported {
+            .map(|(text, unit, source)| Reported {
                 value: text.clone(),
+                unit: unit.clone(),
                 source: source.clone(),
-                differs: value.is_some_and(|v| differs(v, text)),
+                differs: value.is_some_and(|v| differs(in_unit(v, unit), text)),
             });
         result.push(Value {
             numerator: evaluate(&plan.numerator),
@@ -343,7 +347,7 @@ async fn reported_figures(
     db: &Db,
     ctx: &Ctx,
     request: &Request,
-) -> Result<HashMap<String, (String, String)>> {
+) -> Result<HashMap<String, (String, String, String)>> {
     let figures = match crate::returns::list_reported_figures(db, ctx, None, Some(10_000)).await {
         Ok(figures) => figures,
         Err(AppError::Forbidden(_)) => return Ok(HashMap::new()),
@@ -356,8 +360,22 @@ async fn reported_figures(
             Scope::Region(code) => f.region_code == Some(*code),
             Scope::Group(name) => f.group_name.as_deref() == Some(name.as_str()),
         })
-        .map(|f| (f.indicator_code, (f.value.as_str().to_string(), f.source)))
+        .map(|f| {
+            (
+                f.indicator_code,
+                (f.value.as_str().to_string(), f.unit, f.source),
+            )
+        })
         .collect())
+}
+
+/// A value in yuan expressed in a reported figure's unit (万元, 亿元); other units as they are.
+fn in_unit(value: Decimal, unit: &str) -> Decimal {
+    match unit {
+        "wan_yuan" => value / Decimal::from(10_000),
+        "yi_yuan" => value / Decimal::from(100_000_000),
+        _ => value,
+    }
 }
 
 /// Whether a computed value differs from a reported one beyond the reported precision: the

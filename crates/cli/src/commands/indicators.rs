@@ -150,7 +150,10 @@ pub fn listing(values: &[Value]) -> Listing {
             value.text(),
             part(value.numerator),
             part(value.denominator),
-            value.reported.as_ref().map(|r| r.value.clone()),
+            value
+                .reported
+                .as_ref()
+                .map(|r| format!("{} {}", r.value, r.unit)),
             value.reported.as_ref().map(|r| r.source.clone()),
             value.reported.as_ref().map(|r| r.differs.to_string()),
             value.problem.clone(),
