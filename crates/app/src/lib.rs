@@ -9,6 +9,7 @@ pub mod access;
 pub mod audit;
 pub mod auth;
 pub mod context;
+pub mod credit;
 pub mod error;
 pub mod funds;
 pub mod health;

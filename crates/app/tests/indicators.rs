@@ -14,6 +14,7 @@ use std::collections::HashMap;
 use common::*;
 use fupin_app::funds;
 use fupin_app::imports::ImportOptions;
+use fupin_app::imports::credit::{CreditFileImporter, CreditLineImporter};
 use fupin_app::imports::funds::DepositImporter;
 use fupin_app::imports::loans::{LoanImporter, ProductImporter};
 use fupin_app::imports::registry::{EnterpriseImporter, EnterpriseLinkImporter, import_households};
@@ -370,6 +371,27 @@ async fn build(db: &Db, dir: &std::path::Path) {
     .await
     .expect("returns");
     assert_applied(&imported.report);
+    // Credit: H2 rated AA (85) on 1 March and granted 30,000 on 5 March; H5 rated A (72) on
+    // 20 May, no line; H4 (Wuyuan) exempt, no need, on 10 January.
+    let files = "household_id,institution_code,assessed_on,score,grade,recommended_line,exempt_reason\n\
+        H2,PYRCB,2017-03-01,85,AA,30000,\nH5,PYRCB,2017-05-20,72,A,10000,\nH4,WYRCB,2017-01-10,,,,no_need\n";
+    assert_applied(
+        &import_file(
+            db,
+            &write(dir, "credit_files.csv", files),
+            CreditFileImporter::new(db),
+        )
+        .await,
+    );
+    let lines = "household_id,institution_code,amount,granted_on,expires_on\nH2,PYRCB,30000,2017-03-05,2020-03-05\n";
+    assert_applied(
+        &import_file(
+            db,
+            &write(dir, "credit_lines.csv", lines),
+            CreditLineImporter::new(db),
+        )
+        .await,
+    );
     let reported = returns::NewReportedFigure {
         indicator: "loans_total_growth".into(),
         region: None,
@@ -402,9 +424,12 @@ async fn values(
         .expect("evaluate")
         .into_iter()
         .map(|v| {
+            let text = v
+                .text()
+                .or_else(|| v.problem.as_ref().map(|p| format!("no value: {p}")));
             (
                 v.indicator.code.clone(),
-                (v.text(), v.reported.as_ref().map(|r| r.differs)),
+                (text, v.reported.as_ref().map(|r| r.differs)),
             )
         })
         .collect()
@@ -417,7 +442,12 @@ fn check(
 ) {
     for (code, value) in expected {
         let got = values.get(*code).and_then(|(v, _)| v.clone());
-        assert_eq!(got.as_deref(), Some(*value), "{label}: {code}");
+        assert_eq!(
+            got.as_deref(),
+            Some(*value),
+            "{label}: {code} {:?}",
+            values.get(*code)
+        );
     }
 }
 
@@ -460,6 +490,12 @@ fupin_store::on_both_engines! {
             ("people_lifted_by_enterprises", "5"),
             ("subsidy_paid", "114.79"),
             ("risk_compensation_paid", "24000.00"),
+            // Eligible: H1 and H3 (exited), H2 (relapsed), H5 (poor); rated H2 and H5; line H2.
+            ("households_eligible", "4"),
+            ("households_rated_share", "50.00"),
+            ("households_with_credit_line_share", "25.00"),
+            ("credit_lines_granted_amount", "30000.00"),
+            ("credit_lines_households", "1"),
         ], "group on 2017-06-30");
         // The article's kind of inconsistency: 8.65 % reported, 16.00 % computed.
         assert_eq!(group["loans_total_growth"].1, Some(true), "the reported figure is flagged");
@@ -479,6 +515,9 @@ fupin_store::on_both_engines! {
             ("village_service_coverage", "75.00"),
             ("breeding_bases", "2"),
             ("people_lifted_by_enterprises", "6"),
+            // H4 is exempt: still 4 eligible.
+            ("households_eligible", "4"),
+            ("households_rated_share", "50.00"),
         ], "city on 2017-06-30");
 
         // The past: the group at the end of 2016.
@@ -499,6 +538,10 @@ fupin_store::on_both_engines! {
             ("people_lifted_by_enterprises", "2"),
             ("subsidy_paid", "0.00"),
             ("risk_compensation_paid", "0.00"),
+            // H1, H2, H3 eligible; nobody rated yet.
+            ("households_eligible", "3"),
+            ("households_rated_share", "0.00"),
+            ("credit_lines_households", "0"),
         ], "group on 2016-12-31");
 
         // Mid-June reads May's returns: 1,100,000 + 520,000.

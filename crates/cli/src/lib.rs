@@ -62,6 +62,12 @@ pub enum Command {
     /// Loan products.
     #[command(subcommand)]
     Products(commands::loans::ProductsCommand),
+    /// Scorecards of credit ratings: factors, weights, grade thresholds and lines, versioned.
+    #[command(subcommand)]
+    Scorecards(commands::credit::ScorecardsCommand),
+    /// Credit files (ratings, exemptions) and credit lines of households.
+    #[command(subcommand)]
+    Credit(commands::credit::CreditCommand),
     /// Loans: list, show, repay, extend, roll over, write off.
     #[command(subcommand)]
     Loans(commands::loans::LoansCommand),

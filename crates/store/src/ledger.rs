@@ -753,12 +753,14 @@ async fn check_bucket_days(db: &Db, report: &mut LedgerCheck) -> Result<()> {
          coalesce((select cast(sum(t.amount_fen) as bigint) from ledger_transfers t \
              join ledger_accounts a on a.id = t.debit_account_id \
              where a.kind = b.kind and coalesce(a.institution_code, '') = b.institution_code \
-             and coalesce(substr(a.region_code, 1, 6), '') = substr(b.county_code, 1, 6) \
+             and coalesce(case when substr(a.region_code, 5, 2) <> '00' \
+             then substr(a.region_code, 1, 6) else '' end, '') = substr(b.county_code, 1, 6) \
              and t.value_date <= b.value_date), 0) as debits, \
          coalesce((select cast(sum(t.amount_fen) as bigint) from ledger_transfers t \
              join ledger_accounts a on a.id = t.credit_account_id \
              where a.kind = b.kind and coalesce(a.institution_code, '') = b.institution_code \
-             and coalesce(substr(a.region_code, 1, 6), '') = substr(b.county_code, 1, 6) \
+             and coalesce(case when substr(a.region_code, 5, 2) <> '00' \
+             then substr(a.region_code, 1, 6) else '' end, '') = substr(b.county_code, 1, 6) \
              and t.value_date <= b.value_date), 0) as credits \
          from ledger_bucket_days b order by b.kind, b.institution_code, b.county_code, b.value_date",
     )

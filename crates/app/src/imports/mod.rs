@@ -7,6 +7,7 @@
 //! back, so a file with errors changes nothing. Memory holds the keys seen so far (for
 //! duplicates), never the rows.
 
+pub mod credit;
 mod fields;
 pub mod funds;
 pub mod loans;

@@ -290,6 +290,32 @@ async fn credit_measure(
     region: RegionCode,
     date: BusinessDate,
 ) -> Result<Option<Decimal>> {
-    let _ = (db, region, date);
-    Err(AppError::Invalid(format!("unknown measure {name:?}")))
+    let scope = crate::credit::CoverageScope {
+        region: Some(region),
+        group: None,
+        institution: None,
+    };
+    let value = match name {
+        "credit.eligible" | "credit.rated" | "credit.with_line" => {
+            let coverage = crate::credit::credit_coverage(db, date, &scope).await?;
+            let counted = match name {
+                "credit.eligible" => coverage.eligible,
+                "credit.rated" => coverage.rated,
+                _ => coverage.with_line,
+            };
+            count(counted as i64)
+        }
+        "credit.lines_amount" => yuan(
+            crate::credit::credit_lines_granted(db, region.prefix(), date)
+                .await?
+                .1,
+        ),
+        "credit.lines_households" => count(
+            crate::credit::credit_lines_granted(db, region.prefix(), date)
+                .await?
+                .0 as i64,
+        ),
+        other => return Err(AppError::Invalid(format!("unknown measure {other:?}"))),
+    };
+    Ok(Some(value))
 }

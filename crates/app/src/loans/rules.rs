@@ -109,6 +109,9 @@ pub async fn check(
     if let Some(message) = crate::funds::leverage_refusal(tx, &terms, &product).await? {
         return Ok(Err(vec![("principal", message)]));
     }
+    if let Some(message) = crate::credit::line_refusal(db, tx, &terms, &product).await? {
+        return Ok(Err(vec![("principal", message)]));
+    }
     Ok(Ok((terms, product)))
 }
 

@@ -15,6 +15,9 @@ pub enum CoverageCommand {
     Townships(CoverageArgs),
     /// Villages with an outlet, with electronic equipment only, uncovered; the coverage rate.
     Villages(CoverageArgs),
+    /// Three full coverage: townships with a bank, eligible households with a credit file and
+    /// with a credit line; the work list of uncovered households.
+    Credit(super::credit::CreditCoverageArgs),
 }
 
 #[derive(Debug, Args)]
@@ -33,6 +36,7 @@ pub async fn run(db: &Db, command: CoverageCommand) -> anyhow::Result<ExitCode> 
     match command {
         CoverageCommand::Townships(args) => townships(db, args).await,
         CoverageCommand::Villages(args) => villages(db, args).await,
+        CoverageCommand::Credit(args) => super::credit::coverage(db, args).await,
     }
 }
 

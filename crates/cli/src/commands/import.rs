@@ -30,6 +30,8 @@ pub enum Kind {
     EnterpriseLinks,
     Products,
     Loans,
+    CreditFiles,
+    CreditLines,
     Repayments,
     Returns,
     FundDeposits,
@@ -131,6 +133,14 @@ pub async fn run(db: &Db, args: ImportArgs) -> anyhow::Result<ExitCode> {
             imports::run(db, &ctx, &args.file, &options, ProductImporter::default()).await?
         }
         Kind::Loans => imports::run(db, &ctx, &args.file, &options, LoanImporter::new(db)).await?,
+        Kind::CreditFiles => {
+            let importer = fupin_app::imports::credit::CreditFileImporter::new(db);
+            imports::run(db, &ctx, &args.file, &options, importer).await?
+        }
+        Kind::CreditLines => {
+            let importer = fupin_app::imports::credit::CreditLineImporter::new(db);
+            imports::run(db, &ctx, &args.file, &options, importer).await?
+        }
         Kind::Repayments => {
             let importer = RepaymentImporter::default();
             imports::run(db, &ctx, &args.file, &options, importer).await?

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod coverage;
+pub mod credit;
 pub mod enterprises;
 pub mod feed;
 pub mod funds;
@@ -39,6 +40,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Reported(command) => returns::reported(&open(&cli.db).await?, command).await,
         Command::Products(command) => loans::products(&open(&cli.db).await?, command).await,
         Command::Loans(command) => loans::run(&open(&cli.db).await?, command).await,
+        Command::Scorecards(command) => credit::scorecards(&open(&cli.db).await?, command).await,
+        Command::Credit(command) => credit::run(&open(&cli.db).await?, command).await,
         Command::Eod(args) => loans::eod(&open(&cli.db).await?, args).await,
         Command::Funds(command) => funds::run(&open(&cli.db).await?, command).await,
         Command::Subsidy(command) => funds::subsidy(&open(&cli.db).await?, command).await,
