@@ -26,6 +26,19 @@ pub enum Area {
     Users,
     /// The audit trail and its verification.
     Audit,
+    /// The registry of poor households, its members and its change feed.
+    Registry,
+    /// Loans, their schedules and repayments (the poverty office sees only the *status* of its
+    /// households' loans, through the registry: see [`sees_loan_details`]).
+    Loans,
+    /// County interest-subsidy and risk-compensation funds, and claims on them.
+    Funds,
+    /// Statistical returns and their approval.
+    Returns,
+    /// Indicators (the regulator's figures) and the report.
+    Indicators,
+    /// Operations over all the data: end of day.
+    Operations,
 }
 
 /// Reading or changing.
@@ -53,6 +66,34 @@ pub fn allows(role: Role, area: Area, access: Access) -> bool {
         (Area::Users, _, _) => false,
         (Area::Audit, Read, Admin) => true,
         (Area::Audit, _, _) => false,
+        // The registry: the poverty office keeps it; banks read their townships and borrowers,
+        // the regulator its region.
+        (Area::Registry, Read, Regulator | Bank | PovertyOffice) => true,
+        (Area::Registry, Write, PovertyOffice) => true,
+        (Area::Registry, _, _) => false,
+        // Loans: a bank its own; the regulator reads its region's. The poverty office sees only
+        // the status of its households' loans (on the household), never the loans themselves.
+        (Area::Loans, Read, Regulator | Bank) => true,
+        (Area::Loans, Write, Bank) => true,
+        (Area::Loans, _, _) => false,
+        // Funds: the finance bureau keeps them and approves claims; the regulator reads them; a
+        // bank reads its own claims.
+        (Area::Funds, Read, Regulator | Finance | Bank) => true,
+        (Area::Funds, Write, Finance) => true,
+        (Area::Funds, _, _) => false,
+        // Returns: banks file their own, the regulator approves (see `returns`).
+        (Area::Returns, Read, Regulator | Bank) => true,
+        (Area::Returns, Write, Regulator | Bank) => true,
+        (Area::Returns, _, _) => false,
+        // Indicators are aggregate figures: every business role reads them for its region (a
+        // bank its own part of the institution measures); the regulator defines them.
+        (Area::Indicators, Read, Regulator | Bank | PovertyOffice | Finance) => true,
+        (Area::Indicators, Write, Regulator) => true,
+        (Area::Indicators, _, _) => false,
+        // End of day posts every bank's interest and classifies every loan of the database: an
+        // operation of the platform, not a business act of one region.
+        (Area::Operations, _, Admin) => true,
+        (Area::Operations, _, _) => false,
     }
 }
 
@@ -62,6 +103,12 @@ fn area_name(area: Area) -> &'static str {
         Area::Territory => "territory",
         Area::Users => "users",
         Area::Audit => "the audit trail",
+        Area::Registry => "the registry",
+        Area::Loans => "loans",
+        Area::Funds => "funds",
+        Area::Returns => "returns",
+        Area::Indicators => "indicators",
+        Area::Operations => "operations (end of day)",
     }
 }
 
@@ -111,6 +158,32 @@ pub fn bank_institution(ctx: &Ctx) -> Result<Option<&str>> {
             "a bank user without an institution sees no bank data".into(),
         )),
     }
+}
+
+/// Refuses, as not found, a thing located at `code` outside the actor's region.
+pub fn require_region(ctx: &Ctx, code: RegionCode, what: impl FnOnce() -> String) -> Result<()> {
+    match sees_region(ctx, code) {
+        true => Ok(()),
+        false => Err(AppError::NotFound(what())),
+    }
+}
+
+/// Refuses, as not found, another bank's thing (for bank users; others pass).
+pub fn require_institution(
+    ctx: &Ctx,
+    institution: &str,
+    what: impl FnOnce() -> String,
+) -> Result<()> {
+    match bank_institution(ctx)? {
+        Some(own) if own != institution => Err(AppError::NotFound(what())),
+        _ => Ok(()),
+    }
+}
+
+/// Whether the actor sees loans in detail (amounts, schedules, repayments), not only their
+/// status.
+pub fn sees_loan_details(ctx: &Ctx) -> bool {
+    allows(ctx.actor.role, Area::Loans, Access::Read)
 }
 
 #[cfg(test)]
@@ -179,5 +252,18 @@ mod tests {
             );
         }
         assert!(require(&ctx(Role::Finance, Some("36")), Area::Territory, Read).is_err());
+        for role in Role::USER_ROLES {
+            assert_eq!(
+                allows(role, Area::Loans, Write),
+                role == Role::Bank,
+                "only banks change loans"
+            );
+            assert_eq!(allows(role, Area::Funds, Write), role == Role::Finance);
+            assert_eq!(allows(role, Area::Operations, Write), role == Role::Admin);
+            assert_eq!(
+                allows(role, Area::Registry, Read),
+                matches!(role, Role::Regulator | Role::Bank | Role::PovertyOffice)
+            );
+        }
     }
 }

@@ -144,6 +144,30 @@ pub async fn sign_in(
             retry_after_secs: seconds as u64,
         });
     }
+    // Count the attempt before checking the password: guesses sent all at once would otherwise
+    // all be checked before the first failure is counted. An attempt beyond the limit is
+    // refused unchecked and locks the name.
+    let max_failures = i64::from(policy.max_failures);
+    let until = instant_text(plus(now_at, policy.lockout));
+    let mut tx = db.write().await?;
+    let (attempt, locked_until) = users::count_sign_in_attempt(&mut tx, name).await?;
+    if let Some(locked_until) = locked_until
+        && locked_until.as_str() > now.as_str()
+    {
+        tx.rollback().await.map_err(StoreError::from)?;
+        let seconds = (instant(&locked_until)? - now_at).num_seconds().max(1);
+        return Err(AppError::Throttled {
+            retry_after_secs: seconds as u64,
+        });
+    }
+    if attempt > max_failures {
+        users::lock_sign_in(&mut tx, name, &until).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        return Err(AppError::Throttled {
+            retry_after_secs: policy.lockout.as_secs().max(1),
+        });
+    }
+    tx.commit().await.map_err(StoreError::from)?;
     let user = users::get(db, name).await?;
     let hash = match &user {
         Some(user) => user.password_hash.clone(),
@@ -153,13 +177,11 @@ pub async fn sign_in(
     let user = match user {
         Some(user) if matches && !user.disabled => view(&user)?,
         _ => {
-            let mut tx = db.write().await?;
-            let count = users::add_sign_in_failure(&mut tx, name).await?;
-            if count >= i64::from(policy.max_failures) {
-                let until = instant_text(plus(now_at, policy.lockout));
+            if attempt >= max_failures {
+                let mut tx = db.write().await?;
                 users::lock_sign_in(&mut tx, name, &until).await?;
+                tx.commit().await.map_err(StoreError::from)?;
             }
-            tx.commit().await.map_err(StoreError::from)?;
             return Err(AppError::Unauthenticated(SIGN_IN_REFUSED.to_string()));
         }
     };

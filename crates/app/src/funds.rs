@@ -16,7 +16,8 @@ use fupin_store::loans::{self, Loan, LoanTerms, Product};
 use fupin_store::{Db, Tx, audit};
 use serde_json::json;
 
-use crate::context::Ctx;
+use crate::access::{self, Access, Area};
+use crate::context::{Ctx, Role};
 use crate::error::{AppError, Result};
 use crate::ledger::post_batch;
 use crate::loans::BankAccount;
@@ -103,6 +104,10 @@ pub enum Deposited {
 /// Records a deposit into a county fund; the same id again is a no-op, with other content a
 /// conflict.
 pub async fn deposit(tx: &mut Tx, ctx: &Ctx, deposit: &Deposit) -> Result<Deposited> {
+    access::require(ctx, Area::Funds, Access::Write)?;
+    access::require_region(ctx, deposit.county_code, || {
+        format!("county {}", deposit.county_code)
+    })?;
     let Some(fund) = Fund::parse(&deposit.fund) else {
         return Err(AppError::Invalid(format!(
             "fund {:?} is not subsidy or risk_compensation",
@@ -148,6 +153,10 @@ pub async fn deposit(tx: &mut Tx, ctx: &Ctx, deposit: &Deposit) -> Result<Deposi
 
 /// Sets a county's risk-compensation rules from a date (audited).
 pub async fn set_risk_settings(db: &Db, ctx: &Ctx, settings: &RiskSettings) -> Result<()> {
+    access::require(ctx, Area::Funds, Access::Write)?;
+    access::require_region(ctx, settings.county_code, || {
+        format!("county {}", settings.county_code)
+    })?;
     if county_of(settings.county_code)? != settings.county_code {
         return Err(AppError::Invalid(format!(
             "{} is not a county code",
@@ -217,6 +226,8 @@ pub async fn prepare_subsidy_claims(
     quarter: Quarter,
     within: Option<RegionCode>,
 ) -> Result<Vec<(SubsidyClaim, Vec<ClaimLine>)>> {
+    access::require(ctx, Area::Funds, Access::Write)?;
+    let within = access::region_in_scope(ctx, within)?;
     let prefix = within.map(|c| c.prefix().to_string()).unwrap_or_default();
     let pairs = funds::subsidised_pairs(db, &prefix).await?;
     let mut result = Vec::new();
@@ -334,10 +345,14 @@ pub async fn approve_subsidy_claim(
     claim_id: i64,
     on: BusinessDate,
 ) -> Result<SubsidyClaim> {
+    access::require(ctx, Area::Funds, Access::Write)?;
     let mut tx = db.write().await?;
     let claim = funds::subsidy_claim_by_id_in(&mut tx, claim_id)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("subsidy claim {claim_id}")))?;
+    access::require_region(ctx, claim.county_code, || {
+        format!("subsidy claim {claim_id}")
+    })?;
     if !funds::approve_subsidy_claim(&mut tx, claim_id, on, &ctx.actor.name).await? {
         return Err(AppError::Conflict(format!(
             "subsidy claim {claim_id} was already approved"
@@ -444,10 +459,12 @@ pub async fn approve_risk_claim(
     claim_id: i64,
     on: BusinessDate,
 ) -> Result<RiskClaim> {
+    access::require(ctx, Area::Funds, Access::Write)?;
     let mut tx = db.write().await?;
     let claim = funds::risk_claim_in(&mut tx, claim_id)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("risk claim {claim_id}")))?;
+    access::require_region(ctx, claim.county_code, || format!("risk claim {claim_id}"))?;
     if !funds::approve_risk_claim(&mut tx, claim_id, on, &ctx.actor.name).await? {
         return Err(AppError::Conflict(format!(
             "risk claim {claim_id} was already approved"
@@ -544,6 +561,24 @@ pub struct FundFigures {
 }
 
 impl FundFigures {
+    /// The figures of two disjoint sets of counties, added up.
+    pub fn plus(&self, other: &FundFigures) -> Result<FundFigures> {
+        let add = |a: Fen, b: Fen| {
+            a.checked_add(b)
+                .ok_or_else(|| AppError::Invalid("fund figures overflow".into()))
+        };
+        Ok(FundFigures {
+            subsidy_balance: add(self.subsidy_balance, other.subsidy_balance)?,
+            subsidy_deposits: add(self.subsidy_deposits, other.subsidy_deposits)?,
+            subsidy_paid: add(self.subsidy_paid, other.subsidy_paid)?,
+            risk_balance: add(self.risk_balance, other.risk_balance)?,
+            risk_deposits: add(self.risk_deposits, other.risk_deposits)?,
+            compensation_paid: add(self.compensation_paid, other.compensation_paid)?,
+            compensation_recovered: add(self.compensation_recovered, other.compensation_recovered)?,
+            covered_balance: add(self.covered_balance, other.covered_balance)?,
+        })
+    }
+
     /// Covered balance over the risk fund, as a multiple with two decimals ("6.25"); "—" with
     /// no fund.
     pub fn leverage_used(&self) -> String {
@@ -578,7 +613,107 @@ pub async fn figures(db: &Db, prefix: &str, date: BusinessDate) -> Result<FundFi
     })
 }
 
-/// Risk claims of the counties at or under a region.
+/// Fund figures of the counties at or under `region` (default: the actor's region) as of
+/// `date`: for the finance bureau and the regulator of the region. Returns the region used.
+pub async fn figures_for(
+    db: &Db,
+    ctx: &Ctx,
+    region: Option<RegionCode>,
+    date: BusinessDate,
+) -> Result<(Option<RegionCode>, FundFigures)> {
+    access::require(ctx, Area::Funds, Access::Read)?;
+    if ctx.actor.role == Role::Bank {
+        return Err(AppError::Forbidden(
+            "the bank role reads its own claims, not the county funds".into(),
+        ));
+    }
+    let within = access::region_in_scope(ctx, region)?;
+    let prefix = within.map(|c| c.prefix().to_string()).unwrap_or_default();
+    Ok((within, figures(db, &prefix, date).await?))
+}
+
+/// Fund figures of a region group's members on `date`, added up: for the finance bureau and the
+/// regulator whose region holds every member (else the group is answered as not found).
+pub async fn group_figures_for(
+    db: &Db,
+    ctx: &Ctx,
+    group: &str,
+    date: BusinessDate,
+) -> Result<FundFigures> {
+    access::require(ctx, Area::Funds, Access::Read)?;
+    if ctx.actor.role == Role::Bank {
+        return Err(AppError::Forbidden(
+            "the bank role reads its own claims, not the county funds".into(),
+        ));
+    }
+    let members = crate::territory::group_members_on(db, group, date).await?;
+    if members.is_empty() || !members.iter().all(|m| access::sees_region(ctx, *m)) {
+        return Err(AppError::NotFound(format!("region group {group}")));
+    }
+    let mut total = FundFigures::default();
+    for member in members {
+        total = total.plus(&figures(db, member.prefix(), date).await?)?;
+    }
+    Ok(total)
+}
+
+/// The institution a bank actor is limited to, refusing (as not found) another asked for.
+fn claim_institution(ctx: &Ctx, asked: Option<&str>) -> Result<Option<String>> {
+    match (access::bank_institution(ctx)?, asked) {
+        (Some(own), Some(asked)) if own != asked => {
+            Err(AppError::NotFound(format!("institution {asked}")))
+        }
+        (Some(own), _) => Ok(Some(own.to_string())),
+        (None, asked) => Ok(asked.map(str::to_string)),
+    }
+}
+
+/// The subsidy claims of a quarter already worked out, with their lines, in the actor's scope:
+/// the finance bureau and the regulator of the region; a bank its own.
+pub async fn subsidy_claims_for(
+    db: &Db,
+    ctx: &Ctx,
+    quarter: Quarter,
+    region: Option<RegionCode>,
+    institution: Option<&str>,
+) -> Result<Vec<(SubsidyClaim, Vec<ClaimLine>)>> {
+    access::require(ctx, Area::Funds, Access::Read)?;
+    let within = access::region_in_scope(ctx, region)?;
+    let institution = claim_institution(ctx, institution)?;
+    let prefix = within.map(|c| c.prefix().to_string()).unwrap_or_default();
+    let mut result = Vec::new();
+    for claim in funds::subsidy_claims(db, &quarter.to_string(), &prefix).await? {
+        if institution
+            .as_deref()
+            .is_some_and(|own| own != claim.institution_code)
+        {
+            continue;
+        }
+        let lines = funds::claim_lines(db, claim.id).await?;
+        result.push((claim, lines));
+    }
+    Ok(result)
+}
+
+/// Risk claims in the actor's scope: the finance bureau and the regulator of the region; a
+/// bank its own.
+pub async fn risk_claims_for(
+    db: &Db,
+    ctx: &Ctx,
+    region: Option<RegionCode>,
+    institution: Option<&str>,
+) -> Result<Vec<RiskClaim>> {
+    access::require(ctx, Area::Funds, Access::Read)?;
+    let within = access::region_in_scope(ctx, region)?;
+    let institution = claim_institution(ctx, institution)?;
+    let mut claims = risk_claims(db, within).await?;
+    if let Some(own) = institution {
+        claims.retain(|claim| claim.institution_code == own);
+    }
+    Ok(claims)
+}
+
+/// Risk claims of the counties at or under a region (no actor: see [`risk_claims_for`]).
 pub async fn risk_claims(db: &Db, within: Option<RegionCode>) -> Result<Vec<RiskClaim>> {
     let prefix = within.map(|c| c.prefix().to_string()).unwrap_or_default();
     Ok(funds::risk_claims(db, &prefix).await?)
@@ -588,3 +723,12 @@ pub use fupin_store::funds::{
     ClaimLine as SubsidyClaimLine, Deposit as FundDeposit, RiskClaim as RiskCompensationClaim,
     RiskSettings as RiskFundSettings, SubsidyClaim as InterestSubsidyClaim,
 };
+
+/// Records a deposit in its own transaction (see [`deposit`]).
+pub async fn deposit_command(db: &Db, ctx: &Ctx, order: &Deposit) -> Result<Deposited> {
+    access::require(ctx, Area::Funds, Access::Write)?;
+    let mut tx = db.write().await?;
+    let outcome = deposit(&mut tx, ctx, order).await?;
+    tx.commit().await.map_err(fupin_store::StoreError::from)?;
+    Ok(outcome)
+}

@@ -43,10 +43,35 @@ fn check_key(key: &str) -> Result<()> {
 
 /// Claims `key` for the actor's request with this fingerprint. The same key with a different
 /// request is refused (422), and a key whose first request is still running is a conflict (409).
-pub async fn claim(db: &Db, ctx: &Ctx, key: &str, fingerprint: &str) -> Result<Claim> {
+/// A first request that has been running for longer than `running_at_most` (the server's
+/// request timeout) is dead — it timed out or its server was killed — and a retry takes its
+/// claim over and runs.
+pub async fn claim(
+    db: &Db,
+    ctx: &Ctx,
+    key: &str,
+    fingerprint: &str,
+    running_at_most: std::time::Duration,
+) -> Result<Claim> {
     check_key(key)?;
-    let stored =
-        users::claim_idempotency_key(db, &ctx.actor.name, key, fingerprint, &ctx.now).await?;
+    let now = chrono::DateTime::parse_from_rfc3339(&ctx.now)
+        .map_err(|e| AppError::Invalid(format!("instant {:?}: {e}", ctx.now)))?
+        .with_timezone(&chrono::Utc);
+    let stale_before = chrono::Duration::from_std(running_at_most)
+        .ok()
+        .and_then(|running| running.checked_add(&chrono::Duration::seconds(1)))
+        .and_then(|running| now.checked_sub_signed(running))
+        .unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC);
+    let stale_before = stale_before.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let stored = users::claim_idempotency_key(
+        db,
+        &ctx.actor.name,
+        key,
+        fingerprint,
+        &ctx.now,
+        &stale_before,
+    )
+    .await?;
     match stored {
         None => Ok(Claim::New),
         Some(stored) if stored.request_hash != fingerprint => Err(AppError::field(

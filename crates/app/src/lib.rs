@@ -8,8 +8,10 @@
 pub mod access;
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod context;
 pub mod credit;
+pub mod demo;
 pub mod error;
 pub mod funds;
 pub mod health;

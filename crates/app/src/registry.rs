@@ -150,9 +150,7 @@ fn scope(
             ));
         }
         (Role::Bank, Some(own), Some(asked)) if asked != own => {
-            return Err(AppError::Forbidden(format!(
-                "institution {asked} is not yours ({own})"
-            )));
+            return Err(AppError::NotFound(format!("institution {asked}")));
         }
         (Role::Bank, Some(own), _) => Some(own.clone()),
         (_, _, asked) => asked.map(str::to_string),
@@ -163,17 +161,10 @@ fn scope(
     })
 }
 
-/// The region a read covers: the one asked for, narrowed to the actor's own.
+/// The region a read covers: the one asked for, narrowed to the actor's own; a region outside
+/// it is answered as not found.
 fn narrow_region(ctx: &Ctx, region: Option<RegionCode>) -> Result<Option<RegionCode>> {
-    match (ctx.actor.region, region) {
-        (None, asked) => Ok(asked),
-        (Some(own), None) => Ok(Some(own)),
-        (Some(own), Some(asked)) if asked.is_within(own) => Ok(Some(asked)),
-        (Some(own), Some(asked)) if own.is_within(asked) => Ok(Some(own)),
-        (Some(own), Some(asked)) => Err(AppError::Forbidden(format!(
-            "region {asked} is outside your region {own}"
-        ))),
-    }
+    crate::access::region_in_scope(ctx, region)
 }
 
 fn check_show_ids(ctx: &Ctx, show_ids: bool) -> Result<()> {
@@ -286,24 +277,7 @@ pub async fn show_household(
     today: BusinessDate,
 ) -> Result<HouseholdDetail> {
     check_show_ids(ctx, show_ids)?;
-    let filter = scope(ctx, None, None, today)?;
-    let not_found = || AppError::NotFound(format!("household {household_id}"));
-    let identity = registry::identity(db, household_id)
-        .await?
-        .ok_or_else(not_found)?;
-    let versions = registry::versions_of(db, household_id).await?;
-    let visible = versions.iter().any(|version| {
-        let village = version.facts.village_code;
-        filter.within.is_none_or(|within| village.is_within(within))
-    });
-    if !visible {
-        return Err(not_found());
-    }
-    if let Some((institution, on)) = &filter.institution
-        && !village_in_area(db, identity.village_code, institution, *on).await?
-    {
-        return Err(not_found());
-    }
+    let (identity, versions) = visible_household(db, ctx, household_id, today).await?;
     let version = registry::version_on(db, household_id, as_of).await?;
     let mut members = registry::members_on(db, household_id, as_of).await?;
     if show_ids && !members.is_empty() {
@@ -330,6 +304,109 @@ pub async fn show_household(
             .map(|version| (version.valid_from, version.valid_to))
             .collect(),
     })
+}
+
+/// A household the actor may read, with its versions: one in the actor's region at some time
+/// and, for a bank, in a township it is responsible for on `today` or one of its borrowers.
+/// Anything else is answered as not found.
+pub async fn visible_household(
+    db: &Db,
+    ctx: &Ctx,
+    household_id: &str,
+    today: BusinessDate,
+) -> Result<(HouseholdIdentity, Vec<HouseholdVersion>)> {
+    let filter = scope(ctx, None, None, today)?;
+    let not_found = || AppError::NotFound(format!("household {household_id}"));
+    let identity = registry::identity(db, household_id)
+        .await?
+        .ok_or_else(not_found)?;
+    let versions = registry::versions_of(db, household_id).await?;
+    let visible = versions.iter().any(|version| {
+        let village = version.facts.village_code;
+        filter.within.is_none_or(|within| village.is_within(within))
+    });
+    if !visible {
+        return Err(not_found());
+    }
+    if let Some((institution, on)) = &filter.institution
+        && !village_in_area(db, identity.village_code, institution, *on).await?
+        && !is_borrower_of(db, household_id, institution).await?
+    {
+        return Err(not_found());
+    }
+    Ok((identity, versions))
+}
+
+/// Whether the household has (or had) a loan of the institution.
+async fn is_borrower_of(db: &Db, household_id: &str, institution: &str) -> Result<bool> {
+    let filter = fupin_store::loans::LoanFilter {
+        institution: Some(institution.to_string()),
+        borrower_id: Some(household_id.to_string()),
+        limit: 1,
+        ..Default::default()
+    };
+    Ok(!fupin_store::loans::list_loans(db, &filter)
+        .await?
+        .is_empty())
+}
+
+/// The change feed of one household, oldest first (at most `limit` events), as the actor may
+/// read it; ID numbers masked unless `show_ids` (allowed roles only; audited).
+pub async fn household_events(
+    db: &Db,
+    ctx: &Ctx,
+    household_id: &str,
+    limit: Option<i64>,
+    show_ids: bool,
+    today: BusinessDate,
+) -> Result<Vec<FeedEntry>> {
+    check_show_ids(ctx, show_ids)?;
+    visible_household(db, ctx, household_id, today).await?;
+    let limit = clamp_limit(limit, FEED_LIMIT_DEFAULT);
+    let events = registry::events_of(db, household_id, limit).await?;
+    let entries = entries_of(events, show_ids)?;
+    if show_ids && !entries.is_empty() {
+        audit_full_read(
+            db,
+            ctx,
+            "household",
+            household_id,
+            json!({ "events": entries.len() }),
+        )
+        .await?;
+    }
+    Ok(entries)
+}
+
+/// Feed entries from stored events, their JSON parsed and, unless `show_ids`, masked.
+fn entries_of(events: Vec<fupin_store::registry::Event>, show_ids: bool) -> Result<Vec<FeedEntry>> {
+    let mut entries = Vec::with_capacity(events.len());
+    for event in events {
+        let parse = |text: Option<String>| -> Result<Option<Value>> {
+            text.map(|text| {
+                serde_json::from_str(&text).map_err(|error| {
+                    AppError::Invalid(format!("event {}: stored JSON: {error}", event.seq))
+                })
+            })
+            .transpose()
+        };
+        let mut before = parse(event.before_json.clone())?;
+        let mut after = parse(event.after_json.clone())?;
+        if !show_ids {
+            before.iter_mut().for_each(mask_json);
+            after.iter_mut().for_each(mask_json);
+        }
+        entries.push(FeedEntry {
+            seq: event.seq,
+            as_of: event.as_of,
+            household_id: event.household_id,
+            village_code: event.village_code,
+            kind: event.kind,
+            before,
+            after,
+        });
+    }
+    Ok(entries)
 }
 
 /// Whether the institution is responsible for the village's township on `on`.
@@ -415,32 +492,7 @@ pub async fn feed(db: &Db, ctx: &Ctx, query: &FeedQuery) -> Result<FeedPage> {
         limit,
     };
     let events = registry::feed(db, &filter).await?;
-    let mut entries = Vec::with_capacity(events.len());
-    for event in events {
-        let parse = |text: Option<String>| -> Result<Option<Value>> {
-            text.map(|text| {
-                serde_json::from_str(&text).map_err(|error| {
-                    AppError::Invalid(format!("event {}: stored JSON: {error}", event.seq))
-                })
-            })
-            .transpose()
-        };
-        let mut before = parse(event.before_json.clone())?;
-        let mut after = parse(event.after_json.clone())?;
-        if !query.show_ids {
-            before.iter_mut().for_each(mask_json);
-            after.iter_mut().for_each(mask_json);
-        }
-        entries.push(FeedEntry {
-            seq: event.seq,
-            as_of: event.as_of,
-            household_id: event.household_id,
-            village_code: event.village_code,
-            kind: event.kind,
-            before,
-            after,
-        });
-    }
+    let entries = entries_of(events, query.show_ids)?;
     if query.show_ids && !entries.is_empty() {
         audit_full_read(
             db,

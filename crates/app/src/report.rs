@@ -99,6 +99,21 @@ async fn counties_of(db: &Db, request: &Request) -> Result<Vec<fupin_store::regi
     Ok(counties)
 }
 
+/// The report as a file's bytes: `xlsx`, `csv` or `json`.
+pub fn render(report: &Report, format: &str) -> Result<Vec<u8>> {
+    match format {
+        "xlsx" => workbook(report)
+            .and_then(|mut workbook| workbook.save_to_buffer())
+            .map_err(|e| AppError::Invalid(format!("the workbook could not be written: {e}"))),
+        "csv" => Ok(csv(report)),
+        "json" => Ok(json_text(report).into_bytes()),
+        other => Err(AppError::field(
+            "format",
+            format!("{other:?} is not xlsx, csv or json"),
+        )),
+    }
+}
+
 /// Writes the report; the format follows the file's extension (.xlsx, .csv or .json).
 pub fn write(report: &Report, path: &Path) -> Result<()> {
     let extension = path
@@ -238,6 +253,10 @@ fn number(value: &Value) -> Option<f64> {
 }
 
 fn write_xlsx(report: &Report, path: &Path) -> std::result::Result<(), XlsxError> {
+    workbook(report)?.save(path)
+}
+
+fn workbook(report: &Report) -> std::result::Result<Workbook, XlsxError> {
     let mut workbook = Workbook::new();
     let bold = Format::new().set_bold();
     let title = Format::new().set_bold().set_font_size(14);
@@ -292,7 +311,7 @@ fn write_xlsx(report: &Report, path: &Path) -> std::result::Result<(), XlsxError
             _ => {}
         }
     }
-    workbook.save(path)
+    Ok(workbook)
 }
 
 type Formats<'a> = (&'a Format, &'a Format, &'a Format, &'a Format);

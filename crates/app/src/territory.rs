@@ -282,8 +282,12 @@ pub async fn add_institution(db: &Db, ctx: &Ctx, institution: &Institution) -> R
             format!("region {} does not exist", institution.region_code),
         ));
     }
+    // A parent outside the actor's region is answered exactly as one that does not exist: it
+    // may be neither probed nor grafted onto.
     if let Some(parent) = &institution.parent_code
-        && institutions::get(db, parent).await?.is_none()
+        && !institutions::get(db, parent)
+            .await?
+            .is_some_and(|found| access::sees_region(ctx, found.region_code))
     {
         return Err(AppError::field(
             "parent_code",

@@ -152,7 +152,12 @@ pub async fn add(db: &Db, ctx: &Ctx, new: NewUser) -> Result<UserView> {
             ));
         }
         (Role::Bank, Some(code)) => {
-            if fupin_store::institutions::get(db, code).await?.is_none() {
+            // A bank outside the administrator's region is answered as one that does not
+            // exist: a user of it would see that bank's data, beyond the administrator's own.
+            let visible = fupin_store::institutions::get(db, code)
+                .await?
+                .is_some_and(|found| access::sees_region(ctx, found.region_code));
+            if !visible {
                 return Err(AppError::field(
                     "institution",
                     format!("institution {code} does not exist"),

@@ -135,6 +135,34 @@ fupin_store::on_both_engines! {
         assert_eq!(year.leverage_used(), "5.00");
         // A city-wide figure includes the county's.
         assert_eq!(funds::figures(&db, "3611", date("2017-12-31")).await.expect("city").risk_balance, yuan("18000"));
+
+        // The state-level poverty counties (Poyang the only one with funds here) add up to the
+        // county, through the funds command and through the indicators.
+        fupin_app::territory::load_builtin_groups(&db, &ctx()).await.expect("groups");
+        fupin_app::indicators::load_builtin(&db, &ctx()).await.expect("indicators");
+        let group = funds::group_figures_for(&db, &ctx(), "state-poverty-counties", date("2017-12-31")).await.expect("group");
+        assert_eq!(group, year);
+        let missing = funds::group_figures_for(&db, &ctx(), "no-such-group", date("2017-12-31")).await.expect_err("unknown group");
+        assert!(missing.to_string().contains("no-such-group"), "{missing}");
+        let request = fupin_app::indicators::Request {
+            scope: fupin_app::indicators::Scope::Group("state-poverty-counties".into()),
+            as_of: date("2017-12-31"),
+            base: None,
+            institution: None,
+            codes: None,
+        };
+        let values: std::collections::HashMap<String, Option<String>> =
+            fupin_app::indicators::evaluate(&db, &ctx(), &request).await.expect("evaluate")
+                .into_iter().map(|v| (v.indicator.code.clone(), v.text())).collect();
+        for (code, expected) in [
+            ("subsidy_fund_deposits", "10000.00"), ("subsidy_paid", "1021.25"),
+            ("subsidy_fund_balance", "8978.75"), ("risk_fund_deposits", "50000.00"),
+            ("risk_compensation_paid", "40000.00"), ("risk_compensation_recovered", "8000.00"),
+            ("risk_fund_balance", "18000.00"), ("covered_loans_balance", "90000.00"),
+            ("risk_fund_leverage_used", "5.00"),
+        ] {
+            assert_eq!(values[code].as_deref(), Some(expected), "{code}");
+        }
     }
 
     async fn racing_approvals_never_overdraw_a_fund(db) {

@@ -782,6 +782,33 @@ fupin_store::on_both_engines! {
         );
     }
 
+    async fn an_id_number_typed_into_excel_as_a_number_is_refused(db) {
+        let dir = tempfile::tempdir().expect("dir");
+        setup(&db, dir.path()).await;
+        let facts = vec![household("H01", V1, "2014-05-01", vec![person("张伟", 8000, true, "head")])];
+        let mut workbook = rust_xlsxwriter::Workbook::new();
+        let sheet = workbook.add_worksheet();
+        for (column, header) in ENGLISH.iter().enumerate() {
+            sheet.write_string(0, column as u16, *header).expect("header");
+        }
+        for (column, cell) in rows(&facts, false)[0].iter().enumerate() {
+            if ENGLISH[column] == "id_number" {
+                // Excel keeps 15 significant digits: the number no longer is the ID.
+                let number: f64 = cell[..17].parse().expect("digits");
+                sheet.write_number(1, column as u16, number).expect("number");
+            } else if !cell.is_empty() {
+                sheet.write_string(1, column as u16, cell).expect("text");
+            }
+        }
+        let path = dir.path().join("numbers.xlsx");
+        workbook.save(&path).expect("save");
+        let report = import(&db, &path, AS_OF_1, false).await;
+        assert!(!report.applied);
+        let error = report.errors.iter().find(|e| e.column == "id_number").expect("id error");
+        assert!(error.message.contains("must be a text cell"), "{error}");
+        assert!(error.value.contains('*'), "shown masked: {error}");
+    }
+
     async fn a_dry_run_reports_and_changes_nothing(db) {
         let dir = tempfile::tempdir().expect("dir");
         setup(&db, dir.path()).await;
@@ -1175,6 +1202,20 @@ fn refusal_cases() -> Vec<(&'static str, Vec<Household>, &'static str, Expected)
         base(),
         "2017-01-01",
         vec![(0, "", "in date order".to_string())],
+    ));
+
+    // H01 moves to a village never imported, in an extract older than the one that listed it.
+    let mut moved = vec![base()[0].clone()];
+    moved[0].village = V4.into();
+    cases.push((
+        "a household changed by a later extract",
+        moved,
+        "2017-03-01",
+        vec![(
+            0,
+            "",
+            "H01 was already changed by an extract as of 2017-06-30".to_string(),
+        )],
     ));
 
     cases

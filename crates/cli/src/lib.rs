@@ -100,11 +100,17 @@ pub enum Command {
     Audit(commands::audit::AuditCommand),
     /// Serve the web pages and the JSON API.
     Serve(commands::serve::ServeArgs),
+    /// Shangrao, June 2017, from the seed article: generate, load, serve (see `demo --help`).
+    Demo(commands::demo::DemoArgs),
     /// User accounts of the web pages and API: add, list, token, disable.
     #[command(subcommand)]
     User(commands::user::UserCommand),
     /// A loan's repayment schedule (pure calculation, no database).
     Schedule(commands::schedule::ScheduleArgs),
+    /// Write an online, consistent copy of the SQLite database to a new file (PostgreSQL: pg_dump).
+    Backup(commands::backup::BackupArgs),
+    /// Replace the SQLite database with a checked backup; stop the server first.
+    Restore(commands::backup::RestoreArgs),
 }
 
 /// Entry point of the binary: runs the command, prints one clear line on failure.

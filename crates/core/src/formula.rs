@@ -68,6 +68,9 @@ pub struct FormulaError {
 pub const FORMULA_CHARS_MAX: usize = 2_000;
 /// Deepest nesting accepted.
 const DEPTH_MAX: usize = 64;
+/// Most binary operators accepted: a chain `a + b + …` is a tree as deep as it is long, and
+/// evaluating, walking and dropping it recurse that deep.
+pub const OPERATORS_MAX: usize = 256;
 
 impl Expr {
     /// Parses a formula.
@@ -77,6 +80,7 @@ impl Expr {
             chars: text.char_indices().collect(),
             position: 0,
             depth: 0,
+            operators: 0,
         };
         if text.chars().count() > FORMULA_CHARS_MAX {
             return Err(parser.error(format!("longer than {FORMULA_CHARS_MAX} characters")));
@@ -273,6 +277,7 @@ struct Parser<'a> {
     chars: Vec<(usize, char)>,
     position: usize,
     depth: usize,
+    operators: usize,
 }
 
 impl Parser<'_> {
@@ -318,6 +323,7 @@ impl Parser<'_> {
             } else {
                 break;
             };
+            self.count_operator()?;
             left = Expr::Binary(Box::new(left), op, Box::new(self.term()?));
         }
         self.depth -= 1;
@@ -334,9 +340,18 @@ impl Parser<'_> {
             } else {
                 break;
             };
+            self.count_operator()?;
             left = Expr::Binary(Box::new(left), op, Box::new(self.factor()?));
         }
         Ok(left)
+    }
+
+    fn count_operator(&mut self) -> Result<(), FormulaError> {
+        self.operators += 1;
+        match self.operators > OPERATORS_MAX {
+            true => Err(self.error(format!("more than {OPERATORS_MAX} operators"))),
+            false => Ok(()),
+        }
     }
 
     fn factor(&mut self) -> Result<Expr, FormulaError> {
@@ -351,8 +366,16 @@ impl Parser<'_> {
                 Ok(inner)
             }
             Some('-') => {
+                // A run of minus signs nests like parentheses: bounded the same way, or a long
+                // one overflows the stack.
                 self.position += 1;
-                Ok(Expr::Negate(Box::new(self.factor()?)))
+                self.depth += 1;
+                if self.depth > DEPTH_MAX {
+                    return Err(self.error("nested too deeply"));
+                }
+                let inner = self.factor()?;
+                self.depth -= 1;
+                Ok(Expr::Negate(Box::new(inner)))
             }
             Some(c) if c.is_ascii_digit() => self.number(),
             Some(c) if c.is_ascii_alphabetic() || c == '_' => self.name_or_call(),

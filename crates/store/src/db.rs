@@ -45,6 +45,11 @@ pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
 #[derive(Clone, Debug)]
 pub struct Db {
     pool: AnyPool,
+    /// SQLite only: the one connection writes go through. Writers queue for it instead of each
+    /// holding a pooled connection while SQLite makes them wait for its single write lock — so
+    /// a writer that reads through [`Db::pool`] inside its transaction always finds a free
+    /// connection, however many writers are waiting.
+    writer: Option<AnyPool>,
     engine: Engine,
     url: String,
 }
@@ -74,22 +79,22 @@ impl Db {
             .await
             .map_err(|source| connect_error(url, source))?;
         probe.close().await.ok();
-        let pool = AnyPoolOptions::new()
-            .max_connections(POOL_CONNECTIONS_MAX)
-            .acquire_timeout(ACQUIRE_TIMEOUT)
-            .after_connect(move |connection, _| {
-                Box::pin(async move {
-                    if engine == Engine::Sqlite {
-                        connection.execute(SQLITE_PRAGMAS).await?;
-                    }
-                    Ok(())
-                })
-            })
-            .connect_with(options)
+        let pool = pool_options(engine, POOL_CONNECTIONS_MAX)
+            .connect_with(options.clone())
             .await
             .map_err(|source| connect_error(url, source))?;
+        let writer = match engine {
+            Engine::Sqlite => Some(
+                pool_options(engine, 1)
+                    .connect_with(options)
+                    .await
+                    .map_err(|source| connect_error(url, source))?,
+            ),
+            Engine::Postgres => None,
+        };
         Ok(Db {
             pool,
+            writer,
             engine,
             url: redact(url),
         })
@@ -122,9 +127,10 @@ impl Db {
     /// Starts a write transaction. On SQLite it takes the write lock at once (`BEGIN
     /// IMMEDIATE`) so two writers queue on the busy timeout instead of deadlocking on upgrade.
     pub async fn write(&self) -> Result<Tx> {
-        let tx = match self.engine {
-            Engine::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Engine::Postgres => self.pool.begin().await?,
+        let tx = match (self.engine, &self.writer) {
+            (Engine::Sqlite, Some(writer)) => writer.begin_with("BEGIN IMMEDIATE").await?,
+            (Engine::Sqlite, None) => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            (Engine::Postgres, _) => self.pool.begin().await?,
         };
         Ok(tx)
     }
@@ -151,8 +157,26 @@ impl Db {
 
     /// Closes every connection (a SQLite file can then be copied or removed).
     pub async fn close(&self) {
+        if let Some(writer) = &self.writer {
+            writer.close().await;
+        }
         self.pool.close().await;
     }
+}
+
+/// A pool of at most `max` connections, each set up for the engine.
+fn pool_options(engine: Engine, max: u32) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(max)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .after_connect(move |connection, _| {
+            Box::pin(async move {
+                if engine == Engine::Sqlite {
+                    connection.execute(SQLITE_PRAGMAS).await?;
+                }
+                Ok(())
+            })
+        })
 }
 
 /// WAL lets readers run beside the writer; FULL sync makes each commit durable (money moves

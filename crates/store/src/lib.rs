@@ -5,6 +5,7 @@
 //! as ISO `YYYY-MM-DD` text and flags as 0/1 integers, so one SQL text serves both engines.
 
 pub mod audit;
+pub mod backup;
 pub mod credit;
 pub mod db;
 pub mod error;

@@ -179,6 +179,22 @@ pub async fn insert_loan(tx: &mut Tx, terms: &LoanTerms, rolled_from: Option<i64
     Ok(row.try_get("id")?)
 }
 
+/// Takes the loan's row lock until the transaction ends (an update that changes nothing), so
+/// that commands on one loan run one after another on PostgreSQL as they do on SQLite, whose
+/// writers are serialised anyway; reads after it see the previous command's commit. False when
+/// there is no such loan.
+pub async fn lock_loan_by_contract(tx: &mut Tx, institution: &str, contract: &str) -> Result<bool> {
+    let locked = sqlx::query(
+        "update loans set status = status where institution_code = $1 and contract_no = $2",
+    )
+    .bind(institution)
+    .bind(contract)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    Ok(locked > 0)
+}
+
 pub async fn loan_by_contract_in(
     tx: &mut Tx,
     institution: &str,

@@ -24,12 +24,11 @@ use crate::regions::date_column;
 
 type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, AnyArguments>;
 
-/// Bound parameters per statement. SQLite (through sqlx) looks up each `$n` by name in a list,
-/// so binding costs grow with the square of the parameters of one statement: many small
-/// statements are much faster than few large ones.
-const PARAMETERS_PER_STATEMENT: usize = 256;
+/// Bound parameters per generated statement (multi-row INSERT, `IN` list): well under both
+/// engines' limits (SQLite 32,766, PostgreSQL 65,535).
+const PARAMETERS_PER_STATEMENT: usize = 2_000;
 /// Keys per `IN (...)` list.
-const KEYS_PER_QUERY: usize = PARAMETERS_PER_STATEMENT;
+const KEYS_PER_QUERY: usize = 500;
 
 /// Rows per multi-row INSERT of `columns` columns.
 const fn rows_per_insert(columns: usize) -> usize {
@@ -105,6 +104,8 @@ pub struct HouseholdIdentity {
     pub village_code: RegionCode,
     pub added_on: BusinessDate,
     pub removed_on: Option<BusinessDate>,
+    /// As-of date of the extract that last changed it.
+    pub changed_on: BusinessDate,
 }
 
 /// A member row of an import file, parsed, in the working table.
@@ -141,12 +142,31 @@ pub async fn import_begin(tx: &mut Tx) -> Result<()> {
     sqlx::query("update registry_head set seq = seq where id = 1")
         .execute(&mut **tx)
         .await?;
+    if tx.backend_name() == "SQLite" {
+        // A large import touches pages all over the indexes: a page cache of 128 MiB (instead
+        // of 2 MiB) keeps SQLite from spilling and re-reading them. Bounded, whatever the file.
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "PRAGMA cache_size = -{IMPORT_CACHE_KIB}"
+        )))
+        .execute(&mut **tx)
+        .await?;
+    }
     clear_working_tables(tx).await
 }
 
+/// SQLite's page cache during a household import, in KiB.
+const IMPORT_CACHE_KIB: u32 = 131_072;
+
 /// Ends a household import: empties the working tables (committed empty).
 pub async fn import_end(tx: &mut Tx) -> Result<()> {
-    clear_working_tables(tx).await
+    clear_working_tables(tx).await?;
+    if tx.backend_name() == "SQLite" {
+        // SQLite's default: 2 MiB.
+        sqlx::query("PRAGMA cache_size = -2000")
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
 }
 
 async fn clear_working_tables(tx: &mut Tx) -> Result<()> {
@@ -171,7 +191,7 @@ pub async fn stage_rows(tx: &mut Tx, rows: &[StagedRow]) -> Result<()> {
     for chunk in rows.chunks(rows_per_insert(18)) {
         let sql = format!(
             "insert into registry_import_rows ({STAGED_COLUMNS}) values {}",
-            placeholders(chunk.len(), 18)
+            Params::of(tx).rows(chunk.len(), 18)
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for row in chunk {
@@ -189,7 +209,7 @@ pub async fn stage_rejects(tx: &mut Tx, household_ids: &[String]) -> Result<()> 
         let sql = format!(
             "insert into registry_import_rejects (household_id) values {} \
              on conflict (household_id) do nothing",
-            placeholders(chunk.len(), 1)
+            Params::of(tx).rows(chunk.len(), 1)
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for id in chunk {
@@ -395,13 +415,16 @@ pub async fn staged_people_in_other_households(tx: &mut Tx) -> Result<Vec<Stored
         .collect()
 }
 
-/// Notes that the person on `line` moves in from `from`.
-pub async fn mark_moved(tx: &mut Tx, line: i64, from: &str) -> Result<()> {
-    sqlx::query("update registry_import_rows set moved_from = $1 where line = $2")
-        .bind(from)
-        .bind(line)
-        .execute(&mut **tx)
-        .await?;
+/// Notes that the person on `line` of `household_id` moves in from `from`.
+pub async fn mark_moved(tx: &mut Tx, household_id: &str, line: i64, from: &str) -> Result<()> {
+    sqlx::query(
+        "update registry_import_rows set moved_from = $1 where household_id = $2 and line = $3",
+    )
+    .bind(from)
+    .bind(household_id)
+    .bind(line)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
@@ -427,19 +450,18 @@ pub async fn later_extract(
     .transpose()
 }
 
-/// A current version, of a household in the file or in a covered village, that starts after
-/// `as_of` (data from a later extract), if any.
-pub async fn later_version(
+/// A household of the file or of a covered village that an extract dated after `as_of`
+/// changed (its history must not go back in time), if any.
+pub async fn later_change(
     tx: &mut Tx,
     as_of: BusinessDate,
 ) -> Result<Option<(String, BusinessDate)>> {
     let row = sqlx::query(
-        "select v.household_id, v.valid_from from household_versions v \
-         where v.valid_to is null and v.valid_from > $1 \
-         and (exists (select 1 from registry_import_rows r where r.household_id = v.household_id) \
+        "select h.household_id, h.changed_on from households h where h.changed_on > $1 \
+         and (exists (select 1 from registry_import_rows r where r.household_id = h.household_id) \
               or exists (select 1 from registry_import_villages c \
-                  where c.village_code = v.village_code)) \
-         order by v.valid_from desc limit 1",
+                  where c.village_code = h.village_code)) \
+         order by h.changed_on desc limit 1",
     )
     .bind(as_of.to_string())
     .fetch_optional(&mut **tx)
@@ -447,7 +469,7 @@ pub async fn later_version(
     row.map(|row| {
         Ok((
             row.try_get("household_id")?,
-            required_date(&row, "household_versions", "valid_from")?,
+            required_date(&row, "households", "changed_on")?,
         ))
     })
     .transpose()
@@ -593,9 +615,9 @@ pub async fn identities_in(tx: &mut Tx, ids: &[String]) -> Result<Vec<HouseholdI
     let mut found = Vec::new();
     for chunk in ids.chunks(KEYS_PER_QUERY) {
         let sql = format!(
-            "select household_id, village_code, added_on, removed_on from households \
+            "select household_id, village_code, added_on, removed_on, changed_on from households \
              where household_id in ({})",
-            placeholder_list(1, chunk.len())
+            Params::of(tx).list(chunk.len())
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for id in chunk {
@@ -611,7 +633,7 @@ pub async fn identities_in(tx: &mut Tx, ids: &[String]) -> Result<Vec<HouseholdI
 /// One registered household.
 pub async fn identity_in(tx: &mut Tx, id: &str) -> Result<Option<HouseholdIdentity>> {
     let row = sqlx::query(
-        "select household_id, village_code, added_on, removed_on from households \
+        "select household_id, village_code, added_on, removed_on, changed_on from households \
          where household_id = $1",
     )
     .bind(id)
@@ -627,7 +649,7 @@ pub async fn current_versions_in(tx: &mut Tx, ids: &[String]) -> Result<Vec<Hous
         let sql = format!(
             "select {VERSION_COLUMNS} from household_versions v \
              where v.valid_to is null and v.household_id in ({})",
-            placeholder_list(1, chunk.len())
+            Params::of(tx).list(chunk.len())
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for id in chunk {
@@ -648,7 +670,7 @@ pub async fn current_members_in(tx: &mut Tx, ids: &[String]) -> Result<Vec<Membe
             "select {MEMBER_COLUMNS} from members m \
              where m.valid_to is null and m.household_id in ({}) \
              order by m.household_id, m.id_number",
-            placeholder_list(1, chunk.len())
+            Params::of(tx).list(chunk.len())
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for id in chunk {
@@ -678,7 +700,7 @@ pub struct NewEvent {
 /// The writes of a chunk of households, applied in a safe order by [`write`].
 #[derive(Clone, Debug, Default)]
 pub struct RegistryWrites {
-    /// Inserted, or updated (village, removal) keeping `added_on`.
+    /// Inserted, or updated (village, removal, last change) keeping `added_on`.
     pub identities: Vec<HouseholdIdentity>,
     /// Households whose current version ends on the as-of date.
     pub close_versions: Vec<String>,
@@ -725,10 +747,11 @@ pub async fn write(tx: &mut Tx, as_of: BusinessDate, writes: &RegistryWrites) ->
     let as_of_text = as_of.to_string();
     for chunk in writes.identities.chunks(rows_per_insert(4)) {
         let sql = format!(
-            "insert into households (household_id, village_code, added_on, removed_on) \
-             values {} on conflict (household_id) do update set \
-             village_code = excluded.village_code, removed_on = excluded.removed_on",
-            placeholders(chunk.len(), 4)
+            "insert into households (household_id, village_code, added_on, removed_on, \
+             changed_on) values {} on conflict (household_id) do update set \
+             village_code = excluded.village_code, removed_on = excluded.removed_on, \
+             changed_on = excluded.changed_on",
+            Params::of(tx).rows(chunk.len(), 5)
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for identity in chunk {
@@ -736,15 +759,18 @@ pub async fn write(tx: &mut Tx, as_of: BusinessDate, writes: &RegistryWrites) ->
                 .bind(&identity.household_id)
                 .bind(identity.village_code.to_string())
                 .bind(identity.added_on.to_string())
-                .bind(identity.removed_on.map(|d| d.to_string()));
+                .bind(identity.removed_on.map(|d| d.to_string()))
+                .bind(identity.changed_on.to_string());
         }
         query.execute(&mut **tx).await?;
     }
     for chunk in writes.close_versions.chunks(KEYS_PER_QUERY) {
+        let mut params = Params::of(tx);
         let sql = format!(
-            "update household_versions set valid_to = $1 \
+            "update household_versions set valid_to = {} \
              where valid_to is null and household_id in ({})",
-            placeholder_list(2, chunk.len())
+            params.one(),
+            params.list(chunk.len())
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&as_of_text);
         for id in chunk {
@@ -762,7 +788,7 @@ pub async fn write(tx: &mut Tx, as_of: BusinessDate, writes: &RegistryWrites) ->
              other_causes = excluded.other_causes, status = excluded.status, \
              exited_year = excluded.exited_year, identified_on = excluded.identified_on, \
              per_capita_income_fen = excluded.per_capita_income_fen",
-            placeholders(chunk.len(), 11)
+            Params::of(tx).rows(chunk.len(), 11)
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for version in chunk {
@@ -775,9 +801,11 @@ pub async fn write(tx: &mut Tx, as_of: BusinessDate, writes: &RegistryWrites) ->
         query.execute(&mut **tx).await?;
     }
     for chunk in writes.close_all_members.chunks(KEYS_PER_QUERY) {
+        let mut params = Params::of(tx);
         let sql = format!(
-            "update members set valid_to = $1 where valid_to is null and household_id in ({})",
-            placeholder_list(2, chunk.len())
+            "update members set valid_to = {} where valid_to is null and household_id in ({})",
+            params.one(),
+            params.list(chunk.len())
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&as_of_text);
         for id in chunk {
@@ -786,13 +814,12 @@ pub async fn write(tx: &mut Tx, as_of: BusinessDate, writes: &RegistryWrites) ->
         query.execute(&mut **tx).await?;
     }
     for chunk in writes.close_members.chunks(rows_per_insert(2)) {
-        let pairs: Vec<String> = (0..chunk.len())
-            .map(|index| format!("(${}, ${})", 2 + 2 * index, 3 + 2 * index))
-            .collect();
+        let mut params = Params::of(tx);
         let sql = format!(
-            "update members set valid_to = $1 where valid_to is null \
+            "update members set valid_to = {} where valid_to is null \
              and (household_id, id_number) in ({})",
-            pairs.join(", ")
+            params.one(),
+            params.rows(chunk.len(), 2)
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&as_of_text);
         for (household, id_number) in chunk {
@@ -808,7 +835,7 @@ pub async fn write(tx: &mut Tx, as_of: BusinessDate, writes: &RegistryWrites) ->
              set valid_to = excluded.valid_to, name = excluded.name, \
              relation = excluded.relation, sex = excluded.sex, \
              birth_date = excluded.birth_date, labour = excluded.labour, phone = excluded.phone",
-            placeholders(chunk.len(), 10)
+            Params::of(tx).rows(chunk.len(), 10)
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for version in chunk {
@@ -824,7 +851,7 @@ pub async fn write(tx: &mut Tx, as_of: BusinessDate, writes: &RegistryWrites) ->
         let sql = format!(
             "insert into registry_events (seq, as_of, household_id, village_code, \
              township_code, kind, before_json, after_json) values {}",
-            placeholders(chunk.len(), 8)
+            Params::of(tx).rows(chunk.len(), 8)
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for event in chunk {
@@ -876,7 +903,7 @@ async fn append_audit_batch(tx: &mut Tx, entries: &[AuditEntry]) -> Result<()> {
         let sql = format!(
             "insert into audit_log (seq, at, actor, action, entity, entity_id, before_json, \
              after_json, request_id, prev_hash, hash) values {}",
-            placeholders(chunk.len(), 11)
+            Params::of(tx).rows(chunk.len(), 11)
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for (seq, entry, prev, hash) in chunk {
@@ -944,7 +971,7 @@ pub async fn households_on(
         as_of_condition("h", 1),
         as_of_condition("v", 1)
     );
-    let institution = institution_filter(filter, "v.village_code", 3);
+    let institution = institution_filter(filter, "substr(v.village_code, 1, 9) || '000'", 3);
     sql.push_str(&institution.sql);
     let limit_n = 3 + institution.binds.len();
     sql.push_str(&format!(
@@ -992,7 +1019,7 @@ pub async fn count_households_on(
     if !statuses.is_empty() {
         sql.push_str(&format!(
             " and v.status in ({})",
-            placeholder_list(3, statuses.len())
+            numbered_list(3, statuses.len())
         ));
     }
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -1007,7 +1034,7 @@ pub async fn count_households_on(
 /// One registered household.
 pub async fn identity(db: &Db, id: &str) -> Result<Option<HouseholdIdentity>> {
     let row = sqlx::query(
-        "select household_id, village_code, added_on, removed_on from households \
+        "select household_id, village_code, added_on, removed_on, changed_on from households \
          where household_id = $1",
     )
     .bind(id)
@@ -1073,7 +1100,7 @@ pub async fn feed(db: &Db, filter: &FeedFilter) -> Result<Vec<Event>> {
          e.before_json, e.after_json from registry_events e \
          where e.seq > $1 and e.village_code like $2"
         .to_string();
-    let institution = institution_filter(&filter.registry, "e.village_code", 3);
+    let institution = institution_filter(&filter.registry, "e.township_code", 3);
     sql.push_str(&institution.sql);
     let limit_n = 3 + institution.binds.len();
     sql.push_str(&format!(" order by e.seq limit ${limit_n}"));
@@ -1114,9 +1141,9 @@ struct Condition {
     binds: Vec<String>,
 }
 
-/// "And the village's township is one the institution is responsible for on the date", with
-/// placeholders `$first` and `$first + 1`; empty without an institution.
-fn institution_filter(filter: &RegistryFilter, village_column: &str, first: usize) -> Condition {
+/// "And the township is one the institution is responsible for on the date", with placeholders
+/// `$first` and `$first + 1`; empty without an institution. `township` is an SQL expression.
+fn institution_filter(filter: &RegistryFilter, township: &str, first: usize) -> Condition {
     let Some((institution, date)) = &filter.institution else {
         return Condition {
             sql: String::new(),
@@ -1126,7 +1153,7 @@ fn institution_filter(filter: &RegistryFilter, village_column: &str, first: usiz
     let date_n = first + 1;
     Condition {
         sql: format!(
-            " and substr({village_column}, 1, 9) || '000' in (select a.township_code \
+            " and {township} in (select a.township_code \
              from assignments a where a.institution_code = ${first} \
              and a.effective_from <= ${date_n} \
              and (a.effective_to is null or a.effective_to > ${date_n}))"
@@ -1436,6 +1463,7 @@ fn identity_from_row(row: &AnyRow) -> Result<HouseholdIdentity> {
         village_code: region_column(row, "households", "village_code")?,
         added_on: required_date(row, "households", "added_on")?,
         removed_on: date_column(row, "households", "removed_on")?,
+        changed_on: required_date(row, "households", "changed_on")?,
     })
 }
 
@@ -1490,22 +1518,51 @@ fn split_list(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// `($1, $2), ($3, $4)` for 2 rows of 2 columns.
-fn placeholders(rows: usize, columns: usize) -> String {
-    let mut sql = String::with_capacity(rows * columns * 5);
-    for row in 0..rows {
-        if row > 0 {
-            sql.push_str(", ");
-        }
-        sql.push('(');
-        sql.push_str(&placeholder_list(row * columns + 1, columns));
-        sql.push(')');
-    }
-    sql
+/// Placeholders of a generated statement, in the order they are bound.
+///
+/// On SQLite they are anonymous (`?`): sqlx looks every named parameter up by name, a cost that
+/// grows with the square of a statement's parameters and would dominate multi-row INSERTs. On
+/// PostgreSQL they are `$1`, `$2`, …. A statement uses one kind only.
+struct Params {
+    anonymous: bool,
+    count: usize,
 }
 
-/// `$first, $first+1, …` — `count` placeholders.
-fn placeholder_list(first: usize, count: usize) -> String {
+impl Params {
+    fn of(tx: &Tx) -> Params {
+        Params {
+            anonymous: tx.backend_name() == "SQLite",
+            count: 0,
+        }
+    }
+
+    fn one(&mut self) -> String {
+        self.count += 1;
+        match self.anonymous {
+            true => "?".to_string(),
+            false => format!("${}", self.count),
+        }
+    }
+
+    /// `p, p, p` — `count` placeholders.
+    fn list(&mut self, count: usize) -> String {
+        (0..count)
+            .map(|_| self.one())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// `(p, p), (p, p)` for 2 rows of 2 columns.
+    fn rows(&mut self, rows: usize, columns: usize) -> String {
+        (0..rows)
+            .map(|_| format!("({})", self.list(columns)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// `$first, $first+1, …` — `count` numbered placeholders.
+fn numbered_list(first: usize, count: usize) -> String {
     (first..first + count)
         .map(|n| format!("${n}"))
         .collect::<Vec<_>>()
@@ -1518,8 +1575,18 @@ mod tests {
 
     #[test]
     fn placeholders_number_rows_and_columns() {
-        assert_eq!(placeholders(2, 2), "($1, $2), ($3, $4)");
-        assert_eq!(placeholder_list(3, 2), "$3, $4");
+        let mut numbered = Params {
+            anonymous: false,
+            count: 0,
+        };
+        assert_eq!(numbered.one(), "$1");
+        assert_eq!(numbered.rows(2, 2), "($2, $3), ($4, $5)");
+        let mut anonymous = Params {
+            anonymous: true,
+            count: 0,
+        };
+        assert_eq!(anonymous.list(3), "?, ?, ?");
+        assert_eq!(numbered_list(3, 2), "$3, $4");
         assert_eq!(
             as_of_condition("v", 1),
             "v.valid_from <= $1 and (v.valid_to is null or v.valid_to > $1)"

@@ -304,6 +304,20 @@ pub async fn add_sign_in_failure(tx: &mut Tx, name: &str) -> Result<i64> {
     Ok(row.try_get("failures")?)
 }
 
+/// Counts one more attempt for `name` and returns the count with the lock in force, both as
+/// of this transaction (the upsert serialises attempts on the name's row).
+pub async fn count_sign_in_attempt(tx: &mut Tx, name: &str) -> Result<(i64, Option<String>)> {
+    let row = sqlx::query(
+        "insert into sign_in_failures (name, failures, locked_until) values ($1, 1, null) \
+         on conflict (name) do update set failures = sign_in_failures.failures + 1 \
+         returning failures, locked_until",
+    )
+    .bind(name)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok((row.try_get("failures")?, row.try_get("locked_until")?))
+}
+
 /// Locks `name` until the instant given and starts counting afresh.
 pub async fn lock_sign_in(tx: &mut Tx, name: &str, until: &str) -> Result<()> {
     sqlx::query("update sign_in_failures set failures = 0, locked_until = $1 where name = $2")
@@ -336,24 +350,30 @@ pub struct IdempotentResponse {
 }
 
 /// Claims (user, key) for a new request. Returns `None` when the claim is new, or what is
-/// already stored for that key.
+/// already stored for that key. A claim still without a response that was made before
+/// `stale_before` belongs to a request that can no longer be running (it timed out, or its
+/// server died): it is taken over, so that the retry runs instead of being refused forever.
 pub async fn claim_idempotency_key(
     db: &Db,
     user_name: &str,
     key: &str,
     request_hash: &str,
     now: &str,
+    stale_before: &str,
 ) -> Result<Option<IdempotentResponse>> {
     let mut tx = db.write().await?;
     let inserted = sqlx::query(
         "insert into idempotency_keys (user_name, idem_key, request_hash, status, response, \
          created_at) values ($1, $2, $3, null, null, $4) \
-         on conflict (user_name, idem_key) do nothing",
+         on conflict (user_name, idem_key) do update set request_hash = excluded.request_hash, \
+         created_at = excluded.created_at \
+         where idempotency_keys.status is null and idempotency_keys.created_at < $5",
     )
     .bind(user_name)
     .bind(key)
     .bind(request_hash)
     .bind(now)
+    .bind(stale_before)
     .execute(&mut *tx)
     .await?
     .rows_affected();

@@ -66,7 +66,8 @@ async fn keyed(
         .map_err(|_| Error::PayloadTooLarge("the request body is larger than allowed".into()))?;
     let fingerprint =
         idempotency::fingerprint(parts.method.as_str(), &parts.uri.to_string(), &bytes);
-    match idempotency::claim(&state.db, &ctx, key, &fingerprint).await? {
+    let running_at_most = state.config.request_timeout;
+    match idempotency::claim(&state.db, &ctx, key, &fingerprint, running_at_most).await? {
         Claim::Replay { status, body } => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
             let mut response = (status, body).into_response();
@@ -98,6 +99,29 @@ async fn keyed(
             let text = String::from_utf8_lossy(&bytes);
             idempotency::save(&state.db, &ctx, key, status.as_u16(), &text).await?;
             Ok(Response::from_parts(parts, Body::from(bytes)))
+        }
+    }
+}
+
+/// Extractor for requests that move money: refuses (422, `field`: `Idempotency-Key`) a request
+/// without the header, so a retry after a lost answer can never pay twice. The middleware
+/// above does the replaying.
+pub struct RequiredKey;
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for RequiredKey {
+    type Rejection = Error;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Error> {
+        match parts.headers.get(HEADER) {
+            Some(value) if !value.is_empty() => Ok(RequiredKey),
+            _ => Err(Error::field(
+                "Idempotency-Key",
+                "is required on requests that move money: send a key of your choosing and \
+                 repeat it when you retry",
+            )),
         }
     }
 }

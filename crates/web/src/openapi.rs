@@ -27,6 +27,13 @@ use crate::error::{ErrorBody, ErrorDetail};
         (name = "territory", description = "Institutions and coverage"),
         (name = "users", description = "User accounts and API tokens (administrators)"),
         (name = "audit", description = "The audit trail"),
+        (name = "registry", description = "Registered poor households, their members and the change feed"),
+        (name = "loans", description = "Loan products, loans, repayments, extensions, rollovers, write-offs"),
+        (name = "funds", description = "County interest-subsidy and risk-compensation funds and claims"),
+        (name = "returns", description = "Statistical returns and their approval"),
+        (name = "indicators", description = "The regulator's indicators and report"),
+        (name = "imports", description = "Interchange files uploaded: import reports and error reports"),
+        (name = "operations", description = "End of day"),
     ),
     security(("bearer" = []), ("session" = []))
 )]

@@ -14,6 +14,7 @@ pub mod loans;
 pub mod registry;
 pub mod returns;
 pub mod territory;
+pub mod upload;
 
 use std::path::Path;
 

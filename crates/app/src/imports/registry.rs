@@ -587,7 +587,7 @@ impl HouseholdRun {
         }
         for m in &memberships {
             if !refused.contains(&m.household_id) && !refused.contains(&m.other_household) {
-                registry::mark_moved(tx, m.line, &m.other_household).await?;
+                registry::mark_moved(tx, &m.household_id, m.line, &m.other_household).await?;
             }
         }
         self.add_errors(errors);
@@ -603,11 +603,11 @@ impl HouseholdRun {
                  file is as of {}: import extracts in date order",
                 self.as_of
             ))]);
-        } else if let Some((household, from)) = registry::later_version(tx, self.as_of).await? {
+        } else if let Some((household, on)) = registry::later_change(tx, self.as_of).await? {
             self.fatal = true;
             self.add_errors(vec![FieldError::file_level(format!(
-                "household {household} already has data as of {from}; this file is as of {}: \
-                 import extracts in date order",
+                "household {household} was already changed by an extract as of {on}; this file \
+                 is as of {}: import extracts in date order",
                 self.as_of
             ))]);
         }
@@ -831,6 +831,7 @@ impl<'c> Apply<'c> {
                 village_code: facts.village_code,
                 added_on: identity.map_or(valid_from, |identity| identity.added_on),
                 removed_on: None,
+                changed_on: self.as_of,
             });
             self.writes.versions.push(HouseholdVersion {
                 household_id: id.clone(),
@@ -905,14 +906,6 @@ impl<'c> Apply<'c> {
                 valid_from: self.as_of,
                 valid_to: None,
             });
-            if current.facts.village_code != village
-                && let Some(identity) = identity
-            {
-                self.writes.identities.push(HouseholdIdentity {
-                    village_code: village,
-                    ..identity.clone()
-                });
-            }
         }
         let stored: HashMap<&str, &MemberFacts> = current_members
             .iter()
@@ -970,6 +963,14 @@ impl<'c> Apply<'c> {
         if self.events.len() == events_start {
             return Applied::Unchanged;
         }
+        self.writes.identities.push(HouseholdIdentity {
+            household_id: id.clone(),
+            village_code: village,
+            // Kept on update: the household is registered.
+            added_on: identity.map_or(current.valid_from, |identity| identity.added_on),
+            removed_on: None,
+            changed_on: self.as_of,
+        });
         let old_members = current_members.iter().map(|version| &version.member);
         self.audits.push(PendingAudit {
             household_id: id.clone(),
@@ -995,6 +996,7 @@ impl<'c> Apply<'c> {
             // Not written: the household is registered, and `added_on` is kept on update.
             added_on: version.valid_from,
             removed_on: Some(self.as_of),
+            changed_on: self.as_of,
         });
         self.writes.close_versions.push(id.clone());
         self.writes.close_all_members.push(id.clone());

@@ -79,6 +79,22 @@ pub const MEASURES: &[(&str, &str)] = &[
     ("funds.subsidy_balance", "subsidy funds' balance"),
     ("funds.risk_balance", "risk-compensation funds' balance"),
     (
+        "funds.subsidy_deposits",
+        "deposits into the subsidy funds, to date",
+    ),
+    (
+        "funds.risk_deposits",
+        "deposits into the risk-compensation funds, to date",
+    ),
+    (
+        "funds.compensation_recovered",
+        "recoveries returned to the risk-compensation funds",
+    ),
+    (
+        "funds.covered_balance",
+        "principal outstanding of loans the risk funds cover",
+    ),
+    (
         "credit.eligible",
         "eligible registered households (three full coverage)",
     ),
@@ -217,6 +233,12 @@ impl<'a> Fetcher<'a> {
             "funds.compensation_paid" => yuan(self.funds(region, date).await?.compensation_paid),
             "funds.subsidy_balance" => yuan(self.funds(region, date).await?.subsidy_balance),
             "funds.risk_balance" => yuan(self.funds(region, date).await?.risk_balance),
+            "funds.subsidy_deposits" => yuan(self.funds(region, date).await?.subsidy_deposits),
+            "funds.risk_deposits" => yuan(self.funds(region, date).await?.risk_deposits),
+            "funds.compensation_recovered" => {
+                yuan(self.funds(region, date).await?.compensation_recovered)
+            }
+            "funds.covered_balance" => yuan(self.funds(region, date).await?.covered_balance),
             other => return credit_measure(db, other, region, date).await,
         }))
     }

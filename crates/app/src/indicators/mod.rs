@@ -113,9 +113,12 @@ pub async fn define(db: &Db, ctx: &Ctx, indicator: &Indicator) -> Result<()> {
             "only the regulator defines indicators".to_string(),
         ));
     }
-    if !matches!(indicator.unit.as_str(), "yuan" | "count" | "percent" | "pp") {
+    if !matches!(
+        indicator.unit.as_str(),
+        "yuan" | "count" | "percent" | "pp" | "times"
+    ) {
         return Err(AppError::Invalid(format!(
-            "unit {:?} is not yuan, count, percent or pp",
+            "unit {:?} is not yuan, count, percent, pp or times",
             indicator.unit
         )));
     }
@@ -186,8 +189,57 @@ async fn resolve(
     Ok((regions, city))
 }
 
-/// Evaluates the requested indicators.
+/// Refuses a request outside the actor's scope: the role must read indicators (403); the region,
+/// or every member of the group on the date, must lie in the actor's region (else 404). A bank
+/// sees its own part of the measures that have one: its institution is put in the request
+/// (another institution asked for is answered as not found).
+pub async fn scoped_request(db: &Db, ctx: &Ctx, request: &Request) -> Result<Request> {
+    crate::access::require(
+        ctx,
+        crate::access::Area::Indicators,
+        crate::access::Access::Read,
+    )?;
+    match &request.scope {
+        Scope::Region(code) => {
+            crate::access::require_region(ctx, *code, || format!("region {code}"))?;
+        }
+        Scope::Group(name) if ctx.actor.region.is_some() => {
+            let members = crate::territory::group_members_on(db, name, request.as_of).await?;
+            if members.is_empty()
+                || !members
+                    .iter()
+                    .all(|member| crate::access::sees_region(ctx, *member))
+            {
+                return Err(AppError::NotFound(format!("region group {name}")));
+            }
+        }
+        Scope::Group(_) => {}
+    }
+    let mut request = request.clone();
+    if let Some(own) = crate::access::bank_institution(ctx)? {
+        match &request.institution {
+            Some(asked) if asked != own => {
+                return Err(AppError::NotFound(format!("institution {asked}")));
+            }
+            _ => request.institution = Some(own.to_string()),
+        }
+    }
+    Ok(request)
+}
+
+/// Every indicator definition, for the roles that read indicators.
+pub async fn definitions_for(db: &Db, ctx: &Ctx) -> Result<Vec<Indicator>> {
+    crate::access::require(
+        ctx,
+        crate::access::Area::Indicators,
+        crate::access::Access::Read,
+    )?;
+    definitions(db).await
+}
+
+/// Evaluates the requested indicators, within the actor's scope (see [`scoped_request`]).
 pub async fn evaluate(db: &Db, ctx: &Ctx, request: &Request) -> Result<Vec<Value>> {
+    let request = &scoped_request(db, ctx, request).await?;
     let base = match request.base {
         Some(base) => base,
         None => request
@@ -334,7 +386,12 @@ async fn fetch(
             .await
         {
             Ok(value) => value,
-            Err(AppError::Invalid(_) | AppError::Forbidden(_) | AppError::NotFound(_)) => None,
+            Err(
+                error @ (AppError::Invalid(_) | AppError::Forbidden(_) | AppError::NotFound(_)),
+            ) => {
+                tracing::debug!(leaf = ?leaf, %error, "measure without a value");
+                None
+            }
             Err(other) => return Err(other),
         };
         values.insert(leaf.clone(), value);

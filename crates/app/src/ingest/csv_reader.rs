@@ -82,7 +82,10 @@ impl CsvRows {
         match self.reader.read_byte_record(&mut self.record) {
             Ok(false) => None,
             Ok(true) => {
-                self.last_line = self.line_of_record();
+                // Rows come in order, so a row is at least on the line after the previous one
+                // (a quote left open to the end of the file swallows the final line break, which
+                // the count below would otherwise take for the row's own).
+                self.last_line = self.line_of_record().max(self.last_line + 1);
                 let row_end = self.reader.position().byte();
                 self.reader.get_mut().start_row_at(row_end);
                 Some(self.decode_record(headers))

@@ -101,7 +101,12 @@ pub fn open(path: &Path, sheet_hint: &str, limits: &Limits) -> Result<RowSource,
     }
     let backend = match choose_format(path, &file_label)? {
         FileFormat::Csv => Backend::Csv(CsvRows::open(file, &file_label, file_length, limits)?),
-        FileFormat::Xlsx => Backend::Xlsx(XlsxRows::open(path, &file_label, sheet_hint)?),
+        FileFormat::Xlsx => Backend::Xlsx(XlsxRows::open(
+            path,
+            &file_label,
+            sheet_hint,
+            limits.max_file_bytes,
+        )?),
     };
     let source = RowSource::start(backend, &file_label, limits)?;
     tracing::debug!(

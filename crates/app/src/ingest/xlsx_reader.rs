@@ -42,11 +42,20 @@ pub(crate) struct XlsxRows {
 
 impl XlsxRows {
     /// Opens the sheet named like `sheet_hint` (case-insensitive), or else the first sheet.
+    ///
+    /// Every part of the archive must inflate to at most `max_inflated` bytes (as its directory
+    /// declares, which the zip reader then holds it to): the reader keeps a whole cell, and the
+    /// whole shared-string table, in memory, so a small zip bomb would otherwise take gigabytes.
     pub(crate) fn open(
         path: &Path,
         file_label: &str,
         sheet_hint: &str,
+        max_inflated: u64,
     ) -> Result<XlsxRows, IngestError> {
+        check_inflated_sizes(path, max_inflated).map_err(|message| IngestError::Xlsx {
+            file: file_label.to_string(),
+            message,
+        })?;
         let (sender, receiver) = sync_channel(ROWS_AHEAD);
         let path: PathBuf = path.to_path_buf();
         let hint = sheet_hint.to_string();
@@ -112,6 +121,26 @@ impl XlsxRows {
             line: self.last_line,
         }
     }
+}
+
+/// Refuses an archive with a part larger than `limit` once inflated.
+fn check_inflated_sizes(path: &Path, limit: u64) -> Result<(), String> {
+    let file = File::open(path).map_err(|error| error.to_string())?;
+    let mut archive =
+        zip::ZipArchive::new(BufReader::new(file)).map_err(|error| error.to_string())?;
+    for index in 0..archive.len() {
+        let part = archive
+            .by_index_raw(index)
+            .map_err(|error| error.to_string())?;
+        if part.size() > limit {
+            return Err(format!(
+                "its part {} inflates to {} bytes, more than the limit of {limit}                  (max_file_bytes); the file is damaged or a zip bomb",
+                String::from_utf8_lossy(part.name_raw()),
+                part.size()
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The worker: opens the workbook and streams the chosen sheet.

@@ -44,6 +44,11 @@ pub async fn run(
     first_day: Option<BusinessDate>,
     progress: &mut (dyn FnMut(&DayReport) + Send),
 ) -> Result<EodReport> {
+    crate::access::require(
+        ctx,
+        crate::access::Area::Operations,
+        crate::access::Access::Write,
+    )?;
     let mut last = loans::eod_last_date(db).await?;
     let mut day = match last {
         Some(last) => last.succ(),
@@ -63,6 +68,16 @@ pub async fn run(
         day = date.succ();
     }
     Ok(report)
+}
+
+/// The last business day end of day has completed (administrators and the operator).
+pub async fn last_done(db: &Db, ctx: &Ctx) -> Result<Option<BusinessDate>> {
+    crate::access::require(
+        ctx,
+        crate::access::Area::Operations,
+        crate::access::Access::Read,
+    )?;
+    Ok(loans::eod_last_date(db).await?)
 }
 
 async fn earliest_start(db: &Db) -> Result<Option<BusinessDate>> {

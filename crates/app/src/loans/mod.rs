@@ -10,14 +10,13 @@ use fupin_core::repayment::{self, InstalmentState};
 use fupin_core::schedule::{self, DayCount, RepaymentMethod};
 use fupin_core::{BusinessDate, Fen};
 use fupin_store::ledger::NewTransfer;
-use fupin_store::loans::{
-    self, Extension, InstalmentRow, Loan, LoanTerms, Product, Repayment, Standing,
-};
+use fupin_store::loans::{self, Extension, InstalmentRow, Repayment, Standing};
 use fupin_store::{Db, Tx, audit, institutions};
 use serde_json::json;
 
 pub use accounts::BankAccount;
 
+use crate::access::{self, Access, Area};
 use crate::context::Ctx;
 use crate::error::{AppError, Result};
 use crate::ledger::post_batch;
@@ -70,6 +69,7 @@ fn instalments_for(
 /// Disburses a loan whose terms the caller has checked against its product: stores it with its
 /// schedule and posts the disbursement. Returns the new loan's id.
 pub async fn disburse(tx: &mut Tx, ctx: &Ctx, terms: &LoanTerms, product: &Product) -> Result<i64> {
+    require_writable(ctx, terms)?;
     let instalments =
         instalments_for(terms.principal, terms, terms.start_on, terms.maturity_on, 1)?;
     let loan_id = loans::insert_loan(tx, terms, None).await?;
@@ -152,12 +152,16 @@ pub enum RepaymentOutcome {
 /// Applies a repayment (or, on a written-off loan, a recovery). Retrying the same repayment
 /// id with the same content is a no-op; with different content, a conflict.
 pub async fn repay(tx: &mut Tx, ctx: &Ctx, order: &RepaymentOrder) -> Result<RepaymentOutcome> {
+    access::require(ctx, Area::Loans, Access::Write)?;
     if !order.amount.is_positive() {
         return Err(AppError::Invalid(format!(
             "amount {} must be positive",
             order.amount
         )));
     }
+    // Serialises repayments of one loan: two at once would both allocate to the same
+    // instalment from the same stale state (PostgreSQL, read committed).
+    loans::lock_loan_by_contract(tx, &order.institution_code, &order.contract_no).await?;
     let loan = loans::loan_by_contract_in(tx, &order.institution_code, &order.contract_no)
         .await?
         .ok_or_else(|| {
@@ -166,6 +170,7 @@ pub async fn repay(tx: &mut Tx, ctx: &Ctx, order: &RepaymentOrder) -> Result<Rep
                 order.institution_code, order.contract_no
             ))
         })?;
+    require_writable(ctx, &loan.terms)?;
     if let Some(existing) = loans::repayment_in(tx, &order.institution_code, &order.id).await? {
         return same_repayment(&existing, &loan, order);
     }
@@ -207,7 +212,15 @@ pub async fn repay(tx: &mut Tx, ctx: &Ctx, order: &RepaymentOrder) -> Result<Rep
             kind: kind.to_string(),
         },
     )
-    .await?;
+    .await
+    .map_err(|error| match error {
+        // The same id applied to another loan of the institution at the same moment.
+        fupin_store::StoreError::Constraint { .. } => AppError::Conflict(format!(
+            "repayment id {} of {} is already used",
+            order.id, order.institution_code
+        )),
+        other => other.into(),
+    })?;
     Ok(outcome)
 }
 
@@ -396,6 +409,7 @@ pub async fn extend(
     new_maturity: BusinessDate,
     reason: &str,
 ) -> Result<()> {
+    require_writable(ctx, &loan.terms)?;
     require_active(loan)?;
     require_reason(reason)?;
     if new_maturity <= loan.terms.maturity_on {
@@ -459,6 +473,7 @@ pub async fn roll_over(
     new_maturity: BusinessDate,
     reason: &str,
 ) -> Result<i64> {
+    require_writable(ctx, &loan.terms)?;
     require_active(loan)?;
     require_reason(reason)?;
     let rows = live_instalments(tx, loan.id).await?;
@@ -535,6 +550,7 @@ pub async fn write_off(
     on: BusinessDate,
     reason: &str,
 ) -> Result<Fen> {
+    require_writable(ctx, &loan.terms)?;
     require_active(loan)?;
     require_reason(reason)?;
     let product = product_of(tx, &loan.terms.product_code).await?;
@@ -683,7 +699,118 @@ pub struct LoanDetail {
     pub interest_outstanding: Fen,
 }
 
-/// Everything about one loan.
+/// Refuses unless the actor may change this loan: a bank its own loans in its region (another
+/// bank's loan is answered as not found); roles that never change loans get 403.
+pub fn require_writable(ctx: &Ctx, terms: &LoanTerms) -> Result<()> {
+    access::require(ctx, Area::Loans, Access::Write)?;
+    require_in_scope(ctx, terms)
+}
+
+/// Refuses unless the actor may read this loan in detail: the regulator in its region, a bank
+/// its own loans; another bank's loan or one outside the region is answered as not found.
+pub fn require_readable(ctx: &Ctx, terms: &LoanTerms) -> Result<()> {
+    access::require(ctx, Area::Loans, Access::Read)?;
+    require_in_scope(ctx, terms)
+}
+
+fn require_in_scope(ctx: &Ctx, terms: &LoanTerms) -> Result<()> {
+    let what = || format!("loan {}", loan_key(terms));
+    access::require_institution(ctx, &terms.institution_code, what)?;
+    access::require_region(ctx, terms.village_code, what)
+}
+
+/// Everything about one loan, if the actor may read it (see [`require_readable`]).
+pub async fn show(db: &Db, ctx: &Ctx, institution: &str, contract: &str) -> Result<LoanDetail> {
+    access::require(ctx, Area::Loans, Access::Read)?;
+    let loan = loans::loan_by_contract(db, institution, contract)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("loan {institution}/{contract}")))?;
+    require_readable(ctx, &loan.terms)?;
+    detail(db, institution, contract).await
+}
+
+/// Loans matching a filter, narrowed to what the actor may read: the regulator its region, a
+/// bank its own institution (asking for another's is answered as not found). At most 1,000 a
+/// page.
+pub async fn list_for(db: &Db, ctx: &Ctx, filter: &loans::LoanFilter) -> Result<Vec<Loan>> {
+    access::require(ctx, Area::Loans, Access::Read)?;
+    let mut filter = filter.clone();
+    filter.within = access::region_in_scope(ctx, filter.within)?;
+    if let Some(own) = access::bank_institution(ctx)? {
+        match &filter.institution {
+            Some(asked) if asked != own => {
+                return Err(AppError::NotFound(format!("institution {asked}")));
+            }
+            _ => filter.institution = Some(own.to_string()),
+        }
+    }
+    list(db, &filter).await
+}
+
+/// What the poverty office may know of a household's loan: who lends, the product, whether it
+/// is current — no contract, amounts or schedule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoanStatus {
+    pub institution_code: String,
+    pub product_code: String,
+    pub start_on: BusinessDate,
+    pub maturity_on: BusinessDate,
+    /// `active`, `settled`, `rolled_over` or `written_off`.
+    pub status: String,
+    pub overdue: bool,
+    pub classification: repayment::Classification,
+}
+
+/// A household's loans as the actor may see them: in detail for the regulator and (its own)
+/// for a bank; as [`LoanStatus`] for the poverty office. The household itself must be visible
+/// to the actor (see [`crate::registry::visible_household`]).
+pub async fn of_household(
+    db: &Db,
+    ctx: &Ctx,
+    household_id: &str,
+    today: BusinessDate,
+) -> Result<(Vec<Loan>, Vec<LoanStatus>)> {
+    crate::registry::visible_household(db, ctx, household_id, today).await?;
+    let mut filter = loans::LoanFilter {
+        borrower_id: Some(household_id.to_string()),
+        limit: 1_000,
+        ..Default::default()
+    };
+    if access::sees_loan_details(ctx) {
+        filter.institution = access::bank_institution(ctx)?.map(str::to_string);
+        return Ok((list(db, &filter).await?, Vec::new()));
+    }
+    let statuses = list(db, &filter)
+        .await?
+        .into_iter()
+        .filter(|loan| loan.terms.borrower_type == "household")
+        .map(|loan| LoanStatus {
+            institution_code: loan.terms.institution_code,
+            product_code: loan.terms.product_code,
+            start_on: loan.terms.start_on,
+            maturity_on: loan.terms.maturity_on,
+            overdue: loan.overdue_days > 0,
+            status: loan.status,
+            classification: loan.classification,
+        })
+        .collect();
+    Ok((Vec::new(), statuses))
+}
+
+/// Loan products, for every role that works with loans or their funds (a product catalogue is
+/// public to the platform's users); administrators do not read them.
+pub async fn products_for(db: &Db, ctx: &Ctx, institution: Option<&str>) -> Result<Vec<Product>> {
+    let role = ctx.actor.role;
+    if role == crate::Role::Admin {
+        return Err(AppError::Forbidden(
+            "the admin role does not read loan products".into(),
+        ));
+    }
+    products(db, institution).await
+}
+
+/// Everything about one loan, with no actor: for the command line and internal callers (the
+/// web calls [`show`]).
 pub async fn detail(db: &Db, institution: &str, contract: &str) -> Result<LoanDetail> {
     let loan = loans::loan_by_contract(db, institution, contract)
         .await?
@@ -709,14 +836,14 @@ pub async fn detail(db: &Db, institution: &str, contract: &str) -> Result<LoanDe
     })
 }
 
-pub use fupin_store::loans::LoanFilter;
+pub use fupin_store::loans::{Loan, LoanFilter, LoanTerms, Product};
 
-/// Loan products, optionally of one institution.
+/// Loan products, optionally of one institution (no actor: see [`products_for`]).
 pub async fn products(db: &Db, institution: Option<&str>) -> Result<Vec<Product>> {
     Ok(loans::products(db, institution).await?)
 }
 
-/// Loans matching a filter (at most 1,000 per page).
+/// Loans matching a filter (at most 1,000 per page), with no actor: see [`list_for`].
 pub async fn list(db: &Db, filter: &loans::LoanFilter) -> Result<Vec<Loan>> {
     let mut filter = filter.clone();
     filter.limit = filter.limit.clamp(0, 1_000);
@@ -725,7 +852,106 @@ pub async fn list(db: &Db, filter: &loans::LoanFilter) -> Result<Vec<Loan>> {
 
 /// Finds a loan by institution and contract inside a transaction.
 pub async fn find(tx: &mut Tx, institution: &str, contract: &str) -> Result<Loan> {
+    loans::lock_loan_by_contract(tx, institution, contract).await?;
     loans::loan_by_contract_in(tx, institution, contract)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("loan {institution}/{contract}")))
+}
+
+// ---------------------------------------------------------------------------------------------
+// commands: one transaction each (for the web; the command line composes the same steps)
+
+/// Applies a repayment in its own transaction (see [`repay`]).
+pub async fn repay_command(db: &Db, ctx: &Ctx, order: &RepaymentOrder) -> Result<RepaymentOutcome> {
+    access::require(ctx, Area::Loans, Access::Write)?;
+    let mut tx = db.write().await?;
+    let outcome = repay(&mut tx, ctx, order).await?;
+    tx.commit().await.map_err(fupin_store::StoreError::from)?;
+    Ok(outcome)
+}
+
+/// Finds a loan the actor may change, in the transaction: 403 for roles that never change
+/// loans, 404 for a loan that does not exist or is outside the actor's scope.
+async fn writable(tx: &mut Tx, ctx: &Ctx, institution: &str, contract: &str) -> Result<Loan> {
+    access::require(ctx, Area::Loans, Access::Write)?;
+    let loan = find(tx, institution, contract).await?;
+    require_writable(ctx, &loan.terms)?;
+    Ok(loan)
+}
+
+/// Extends a loan in its own transaction (see [`extend`]); returns the loan as it now is.
+pub async fn extend_command(
+    db: &Db,
+    ctx: &Ctx,
+    institution: &str,
+    contract: &str,
+    decided_on: BusinessDate,
+    new_maturity: BusinessDate,
+    reason: &str,
+) -> Result<Loan> {
+    let mut tx = db.write().await?;
+    let loan = writable(&mut tx, ctx, institution, contract).await?;
+    extend(&mut tx, ctx, &loan, decided_on, new_maturity, reason).await?;
+    let loan = find(&mut tx, institution, contract).await?;
+    tx.commit().await.map_err(fupin_store::StoreError::from)?;
+    Ok(loan)
+}
+
+/// Rolls a loan over in its own transaction (see [`roll_over`]); returns the new loan.
+#[allow(clippy::too_many_arguments)]
+pub async fn roll_over_command(
+    db: &Db,
+    ctx: &Ctx,
+    institution: &str,
+    contract: &str,
+    new_contract_no: &str,
+    decided_on: BusinessDate,
+    new_maturity: BusinessDate,
+    reason: &str,
+) -> Result<Loan> {
+    let new_contract_no = new_contract_no.trim();
+    if new_contract_no.is_empty() {
+        return Err(AppError::field("new_contract", "is required"));
+    }
+    let mut tx = db.write().await?;
+    let loan = writable(&mut tx, ctx, institution, contract).await?;
+    if loans::loan_by_contract_in(&mut tx, institution, new_contract_no)
+        .await?
+        .is_some()
+    {
+        return Err(AppError::Conflict(format!(
+            "loan {institution}/{new_contract_no} exists already"
+        )));
+    }
+    roll_over(
+        &mut tx,
+        ctx,
+        &loan,
+        new_contract_no,
+        decided_on,
+        new_maturity,
+        reason,
+    )
+    .await?;
+    let new_loan = find(&mut tx, institution, new_contract_no).await?;
+    tx.commit().await.map_err(fupin_store::StoreError::from)?;
+    Ok(new_loan)
+}
+
+/// Writes a loan off in its own transaction (see [`write_off`]); returns the amount written
+/// off and the loan as it now is.
+pub async fn write_off_command(
+    db: &Db,
+    ctx: &Ctx,
+    institution: &str,
+    contract: &str,
+    on: BusinessDate,
+    reason: &str,
+) -> Result<(Fen, Loan)> {
+    let mut tx = db.write().await?;
+    let loan = writable(&mut tx, ctx, institution, contract).await?;
+    let amount = write_off(&mut tx, ctx, &loan, on, reason).await?;
+    let loan = find(&mut tx, institution, contract).await?;
+    tx.commit().await.map_err(fupin_store::StoreError::from)?;
+    Ok((amount, loan))
 }

@@ -185,3 +185,52 @@ pub async fn eod(db: &Db, through: &str) -> loans::eod::EodReport {
     .await
     .expect("eod")
 }
+
+/// Records a deposit of `amount` yuan into a county fund (`subsidy` or `risk_compensation`).
+pub async fn deposit(
+    db: &Db,
+    id: &str,
+    county: &str,
+    fund: &str,
+    on: &str,
+    amount: &str,
+) -> fupin_app::Result<fupin_app::funds::Deposited> {
+    let mut tx = db.write().await.expect("begin");
+    let order = fupin_store::funds::Deposit {
+        id: id.into(),
+        county_code: fupin_core::RegionCode::parse(county).expect("county"),
+        fund: fund.into(),
+        deposited_on: date(on),
+        amount: yuan(amount),
+    };
+    let outcome = fupin_app::funds::deposit(&mut tx, &ctx(), &order).await;
+    match &outcome {
+        Ok(_) => tx.commit().await.expect("commit"),
+        Err(_) => tx.rollback().await.expect("rollback"),
+    }
+    outcome
+}
+
+/// Imports one loan of `principal` yuan under product `MC` to household H1, from 2017-03-15
+/// over 36 months.
+pub async fn one_loan(db: &Db, dir: &Path, contract: &str, principal: &str) {
+    let file = write(
+        dir,
+        &format!("loan-{contract}.csv"),
+        &format!(
+            "{LOAN_HEADER}{contract},PYRCB,MC,household,H1,{principal},4.75,2017-03-15,2020-03-15,养殖生猪\n"
+        ),
+    );
+    assert_applied(&import_file(db, &file, fupin_app::imports::loans::LoanImporter::new(db)).await);
+}
+
+/// Rows of a table, by plain SQL (for checks no use case answers).
+pub async fn count_rows(db: &Db, sql: &str) -> i64 {
+    use sqlx::Row;
+    sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+        .fetch_one(db.pool())
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .try_get::<i64, _>(0)
+        .expect("a count")
+}

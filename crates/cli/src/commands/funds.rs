@@ -25,8 +25,11 @@ pub enum FundsCommand {
 #[derive(Debug, Args)]
 pub struct ShowArgs {
     /// A county, the city, or any region whose counties to add up.
-    #[arg(long, value_parser = parse_region)]
-    region: RegionCode,
+    #[arg(long, value_parser = parse_region, required_unless_present = "group", conflicts_with = "group")]
+    region: Option<RegionCode>,
+    /// A region group whose members on the date to add up, e.g. state-poverty-counties.
+    #[arg(long)]
+    group: Option<String>,
     #[arg(long, value_parser = parse_date)]
     as_of: BusinessDate,
     #[arg(long, value_enum, default_value = "table")]
@@ -131,7 +134,16 @@ pub async fn run(db: &Db, command: FundsCommand) -> anyhow::Result<ExitCode> {
 }
 
 async fn show(db: &Db, args: ShowArgs) -> anyhow::Result<ExitCode> {
-    let figures = funds::figures(db, args.region.prefix(), args.as_of).await?;
+    let figures = match (args.region, &args.group) {
+        (_, Some(group)) => {
+            funds::group_figures_for(db, &operator_ctx(), group, args.as_of).await?
+        }
+        (region, None) => {
+            funds::figures_for(db, &operator_ctx(), region, args.as_of)
+                .await?
+                .1
+        }
+    };
     let mut listing = Listing::new(vec!["figure", "value"]);
     let rows = [
         (
@@ -277,7 +289,7 @@ pub async fn risk(db: &Db, command: RiskCommand) -> anyhow::Result<ExitCode> {
                 "state",
                 "approved_on",
             ]);
-            for c in funds::risk_claims(db, args.region).await? {
+            for c in funds::risk_claims_for(db, &operator_ctx(), args.region, None).await? {
                 listing.push(vec![
                     Some(c.id.to_string()),
                     Some(c.loan_id.to_string()),

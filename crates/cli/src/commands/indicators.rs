@@ -174,7 +174,7 @@ async fn definitions(db: &Db, format: Format) -> anyhow::Result<ExitCode> {
         "denominator",
         "builtin",
     ]);
-    for i in indicators::definitions(db).await? {
+    for i in indicators::definitions_for(db, &operator_ctx()).await? {
         listing.push(vec![
             Some(i.code),
             Some(i.name),

@@ -169,7 +169,7 @@ pub async fn products(db: &Db, command: ProductsCommand) -> anyhow::Result<ExitC
         "institution_code",
         "counties",
     ]);
-    for p in loans::products(db, args.institution.as_deref()).await? {
+    for p in loans::products_for(db, &operator_ctx(), args.institution.as_deref()).await? {
         listing.push(vec![
             Some(p.code),
             Some(p.name),
@@ -232,7 +232,7 @@ async fn list(db: &Db, args: LoanListArgs) -> anyhow::Result<ExitCode> {
         "overdue_days",
         "classification",
     ]);
-    for loan in loans::list(db, &filter).await? {
+    for loan in loans::list_for(db, &operator_ctx(), &filter).await? {
         let t = loan.terms;
         listing.push(vec![
             Some(t.institution_code),
@@ -255,7 +255,7 @@ async fn list(db: &Db, args: LoanListArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn show(db: &Db, args: LoanRef) -> anyhow::Result<ExitCode> {
-    let detail = loans::detail(db, &args.institution, &args.contract).await?;
+    let detail = loans::show(db, &operator_ctx(), &args.institution, &args.contract).await?;
     let loan = &detail.loan;
     let out = &mut std::io::stdout().lock();
     if args.format == Format::Table {

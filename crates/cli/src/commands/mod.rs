@@ -1,8 +1,10 @@
 //! One module per command group.
 
 pub mod audit;
+pub mod backup;
 pub mod coverage;
 pub mod credit;
+pub mod demo;
 pub mod enterprises;
 pub mod feed;
 pub mod funds;
@@ -61,8 +63,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Feed(args) => feed::run(&open(&cli.db).await?, args).await,
         Command::Enterprises(command) => enterprises::run(&open(&cli.db).await?, command).await,
         Command::Serve(args) => serve::run(open(&cli.db).await?, args).await,
+        Command::Demo(args) => demo::run(open(&cli.db).await?, args).await,
         Command::User(command) => user::run(&open(&cli.db).await?, command).await,
         Command::Schedule(args) => schedule::run(args),
+        Command::Backup(args) => backup::backup(&cli.db, args).await,
+        Command::Restore(args) => backup::restore(&cli.db, args).await,
     }
 }
 

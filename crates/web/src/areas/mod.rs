@@ -6,8 +6,14 @@
 //! who sees the link. Texts go in `i18n.rs`.
 
 pub mod audit;
+pub mod funds;
 pub mod home;
+pub mod imports;
+pub mod indicators;
+pub mod loans;
 pub mod regions;
+pub mod registry;
+pub mod returns;
 pub mod session;
 pub mod territory;
 pub mod users;
@@ -35,6 +41,48 @@ pub const NAV: &[NavEntry] = &[
         href: "/",
         label: "nav.home",
         hint: "home.lead",
+        area: None,
+    },
+    NavEntry {
+        href: "/dashboard",
+        label: "nav.dashboard",
+        hint: "hint.dashboard",
+        area: Some(Area::Indicators),
+    },
+    NavEntry {
+        href: "/worklist",
+        label: "nav.worklist",
+        hint: "hint.worklist",
+        area: Some(Area::Registry),
+    },
+    NavEntry {
+        href: "/households",
+        label: "nav.households",
+        hint: "hint.households",
+        area: Some(Area::Registry),
+    },
+    NavEntry {
+        href: "/loans",
+        label: "nav.loans",
+        hint: "hint.loans",
+        area: Some(Area::Loans),
+    },
+    NavEntry {
+        href: "/funds",
+        label: "nav.funds",
+        hint: "hint.funds",
+        area: Some(Area::Funds),
+    },
+    NavEntry {
+        href: "/returns",
+        label: "nav.returns",
+        hint: "hint.returns",
+        area: Some(Area::Returns),
+    },
+    NavEntry {
+        href: "/imports",
+        label: "nav.imports",
+        hint: "hint.imports",
         area: None,
     },
     NavEntry {
@@ -71,6 +119,12 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(territory::api())
         .merge(users::api())
         .merge(audit::api())
+        .merge(registry::api())
+        .merge(loans::api())
+        .merge(funds::api())
+        .merge(returns::api())
+        .merge(indicators::api())
+        .merge(imports::api())
 }
 
 /// Every page.
@@ -81,6 +135,12 @@ pub fn pages_router() -> Router<AppState> {
         .merge(regions::pages())
         .merge(territory::pages())
         .merge(audit::pages())
+        .merge(indicators::pages())
+        .merge(registry::pages())
+        .merge(loans::pages())
+        .merge(funds::pages())
+        .merge(returns::pages())
+        .merge(imports::pages())
 }
 
 /// An optional text parameter; blank counts as absent (forms send empty fields).

@@ -1,0 +1,189 @@
+//! The demo at a hundredth of the households and loans: the territory stays full size, so the
+//! article's structural figures come out exactly on both engines; the scaled ones are the
+//! hundredth the generator promises. And the same seed writes the same files.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use fupin_app::demo::{self, DemoOptions};
+use fupin_app::indicators::{self, Request, Scope};
+use fupin_app::regions::RegionQuery;
+use fupin_app::{Actor, Ctx, Db};
+use fupin_core::{BusinessDate, RegionCode, RegionLevel};
+
+fn ctx() -> Ctx {
+    Ctx {
+        actor: Actor::operator("tester"),
+        now: "2017-07-01T09:00:00.000Z".into(),
+        request_id: None,
+    }
+}
+
+fn as_of() -> BusinessDate {
+    BusinessDate::parse("2017-06-30").expect("date")
+}
+
+fn options(dir: &Path, scale: f64) -> DemoOptions {
+    DemoOptions {
+        seed: 7,
+        scale,
+        workdir: dir.to_path_buf(),
+    }
+}
+
+/// Indicator values (as printed) and whether a reported figure differs, by code.
+async fn figures(db: &Db, scope: Scope) -> HashMap<String, (Option<String>, bool)> {
+    let request = Request {
+        scope,
+        as_of: as_of(),
+        base: None,
+        institution: None,
+        codes: None,
+    };
+    indicators::evaluate(db, &ctx(), &request)
+        .await
+        .expect("indicators")
+        .into_iter()
+        .map(|v| {
+            let differs = v.reported.as_ref().is_some_and(|r| r.differs);
+            (v.indicator.code.clone(), (v.text(), differs))
+        })
+        .collect()
+}
+
+fn region(text: &str) -> Scope {
+    Scope::Region(RegionCode::parse(text).expect("code"))
+}
+
+fn assert_figure(figures: &HashMap<String, (Option<String>, bool)>, code: &str, expected: &str) {
+    let value = figures.get(code).and_then(|(v, _)| v.as_deref());
+    assert_eq!(value, Some(expected), "{code}");
+}
+
+fupin_store::on_both_engines! {
+    async fn demo_at_a_hundredth_keeps_the_territory_exact(db) {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut steps = Vec::new();
+        let outcome = demo::run(&db, &ctx(), &options(dir.path(), 0.01), &mut |step| {
+            steps.push(step.name.clone())
+        })
+        .await
+        .expect("the demo runs");
+        assert!(steps.iter().any(|s| s.starts_with("import households-361128")));
+        assert!(steps.iter().any(|s| s.starts_with("end of day")));
+        assert_eq!(outcome.users.len(), 5);
+
+        let counties = fupin_app::regions::list(&db, &RegionQuery {
+            level: Some(RegionLevel::County),
+            within: RegionCode::parse("3611").ok(),
+            as_of: Some(as_of()),
+            limit: None,
+        })
+        .await
+        .expect("counties");
+        assert_eq!(counties.len(), 12);
+        let group = fupin_app::territory::group_members_on(&db, "state-poverty-counties", as_of())
+            .await
+            .expect("group");
+        assert_eq!(group.len(), 4);
+
+        let city = figures(&db, region("361100")).await;
+        for (code, expected) in [
+            ("townships_total", "210"),
+            ("townships_assigned", "210"),
+            ("townships_assigned_rural_cooperative", "155"),
+            ("townships_assigned_large_commercial", "43"),
+            ("townships_assigned_postal_savings", "12"),
+            ("villages_total", "2173"),
+            ("villages_with_outlet", "252"),
+            ("villages_with_electronic_only", "1921"),
+            ("village_service_coverage", "100.00"),
+            // A hundredth of the 380,300, county by county, and of the population.
+            ("poor_population", "3803"),
+            ("resident_population", "67200"),
+            ("poor_population_share", "5.66"),
+            ("loans_total_growth", "10.98"),
+        ] {
+            assert_figure(&city, code, expected);
+        }
+        let group = figures(&db, Scope::Group("state-poverty-counties".into())).await;
+        assert_figure(&group, "loans_total_balance", "359960000.00");
+        assert_figure(&group, "loans_total_growth", "12.03");
+        assert_figure(&group, "loans_total_growth_gap_pp", "1.05");
+        assert!(group["loans_total_growth"].1, "8.65 % is flagged");
+        assert!(!group["loans_total_growth_gap_pp"].1, "1.05 agrees");
+
+        let wuyuan = figures(&db, region("361130")).await;
+        assert_figure(&wuyuan, "microcredit_balance", "1300000.00");
+        assert_figure(&wuyuan, "microcredit_households", "51");
+        let hengfeng = figures(&db, region("361125")).await;
+        assert_figure(&hengfeng, "beautiful_village_loans_disbursed_cumulative", "7000000.00");
+        let shangrao_county = figures(&db, region("361121")).await;
+        assert_figure(&shangrao_county, "breeding_bases", "10");
+        assert_figure(&shangrao_county, "people_lifted_by_enterprises", "78");
+        assert_figure(&city, "characteristic_loans_disbursed_cumulative", "50680000.00");
+
+        // The demo refuses to run twice on one database.
+        let again = demo::run(&db, &ctx(), &options(dir.path(), 0.01), &mut |_| {}).await;
+        assert!(matches!(again, Err(fupin_app::AppError::Conflict(_))), "{again:?}");
+    }
+}
+
+fn file_bytes(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .expect("dir")
+        .map(|entry| {
+            let path = entry.expect("entry").path();
+            let name = path
+                .file_name()
+                .expect("name")
+                .to_string_lossy()
+                .into_owned();
+            (name, std::fs::read(&path).expect("read"))
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn the_same_seed_writes_the_same_files() {
+    let (first, second, other) = (
+        tempfile::tempdir().expect("dir"),
+        tempfile::tempdir().expect("dir"),
+        tempfile::tempdir().expect("dir"),
+    );
+    demo::generate(&options(first.path(), 0.02), &mut |_| {}).expect("generate");
+    demo::generate(&options(second.path(), 0.02), &mut |_| {}).expect("generate");
+    let mut different = options(other.path(), 0.02);
+    different.seed = 8;
+    demo::generate(&different, &mut |_| {}).expect("generate");
+    let (a, b, c) = (
+        file_bytes(first.path()),
+        file_bytes(second.path()),
+        file_bytes(other.path()),
+    );
+    assert!(a.len() > 20, "{} files", a.len());
+    assert_eq!(a, b);
+    assert_ne!(a, c);
+}
+
+/// Peak resident memory of this process (Linux), in KiB.
+fn peak_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+#[test]
+fn generating_streams_the_files() {
+    // nextest runs each test in its own process, so the peak is this generation's.
+    let dir = tempfile::tempdir().expect("dir");
+    let generated = demo::generate(&options(dir.path(), 0.2), &mut |_| {}).expect("generate");
+    assert!(generated.registry.members > 90_000);
+    if let Some(peak) = peak_kib() {
+        // A fifth of Shangrao's registry is some 30 MB of files; what is kept is the territory
+        // and a fixed table of ID number counters.
+        assert!(peak < 64 * 1024, "peak resident memory {peak} KiB");
+    }
+}
