@@ -509,10 +509,14 @@ pub async fn return_fund_share(
     recovered: Fen,
     on: BusinessDate,
 ) -> Result<Fen> {
+    // Nothing recovered returns nothing, claim or not: no need to look for one.
+    if !recovered.is_positive() {
+        return Ok(Fen::ZERO);
+    }
     let Some(claim) = funds::risk_claim_of_loan_in(tx, loan.id).await? else {
         return Ok(Fen::ZERO);
     };
-    if claim.state != "approved" || !recovered.is_positive() {
+    if claim.state != "approved" {
         return Ok(Fen::ZERO);
     }
     let share = recovered

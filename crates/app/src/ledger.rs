@@ -20,11 +20,9 @@ pub async fn post_batch(
     entity_id: &str,
     transfers: &[NewTransfer],
 ) -> Result<Vec<Posted>> {
-    let mut outcomes = Vec::with_capacity(transfers.len());
-    for transfer in transfers {
-        let outcome = ledger::post(tx, transfer, &ctx.actor.name, &ctx.now).await?;
-        outcomes.push(outcome.map_err(refusal_error)?);
-    }
+    let outcomes = ledger::post_all(tx, transfers, &ctx.actor.name, &ctx.now)
+        .await?
+        .map_err(refusal_error)?;
     if outcomes.iter().any(|o| matches!(o, Posted::New(_))) {
         let mut entry = ctx.audit(action, "ledger_batch", entity_id);
         entry.after_json = Some(batch_json(transfers).to_string());

@@ -553,4 +553,45 @@ fupin_store::on_both_engines! {
         // And the ledger agrees with itself after all of it.
         assert!(fupin_app::ledger::check(&db).await.expect("check").is_clean());
     }
+
+    async fn cached_values_follow_every_write_and_keep_the_scope(db) {
+        let dir = tempfile::tempdir().expect("dir");
+        build(&db, dir.path()).await;
+        let cache = indicators::ValueCache::default();
+        let request = Request {
+            scope: Scope::Region(code("361128")),
+            as_of: date("2017-06-30"),
+            base: None,
+            institution: None,
+            codes: Some(vec!["subsidy_fund_balance".into()]),
+        };
+        let value = |values: &[indicators::Value]| values[0].text().expect("a value");
+        let first = indicators::evaluate_cached(&db, &ctx(), &request, &cache).await.expect("first");
+        let again = indicators::evaluate_cached(&db, &ctx(), &request, &cache).await.expect("again");
+        assert!(std::sync::Arc::ptr_eq(&first, &again), "nothing written: served from the cache");
+        let uncached = indicators::evaluate(&db, &ctx(), &request).await.expect("uncached");
+        assert_eq!(value(&first), value(&uncached));
+
+        // Any write, here a deposit of 1,000 yuan, makes the next request compute again.
+        let deposit = funds::FundDeposit {
+            id: "CACHE1".into(),
+            county_code: code("361128"),
+            fund: "subsidy".into(),
+            deposited_on: date("2017-06-01"),
+            amount: fupin_core::Fen::from_yuan(1000).expect("amount"),
+        };
+        funds::deposit_command(&db, &ctx(), &deposit).await.expect("deposit");
+        let after = indicators::evaluate_cached(&db, &ctx(), &request, &cache).await.expect("after");
+        let yuan = |text: String| fupin_core::Fen::parse_yuan(&text).expect("an amount");
+        let grew = yuan(value(&after)).checked_sub(yuan(value(&first)));
+        assert_eq!(grew, fupin_core::Fen::from_yuan(1000), "{} then {}", value(&first), value(&after));
+
+        // Another county's regulator is refused although the cache holds the value.
+        let wuyuan = fupin_app::Ctx {
+            actor: fupin_app::Actor { name: "wy".into(), role: fupin_app::Role::Regulator, region: Some(code("361130")), institution: None },
+            ..ctx()
+        };
+        let refused = indicators::evaluate_cached(&db, &wuyuan, &request, &cache).await.expect_err("out of scope");
+        assert!(matches!(refused, fupin_app::AppError::NotFound(_)), "{refused}");
+    }
 }

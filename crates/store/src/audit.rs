@@ -230,3 +230,12 @@ pub async fn recent(db: &Db, limit: i64) -> Result<Vec<AuditRecord>> {
     .await?;
     rows.iter().map(record_from_row).collect()
 }
+
+/// The sequence number of the last audit record: it changes with every write (every write is
+/// audited), so it versions whatever is computed from the data.
+pub async fn head_seq(db: &Db) -> Result<i64> {
+    let row = sqlx::query("select seq from audit_head where id = 1")
+        .fetch_one(db.pool())
+        .await?;
+    Ok(row.try_get("seq")?)
+}

@@ -150,21 +150,97 @@ pub enum TransferRefused {
 
 /// Opens an account, or returns the existing one with the same code.
 pub async fn open_account(tx: &mut Tx, account: &NewAccount) -> Result<Account> {
-    sqlx::query(
+    // A new account comes back from the insert itself; an existing one is read.
+    let sql = format!(
         "insert into ledger_accounts (code, normal_side, kind, institution_code, region_code, \
-         no_overdraft) values ($1, $2, $3, $4, $5, $6) on conflict (code) do nothing",
-    )
-    .bind(&account.code)
-    .bind(account.normal_side.as_str())
-    .bind(&account.kind)
-    .bind(&account.institution_code)
-    .bind(account.region_code.map(|code| code.to_string()))
-    .bind(i64::from(account.no_overdraft))
-    .execute(&mut **tx)
-    .await?;
+         no_overdraft) values ($1, $2, $3, $4, $5, $6) on conflict (code) do nothing \
+         returning {ACCOUNT_COLUMNS}"
+    );
+    let inserted = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(&account.code)
+        .bind(account.normal_side.as_str())
+        .bind(&account.kind)
+        .bind(&account.institution_code)
+        .bind(account.region_code.map(|code| code.to_string()))
+        .bind(i64::from(account.no_overdraft))
+        .fetch_optional(&mut **tx)
+        .await?;
+    if let Some(row) = inserted {
+        return account_from_row(&row);
+    }
     account_by_code_in(tx, &account.code)
         .await?
         .ok_or_else(|| corrupt("ledger_accounts", "code", "account vanished after insert"))
+}
+
+/// Opens several accounts (or finds those with the same codes) in one statement when they are
+/// new; returns them in the order asked.
+pub async fn open_accounts(tx: &mut Tx, accounts: &[NewAccount]) -> Result<Vec<Account>> {
+    let values: Vec<String> = (0..accounts.len())
+        .map(|i| format!("({})", placeholders(6 * i + 1, 6)))
+        .collect();
+    let sql = format!(
+        "insert into ledger_accounts (code, normal_side, kind, institution_code, region_code, \
+         no_overdraft) values {} on conflict (code) do nothing returning {ACCOUNT_COLUMNS}",
+        values.join(", ")
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for account in accounts {
+        query = query
+            .bind(&account.code)
+            .bind(account.normal_side.as_str())
+            .bind(&account.kind)
+            .bind(&account.institution_code)
+            .bind(account.region_code.map(|code| code.to_string()))
+            .bind(i64::from(account.no_overdraft));
+    }
+    let rows = query.fetch_all(&mut **tx).await?;
+    let mut opened = rows
+        .iter()
+        .map(|row| account_from_row(row).map(|a| (a.code.clone(), a)))
+        .collect::<Result<std::collections::HashMap<_, _>>>()?;
+    let mut result = Vec::with_capacity(accounts.len());
+    for account in accounts {
+        match opened.remove(&account.code) {
+            Some(found) => result.push(found),
+            None => result.push(open_account(tx, account).await?),
+        }
+    }
+    Ok(result)
+}
+
+/// Finds several accounts that most likely exist already in one statement (opening any that
+/// does not); returns them in the order asked.
+pub async fn find_or_open_accounts(tx: &mut Tx, accounts: &[NewAccount]) -> Result<Vec<Account>> {
+    let sql = format!(
+        "select {ACCOUNT_COLUMNS} from ledger_accounts where code in ({})",
+        placeholders(1, accounts.len())
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for account in accounts {
+        query = query.bind(&account.code);
+    }
+    let rows = query.fetch_all(&mut **tx).await?;
+    let mut found = rows
+        .iter()
+        .map(|row| account_from_row(row).map(|a| (a.code.clone(), a)))
+        .collect::<Result<std::collections::HashMap<_, _>>>()?;
+    let mut result = Vec::with_capacity(accounts.len());
+    for account in accounts {
+        match found.remove(&account.code) {
+            Some(existing) => result.push(existing),
+            None => result.push(open_account(tx, account).await?),
+        }
+    }
+    Ok(result)
+}
+
+/// [`open_account`] for an account that most likely exists already: read first.
+pub async fn find_or_open_account(tx: &mut Tx, account: &NewAccount) -> Result<Account> {
+    match account_by_code_in(tx, &account.code).await? {
+        Some(found) => Ok(found),
+        None => open_account(tx, account).await,
+    }
 }
 
 const ACCOUNT_COLUMNS: &str = "id, code, normal_side, kind, institution_code, region_code, \
@@ -260,6 +336,447 @@ pub async fn post(
     add_to_history(tx, &debit, transfer, Side::Debit).await?;
     add_to_history(tx, &credit, transfer, Side::Credit).await?;
     Ok(Ok(Posted::New(seq)))
+}
+
+/// Posts transfers in order inside the caller's transaction, with the outcomes of calling
+/// [`post`] on each until the first refusal (which is returned; the transfers before it stay
+/// posted). When every transfer is new and none is refused — the common case — it takes a
+/// handful of statements for the whole batch instead of about fourteen per transfer: posting
+/// speed is bound by statements, not by the work each one does.
+pub async fn post_all(
+    tx: &mut Tx,
+    transfers: &[NewTransfer],
+    posted_by: &str,
+    posted_at: &str,
+) -> Result<std::result::Result<Vec<Posted>, TransferRefused>> {
+    match post_fast(tx, transfers, posted_by, posted_at).await? {
+        Some(posted) => Ok(Ok(posted)),
+        // A retry, a refusal or an odd batch: one by one, as the reference path decides.
+        None => post_each(tx, transfers, posted_by, posted_at).await,
+    }
+}
+
+async fn post_each(
+    tx: &mut Tx,
+    transfers: &[NewTransfer],
+    posted_by: &str,
+    posted_at: &str,
+) -> Result<std::result::Result<Vec<Posted>, TransferRefused>> {
+    let mut outcomes = Vec::with_capacity(transfers.len());
+    for transfer in transfers {
+        match post(tx, transfer, posted_by, posted_at).await? {
+            Ok(posted) => outcomes.push(posted),
+            Err(refusal) => return Ok(Err(refusal)),
+        }
+    }
+    Ok(Ok(outcomes))
+}
+
+/// The batch path: `None`, with the transaction as it was, when any transfer is malformed,
+/// already posted, names an unknown account or would overdraw one.
+async fn post_fast(
+    tx: &mut Tx,
+    transfers: &[NewTransfer],
+    posted_by: &str,
+    posted_at: &str,
+) -> Result<Option<Vec<Posted>>> {
+    let ids: Vec<&str> = transfers.iter().map(|t| t.id.as_str()).collect();
+    let distinct: std::collections::HashSet<&str> = ids.iter().copied().collect();
+    if transfers.is_empty()
+        || distinct.len() != ids.len()
+        || transfers.iter().any(|t| shape_refusal(t).is_some())
+        || any_transfer_exists(tx, &ids).await?
+    {
+        return Ok(None);
+    }
+    let Some(accounts) = accounts_of(tx, transfers).await? else {
+        return Ok(None);
+    };
+    let count = i64::try_from(transfers.len()).map_err(|e| corrupt("ledger_head", "seq", e))?;
+    // Locks the head row until commit: transfers get sequence numbers in commit order.
+    let last: i64 = sqlx::query("update ledger_head set seq = seq + $1 where id = 1 returning seq")
+        .bind(count)
+        .fetch_one(&mut **tx)
+        .await?
+        .try_get("seq")?;
+    // PostgreSQL: another writer may have posted one of them while this one waited for the
+    // head. SQLite's write lock is held from the start of the transaction.
+    if tx.backend_name() != "SQLite" && any_transfer_exists(tx, &ids).await? {
+        give_back_seqs(tx, count).await?;
+        return Ok(None);
+    }
+    for (index, transfer) in transfers.iter().enumerate() {
+        if !add_to_both_caches(tx, transfer, &accounts).await? {
+            for earlier in &transfers[..index] {
+                undo_caches(tx, earlier).await?;
+            }
+            give_back_seqs(tx, count).await?;
+            return Ok(None);
+        }
+    }
+    let first = last - count + 1;
+    insert_transfers(tx, first, transfers, posted_by, posted_at).await?;
+    add_all_to_history(tx, transfers, &accounts).await?;
+    Ok(Some((first..=last).map(Posted::New).collect()))
+}
+
+async fn any_transfer_exists(tx: &mut Tx, ids: &[&str]) -> Result<bool> {
+    let sql = format!(
+        "select count(*) as n from ledger_transfers where id in ({})",
+        placeholders(1, ids.len())
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for id in ids {
+        query = query.bind(*id);
+    }
+    let found: i64 = query.fetch_one(&mut **tx).await?.try_get("n")?;
+    Ok(found > 0)
+}
+
+/// `$from, $from+1, …`: `count` placeholders.
+fn placeholders(from: usize, count: usize) -> String {
+    (from..from + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The accounts the transfers name, by id; `None` when one does not exist.
+async fn accounts_of(
+    tx: &mut Tx,
+    transfers: &[NewTransfer],
+) -> Result<Option<std::collections::HashMap<i64, Account>>> {
+    let mut ids: Vec<i64> = transfers
+        .iter()
+        .flat_map(|t| [t.debit_account_id, t.credit_account_id])
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let sql = format!(
+        "select {ACCOUNT_COLUMNS} from ledger_accounts where id in ({})",
+        placeholders(1, ids.len())
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for id in &ids {
+        query = query.bind(*id);
+    }
+    let rows = query.fetch_all(&mut **tx).await?;
+    let accounts = rows
+        .iter()
+        .map(|row| account_from_row(row).map(|a| (a.id, a)))
+        .collect::<Result<std::collections::HashMap<_, _>>>()?;
+    Ok((accounts.len() == ids.len()).then_some(accounts))
+}
+
+async fn give_back_seqs(tx: &mut Tx, count: i64) -> Result<()> {
+    sqlx::query("update ledger_head set seq = seq - $1 where id = 1")
+        .bind(count)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Whether posting to this side may be refused: only a protected account moved against its
+/// normal side.
+fn may_overdraw(account: &Account, side: Side) -> bool {
+    let against = match side {
+        Side::Debit => NormalSide::Credit,
+        Side::Credit => NormalSide::Debit,
+    };
+    account.no_overdraft && account.normal_side == against
+}
+
+/// Adds the amount to both accounts' cached totals in one conditional update (which refuses an
+/// overdraft atomically, even against concurrent writers); false, with nothing changed, when
+/// it is refused.
+async fn add_to_both_caches(
+    tx: &mut Tx,
+    transfer: &NewTransfer,
+    accounts: &std::collections::HashMap<i64, Account>,
+) -> Result<bool> {
+    let (Some(debit), Some(credit)) = (
+        accounts.get(&transfer.debit_account_id),
+        accounts.get(&transfer.credit_account_id),
+    ) else {
+        return Err(corrupt("ledger_accounts", "id", "account vanished"));
+    };
+    let (debit_may_fail, credit_may_fail) = (
+        may_overdraw(debit, Side::Debit),
+        may_overdraw(credit, Side::Credit),
+    );
+    if debit_may_fail && credit_may_fail {
+        // Which side was refused could not be told from the row count: one side at a time.
+        return Ok(add_to_caches(tx, transfer, debit, credit).await?.is_none());
+    }
+    let updated = sqlx::query(
+        "update ledger_accounts set \
+         debits_posted_fen = debits_posted_fen + case when id = $2 then $1 else 0 end, \
+         credits_posted_fen = credits_posted_fen + case when id = $3 then $1 else 0 end \
+         where (id = $2 and (no_overdraft = 0 or normal_side = 'debit' \
+         or credits_posted_fen - debits_posted_fen >= $1)) \
+         or (id = $3 and (no_overdraft = 0 or normal_side = 'credit' \
+         or debits_posted_fen - credits_posted_fen >= $1))",
+    )
+    .bind(transfer.amount.fen())
+    .bind(debit.id)
+    .bind(credit.id)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    match (updated, debit_may_fail, credit_may_fail) {
+        (2, _, _) => Ok(true),
+        // The side that cannot be refused was added: take it back.
+        (1, true, false) => {
+            add_to_side(tx, credit.id, Side::Credit, -transfer.amount.fen()).await?;
+            Ok(false)
+        }
+        (1, false, true) => {
+            add_to_side(tx, debit.id, Side::Debit, -transfer.amount.fen()).await?;
+            Ok(false)
+        }
+        _ => Err(corrupt(
+            "ledger_accounts",
+            "id",
+            "an unprotected side was refused",
+        )),
+    }
+}
+
+async fn add_to_side(tx: &mut Tx, account_id: i64, side: Side, amount_fen: i64) -> Result<()> {
+    let column = match side {
+        Side::Debit => "debits_posted_fen",
+        Side::Credit => "credits_posted_fen",
+    };
+    let sql = format!("update ledger_accounts set {column} = {column} + $1 where id = $2");
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(amount_fen)
+        .bind(account_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+async fn undo_caches(tx: &mut Tx, transfer: &NewTransfer) -> Result<()> {
+    let amount = -transfer.amount.fen();
+    add_to_side(tx, transfer.debit_account_id, Side::Debit, amount).await?;
+    add_to_side(tx, transfer.credit_account_id, Side::Credit, amount).await
+}
+
+/// Inserts the transfers with consecutive sequence numbers from `first`, in one statement.
+async fn insert_transfers(
+    tx: &mut Tx,
+    first: i64,
+    transfers: &[NewTransfer],
+    posted_by: &str,
+    posted_at: &str,
+) -> Result<()> {
+    let rows: Vec<String> = (0..transfers.len())
+        .map(|index| format!("({})", placeholders(index * 10 + 1, 10)))
+        .collect();
+    let sql = format!(
+        "insert into ledger_transfers (seq, id, debit_account_id, credit_account_id, amount_fen, \
+         value_date, code, memo, posted_by, posted_at) values {}",
+        rows.join(", ")
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for (seq, transfer) in (first..).zip(transfers) {
+        query = query
+            .bind(seq)
+            .bind(&transfer.id)
+            .bind(transfer.debit_account_id)
+            .bind(transfer.credit_account_id)
+            .bind(transfer.amount.fen())
+            .bind(transfer.value_date.to_string())
+            .bind(&transfer.code)
+            .bind(&transfer.memo)
+            .bind(posted_by)
+            .bind(posted_at);
+    }
+    query.execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// Debits and credits to add, per account or bucket, per value date.
+type DayDeltas<K> = std::collections::BTreeMap<String, std::collections::BTreeMap<K, (i64, i64)>>;
+
+/// [`add_to_history`] for a whole batch: the net amounts per account and per bucket of each
+/// value date, four statements a date.
+async fn add_all_to_history(
+    tx: &mut Tx,
+    transfers: &[NewTransfer],
+    accounts: &std::collections::HashMap<i64, Account>,
+) -> Result<()> {
+    let mut account_deltas: DayDeltas<i64> = DayDeltas::new();
+    let mut bucket_deltas: DayDeltas<(String, String, String)> = DayDeltas::new();
+    for transfer in transfers {
+        let date = transfer.value_date.to_string();
+        let amount = transfer.amount.fen();
+        for (account_id, debit, credit) in [
+            (transfer.debit_account_id, amount, 0),
+            (transfer.credit_account_id, 0, amount),
+        ] {
+            let account = accounts
+                .get(&account_id)
+                .ok_or_else(|| corrupt("ledger_accounts", "id", "account vanished"))?;
+            let (institution, county) = bucket_of(account);
+            let bucket = (account.kind.clone(), institution, county);
+            for entry in [
+                account_deltas
+                    .entry(date.clone())
+                    .or_default()
+                    .entry(account_id)
+                    .or_default(),
+                bucket_deltas
+                    .entry(date.clone())
+                    .or_default()
+                    .entry(bucket)
+                    .or_default(),
+            ] {
+                entry.0 += debit;
+                entry.1 += credit;
+            }
+        }
+    }
+    for (date, deltas) in &account_deltas {
+        add_to_account_days(tx, date, deltas).await?;
+    }
+    for (date, deltas) in &bucket_deltas {
+        add_to_bucket_days(tx, date, deltas).await?;
+    }
+    Ok(())
+}
+
+/// Opens each account's row of `date` with the totals of its last day before (if it has none
+/// yet), then adds the amounts to that row and every later one.
+async fn add_to_account_days(
+    tx: &mut Tx,
+    date: &str,
+    deltas: &std::collections::BTreeMap<i64, (i64, i64)>,
+) -> Result<()> {
+    let previous = |column: &str| {
+        format!(
+            "coalesce((select d.{column} from ledger_account_days d where d.account_id = a.id \
+             and d.value_date < $1 order by d.value_date desc limit 1), 0)"
+        )
+    };
+    let sql = format!(
+        "insert into ledger_account_days (account_id, value_date, debits_total_fen, \
+         credits_total_fen) select a.id, $1, {}, {} from ledger_accounts a where a.id in ({}) \
+         on conflict (account_id, value_date) do nothing",
+        previous("debits_total_fen"),
+        previous("credits_total_fen"),
+        placeholders(2, deltas.len())
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(date);
+    for account_id in deltas.keys() {
+        query = query.bind(*account_id);
+    }
+    query.execute(&mut **tx).await?;
+    // $1 the date, then per account: id, debits, credits.
+    let cases = |offset: usize| {
+        (0..deltas.len())
+            .map(|i| format!("when ${} then ${}", 2 + 3 * i, 2 + 3 * i + offset))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let ids = (0..deltas.len())
+        .map(|i| format!("${}", 2 + 3 * i))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "update ledger_account_days set \
+         debits_total_fen = debits_total_fen + case account_id {} else 0 end, \
+         credits_total_fen = credits_total_fen + case account_id {} else 0 end \
+         where account_id in ({ids}) and value_date >= $1",
+        cases(1),
+        cases(2)
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(date);
+    for (account_id, (debits, credits)) in deltas {
+        query = query.bind(*account_id).bind(*debits).bind(*credits);
+    }
+    query.execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// [`add_to_account_days`] for roll-up buckets (kind, institution, county).
+async fn add_to_bucket_days(
+    tx: &mut Tx,
+    date: &str,
+    deltas: &std::collections::BTreeMap<(String, String, String), (i64, i64)>,
+) -> Result<()> {
+    // $1 the date, then per bucket: kind, institution, county.
+    let buckets: Vec<String> = (0..deltas.len())
+        .map(|i| {
+            let at = |field: usize| format!("${}", 2 + 3 * i + field);
+            format!(
+                "select cast({} as text) as kind, cast({} as text) as institution_code, \
+                 cast({} as text) as county_code",
+                at(0),
+                at(1),
+                at(2)
+            )
+        })
+        .collect();
+    let previous = |column: &str| {
+        format!(
+            "coalesce((select d.{column} from ledger_bucket_days d where d.kind = b.kind \
+             and d.institution_code = b.institution_code and d.county_code = b.county_code \
+             and d.value_date < $1 order by d.value_date desc limit 1), 0)"
+        )
+    };
+    let sql = format!(
+        "insert into ledger_bucket_days (kind, institution_code, county_code, value_date, \
+         debits_total_fen, credits_total_fen) \
+         select b.kind, b.institution_code, b.county_code, $1, {}, {} from ({}) b where true \
+         on conflict (kind, institution_code, county_code, value_date) do nothing",
+        previous("debits_total_fen"),
+        previous("credits_total_fen"),
+        buckets.join(" union all ")
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(date);
+    for (kind, institution, county) in deltas.keys() {
+        query = query.bind(kind).bind(institution).bind(county);
+    }
+    query.execute(&mut **tx).await?;
+    // $1 the date, then per bucket: kind, institution, county, debits, credits.
+    let at = |i: usize, field: usize| format!("${}", 2 + 5 * i + field);
+    let matches: Vec<String> = (0..deltas.len())
+        .map(|i| {
+            format!(
+                "(kind = {} and institution_code = {} and county_code = {})",
+                at(i, 0),
+                at(i, 1),
+                at(i, 2)
+            )
+        })
+        .collect();
+    let cases = |field: usize| {
+        (0..deltas.len())
+            .map(|i| format!("when {} then {}", matches[i], at(i, field)))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let sql = format!(
+        "update ledger_bucket_days set \
+         debits_total_fen = debits_total_fen + case {} else 0 end, \
+         credits_total_fen = credits_total_fen + case {} else 0 end \
+         where value_date >= $1 and ({})",
+        cases(3),
+        cases(4),
+        matches.join(" or ")
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(date);
+    for ((kind, institution, county), (debits, credits)) in deltas {
+        query = query
+            .bind(kind)
+            .bind(institution)
+            .bind(county)
+            .bind(*debits)
+            .bind(*credits);
+    }
+    query.execute(&mut **tx).await?;
+    Ok(())
 }
 
 fn shape_refusal(transfer: &NewTransfer) -> Option<TransferRefused> {
@@ -584,6 +1101,8 @@ pub async fn kind_totals_as_of(
         .bind(institution_code.unwrap_or(""))
         .bind(format!("{county_prefix}%"))
         .bind(date.to_string())
+        .bind(county_prefix)
+        .bind(prefix_end(county_prefix))
         .fetch_one(db.pool())
         .await?;
     totals_from(Some(&row))
@@ -602,6 +1121,8 @@ pub async fn kind_totals_as_of_in(
         .bind(institution_code.unwrap_or(""))
         .bind(format!("{county_prefix}%"))
         .bind(date.to_string())
+        .bind(county_prefix)
+        .bind(prefix_end(county_prefix))
         .fetch_one(&mut **tx)
         .await?;
     totals_from(Some(&row))
@@ -615,9 +1136,25 @@ const KIND_TOTALS_SQL: &str = "select cast(coalesce(sum(d.debits_total_fen), 0) 
          select kind, institution_code, county_code, max(value_date) as last_date \
          from ledger_bucket_days where kind like $1 and ($2 = '' or institution_code = $2) \
          and county_code like $3 and value_date <= $4 \
+         and county_code >= $5 and county_code < $6 \
          group by kind, institution_code, county_code) last \
      on d.kind = last.kind and d.institution_code = last.institution_code \
      and d.county_code = last.county_code and d.value_date = last.last_date";
+
+/// The first code after every code that starts with `prefix` (codes are digits), so that
+/// `code >= prefix and code < end` selects them with an index, which `like` cannot use.
+fn prefix_end(prefix: &str) -> String {
+    let mut end = prefix.to_string();
+    match end.pop() {
+        Some(last) if last < '9' => end.push(char::from(last as u8 + 1)),
+        // "…9" or "": past every digit.
+        Some(_) | None => {
+            end = prefix.to_string();
+            end.push('~');
+        }
+    }
+    end
+}
 
 fn totals_from(row: Option<&AnyRow>) -> Result<Totals> {
     match row {
@@ -789,4 +1326,24 @@ fn totals_pair(row: &AnyRow, debits: &str, credits: &str) -> Result<Totals> {
         debits: Fen::new(row.try_get(debits)?),
         credits: Fen::new(row.try_get(credits)?),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::prefix_end;
+
+    #[test]
+    fn prefix_end_is_just_past_every_code_with_the_prefix() {
+        for (prefix, end) in [
+            ("3611", "3612"),
+            ("361129", "361129~"),
+            ("", "~"),
+            ("36", "37"),
+        ] {
+            assert_eq!(prefix_end(prefix), end, "{prefix}");
+            let inside = format!("{prefix}000000");
+            assert!(inside.as_str() >= prefix && inside.as_str() < end);
+        }
+        assert!("361130000000" >= prefix_end("361129").as_str());
+    }
 }

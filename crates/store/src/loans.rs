@@ -195,6 +195,25 @@ pub async fn lock_loan_by_contract(tx: &mut Tx, institution: &str, contract: &st
     Ok(locked > 0)
 }
 
+/// [`lock_loan_by_contract`] and [`loan_by_contract_in`] in one statement: the loan as it is
+/// once locked.
+pub async fn lock_and_read_loan_by_contract(
+    tx: &mut Tx,
+    institution: &str,
+    contract: &str,
+) -> Result<Option<Loan>> {
+    let sql = format!(
+        "update loans set status = status where institution_code = $1 and contract_no = $2 \
+         returning {LOAN_COLUMNS}"
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(institution)
+        .bind(contract)
+        .fetch_optional(&mut **tx)
+        .await?;
+    row.as_ref().map(loan_from_row).transpose()
+}
+
 pub async fn loan_by_contract_in(
     tx: &mut Tx,
     institution: &str,
@@ -341,21 +360,44 @@ pub struct InstalmentRow {
     pub superseded: bool,
 }
 
+/// Instalment rows per INSERT: one statement for a whole schedule, within every engine's limit
+/// of bound values.
+const INSTALMENTS_PER_STATEMENT: usize = 200;
+
 pub async fn insert_instalments(tx: &mut Tx, loan_id: i64, rows: &[InstalmentState]) -> Result<()> {
-    for row in rows {
-        sqlx::query(
+    for chunk in rows.chunks(INSTALMENTS_PER_STATEMENT) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let n = 7 * i;
+                format!(
+                    "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                    n + 1,
+                    n + 2,
+                    n + 3,
+                    n + 4,
+                    n + 5,
+                    n + 6,
+                    n + 7
+                )
+            })
+            .collect();
+        let sql = format!(
             "insert into loan_instalments (loan_id, number, due_on, principal_fen, interest_fen, \
-             paid_principal_fen, paid_interest_fen) values ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(loan_id)
-        .bind(i64::from(row.number))
-        .bind(row.due_on.to_string())
-        .bind(row.principal.fen())
-        .bind(row.interest.fen())
-        .bind(row.paid_principal.fen())
-        .bind(row.paid_interest.fen())
-        .execute(&mut **tx)
-        .await?;
+             paid_principal_fen, paid_interest_fen) values {}",
+            values.join(", ")
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for row in chunk {
+            query = query
+                .bind(loan_id)
+                .bind(i64::from(row.number))
+                .bind(row.due_on.to_string())
+                .bind(row.principal.fen())
+                .bind(row.interest.fen())
+                .bind(row.paid_principal.fen())
+                .bind(row.paid_interest.fen());
+        }
+        query.execute(&mut **tx).await?;
     }
     Ok(())
 }
@@ -477,6 +519,18 @@ pub async fn set_standing(
     standing: Standing,
     on: BusinessDate,
 ) -> Result<()> {
+    set_standing_of(tx, loan.id, loan.overdue_since, standing, on).await
+}
+
+/// [`set_standing`] of a loan known by its id and the start of its overdue spell as stored
+/// (`None` when it is not overdue), for callers that need not read the loan again.
+pub async fn set_standing_of(
+    tx: &mut Tx,
+    loan_id: i64,
+    overdue_since: Option<BusinessDate>,
+    standing: Standing,
+    on: BusinessDate,
+) -> Result<()> {
     sqlx::query(
         "update loans set next_unpaid_due_on = $1, overdue_since = $2, overdue_days = $3, \
          classification = $4 where id = $5",
@@ -485,13 +539,13 @@ pub async fn set_standing(
     .bind(standing.overdue_since.map(|d| d.to_string()))
     .bind(standing.overdue_days)
     .bind(standing.classification.as_str())
-    .bind(loan.id)
+    .bind(loan_id)
     .execute(&mut **tx)
     .await?;
-    match (loan.overdue_since, standing.overdue_since) {
+    match (overdue_since, standing.overdue_since) {
         (None, Some(from)) => {
             sqlx::query("insert into loan_overdue_spells (loan_id, from_on) values ($1, $2) on conflict do nothing")
-                .bind(loan.id)
+                .bind(loan_id)
                 .bind(from.to_string())
                 .execute(&mut **tx)
                 .await?;
@@ -501,7 +555,7 @@ pub async fn set_standing(
                 "update loan_overdue_spells set to_on = $1 where loan_id = $2 and to_on is null",
             )
             .bind(on.to_string())
-            .bind(loan.id)
+            .bind(loan_id)
             .execute(&mut **tx)
             .await?;
         }

@@ -1057,6 +1057,43 @@ pub async fn version_on(db: &Db, id: &str, date: BusinessDate) -> Result<Option<
     row.as_ref().map(version_from_row).transpose()
 }
 
+/// [`version_on`] inside a transaction.
+pub async fn version_on_in(
+    tx: &mut Tx,
+    id: &str,
+    date: BusinessDate,
+) -> Result<Option<HouseholdVersion>> {
+    let sql = format!(
+        "select {VERSION_COLUMNS} from household_versions v where v.household_id = $2 and {}",
+        as_of_condition("v", 1)
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(date.to_string())
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    row.as_ref().map(version_from_row).transpose()
+}
+
+/// [`members_on`] inside a transaction.
+pub async fn members_on_in(
+    tx: &mut Tx,
+    id: &str,
+    date: BusinessDate,
+) -> Result<Vec<MemberVersion>> {
+    let sql = format!(
+        "select {MEMBER_COLUMNS} from members m where m.household_id = $2 and {} \
+         order by case when m.relation = 'head' then 0 else 1 end, m.id_number",
+        as_of_condition("m", 1)
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(date.to_string())
+        .bind(id)
+        .fetch_all(&mut **tx)
+        .await?;
+    rows.iter().map(member_from_row).collect()
+}
+
 /// Every version of a household, oldest first.
 pub async fn versions_of(db: &Db, id: &str) -> Result<Vec<HouseholdVersion>> {
     let sql = format!(

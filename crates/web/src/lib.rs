@@ -87,6 +87,8 @@ pub struct AppState {
     pub db: Db,
     pub config: Arc<Config>,
     pub metrics: Arc<metrics::Metrics>,
+    /// Indicator values until the next write (see `fupin_app::indicators::evaluate_cached`).
+    pub indicator_cache: Arc<fupin_app::indicators::ValueCache>,
 }
 
 impl AppState {
@@ -95,6 +97,7 @@ impl AppState {
             db,
             config: Arc::new(config),
             metrics: Arc::new(metrics::Metrics::default()),
+            indicator_cache: Arc::default(),
         }
     }
 }

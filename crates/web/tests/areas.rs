@@ -344,6 +344,7 @@ fupin_store::on_both_engines! {
             // funds
             (Method::GET, format!("/api/funds?as_of={AS_OF}"), Body::None, false, [200, 200, 403, 403, 403, 200, 403]),
             (Method::GET, format!("/api/funds?as_of={AS_OF}&region=361125"), Body::None, false, [200, 404, 403, 403, 403, 404, 403]),
+            (Method::GET, format!("/api/funds?as_of={AS_OF}&group=state-poverty-counties"), Body::None, false, [200, 404, 403, 403, 403, 404, 403]),
             (Method::GET, "/api/funds/subsidy-claims?quarter=2017Q1".into(), Body::None, false, [200, 200, 200, 200, 403, 200, 403]),
             (Method::GET, "/api/funds/subsidy-claims?quarter=2017Q1&institution=HFRCB".into(), Body::None, false, [200, 200, 404, 200, 403, 200, 403]),
             (Method::POST, "/api/funds/subsidy-claims/prepare".into(), Body::Json(json!({"quarter": "2017Q1"})), false, [403, 403, 403, 403, 403, 200, 403]),

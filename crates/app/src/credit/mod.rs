@@ -788,11 +788,22 @@ pub async fn line_refusal(
     terms: &LoanTerms,
     product: &Product,
 ) -> Result<Option<String>> {
-    if terms.borrower_type != "household"
-        || !credit::product_credit_line_in(tx, &product.code)
+    let draws = terms.borrower_type == "household"
+        && credit::product_credit_line_in(tx, &product.code)
             .await?
-            .unwrap_or(false)
-    {
+            .unwrap_or(false);
+    line_refusal_drawing(tx, terms, product, draws).await
+}
+
+/// [`line_refusal`] when the caller knows whether the loan draws on a credit line (a household
+/// loan of a product that draws on lines).
+pub async fn line_refusal_drawing(
+    tx: &mut Tx,
+    terms: &LoanTerms,
+    product: &Product,
+    draws: bool,
+) -> Result<Option<String>> {
+    if !draws {
         return Ok(None);
     }
     let household = terms.borrower_id.as_str();

@@ -13,7 +13,7 @@ use crate::context::Ctx;
 use crate::error::{AppError, Result};
 use crate::ingest::{Cell, Column, FieldError, HeaderMap, RawRow, value};
 use crate::loans::rules::{self, LoanRequest, MICROCREDIT_MAX_AMOUNT, MICROCREDIT_MAX_TERM_MONTHS};
-use crate::loans::{RepaymentOrder, RepaymentOutcome};
+use crate::loans::{Lookups, RepaymentOrder, RepaymentOutcome};
 
 type RowResult<T> = std::result::Result<T, Vec<FieldError>>;
 
@@ -301,6 +301,7 @@ pub fn product_json(product: &Product) -> serde_json::Value {
 pub struct LoanImporter {
     db: Db,
     seen: HashMap<(String, String), u64>,
+    lookups: Lookups,
 }
 
 impl LoanImporter {
@@ -308,6 +309,7 @@ impl LoanImporter {
         LoanImporter {
             db: db.clone(),
             seen: HashMap::new(),
+            lookups: Lookups::default(),
         }
     }
 }
@@ -441,25 +443,29 @@ impl Importer for LoanImporter {
                 )]),
             });
         }
-        match rules::check(&self.db, tx, &request).await? {
+        match rules::check_with(&self.db, tx, &request, &mut self.lookups).await? {
             Err(refusals) => Ok(Err(refusals
                 .into_iter()
                 .map(|(field, message)| {
                     row_error(line, field, &field_value(&request, field), message)
                 })
                 .collect())),
-            Ok((terms, product)) => match crate::loans::disburse(tx, ctx, &terms, &product).await {
-                Ok(_) => Ok(Ok(Applied::Added)),
-                Err(AppError::Invalid(message) | AppError::Conflict(message)) => {
-                    Ok(Err(vec![row_error(
-                        line,
-                        "contract_no",
-                        &request.contract_no,
-                        message,
-                    )]))
+            Ok((terms, product)) => {
+                match crate::loans::disburse_with(tx, ctx, &terms, &product, &mut self.lookups)
+                    .await
+                {
+                    Ok(_) => Ok(Ok(Applied::Added)),
+                    Err(AppError::Invalid(message) | AppError::Conflict(message)) => {
+                        Ok(Err(vec![row_error(
+                            line,
+                            "contract_no",
+                            &request.contract_no,
+                            message,
+                        )]))
+                    }
+                    Err(other) => Err(other),
                 }
-                Err(other) => Err(other),
-            },
+            }
         }
     }
 
@@ -506,6 +512,7 @@ fn field_value(request: &LoanRequest, field: &str) -> String {
 #[derive(Default)]
 pub struct RepaymentImporter {
     seen: HashMap<(String, String), u64>,
+    lookups: Lookups,
 }
 
 impl Importer for RepaymentImporter {
@@ -560,7 +567,7 @@ impl Importer for RepaymentImporter {
             );
             return Ok(Err(vec![row_error(line, "id", &order.id, message)]));
         }
-        match crate::loans::repay(tx, ctx, &order).await {
+        match crate::loans::repay_with(tx, ctx, &order, &mut self.lookups).await {
             Ok(RepaymentOutcome::AlreadyApplied) => Ok(Ok(Applied::Unchanged)),
             Ok(_) => Ok(Ok(Applied::Added)),
             Err(AppError::Invalid(message) | AppError::Conflict(message)) => {

@@ -3,6 +3,7 @@
 //! compared with figures reported elsewhere.
 
 pub mod builtin;
+mod cache;
 pub mod measures;
 
 use std::collections::{BTreeSet, HashMap};
@@ -16,6 +17,7 @@ use rust_decimal::Decimal;
 
 use crate::context::Ctx;
 use crate::error::{AppError, Result};
+pub use cache::{ValueCache, evaluate_cached};
 use measures::Fetcher;
 
 /// What to evaluate for.

@@ -19,8 +19,40 @@ pub struct LoanAccounts {
     pub interest: Account,
 }
 
-/// Opens (or finds) a loan's receivable accounts.
+/// Finds (or opens) a loan's receivable accounts.
 pub async fn of_loan(tx: &mut Tx, terms: &LoanTerms, product: &Product) -> Result<LoanAccounts> {
+    let found = ledger::find_or_open_accounts(tx, &loan_accounts(terms, product)).await?;
+    pair(found)
+}
+
+/// Opens (or finds) the receivable accounts of a loan being disbursed, which are new.
+pub async fn open_for_loan(
+    tx: &mut Tx,
+    terms: &LoanTerms,
+    product: &Product,
+) -> Result<LoanAccounts> {
+    let opened = ledger::open_accounts(tx, &loan_accounts(terms, product)).await?;
+    pair(opened)
+}
+
+fn pair(accounts: Vec<Account>) -> Result<LoanAccounts> {
+    match <[Account; 2]>::try_from(accounts) {
+        Ok([principal, interest]) => Ok(LoanAccounts {
+            principal,
+            interest,
+        }),
+        // The store answers one account for each asked.
+        Err(_) => Err(fupin_store::StoreError::Corrupt {
+            table: "ledger_accounts",
+            column: "code",
+            message: "a loan's receivable accounts are missing".to_string(),
+        }
+        .into()),
+    }
+}
+
+/// The principal and interest accounts of a loan, as opened.
+fn loan_accounts(terms: &LoanTerms, product: &Product) -> [NewAccount; 2] {
     let base = format!("loan:{}:{}", terms.institution_code, terms.contract_no);
     let coverage = if product.risk_fund_share_ppm.is_some() {
         ":covered"
@@ -35,14 +67,14 @@ pub async fn of_loan(tx: &mut Tx, terms: &LoanTerms, product: &Product) -> Resul
         region_code: Some(terms.village_code),
         no_overdraft: true,
     };
-    Ok(LoanAccounts {
-        principal: ledger::open_account(tx, &open("principal", "loan_principal")).await?,
-        interest: ledger::open_account(tx, &open("interest", "loan_interest")).await?,
-    })
+    [
+        open("principal", "loan_principal"),
+        open("interest", "loan_interest"),
+    ]
 }
 
 /// A bank's own account of the given purpose.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum BankAccount {
     Cash,
     InterestIncome,

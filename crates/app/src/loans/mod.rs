@@ -6,6 +6,8 @@ mod accounts;
 pub mod eod;
 pub mod rules;
 
+use std::collections::HashMap;
+
 use fupin_core::repayment::{self, InstalmentState};
 use fupin_core::schedule::{self, DayCount, RepaymentMethod};
 use fupin_core::{BusinessDate, Fen};
@@ -66,16 +68,79 @@ fn instalments_for(
         .collect())
 }
 
+/// What posting many loans or repayments in one transaction would otherwise read again for
+/// each: products and the banks' own accounts, which nothing in the transaction changes.
+#[derive(Default)]
+pub struct Lookups {
+    products: HashMap<String, Option<Product>>,
+    credit_lines: HashMap<String, bool>,
+    bank_accounts: HashMap<(String, BankAccount), i64>,
+}
+
+impl Lookups {
+    /// A product by code, read once.
+    pub async fn product(&mut self, tx: &mut Tx, code: &str) -> Result<Option<Product>> {
+        if let Some(known) = self.products.get(code) {
+            return Ok(known.clone());
+        }
+        let product = loans::product_in(tx, code).await?;
+        self.products.insert(code.to_string(), product.clone());
+        Ok(product)
+    }
+
+    /// Whether loans of a product draw on credit lines (false for an unknown product), read
+    /// once.
+    pub async fn draws_on_credit_line(&mut self, tx: &mut Tx, code: &str) -> Result<bool> {
+        if let Some(known) = self.credit_lines.get(code) {
+            return Ok(*known);
+        }
+        let draws = fupin_store::credit::product_credit_line_in(tx, code)
+            .await?
+            .unwrap_or(false);
+        self.credit_lines.insert(code.to_string(), draws);
+        Ok(draws)
+    }
+
+    /// The id of one of a bank's own accounts (opened on first use), read once.
+    pub async fn bank_account(
+        &mut self,
+        tx: &mut Tx,
+        institution: &str,
+        purpose: BankAccount,
+    ) -> Result<i64> {
+        let key = (institution.to_string(), purpose);
+        if let Some(id) = self.bank_accounts.get(&key) {
+            return Ok(*id);
+        }
+        let id = bank_account_id(tx, institution, purpose).await?;
+        self.bank_accounts.insert(key, id);
+        Ok(id)
+    }
+}
+
 /// Disburses a loan whose terms the caller has checked against its product: stores it with its
 /// schedule and posts the disbursement. Returns the new loan's id.
 pub async fn disburse(tx: &mut Tx, ctx: &Ctx, terms: &LoanTerms, product: &Product) -> Result<i64> {
+    disburse_with(tx, ctx, terms, product, &mut Lookups::default()).await
+}
+
+/// [`disburse`], reusing what earlier loans of the same transaction looked up.
+pub async fn disburse_with(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    terms: &LoanTerms,
+    product: &Product,
+    lookups: &mut Lookups,
+) -> Result<i64> {
     require_writable(ctx, terms)?;
     let instalments =
         instalments_for(terms.principal, terms, terms.start_on, terms.maturity_on, 1)?;
     let loan_id = loans::insert_loan(tx, terms, None).await?;
     loans::insert_instalments(tx, loan_id, &instalments).await?;
-    let loan_accounts = accounts::of_loan(tx, terms, product).await?;
-    let bank_cash = bank_account_id(tx, &terms.institution_code, BankAccount::Cash).await?;
+    let loan_accounts = accounts::open_for_loan(tx, terms, product).await?;
+    let bank_cash = lookups
+        .bank_account(tx, &terms.institution_code, BankAccount::Cash)
+        .await?;
     let transfer = NewTransfer {
         id: format!("disburse:{}:{}", terms.institution_code, terms.contract_no),
         debit_account_id: loan_accounts.principal.id,
@@ -87,16 +152,14 @@ pub async fn disburse(tx: &mut Tx, ctx: &Ctx, terms: &LoanTerms, product: &Produ
     };
     let loan_key = loan_key(terms);
     post_batch(tx, ctx, "loan.disburse", &loan_key, &[transfer]).await?;
-    let loan = loans::loan_in(tx, loan_id)
-        .await?
-        .ok_or_else(|| AppError::NotFound(loan_key.clone()))?;
     let standing = Standing {
         next_unpaid_due_on: repayment::next_unpaid_due(&instalments),
         overdue_since: None,
         overdue_days: 0,
         classification: repayment::Classification::Normal,
     };
-    loans::set_standing(tx, &loan, standing, terms.start_on).await?;
+    // A new loan has no overdue spell.
+    loans::set_standing_of(tx, loan_id, None, standing, terms.start_on).await?;
     let mut entry = ctx.audit("loan.create", "loan", &loan_key);
     entry.after_json = Some(terms_json(terms).to_string());
     audit::append(tx, &entry).await?;
@@ -152,6 +215,16 @@ pub enum RepaymentOutcome {
 /// Applies a repayment (or, on a written-off loan, a recovery). Retrying the same repayment
 /// id with the same content is a no-op; with different content, a conflict.
 pub async fn repay(tx: &mut Tx, ctx: &Ctx, order: &RepaymentOrder) -> Result<RepaymentOutcome> {
+    repay_with(tx, ctx, order, &mut Lookups::default()).await
+}
+
+/// [`repay`], reusing what earlier repayments of the same transaction looked up.
+pub async fn repay_with(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    order: &RepaymentOrder,
+    lookups: &mut Lookups,
+) -> Result<RepaymentOutcome> {
     access::require(ctx, Area::Loans, Access::Write)?;
     if !order.amount.is_positive() {
         return Err(AppError::Invalid(format!(
@@ -161,15 +234,15 @@ pub async fn repay(tx: &mut Tx, ctx: &Ctx, order: &RepaymentOrder) -> Result<Rep
     }
     // Serialises repayments of one loan: two at once would both allocate to the same
     // instalment from the same stale state (PostgreSQL, read committed).
-    loans::lock_loan_by_contract(tx, &order.institution_code, &order.contract_no).await?;
-    let loan = loans::loan_by_contract_in(tx, &order.institution_code, &order.contract_no)
-        .await?
-        .ok_or_else(|| {
-            AppError::NotFound(format!(
-                "loan {}/{}",
-                order.institution_code, order.contract_no
-            ))
-        })?;
+    let loan =
+        loans::lock_and_read_loan_by_contract(tx, &order.institution_code, &order.contract_no)
+            .await?
+            .ok_or_else(|| {
+                AppError::NotFound(format!(
+                    "loan {}/{}",
+                    order.institution_code, order.contract_no
+                ))
+            })?;
     require_writable(ctx, &loan.terms)?;
     if let Some(existing) = loans::repayment_in(tx, &order.institution_code, &order.id).await? {
         return same_repayment(&existing, &loan, order);
@@ -181,7 +254,7 @@ pub async fn repay(tx: &mut Tx, ctx: &Ctx, order: &RepaymentOrder) -> Result<Rep
         )));
     }
     let outcome = match loan.status.as_str() {
-        "active" => apply_repayment(tx, ctx, &loan, order).await?,
+        "active" => apply_repayment(tx, ctx, &loan, order, lookups).await?,
         "written_off" => recover(tx, ctx, &loan, order).await?,
         other => {
             return Err(AppError::Conflict(format!(
@@ -246,25 +319,29 @@ async fn apply_repayment(
     ctx: &Ctx,
     loan: &Loan,
     order: &RepaymentOrder,
+    lookups: &mut Lookups,
 ) -> Result<RepaymentOutcome> {
-    let rows = live_instalments(tx, loan.id).await?;
+    let mut rows = live_instalments(tx, loan.id).await?;
     let states: Vec<InstalmentState> = rows.iter().map(|r| r.state.clone()).collect();
     let applied = repayment::allocate(&states, order.paid_on, order.amount)
         .map_err(|e| AppError::Invalid(format!("repayment {}: {e}", order.id)))?;
-    let product = product_of(tx, &loan.terms.product_code).await?;
+    let product = lookups
+        .product(tx, &loan.terms.product_code)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("product {}", loan.terms.product_code)))?;
     let loan_accounts = accounts::of_loan(tx, &loan.terms, &product).await?;
-    let cash = bank_account_id(tx, &loan.terms.institution_code, BankAccount::Cash).await?;
-    let income = bank_account_id(
-        tx,
-        &loan.terms.institution_code,
-        BankAccount::InterestIncome,
-    )
-    .await?;
+    let institution = &loan.terms.institution_code;
+    let cash = lookups
+        .bank_account(tx, institution, BankAccount::Cash)
+        .await?;
+    let income = lookups
+        .bank_account(tx, institution, BankAccount::InterestIncome)
+        .await?;
     let base = format!("repay:{}:{}", order.institution_code, order.id);
     let mut transfers = Vec::new();
     for part in &applied.allocations {
         let row = rows
-            .iter()
+            .iter_mut()
             .find(|r| r.state.number == part.number)
             .expect("allocated to a live instalment");
         // Interest is charged when due (end of day) or when paid, whichever comes first.
@@ -280,15 +357,20 @@ async fn apply_repayment(
                 "interest_charge",
             ));
         }
+        let charged = Fen::new(uncharged.max(0));
         loans::add_to_instalment(
             tx,
             loan.id,
             part.number,
             part.principal,
             part.interest,
-            Fen::new(uncharged.max(0)),
+            charged,
         )
         .await?;
+        // Kept as the row now stands, so it need not be read again.
+        row.state.paid_principal = Fen::new(row.state.paid_principal.fen() + part.principal.fen());
+        row.state.paid_interest = Fen::new(row.state.paid_interest.fen() + part.interest.fen());
+        row.interest_charged = Fen::new(row.interest_charged.fen() + charged.fen());
     }
     let (principal, interest) = (applied.principal(), applied.interest());
     if interest.is_positive() {
@@ -312,7 +394,7 @@ async fn apply_repayment(
         ));
     }
     post_batch(tx, ctx, "loan.repay", &loan_key(&loan.terms), &transfers).await?;
-    let after = live_instalments(tx, loan.id).await?;
+    let after = rows;
     let settled = applied.settles || after.iter().all(|r| r.state.is_paid());
     if settled {
         if let Some(first_open) = after.iter().find(|r| !r.state.is_paid()) {
@@ -377,10 +459,8 @@ async fn update_standing_after_payment(
             repayment::Classification::Normal
         },
     };
-    let loan = loans::loan_in(tx, loan.id)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("loan {}", loan.id)))?;
-    loans::set_standing(tx, &loan, standing, paid_on).await?;
+    // Nothing before this changed the loan's overdue spell: the loan as read still says it.
+    loans::set_standing_of(tx, loan.id, loan.overdue_since, standing, paid_on).await?;
     Ok(())
 }
 

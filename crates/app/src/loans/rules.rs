@@ -5,10 +5,10 @@
 
 use fupin_core::schedule::RepaymentMethod;
 use fupin_core::{BusinessDate, Fen, Rate, RegionCode, RegionLevel};
-use fupin_store::loans::{self, LoanTerms, Product};
+use fupin_store::loans::{LoanTerms, Product};
 use fupin_store::{Db, Tx, registry};
 
-use super::whole_months;
+use super::{Lookups, whole_months};
 use crate::error::Result;
 
 /// A loan as asked for (a row of the `loans` file or a command).
@@ -60,14 +60,24 @@ pub async fn check(
     tx: &mut Tx,
     request: &LoanRequest,
 ) -> Result<Result<(LoanTerms, Product), Vec<Refusal>>> {
-    let Some(product) = loans::product_in(tx, &request.product_code).await? else {
+    check_with(db, tx, request, &mut Lookups::default()).await
+}
+
+/// [`check`], reusing what earlier loans of the same transaction looked up.
+pub async fn check_with(
+    _db: &Db,
+    tx: &mut Tx,
+    request: &LoanRequest,
+    lookups: &mut Lookups,
+) -> Result<Result<(LoanTerms, Product), Vec<Refusal>>> {
+    let Some(product) = lookups.product(tx, &request.product_code).await? else {
         return Ok(Err(vec![(
             "product_code",
             format!("product {} does not exist", request.product_code),
         )]));
     };
     let mut refusals = product_refusals(request, &product);
-    let village = match borrower_village(db, tx, request, &product, &mut refusals).await? {
+    let village = match borrower_village(tx, request, &product, &mut refusals).await? {
         Some(village) => village,
         None => return Ok(Err(refusals)),
     };
@@ -109,7 +119,9 @@ pub async fn check(
     if let Some(message) = crate::funds::leverage_refusal(tx, &terms, &product).await? {
         return Ok(Err(vec![("principal", message)]));
     }
-    if let Some(message) = crate::credit::line_refusal(db, tx, &terms, &product).await? {
+    let draws = terms.borrower_type == "household"
+        && lookups.draws_on_credit_line(tx, &product.code).await?;
+    if let Some(message) = crate::credit::line_refusal_drawing(tx, &terms, &product, draws).await? {
         return Ok(Err(vec![("principal", message)]));
     }
     Ok(Ok((terms, product)))
@@ -209,14 +221,13 @@ fn microcredit_refusals(request: &LoanRequest) -> Vec<Refusal> {
 
 /// Finds the borrower and returns its village; adds refusals when it is not eligible.
 async fn borrower_village(
-    db: &Db,
     tx: &mut Tx,
     request: &LoanRequest,
     product: &Product,
     refusals: &mut Vec<Refusal>,
 ) -> Result<Option<RegionCode>> {
     match request.borrower_type.as_str() {
-        "household" => household_village(db, request, product, refusals).await,
+        "household" => household_village(tx, request, product, refusals).await,
         "enterprise" => match registry::enterprise_in(tx, &request.borrower_id).await? {
             Some(enterprise) => Ok(Some(enterprise.village_code)),
             None => {
@@ -238,13 +249,13 @@ async fn borrower_village(
 }
 
 async fn household_village(
-    db: &Db,
+    tx: &mut Tx,
     request: &LoanRequest,
     product: &Product,
     refusals: &mut Vec<Refusal>,
 ) -> Result<Option<RegionCode>> {
     let id = &request.borrower_id;
-    let Some(version) = registry::version_on(db, id, request.start_on).await? else {
+    let Some(version) = registry::version_on_in(tx, id, request.start_on).await? else {
         refusals.push((
             "borrower_id",
             format!(
@@ -261,7 +272,7 @@ async fn household_village(
         ));
     }
     if product.category == "poverty_microcredit" {
-        let members = registry::members_on(db, id, request.start_on).await?;
+        let members = registry::members_on_in(tx, id, request.start_on).await?;
         match members.iter().find(|m| m.member.relation == "head") {
             None => refusals.push((
                 "borrower_id",

@@ -155,7 +155,8 @@ async fn evaluate(
 ) -> Result<axum::Json<EvaluationDto>> {
     let request = request_of(&user, &query)?;
     let scoped = indicators::scoped_request(&state.db, &user.ctx, &request).await?;
-    let values = indicators::evaluate(&state.db, &user.ctx, &request).await?;
+    let values =
+        indicators::evaluate_cached(&state.db, &user.ctx, &request, &state.indicator_cache).await?;
     let (region, group) = match &request.scope {
         Scope::Region(code) => (Some(code.to_string()), None),
         Scope::Group(name) => (None, Some(name.clone())),
@@ -373,7 +374,13 @@ async fn county_chart(
             codes: Some(COUNTY_CODES.iter().map(|c| c.to_string()).collect()),
             ..request.clone()
         };
-        let values = indicators::evaluate(&state.db, &user.ctx, &county_request).await?;
+        let values = indicators::evaluate_cached(
+            &state.db,
+            &user.ctx,
+            &county_request,
+            &state.indicator_cache,
+        )
+        .await?;
         let of = |code: &str| {
             values
                 .iter()
@@ -428,7 +435,13 @@ async fn month_chart(
             codes: Some(vec![MONTH_CODE.to_string()]),
             ..request.clone()
         };
-        let values = indicators::evaluate(&state.db, &user.ctx, &month_request).await?;
+        let values = indicators::evaluate_cached(
+            &state.db,
+            &user.ctx,
+            &month_request,
+            &state.indicator_cache,
+        )
+        .await?;
         labels.push(day.to_string());
         // Ten-thousands of yuan (万元), as Chinese reports give balances.
         balances.push(
@@ -457,7 +470,8 @@ async fn dashboard_page(
     Query(query): Query<EvaluateQuery>,
 ) -> Result<DashboardPage> {
     let request = request_of(&user, &query)?;
-    let values = indicators::evaluate(&state.db, &user.ctx, &request).await?;
+    let values =
+        indicators::evaluate_cached(&state.db, &user.ctx, &request, &state.indicator_cache).await?;
     let rows: Vec<IndicatorRow> = values
         .iter()
         .map(|v| IndicatorRow {

@@ -1,0 +1,69 @@
+//! Evaluated indicators kept by a server between requests, until the next write.
+//!
+//! A dashboard asks for the same region and date again and again, and evaluating every
+//! indicator of a city reads the whole registry and ledger. Every write appends an audit record,
+//! so the audit head's sequence number is a version of all the data: a value computed at
+//! version N is served while the head is still N, whichever process wrote since.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use fupin_store::Db;
+
+use super::{Request, Value, evaluate, scoped_request};
+use crate::context::Ctx;
+use crate::error::Result;
+
+/// At most this many evaluations are kept; beyond it, the older versions go, then everything.
+const CAPACITY: usize = 256;
+
+/// Values evaluated at a data version (the audit head's sequence number).
+type Versioned = (i64, Arc<Vec<Value>>);
+
+#[derive(Default)]
+pub struct ValueCache {
+    entries: Mutex<HashMap<String, Versioned>>,
+}
+
+impl ValueCache {
+    fn get(&self, key: &str, version: i64) -> Option<Arc<Vec<Value>>> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries
+            .get(key)
+            .filter(|(at, _)| *at == version)
+            .map(|(_, values)| values.clone())
+    }
+
+    fn put(&self, key: String, version: i64, values: Arc<Vec<Value>>) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if entries.len() >= CAPACITY {
+            entries.retain(|_, (at, _)| *at == version);
+            if entries.len() >= CAPACITY {
+                entries.clear();
+            }
+        }
+        entries.insert(key, (version, values));
+    }
+}
+
+/// [`evaluate`], answered from `cache` when nothing was written since the same request of an
+/// actor with the same role, region and institution was evaluated. Access is checked every time.
+pub async fn evaluate_cached(
+    db: &Db,
+    ctx: &Ctx,
+    request: &Request,
+    cache: &ValueCache,
+) -> Result<Arc<Vec<Value>>> {
+    let scoped = scoped_request(db, ctx, request).await?;
+    let key = format!(
+        "{:?}|{:?}|{:?}|{:?}",
+        scoped, ctx.actor.role, ctx.actor.region, ctx.actor.institution
+    );
+    let version = fupin_store::audit::head_seq(db).await?;
+    if let Some(values) = cache.get(&key, version) {
+        return Ok(values);
+    }
+    let values = Arc::new(evaluate(db, ctx, &scoped).await?);
+    cache.put(key, version, values.clone());
+    Ok(values)
+}
