@@ -195,18 +195,7 @@ pub async fn open_accounts(tx: &mut Tx, accounts: &[NewAccount]) -> Result<Vec<A
             .bind(i64::from(account.no_overdraft));
     }
     let rows = query.fetch_all(&mut **tx).await?;
-    let mut opened = rows
-        .iter()
-        .map(|row| account_from_row(row).map(|a| (a.code.clone(), a)))
-        .collect::<Result<std::collections::HashMap<_, _>>>()?;
-    let mut result = Vec::with_capacity(accounts.len());
-    for account in accounts {
-        match opened.remove(&account.code) {
-            Some(found) => result.push(found),
-            None => result.push(open_account(tx, account).await?),
-        }
-    }
-    Ok(result)
+    in_order(tx, accounts, &rows).await
 }
 
 /// Finds several accounts that most likely exist already in one statement (opening any that
@@ -221,6 +210,11 @@ pub async fn find_or_open_accounts(tx: &mut Tx, accounts: &[NewAccount]) -> Resu
         query = query.bind(&account.code);
     }
     let rows = query.fetch_all(&mut **tx).await?;
+    in_order(tx, accounts, &rows).await
+}
+
+/// The accounts asked for, in order: those among `rows`, the others opened (or read) one by one.
+async fn in_order(tx: &mut Tx, accounts: &[NewAccount], rows: &[AnyRow]) -> Result<Vec<Account>> {
     let mut found = rows
         .iter()
         .map(|row| account_from_row(row).map(|a| (a.code.clone(), a)))

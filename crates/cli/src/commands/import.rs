@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use clap::{Args, ValueEnum};
+use clap::Args;
 use fupin_app::Db;
 use fupin_app::imports::funds::DepositImporter;
 use fupin_app::imports::loans::{LoanImporter, ProductImporter, RepaymentImporter};
@@ -12,35 +12,18 @@ use fupin_app::imports::registry::{EnterpriseImporter, EnterpriseLinkImporter, i
 use fupin_app::imports::territory::{
     AssignmentImporter, InstitutionImporter, RegionImporter, ServicePointImporter,
 };
+use fupin_app::imports::upload::Kind;
 use fupin_app::imports::{self, ImportOptions, ImportReport};
 use fupin_core::BusinessDate;
 
 use super::operator_ctx;
 
-/// The file kinds of FORMATS.md that can be imported so far.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-#[value(rename_all = "snake_case")]
-pub enum Kind {
-    Regions,
-    Institutions,
-    Assignments,
-    ServicePoints,
-    Households,
-    Enterprises,
-    EnterpriseLinks,
-    Products,
-    Loans,
-    CreditFiles,
-    CreditLines,
-    Repayments,
-    Returns,
-    FundDeposits,
-}
-
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// What the file holds.
-    #[arg(value_enum)]
+    /// What the file holds: regions, institutions, assignments, service_points, households,
+    /// enterprises, enterprise_links, products, loans, credit_files, credit_lines, repayments,
+    /// returns or fund_deposits.
+    #[arg(value_parser = parse_kind)]
     kind: Kind,
     /// The file: .csv (UTF-8, UTF-8 with BOM or GB18030) or .xlsx.
     file: PathBuf,
@@ -216,4 +199,11 @@ fn print_report(report: &ImportReport, seconds: f64, dry_run: bool) {
         "{} {}: added {}, changed {}, unchanged {}, removed {}",
         report.kind, verdict, counts.added, counts.changed, counts.unchanged, counts.removed
     );
+}
+
+fn parse_kind(text: &str) -> Result<Kind, String> {
+    Kind::parse(text).ok_or_else(|| {
+        let kinds: Vec<&str> = Kind::ALL.iter().map(|kind| kind.as_str()).collect();
+        format!("not a file kind; one of: {}", kinds.join(", "))
+    })
 }
