@@ -625,15 +625,22 @@ pub async fn figures_for(
     region: Option<RegionCode>,
     date: BusinessDate,
 ) -> Result<(Option<RegionCode>, FundFigures)> {
+    require_fund_figures_reader(ctx)?;
+    let within = access::region_in_scope(ctx, region)?;
+    let prefix = within.map(|c| c.prefix().to_string()).unwrap_or_default();
+    Ok((within, figures(db, &prefix, date).await?))
+}
+
+/// The county funds' figures are for the finance bureau and the regulator; a bank reads its own
+/// claims only.
+fn require_fund_figures_reader(ctx: &Ctx) -> Result<()> {
     access::require(ctx, Area::Funds, Access::Read)?;
     if ctx.actor.role == Role::Bank {
         return Err(AppError::Forbidden(
             "the bank role reads its own claims, not the county funds".into(),
         ));
     }
-    let within = access::region_in_scope(ctx, region)?;
-    let prefix = within.map(|c| c.prefix().to_string()).unwrap_or_default();
-    Ok((within, figures(db, &prefix, date).await?))
+    Ok(())
 }
 
 /// Fund figures of a region group's members on `date`, added up: for the finance bureau and the
@@ -644,12 +651,7 @@ pub async fn group_figures_for(
     group: &str,
     date: BusinessDate,
 ) -> Result<FundFigures> {
-    access::require(ctx, Area::Funds, Access::Read)?;
-    if ctx.actor.role == Role::Bank {
-        return Err(AppError::Forbidden(
-            "the bank role reads its own claims, not the county funds".into(),
-        ));
-    }
+    require_fund_figures_reader(ctx)?;
     let members = crate::territory::group_members_on(db, group, date).await?;
     if members.is_empty() || !members.iter().all(|m| access::sees_region(ctx, *m)) {
         return Err(AppError::NotFound(format!("region group {group}")));

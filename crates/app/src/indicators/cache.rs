@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use fupin_store::Db;
 
-use super::{Request, Value, evaluate, scoped_request};
+use super::{Request, Value, evaluate_scoped, scoped_request};
 use crate::context::Ctx;
 use crate::error::Result;
 
@@ -46,7 +46,7 @@ impl ValueCache {
     }
 }
 
-/// [`evaluate`], answered from `cache` when nothing was written since the same request of an
+/// [`super::evaluate`], answered from `cache` when nothing was written since the same request of an
 /// actor with the same role, region and institution was evaluated. Access is checked every time.
 pub async fn evaluate_cached(
     db: &Db,
@@ -63,7 +63,7 @@ pub async fn evaluate_cached(
     if let Some(values) = cache.get(&key, version) {
         return Ok(values);
     }
-    let values = Arc::new(evaluate(db, ctx, &scoped).await?);
+    let values = Arc::new(evaluate_scoped(db, ctx, &scoped).await?);
     cache.put(key, version, values.clone());
     Ok(values)
 }

@@ -241,7 +241,12 @@ pub async fn definitions_for(db: &Db, ctx: &Ctx) -> Result<Vec<Indicator>> {
 
 /// Evaluates the requested indicators, within the actor's scope (see [`scoped_request`]).
 pub async fn evaluate(db: &Db, ctx: &Ctx, request: &Request) -> Result<Vec<Value>> {
-    let request = &scoped_request(db, ctx, request).await?;
+    let request = scoped_request(db, ctx, request).await?;
+    evaluate_scoped(db, ctx, &request).await
+}
+
+/// [`evaluate`] of a request that [`scoped_request`] has already checked and completed.
+async fn evaluate_scoped(db: &Db, ctx: &Ctx, request: &Request) -> Result<Vec<Value>> {
     let base = match request.base {
         Some(base) => base,
         None => request
