@@ -22,6 +22,7 @@ pub mod ingest;
 pub mod ledger;
 pub mod loans;
 pub mod paging;
+pub mod progress;
 pub mod reference;
 pub mod regions;
 pub mod registry;

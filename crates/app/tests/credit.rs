@@ -25,12 +25,12 @@ const LINES_HEADER: &str =
 
 async fn files(db: &Db, dir: &std::path::Path, name: &str, rows: &str) -> ImportReport {
     let path = write(dir, name, &format!("{FILES_HEADER}{rows}"));
-    import_file(db, &path, CreditFileImporter::new(db)).await
+    import_file(db, &path, CreditFileImporter::default()).await
 }
 
 async fn lines(db: &Db, dir: &std::path::Path, name: &str, rows: &str) -> ImportReport {
     let path = write(dir, name, &format!("{LINES_HEADER}{rows}"));
-    import_file(db, &path, CreditLineImporter::new(db)).await
+    import_file(db, &path, CreditLineImporter::default()).await
 }
 
 fn errors(report: &ImportReport) -> String {

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use fupin_app::demo::{self, DemoOptions};
 use fupin_app::indicators::{self, Request, Scope};
+use fupin_app::progress::Progress;
 use fupin_app::regions::RegionQuery;
 use fupin_app::{Actor, Ctx, Db};
 use fupin_core::{BusinessDate, RegionCode, RegionLevel};
@@ -28,6 +29,7 @@ fn options(dir: &Path, scale: f64) -> DemoOptions {
         seed: 7,
         scale,
         workdir: dir.to_path_buf(),
+        live: Progress::default(),
     }
 }
 

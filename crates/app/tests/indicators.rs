@@ -379,7 +379,7 @@ async fn build(db: &Db, dir: &std::path::Path) {
         &import_file(
             db,
             &write(dir, "credit_files.csv", files),
-            CreditFileImporter::new(db),
+            CreditFileImporter::default(),
         )
         .await,
     );
@@ -388,7 +388,7 @@ async fn build(db: &Db, dir: &std::path::Path) {
         &import_file(
             db,
             &write(dir, "credit_lines.csv", lines),
-            CreditLineImporter::new(db),
+            CreditLineImporter::default(),
         )
         .await,
     );

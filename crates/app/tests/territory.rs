@@ -376,6 +376,8 @@ async fn import(db: &Db, kind: &str, path: &Path, dry_run: bool) -> ImportReport
         dry_run,
         ..ImportOptions::default()
     };
+    // A display on another thread would read this count while the import runs.
+    options.progress.start(kind, None);
     let ctx = ctx();
     let result = match kind {
         "regions" => imports::run(db, &ctx, path, &options, RegionImporter::default()).await,
@@ -390,7 +392,13 @@ async fn import(db: &Db, kind: &str, path: &Path, dry_run: bool) -> ImportReport
         }
         other => panic!("unknown kind {other}"),
     };
-    result.expect("import runs")
+    let report = result.expect("import runs");
+    let live = options.progress.snapshot().expect("a step under way");
+    assert_eq!(
+        live.rows, report.rows,
+        "the live count is every data row read"
+    );
+    report
 }
 
 async fn setup(db: &Db) {

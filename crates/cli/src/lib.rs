@@ -4,6 +4,7 @@
 //! environment and files; the use cases it calls do not.
 
 mod commands;
+mod live;
 pub mod output;
 
 use std::process::ExitCode;

@@ -56,7 +56,8 @@ async fn demo_generates_loads_prints_and_serves() {
     let output = printed.join("");
     for expected in [
         "import households-361128-001.csv",
-        "import loans-001.csv",
+        "import loans-2017-",
+        "import repayments-2017-",
         "end of day",
         "loans_total_growth_gap_pp                      1.05",
         "villages_with_outlet                           252",

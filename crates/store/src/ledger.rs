@@ -343,12 +343,24 @@ pub async fn post_all(
     posted_by: &str,
     posted_at: &str,
 ) -> Result<std::result::Result<Vec<Posted>, TransferRefused>> {
-    match post_fast(tx, transfers, posted_by, posted_at).await? {
-        Some(posted) => Ok(Ok(posted)),
-        // A retry, a refusal or an odd batch: one by one, as the reference path decides.
-        None => post_each(tx, transfers, posted_by, posted_at).await,
+    let mut outcomes = Vec::with_capacity(transfers.len());
+    for chunk in transfers.chunks(POST_CHUNK_TRANSFERS) {
+        let posted = match post_fast(tx, chunk, posted_by, posted_at).await? {
+            Some(posted) => posted,
+            // A retry, a refusal or an odd batch: one by one, as the reference path decides.
+            None => match post_each(tx, chunk, posted_by, posted_at).await? {
+                Ok(posted) => posted,
+                Err(refusal) => return Ok(Err(refusal)),
+            },
+        };
+        outcomes.extend(posted);
     }
+    Ok(Ok(outcomes))
 }
+
+/// Transfers per batch statement: ten values each keeps a statement within SQLite's 32,766
+/// bound parameters (PostgreSQL's is 65,535), whatever the size of a day's interest run.
+const POST_CHUNK_TRANSFERS: usize = 1_000;
 
 async fn post_each(
     tx: &mut Tx,

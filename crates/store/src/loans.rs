@@ -809,17 +809,22 @@ pub async fn advance_eod(
 
 /// Instalments of active loans falling due on `date` whose interest is not yet charged:
 /// (loan id, instalment number, interest still to charge).
+///
+/// At most `limit` of them, the first by loan and number: charging them takes them out of the
+/// next call's answer, so a caller pages through a day with bounded memory.
 pub async fn interest_to_charge_on(
     tx: &mut Tx,
     date: BusinessDate,
+    limit: i64,
 ) -> Result<Vec<(i64, u32, Fen)>> {
     let rows = sqlx::query(
         "select i.loan_id, i.number, i.interest_fen - i.interest_charged_fen as to_charge \
          from loan_instalments i join loans l on l.id = i.loan_id \
          where i.due_on = $1 and i.superseded = 0 and l.status = 'active' \
-         and i.interest_charged_fen < i.interest_fen order by i.loan_id, i.number",
+         and i.interest_charged_fen < i.interest_fen order by i.loan_id, i.number limit $2",
     )
     .bind(date.to_string())
+    .bind(limit)
     .fetch_all(&mut **tx)
     .await?;
     rows.iter()
@@ -834,13 +839,22 @@ pub async fn interest_to_charge_on(
         .collect()
 }
 
-/// Active loans with an instalment unpaid after its due date at the end of `date`.
-pub async fn overdue_loans_on(tx: &mut Tx, date: BusinessDate) -> Result<Vec<Loan>> {
+/// Active loans with an instalment unpaid after its due date at the end of `date`: at most
+/// `limit` of them with ids above `after_id`, by id (a page).
+pub async fn overdue_loans_on(
+    tx: &mut Tx,
+    date: BusinessDate,
+    after_id: i64,
+    limit: i64,
+) -> Result<Vec<Loan>> {
     let sql = format!(
-        "select {LOAN_COLUMNS} from loans where status = 'active' and next_unpaid_due_on < $1 order by id"
+        "select {LOAN_COLUMNS} from loans where status = 'active' and next_unpaid_due_on < $1 \
+         and id > $2 order by id limit $3"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(date.to_string())
+        .bind(after_id)
+        .bind(limit)
         .fetch_all(&mut **tx)
         .await?;
     rows.iter().map(loan_from_row).collect()

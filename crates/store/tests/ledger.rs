@@ -246,6 +246,41 @@ async fn simulate(db: &Db, seed: u64, steps: usize) {
 }
 
 fupin_store::on_both_engines! {
+    async fn a_batch_larger_than_one_statement_can_bind_posts_whole(db) {
+        // 4,000 transfers of ten values each exceed SQLite's 32,766 parameters per statement.
+        let accounts = open_accounts(&db).await;
+        let (bank, loan) = (accounts[0].0, accounts[1].0);
+        let transfers: Vec<NewTransfer> = (0..4_000u64)
+            .map(|n| NewTransfer {
+                id: format!("interest-{n}"), debit_account_id: loan, credit_account_id: bank,
+                amount: Fen::new(n as i64 + 1), value_date: date(n % 3), code: "interest".into(),
+                memo: None,
+            })
+            .collect();
+        let mut tx = db.write().await.expect("begin");
+        let posted = ledger::post_all(&mut tx, &transfers, "t", "now").await.expect("post")
+            .expect("posted");
+        tx.commit().await.expect("commit");
+        let seqs: Vec<i64> = posted.iter().map(|p| match p {
+            Posted::New(seq) => *seq,
+            other => panic!("{other:?}"),
+        }).collect();
+        assert_eq!(seqs, (1..=4_000).collect::<Vec<i64>>(), "consecutive, in order");
+        let total: i64 = (1..=4_000).sum();
+        let through_first_day: i64 = (0..4_000i64).filter(|n| n % 3 == 0).map(|n| n + 1).sum();
+        assert_eq!(ledger::totals_as_of(&db, loan, date(2)).await.expect("totals").debits.fen(), total);
+        assert_eq!(ledger::totals_as_of(&db, loan, date(0)).await.expect("totals").debits.fen(), through_first_day);
+        let check = ledger::check(&db).await.expect("check");
+        assert!(check.is_clean(), "{check:#?}");
+        // Posting the same batch again changes nothing.
+        let mut tx = db.write().await.expect("begin");
+        let again = ledger::post_all(&mut tx, &transfers, "t", "now").await.expect("post")
+            .expect("posted");
+        tx.commit().await.expect("commit");
+        assert!(again.iter().all(|p| matches!(p, Posted::AlreadyPosted(_))));
+        assert_eq!(ledger::totals_as_of(&db, loan, date(2)).await.expect("totals").debits.fen(), total);
+    }
+
     async fn random_sequences_keep_the_invariants(db) {
         simulate(&db, 0x9E37_79B9_7F4A_7C15, 300).await;
     }

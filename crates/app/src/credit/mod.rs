@@ -326,7 +326,6 @@ fn file_key(file: &CreditFile) -> String {
 /// Records a credit file inside `tx`: checks, rates with the scorecard in force, snapshots
 /// the household, stores and audits. `Ok(Err(..))` lists the refusals (nothing written).
 pub async fn rate_in(
-    db: &Db,
     tx: &mut Tx,
     ctx: &Ctx,
     request: &RatingRequest,
@@ -341,7 +340,7 @@ pub async fn rate_in(
         ));
     }
     let assessed_on = request.assessed_on;
-    let version = match registry::version_on(db, household, assessed_on).await? {
+    let version = match registry::version_on_in(tx, household, assessed_on).await? {
         Some(version) if access::sees_region(ctx, version.facts.village_code) => Some(version),
         _ => {
             refusals.push((
@@ -389,7 +388,7 @@ pub async fn rate_in(
             Err(refusals) => return Ok(Err(refusals)),
         }
     }
-    let members = registry::members_on(db, household, assessed_on).await?;
+    let members = registry::members_on_in(tx, household, assessed_on).await?;
     let mut snapshot = crate::registry::household_json(
         household,
         &version.facts,
@@ -423,7 +422,7 @@ pub async fn rate(
     request: &RatingRequest,
 ) -> Result<(Applied, StoredCreditFile)> {
     let mut tx = db.write().await?;
-    let checked = rate_in(db, &mut tx, ctx, request).await?;
+    let checked = rate_in(&mut tx, ctx, request).await?;
     finish(tx, checked).await
 }
 
@@ -605,7 +604,6 @@ pub fn line_json(line: &CreditLine) -> serde_json::Value {
 
 /// Records a credit line inside `tx`. `Ok(Err(..))` lists the refusals (nothing written).
 pub async fn grant_in(
-    db: &Db,
     tx: &mut Tx,
     ctx: &Ctx,
     request: &LineRequest,
@@ -647,7 +645,7 @@ pub async fn grant_in(
         ));
     }
     let granted_on = request.granted_on;
-    let village = match registry::version_on(db, household, granted_on).await? {
+    let village = match registry::version_on_in(tx, household, granted_on).await? {
         Some(version) if access::sees_region(ctx, version.facts.village_code) => {
             Some(version.facts.village_code)
         }
@@ -726,7 +724,7 @@ pub async fn grant(
     request: &LineRequest,
 ) -> Result<(Applied, StoredCreditLine)> {
     let mut tx = db.write().await?;
-    let checked = grant_in(db, &mut tx, ctx, request).await?;
+    let checked = grant_in(&mut tx, ctx, request).await?;
     finish(tx, checked).await
 }
 

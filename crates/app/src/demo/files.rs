@@ -69,7 +69,7 @@ impl CsvFile {
     }
 }
 
-/// A file kind written as numbered parts: `loans-001.csv`, `loans-002.csv`, …
+/// A file kind written as numbered parts: `credit_files-001.csv`, `credit_files-002.csv`, …
 pub struct Chunked {
     dir: PathBuf,
     stem: String,
@@ -137,6 +137,52 @@ impl Chunked {
     pub fn finish(mut self) -> Result<Vec<(PathBuf, u64)>> {
         self.roll_over()?;
         Ok(self.parts)
+    }
+}
+
+/// A file kind written per calendar month, as a bank sends its monthly feed:
+/// `loans-2016-03-001.csv` holds the loans starting in March 2016 (in numbered parts beyond
+/// [`CHUNK_ROWS`]). Imported month by month, each file's value dates lie within a month of
+/// the history already posted, so posting never rewrites much of the past.
+pub struct Monthly {
+    dir: PathBuf,
+    stem: String,
+    header: &'static [&'static str],
+    /// One open writer per month seen: a few dozen at most.
+    months: std::collections::BTreeMap<(i32, u32), Chunked>,
+}
+
+impl Monthly {
+    pub fn new(dir: &Path, stem: &str, header: &'static [&'static str]) -> Monthly {
+        Monthly {
+            dir: dir.to_path_buf(),
+            stem: stem.to_string(),
+            header,
+            months: std::collections::BTreeMap::new(),
+        }
+    }
+
+    /// Writes a row into the file of the month of `date`.
+    pub fn row<I, T>(&mut self, date: fupin_core::BusinessDate, fields: I) -> Result<()>
+    where
+        I: IntoIterator<Item = T>,
+        T: AsRef<[u8]>,
+    {
+        let (year, month) = (date.year(), date.month());
+        let (dir, stem, header) = (&self.dir, &self.stem, self.header);
+        self.months
+            .entry((year, month))
+            .or_insert_with(|| Chunked::new(dir, &format!("{stem}-{year}-{month:02}"), header))
+            .row_split(fields)
+    }
+
+    /// The parts written, month by month, with their row counts.
+    pub fn finish(self) -> Result<Vec<(PathBuf, u64)>> {
+        let mut parts = Vec::new();
+        for (_, month) in self.months {
+            parts.extend(month.finish()?);
+        }
+        Ok(parts)
     }
 }
 

@@ -11,7 +11,7 @@ use std::path::Path;
 use fupin_core::schedule::{self, DayCount, RepaymentMethod};
 use fupin_core::{BusinessDate, Fen, Rate};
 
-use super::files::{Chunked, CsvFile};
+use super::files::{Chunked, CsvFile, Monthly};
 use super::plan::{self, COUNTIES, CountySpec, Scale};
 use super::rng::{ExactSplit, Rng};
 use super::territory::{Territory, rcb_code};
@@ -191,8 +191,8 @@ pub struct NewLoan<'a> {
 
 /// Loans and repayments being written, and what the funds will need.
 pub struct Lending {
-    pub loans: Chunked,
-    pub repayments: Chunked,
+    pub loans: Monthly,
+    pub repayments: Monthly,
     contracts: HashMap<String, u64>,
     /// Per county: principal of loans the risk fund covers, and of subsidised loans (fen).
     pub covered: [i64; 12],
@@ -208,8 +208,8 @@ pub struct Lending {
 impl Lending {
     pub fn new(dir: &Path) -> Lending {
         Lending {
-            loans: Chunked::new(dir, "loans", LOAN_HEADER),
-            repayments: Chunked::new(dir, "repayments", REPAYMENT_HEADER),
+            loans: Monthly::new(dir, "loans", LOAN_HEADER),
+            repayments: Monthly::new(dir, "repayments", REPAYMENT_HEADER),
             contracts: HashMap::new(),
             covered: [0; 12],
             subsidised: [0; 12],
@@ -235,20 +235,23 @@ impl Lending {
         let rate = Rate::parse_percent(loan.rate).map_err(|e| AppError::Invalid(e.to_string()))?;
         let principal = Fen::from_yuan(loan.principal)
             .ok_or_else(|| AppError::Invalid(format!("principal of {contract}")))?;
-        self.loans.row_split([
-            contract.as_str(),
-            loan.institution,
-            loan.product,
-            loan.borrower_type,
-            loan.borrower_id,
-            &format!("{}.00", loan.principal),
-            loan.rate,
-            &loan.start.to_string(),
-            &maturity.to_string(),
-            loan.method.as_str(),
-            loan.purpose,
-            loan.project.unwrap_or(""),
-        ])?;
+        self.loans.row(
+            loan.start,
+            [
+                contract.as_str(),
+                loan.institution,
+                loan.product,
+                loan.borrower_type,
+                loan.borrower_id,
+                &format!("{}.00", loan.principal),
+                loan.rate,
+                &loan.start.to_string(),
+                &maturity.to_string(),
+                loan.method.as_str(),
+                loan.purpose,
+                loan.project.unwrap_or(""),
+            ],
+        )?;
         self.loans_written += 1;
         self.first_start = Some(match self.first_start {
             Some(first) => first.min(loan.start),
@@ -272,13 +275,16 @@ impl Lending {
             .take_while(|i| i.due_date <= plan::as_of())
         {
             let amount = instalment.principal.fen() + instalment.interest.fen();
-            self.repayments.row_split([
-                format!("{contract}-R{:02}", instalment.number).as_str(),
-                &contract,
-                loan.institution,
-                &instalment.due_date.to_string(),
-                &Fen::new(amount).to_plain_yuan(),
-            ])?;
+            self.repayments.row(
+                instalment.due_date,
+                [
+                    format!("{contract}-R{:02}", instalment.number).as_str(),
+                    &contract,
+                    loan.institution,
+                    &instalment.due_date.to_string(),
+                    &Fen::new(amount).to_plain_yuan(),
+                ],
+            )?;
         }
         Ok(())
     }

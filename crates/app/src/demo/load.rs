@@ -22,6 +22,7 @@ use crate::imports::territory::{
     AssignmentImporter, InstitutionImporter, RegionImporter, ServicePointImporter,
 };
 use crate::imports::{self, ImportOptions, ImportReport, Importer};
+use crate::progress::Progress;
 use crate::returns::NewReportedFigure;
 
 /// A user account the demo creates (fixed demo passwords: this is a demonstration database).
@@ -79,19 +80,37 @@ pub const USERS: [DemoUser; 5] = [
     },
 ];
 
-/// Times a step and reports it.
+/// Times a step and reports it: live while it runs, in one line when it ends.
 struct Timer<'a> {
     progress: &'a mut (dyn FnMut(&Step) + Send),
+    live: Progress,
 }
 
 impl Timer<'_> {
+    /// Starts a step of `total_rows` rows (when known); returns when it started.
+    fn begin(&self, name: &str, total_rows: Option<u64>) -> Instant {
+        self.live.start(name, total_rows);
+        Instant::now()
+    }
+
     fn report(&mut self, name: impl Into<String>, rows: u64, started: Instant, note: String) {
+        self.live.finish();
         (self.progress)(&Step {
             name: name.into(),
             rows,
             seconds: started.elapsed().as_secs_f64(),
             note,
         });
+    }
+}
+
+impl Timer<'_> {
+    /// Import options whose row count the live display reads.
+    fn import_options(&self) -> ImportOptions {
+        ImportOptions {
+            progress: self.live.clone(),
+            ..ImportOptions::default()
+        }
     }
 }
 
@@ -137,21 +156,15 @@ async fn import<I: Importer + Send>(
     ctx: &Ctx,
     workdir: &Path,
     timer: &mut Timer<'_>,
-    path: &str,
+    (path, rows): &(String, u64),
     importer: I,
 ) -> Result<ImportReport>
 where
     I::Record: Send,
 {
-    let started = Instant::now();
-    let report = imports::run(
-        db,
-        ctx,
-        Path::new(path),
-        &ImportOptions::default(),
-        importer,
-    )
-    .await?;
+    let started = timer.begin(&format!("import {}", file_name(path)), Some(*rows));
+    let options = timer.import_options();
+    let report = imports::run(db, ctx, Path::new(path), &options, importer).await?;
     check(&report, path, workdir)?;
     timer.report(
         format!("import {}", file_name(path)),
@@ -170,11 +183,11 @@ async fn import_credit(
     timer: &mut Timer<'_>,
     generated: &Generated,
 ) -> Result<()> {
-    for (path, _) in &generated.registry.credit_files {
-        import(db, ctx, workdir, timer, path, CreditFileImporter::new(db)).await?;
+    for file in &generated.registry.credit_files {
+        import(db, ctx, workdir, timer, file, CreditFileImporter::default()).await?;
     }
-    for (path, _) in &generated.registry.credit_lines {
-        import(db, ctx, workdir, timer, path, CreditLineImporter::new(db)).await?;
+    for file in &generated.registry.credit_lines {
+        import(db, ctx, workdir, timer, file, CreditLineImporter::default()).await?;
     }
     Ok(())
 }
@@ -191,11 +204,14 @@ pub async fn load(
     progress: &mut (dyn FnMut(&Step) + Send),
 ) -> Result<Vec<DemoUser>> {
     let workdir = options.workdir.as_path();
-    let mut timer = Timer { progress };
+    let mut timer = Timer {
+        progress,
+        live: options.live.clone(),
+    };
     let timer = &mut timer;
     let as_of = plan::as_of();
 
-    let started = Instant::now();
+    let started = timer.begin("reference data, groups, indicators", None);
     crate::regions::load_reference_data(db, ctx).await?;
     crate::territory::load_builtin_groups(db, ctx).await?;
     crate::indicators::load_builtin(db, ctx).await?;
@@ -211,36 +227,36 @@ pub async fn load(
         ctx,
         workdir,
         timer,
-        &generated.regions.0,
+        &generated.regions,
         RegionImporter::default(),
     )
     .await?;
-    let path = &generated.institutions.0;
+    let file = &generated.institutions;
     import(
         db,
         ctx,
         workdir,
         timer,
-        path,
+        file,
         InstitutionImporter::default(),
     )
     .await?;
-    let path = &generated.assignments.0;
-    import(db, ctx, workdir, timer, path, AssignmentImporter::default()).await?;
-    let path = &generated.service_points.0;
+    let file = &generated.assignments;
+    import(db, ctx, workdir, timer, file, AssignmentImporter::default()).await?;
+    let file = &generated.service_points;
     import(
         db,
         ctx,
         workdir,
         timer,
-        path,
+        file,
         ServicePointImporter::default(),
     )
     .await?;
 
-    for (path, _) in &generated.registry.households {
-        let started = Instant::now();
-        let options = ImportOptions::default();
+    for (path, rows) in &generated.registry.households {
+        let started = timer.begin(&format!("import {}", file_name(path)), Some(*rows));
+        let options = timer.import_options();
         let report = import_households(db, ctx, Path::new(path), &options, as_of).await?;
         check(&report, path, workdir)?;
         timer.report(
@@ -250,18 +266,18 @@ pub async fn load(
             note(&report),
         );
     }
-    for (path, _) in &generated.enterprises {
-        let extract = if path.contains("2016-12-31") {
+    for file in &generated.enterprises {
+        let extract = if file.0.contains("2016-12-31") {
             plan::base_date()
         } else {
             as_of
         };
         let importer = EnterpriseImporter::new(extract);
-        import(db, ctx, workdir, timer, path, importer).await?;
+        import(db, ctx, workdir, timer, file, importer).await?;
     }
-    for (path, _) in &generated.registry.links {
+    for file in &generated.registry.links {
         let importer = EnterpriseLinkImporter::new(as_of);
-        import(db, ctx, workdir, timer, path, importer).await?;
+        import(db, ctx, workdir, timer, file, importer).await?;
     }
     import_credit(db, ctx, workdir, timer, generated).await?;
 
@@ -270,11 +286,11 @@ pub async fn load(
         ctx,
         workdir,
         timer,
-        &generated.products.0,
+        &generated.products,
         ProductImporter::default(),
     )
     .await?;
-    let started = Instant::now();
+    let started = timer.begin("risk-fund rules", None);
     for spec in &COUNTIES {
         let settings = RiskSettings {
             county_code: code(spec.code),
@@ -291,14 +307,14 @@ pub async fn load(
         started,
         String::new(),
     );
-    let path = &generated.deposits.0;
-    import(db, ctx, workdir, timer, path, DepositImporter::default()).await?;
-    for (path, _) in &generated.loans_files {
-        import(db, ctx, workdir, timer, path, LoanImporter::new(db)).await?;
+    let file = &generated.deposits;
+    import(db, ctx, workdir, timer, file, DepositImporter::default()).await?;
+    for file in &generated.loans_files {
+        import(db, ctx, workdir, timer, file, LoanImporter::new(db)).await?;
     }
-    for (path, _) in &generated.repayments {
+    for file in &generated.repayments {
         let importer = RepaymentImporter::default();
-        import(db, ctx, workdir, timer, path, importer).await?;
+        import(db, ctx, workdir, timer, file, importer).await?;
     }
 
     returns(db, ctx, options, generated, timer).await?;
@@ -306,7 +322,7 @@ pub async fn load(
     end_of_day(db, ctx, generated.first_loan_start, timer).await?;
     claims(db, ctx, timer).await?;
 
-    let started = Instant::now();
+    let started = timer.begin("users", Some(USERS.len() as u64));
     let mut users = Vec::new();
     for user in USERS {
         let new = crate::users::NewUser {
@@ -335,11 +351,11 @@ async fn returns(
     generated: &Generated,
     timer: &mut Timer<'_>,
 ) -> Result<()> {
-    for (path, _) in &generated.returns {
-        let started = Instant::now();
+    for (path, rows) in &generated.returns {
+        let started = timer.begin(&format!("import {}", file_name(path)), Some(*rows));
+        let import_options = timer.import_options();
         let outcome =
-            imports::returns::import(db, ctx, Path::new(path), &ImportOptions::default(), false)
-                .await?;
+            imports::returns::import(db, ctx, Path::new(path), &import_options, false).await?;
         check(&outcome.report, path, &options.workdir)?;
         timer.report(
             format!("import {}", file_name(path)),
@@ -348,7 +364,7 @@ async fn returns(
             note(&outcome.report),
         );
     }
-    let started = Instant::now();
+    let started = timer.begin("approve returns", None);
     let filers = super::returns::filers(options.seed, super::plan::Scale(options.scale));
     let mut approved = 0;
     for month in super::returns::months() {
@@ -362,6 +378,7 @@ async fn returns(
                 &month.to_string(),
             )?;
             crate::returns::approve(db, ctx, &key).await?;
+            timer.live.advance(1);
             approved += 1;
         }
     }
@@ -379,7 +396,7 @@ async fn returns(
 /// Amounts and counts are recorded at scale 1 only (at other scales they would differ by
 /// design); the rates, which do not scale, always.
 async fn reported_figures(db: &Db, ctx: &Ctx, scale: f64, timer: &mut Timer<'_>) -> Result<()> {
-    let started = Instant::now();
+    let started = timer.begin("reported figures of the article", None);
     let source = "上饶银监分局, seed article (end of June 2017)";
     let figures: [(&str, &str, &str, &str); 6] = [
         ("loans_total_balance", plan::GROUP, "35996000000", "yuan"),
@@ -441,12 +458,15 @@ async fn end_of_day(
     first: Option<BusinessDate>,
     timer: &mut Timer<'_>,
 ) -> Result<()> {
-    let started = Instant::now();
+    let days = first.map(|first| first.days_until(plan::as_of()).max(0) as u64 + 1);
+    let started = timer.begin("end of day", days);
     let mut claims = 0;
     let mut overdue = 0;
+    let live = timer.live.clone();
     let report = crate::loans::eod::run(db, ctx, plan::as_of(), first, &mut |day| {
         claims += day.risk_claims;
         overdue = day.overdue_loans;
+        live.advance(1);
     })
     .await?;
     let days = report.days.len() as u64;
@@ -463,7 +483,7 @@ async fn end_of_day(
 /// Subsidy claims of every quarter (approved a fortnight after the quarter; the last one left
 /// pending) and the risk claims raised before June (approved; later ones left pending).
 async fn claims(db: &Db, ctx: &Ctx, timer: &mut Timer<'_>) -> Result<()> {
-    let started = Instant::now();
+    let started = timer.begin("interest-subsidy claims", None);
     let mut prepared = 0;
     let mut approved = 0;
     let last = Quarter::of(plan::as_of());
@@ -471,6 +491,7 @@ async fn claims(db: &Db, ctx: &Ctx, timer: &mut Timer<'_>) -> Result<()> {
     while quarter <= last {
         for (claim, _) in crate::funds::prepare_subsidy_claims(db, ctx, quarter, None).await? {
             prepared += 1;
+            timer.live.advance(1);
             let on = quarter.last_day().add_days(15).expect("a date");
             if quarter < last && claim.state != "approved" && claim.amount.is_positive() {
                 crate::funds::approve_subsidy_claim(db, ctx, claim.id, on).await?;
@@ -485,7 +506,7 @@ async fn claims(db: &Db, ctx: &Ctx, timer: &mut Timer<'_>) -> Result<()> {
         started,
         format!("{approved} approved, 2017Q2 pending"),
     );
-    let started = Instant::now();
+    let started = timer.begin("risk-compensation claims", None);
     let cutoff: BusinessDate = plan::date(2017, 5, 31);
     let mut approved = 0;
     let claims = crate::funds::risk_claims(db, None).await?;
@@ -493,6 +514,7 @@ async fn claims(db: &Db, ctx: &Ctx, timer: &mut Timer<'_>) -> Result<()> {
         if claim.state == "pending" && claim.raised_on <= cutoff {
             let on = claim.raised_on.add_days(20).expect("a date");
             crate::funds::approve_risk_claim(db, ctx, claim.id, on).await?;
+            timer.live.advance(1);
             approved += 1;
         }
     }

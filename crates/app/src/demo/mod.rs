@@ -27,6 +27,8 @@ pub mod rng;
 mod territory;
 
 use std::path::PathBuf;
+
+use crate::progress::Progress;
 use std::time::Instant;
 
 use fupin_store::Db;
@@ -45,6 +47,8 @@ pub struct DemoOptions {
     pub scale: f64,
     /// Where the files are written (created if missing).
     pub workdir: PathBuf,
+    /// Counts the rows of the step under way, for a live display.
+    pub live: Progress,
 }
 
 /// Largest scale accepted: about national size (98.99 million poor people in 2012 against
@@ -219,6 +223,8 @@ pub fn generate(
     let scale = plan::Scale(options.scale);
     let mut generated = Generated::default();
 
+    let live = &options.live;
+    live.start("generate territory", None);
     let started = Instant::now();
     let territory = territory::Territory::build(seed, scale);
     generated.regions = territory::write_regions(dir, &territory, scale)?;
@@ -229,6 +235,7 @@ pub fn generate(
         + generated.institutions.1
         + generated.assignments.1
         + generated.service_points.1;
+    live.finish();
     progress(&Step {
         name: "generate territory".into(),
         rows,
@@ -245,10 +252,18 @@ pub fn generate(
         ),
     });
 
+    let households: u64 = territory
+        .counties
+        .iter()
+        .map(|c| c.households() as u64)
+        .sum();
+    live.start("generate registry (households)", Some(households));
     let started = Instant::now();
     let mut lending = lending::Lending::new(dir);
-    generated.registry = registry::write_registry(dir, &territory, seed, scale, &mut lending)?;
+    generated.registry =
+        registry::write_registry(dir, &territory, seed, scale, &mut lending, live)?;
     let registry = &generated.registry;
+    live.finish();
     progress(&Step {
         name: "generate registry, credit, household loans".into(),
         rows: registry.members,
@@ -262,6 +277,7 @@ pub fn generate(
         ),
     });
 
+    live.start("generate enterprises, products, loans, deposits", None);
     let started = Instant::now();
     generated.enterprises = lending::write_enterprises(dir, &territory, seed, scale, &mut lending)?;
     generated.products = lending::write_products(dir)?;
@@ -273,6 +289,7 @@ pub fn generate(
     generated.loans_files = to_strings(lending.loans.finish()?);
     generated.repayments = to_strings(lending.repayments.finish()?);
     let enterprises: u64 = generated.enterprises.iter().map(|(_, n)| n).sum();
+    live.finish();
     progress(&Step {
         name: "generate enterprises, products, loans, deposits".into(),
         rows: enterprises + generated.loans,
@@ -283,8 +300,10 @@ pub fn generate(
         ),
     });
 
+    live.start("generate returns", None);
     let started = Instant::now();
     generated.returns = returns::write_returns(dir, seed, scale)?;
+    live.finish();
     progress(&Step {
         name: "generate returns".into(),
         rows: generated.returns.iter().map(|(_, n)| n).sum(),

@@ -5,6 +5,7 @@
 //! that must add up exactly (Wuyuan's 5,086 borrowers and 130 million yuan, Shangrao County's
 //! 7,776 people lifted) are made with selection sampling and sequential exact splits.
 
+use crate::progress::Progress;
 use std::path::Path;
 
 use fupin_core::BusinessDate;
@@ -181,6 +182,7 @@ pub fn write_registry(
     seed: u64,
     scale: Scale,
     lending: &mut Lending,
+    live: &Progress,
 ) -> Result<RegistryOutput> {
     let mut pass = Pass {
         seed,
@@ -230,6 +232,7 @@ pub fn write_registry(
             rng: Rng::stream(seed, "county_loans", index as u64),
         };
         pass.county(dir, county, &mut state)?;
+        live.advance(total);
         if let Some(breeding) = &state.breeding
             && breeding.people_left != 0
         {

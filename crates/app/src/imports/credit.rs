@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use fupin_core::BusinessDate;
-use fupin_store::{Db, Tx};
+use fupin_store::Tx;
 
 use super::fields::{identifier, optional, optional_text, required, required_text, row_error};
 use super::{Applied, Importer, RowErrors};
@@ -40,18 +40,9 @@ fn to_errors(
 
 /// Imports `credit_files`: a rating (factor inputs or a score, checked against its grade under
 /// the scorecard in force) or an exemption, per household, institution and date.
+#[derive(Default)]
 pub struct CreditFileImporter {
-    db: Db,
     seen: HashMap<(String, String, BusinessDate), u64>,
-}
-
-impl CreditFileImporter {
-    pub fn new(db: &Db) -> CreditFileImporter {
-        CreditFileImporter {
-            db: db.clone(),
-            seen: HashMap::new(),
-        }
-    }
 }
 
 impl Importer for CreditFileImporter {
@@ -140,7 +131,7 @@ impl Importer for CreditFileImporter {
                 message,
             )]));
         }
-        Ok(match credit::rate_in(&self.db, tx, ctx, &request).await? {
+        Ok(match credit::rate_in(tx, ctx, &request).await? {
             Ok((applied, _)) => Ok(applied),
             Err(refusals) => Err(to_errors(line, refusals, |field| {
                 rating_value(&request, field)
@@ -181,18 +172,9 @@ fn rating_value(request: &RatingRequest, field: &str) -> String {
 /// Imports `credit_lines`: each amount at most the recommended line of the household's latest
 /// credit file with the institution on or before the grant date, unless `override_reason`
 /// says why (recorded).
+#[derive(Default)]
 pub struct CreditLineImporter {
-    db: Db,
     seen: HashMap<(String, String, BusinessDate), u64>,
-}
-
-impl CreditLineImporter {
-    pub fn new(db: &Db) -> CreditLineImporter {
-        CreditLineImporter {
-            db: db.clone(),
-            seen: HashMap::new(),
-        }
-    }
 }
 
 impl Importer for CreditLineImporter {
@@ -258,7 +240,7 @@ impl Importer for CreditLineImporter {
                 message,
             )]));
         }
-        Ok(match credit::grant_in(&self.db, tx, ctx, &request).await? {
+        Ok(match credit::grant_in(tx, ctx, &request).await? {
             Ok((applied, _)) => Ok(applied),
             Err(refusals) => Err(to_errors(line, refusals, |field| match field {
                 "household_id" => request.household_id.clone(),

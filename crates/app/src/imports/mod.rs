@@ -23,6 +23,7 @@ use fupin_store::{Db, Tx};
 use crate::context::Ctx;
 use crate::error::{AppError, Result};
 use crate::ingest::{self, Column, FieldError, HeaderMap, Limits, RawRow};
+use crate::progress::Progress;
 
 /// What the user asked of an import.
 #[derive(Clone, Debug, Default)]
@@ -34,6 +35,8 @@ pub struct ImportOptions {
     /// Load the rows that are valid and report the others (only for kinds that support it).
     pub load_valid: bool,
     pub limits: Limits,
+    /// Counts the rows read, for a display on another thread.
+    pub progress: Progress,
 }
 
 /// How many records an import added, changed, removed, and found already as in the file.
@@ -165,6 +168,7 @@ where
             }
         };
         report.rows += 1;
+        options.progress.advance(1);
         let record = match importer.parse(&row, &map) {
             Ok(record) => record,
             Err(errors) => {

@@ -230,6 +230,7 @@ pub async fn import_households(
             }
         };
         run.report.rows += 1;
+        options.progress.advance(1);
         match parse_household_row(&row, &map, as_of) {
             Ok(staged) => run.stage(&mut tx, &row, &map, staged).await?,
             Err((household_id, errors)) => {

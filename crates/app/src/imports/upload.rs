@@ -279,11 +279,11 @@ async fn run(
         Kind::Products => super::run(db, ctx, path, options, ProductImporter::default()).await?,
         Kind::Loans => super::run(db, ctx, path, options, LoanImporter::new(db)).await?,
         Kind::CreditFiles => {
-            let importer = super::credit::CreditFileImporter::new(db);
+            let importer = super::credit::CreditFileImporter::default();
             super::run(db, ctx, path, options, importer).await?
         }
         Kind::CreditLines => {
-            let importer = super::credit::CreditLineImporter::new(db);
+            let importer = super::credit::CreditLineImporter::default();
             super::run(db, ctx, path, options, importer).await?
         }
         Kind::Repayments => {

@@ -119,9 +119,25 @@ async fn process_day(
     Ok(report)
 }
 
-/// Posts the interest of every instalment falling due on `date` that is not yet charged.
+/// Instalments or loans handled per page of a day: memory stays bounded however many loans
+/// fall due on one day (a national book has millions on the 21st of a month).
+const EOD_PAGE_ROWS: i64 = 2_000;
+
+/// Posts the interest of every instalment falling due on `date` that is not yet charged, a
+/// page at a time (one ledger batch, one audit record per page).
 async fn charge_interest(tx: &mut Tx, ctx: &Ctx, date: BusinessDate) -> Result<u64> {
-    let due = loans::interest_to_charge_on(tx, date).await?;
+    let mut charged = 0;
+    loop {
+        let page = charge_interest_page(tx, ctx, date).await?;
+        charged += page;
+        if page < EOD_PAGE_ROWS as u64 {
+            return Ok(charged);
+        }
+    }
+}
+
+async fn charge_interest_page(tx: &mut Tx, ctx: &Ctx, date: BusinessDate) -> Result<u64> {
+    let due = loans::interest_to_charge_on(tx, date, EOD_PAGE_ROWS).await?;
     let mut transfers = Vec::with_capacity(due.len());
     for (loan_id, number, amount) in &due {
         let loan = loans::loan_in(tx, *loan_id)
@@ -169,9 +185,26 @@ async fn charge_interest(tx: &mut Tx, ctx: &Ctx, date: BusinessDate) -> Result<u
 /// Overdue days and class of every loan with an instalment unpaid past its due date.
 async fn classify(tx: &mut Tx, date: BusinessDate) -> Result<(u64, u64)> {
     let thresholds = loans::thresholds_on(tx, date).await?;
-    let overdue = loans::overdue_loans_on(tx, date).await?;
+    let (mut overdue, mut reclassified, mut after_id) = (0, 0, 0);
+    loop {
+        let page = loans::overdue_loans_on(tx, date, after_id, EOD_PAGE_ROWS).await?;
+        let Some(last) = page.last() else {
+            return Ok((overdue, reclassified));
+        };
+        after_id = last.id;
+        overdue += page.len() as u64;
+        reclassified += classify_page(tx, date, &thresholds, &page).await?;
+    }
+}
+
+async fn classify_page(
+    tx: &mut Tx,
+    date: BusinessDate,
+    thresholds: &fupin_core::repayment::Thresholds,
+    overdue: &[loans::Loan],
+) -> Result<u64> {
     let mut reclassified = 0;
-    for loan in &overdue {
+    for loan in overdue {
         let days = repayment::overdue_days(loan.next_unpaid_due_on, date);
         let classification: Classification = thresholds.classify(days);
         let standing = Standing {
@@ -185,5 +218,5 @@ async fn classify(tx: &mut Tx, date: BusinessDate) -> Result<(u64, u64)> {
         }
         loans::set_standing(tx, loan, standing, date).await?;
     }
-    Ok((overdue.len() as u64, reclassified))
+    Ok(reclassified)
 }

@@ -8,8 +8,11 @@ use anyhow::Context as _;
 use clap::Args;
 use fupin_app::Db;
 use fupin_app::demo::{self, DemoOptions, Step};
+use fupin_app::progress::Progress;
 
 use super::operator_ctx;
+use crate::live::Ticker;
+use crate::output::thousands;
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
@@ -32,19 +35,8 @@ pub struct DemoArgs {
     workdir: PathBuf,
 }
 
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
-}
-
-fn print_step(step: &Step) {
+fn print_step(ticker: &Ticker, step: &Step) {
+    ticker.clear_line();
     let rate = if step.rows > 0 && step.seconds > 0.0 {
         format!("{:>9} rows/s", thousands(step.rate().round() as u64))
     } else {
@@ -66,6 +58,7 @@ pub async fn run(db: Db, args: DemoArgs) -> anyhow::Result<ExitCode> {
         seed: args.seed,
         scale: args.scale,
         workdir: args.workdir.clone(),
+        live: Progress::default(),
     };
     println!(
         "Fupin demo: Shangrao, June 2017 — seed {}, scale {}, database {} ({}), files in {}",
@@ -75,9 +68,11 @@ pub async fn run(db: Db, args: DemoArgs) -> anyhow::Result<ExitCode> {
         db.engine().as_str(),
         options.workdir.display()
     );
-    let outcome = demo::run(&db, &ctx, &options, &mut print_step)
+    let ticker = Ticker::spawn(options.live.clone());
+    let outcome = demo::run(&db, &ctx, &options, &mut |step| print_step(&ticker, step))
         .await
         .context("running the demo")?;
+    drop(ticker);
     println!(
         "done in {:.1} s: {} households ({} people), {} loans; the interchange files are in {}",
         outcome.seconds,

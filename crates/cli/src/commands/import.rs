@@ -58,6 +58,10 @@ pub async fn run(db: &Db, args: ImportArgs) -> anyhow::Result<ExitCode> {
         load_valid: args.load_valid,
         ..ImportOptions::default()
     };
+    options
+        .progress
+        .start(&format!("import {}", args.kind.as_str()), None);
+    let ticker = crate::live::Ticker::spawn(options.progress.clone());
     let registry_kind = matches!(
         args.kind,
         Kind::Households | Kind::Enterprises | Kind::EnterpriseLinks
@@ -117,11 +121,11 @@ pub async fn run(db: &Db, args: ImportArgs) -> anyhow::Result<ExitCode> {
         }
         Kind::Loans => imports::run(db, &ctx, &args.file, &options, LoanImporter::new(db)).await?,
         Kind::CreditFiles => {
-            let importer = fupin_app::imports::credit::CreditFileImporter::new(db);
+            let importer = fupin_app::imports::credit::CreditFileImporter::default();
             imports::run(db, &ctx, &args.file, &options, importer).await?
         }
         Kind::CreditLines => {
-            let importer = fupin_app::imports::credit::CreditLineImporter::new(db);
+            let importer = fupin_app::imports::credit::CreditLineImporter::default();
             imports::run(db, &ctx, &args.file, &options, importer).await?
         }
         Kind::Repayments => {
@@ -140,6 +144,7 @@ pub async fn run(db: &Db, args: ImportArgs) -> anyhow::Result<ExitCode> {
             outcome.report
         }
     };
+    drop(ticker);
     let seconds = started.elapsed().as_secs_f64();
     print_report(&report, seconds, args.dry_run);
     if registry_kind {
