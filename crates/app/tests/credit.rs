@@ -129,6 +129,15 @@ fupin_store::on_both_engines! {
              H2,ABC,2017-04-01,69,B,,,\n").await;
         assert_applied(&report);
         assert_eq!(report.counts.added, 4);
+        // An import appends its audit records in batches: one per file row, in row order, on
+        // an intact chain.
+        let records = fupin_store::audit::recent(&db, 4).await.expect("audit");
+        let mut keys: Vec<&str> = records.iter().map(|r| r.entry.entity_id.as_str()).collect();
+        keys.reverse();
+        assert_eq!(keys, ["H1/PYRCB/2017-04-01", "H2/PYRCB/2017-04-01", "H1/ABC/2017-04-01", "H2/ABC/2017-04-01"]);
+        assert!(records.iter().all(|r| r.entry.action == "credit_file.save"));
+        let chain = fupin_store::audit::verify(&db).await.expect("verify");
+        assert!(chain.problems.is_empty(), "{:?}", chain.problems);
         let expect = |file: &credit::CreditFile, score: i64, grade: &str, line: &str| {
             assert_eq!((file.score, file.grade.as_deref(), file.recommended_line), (Some(score), Some(grade), Some(yuan(line))), "{file:?}");
         };

@@ -74,6 +74,60 @@ pub async fn append(tx: &mut Tx, entry: &AuditEntry) -> Result<i64> {
     Ok(seq)
 }
 
+/// Appends audit entries as [`audit::append`] does, but with one head update and multi-row
+/// inserts: the chain is the same as appending them one by one.
+pub async fn append_all(tx: &mut Tx, entries: &[AuditEntry]) -> Result<()> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let count = i64::try_from(entries.len()).unwrap_or(i64::MAX);
+    // Holding the head row until commit serialises appenders, as in `audit::append`.
+    let head = sqlx::query("update audit_head set seq = seq + $1 where id = 1 returning seq, hash")
+        .bind(count)
+        .fetch_one(&mut **tx)
+        .await?;
+    let last_seq: i64 = head.try_get("seq")?;
+    let mut prev_hash: String = head.try_get("hash")?;
+    let mut records = Vec::with_capacity(entries.len());
+    for (seq, entry) in (last_seq - count + 1..).zip(entries) {
+        let hash = chain_hash(seq, &prev_hash, entry);
+        records.push((
+            seq,
+            entry,
+            std::mem::replace(&mut prev_hash, hash.clone()),
+            hash,
+        ));
+    }
+    for chunk in records.chunks(crate::registry::rows_per_insert(11)) {
+        let sql = format!(
+            "insert into audit_log (seq, at, actor, action, entity, entity_id, before_json, \
+             after_json, request_id, prev_hash, hash) values {}",
+            crate::registry::Params::of(tx).rows(chunk.len(), 11)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (seq, entry, prev, hash) in chunk {
+            query = query
+                .bind(*seq)
+                .bind(&entry.at)
+                .bind(&entry.actor)
+                .bind(&entry.action)
+                .bind(&entry.entity)
+                .bind(&entry.entity_id)
+                .bind(&entry.before_json)
+                .bind(&entry.after_json)
+                .bind(&entry.request_id)
+                .bind(prev)
+                .bind(hash);
+        }
+        query.execute(&mut **tx).await?;
+    }
+    sqlx::query("update audit_head set hash = $1 where id = 1")
+        .bind(&prev_hash)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 /// The hash of a record: SHA-256 over its sequence, the previous hash and each field, every
 /// field prefixed with its length so that no two different records serialise alike.
 pub fn chain_hash(seq: i64, prev_hash: &str, entry: &AuditEntry) -> String {

@@ -31,7 +31,7 @@ const PARAMETERS_PER_STATEMENT: usize = 2_000;
 const KEYS_PER_QUERY: usize = 500;
 
 /// Rows per multi-row INSERT of `columns` columns.
-const fn rows_per_insert(columns: usize) -> usize {
+pub(crate) const fn rows_per_insert(columns: usize) -> usize {
     let rows = PARAMETERS_PER_STATEMENT / columns;
     if rows == 0 { 1 } else { rows }
 }
@@ -871,62 +871,7 @@ pub async fn write(tx: &mut Tx, as_of: BusinessDate, writes: &RegistryWrites) ->
         }
         query.execute(&mut **tx).await?;
     }
-    append_audit_batch(tx, &writes.audit).await
-}
-
-/// Appends audit entries as [`audit::append`] does, but with one head update and multi-row
-/// inserts: the chain is the same as appending them one by one.
-// Kept here rather than in `audit` so that module stays as it is; it uses the same hash.
-async fn append_audit_batch(tx: &mut Tx, entries: &[AuditEntry]) -> Result<()> {
-    if entries.is_empty() {
-        return Ok(());
-    }
-    let count = i64::try_from(entries.len()).unwrap_or(i64::MAX);
-    // Holding the head row until commit serialises appenders, as in `audit::append`.
-    let head = sqlx::query("update audit_head set seq = seq + $1 where id = 1 returning seq, hash")
-        .bind(count)
-        .fetch_one(&mut **tx)
-        .await?;
-    let last_seq: i64 = head.try_get("seq")?;
-    let mut prev_hash: String = head.try_get("hash")?;
-    let mut records = Vec::with_capacity(entries.len());
-    for (seq, entry) in (last_seq - count + 1..).zip(entries) {
-        let hash = audit::chain_hash(seq, &prev_hash, entry);
-        records.push((
-            seq,
-            entry,
-            std::mem::replace(&mut prev_hash, hash.clone()),
-            hash,
-        ));
-    }
-    for chunk in records.chunks(rows_per_insert(11)) {
-        let sql = format!(
-            "insert into audit_log (seq, at, actor, action, entity, entity_id, before_json, \
-             after_json, request_id, prev_hash, hash) values {}",
-            Params::of(tx).rows(chunk.len(), 11)
-        );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for (seq, entry, prev, hash) in chunk {
-            query = query
-                .bind(*seq)
-                .bind(&entry.at)
-                .bind(&entry.actor)
-                .bind(&entry.action)
-                .bind(&entry.entity)
-                .bind(&entry.entity_id)
-                .bind(&entry.before_json)
-                .bind(&entry.after_json)
-                .bind(&entry.request_id)
-                .bind(prev)
-                .bind(hash);
-        }
-        query.execute(&mut **tx).await?;
-    }
-    sqlx::query("update audit_head set hash = $1 where id = 1")
-        .bind(&prev_hash)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
+    audit::append_all(tx, &writes.audit).await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1560,13 +1505,13 @@ fn split_list(text: &str) -> Vec<String> {
 /// On SQLite they are anonymous (`?`): sqlx looks every named parameter up by name, a cost that
 /// grows with the square of a statement's parameters and would dominate multi-row INSERTs. On
 /// PostgreSQL they are `$1`, `$2`, …. A statement uses one kind only.
-struct Params {
+pub(crate) struct Params {
     anonymous: bool,
     count: usize,
 }
 
 impl Params {
-    fn of(tx: &Tx) -> Params {
+    pub(crate) fn of(tx: &Tx) -> Params {
         Params {
             anonymous: tx.backend_name() == "SQLite",
             count: 0,
@@ -1590,7 +1535,7 @@ impl Params {
     }
 
     /// `(p, p), (p, p)` for 2 rows of 2 columns.
-    fn rows(&mut self, rows: usize, columns: usize) -> String {
+    pub(crate) fn rows(&mut self, rows: usize, columns: usize) -> String {
         (0..rows)
             .map(|_| format!("({})", self.list(columns)))
             .collect::<Vec<_>>()

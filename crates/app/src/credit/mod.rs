@@ -25,6 +25,8 @@
 pub mod coverage;
 pub mod scoring;
 
+use std::collections::HashMap;
+
 use fupin_core::{BusinessDate, Fen, RegionCode};
 use fupin_store::credit;
 pub use fupin_store::credit::{
@@ -323,17 +325,90 @@ fn file_key(file: &CreditFile) -> String {
     )
 }
 
+/// What rating many households in one transaction would otherwise read again for each row:
+/// whether an institution exists, and the scorecard in force for an institution on a date.
+/// Neither changes within the transaction except through [`scorecard_for_rating`], which
+/// records what it creates here.
+///
+/// An import also defers its audit records and appends them a batch at a time (the same
+/// chain, in the same transaction, before it commits): three statements a row fewer.
+#[derive(Default)]
+pub struct RatingLookups {
+    institutions: HashMap<String, bool>,
+    scorecards: HashMap<(String, BusinessDate), Option<ScorecardVersion>>,
+    defer_audit: bool,
+    pending_audit: Vec<audit::AuditEntry>,
+}
+
+/// Audit records held before a batch is appended: bounds an import's memory.
+const PENDING_AUDIT_MAX: usize = 1_000;
+
+impl RatingLookups {
+    /// Lookups for an import, which must call [`RatingLookups::flush`] before it commits.
+    pub fn for_import() -> RatingLookups {
+        RatingLookups {
+            defer_audit: true,
+            ..RatingLookups::default()
+        }
+    }
+
+    /// Appends the deferred audit records.
+    pub async fn flush(&mut self, tx: &mut Tx) -> Result<()> {
+        audit::append_all(tx, &self.pending_audit).await?;
+        self.pending_audit.clear();
+        Ok(())
+    }
+
+    async fn audit(&mut self, tx: &mut Tx, entry: audit::AuditEntry) -> Result<()> {
+        if !self.defer_audit {
+            audit::append(tx, &entry).await?;
+            return Ok(());
+        }
+        self.pending_audit.push(entry);
+        if self.pending_audit.len() >= PENDING_AUDIT_MAX {
+            self.flush(tx).await?;
+        }
+        Ok(())
+    }
+
+    async fn institution_exists(&mut self, tx: &mut Tx, code: &str) -> Result<bool> {
+        if let Some(known) = self.institutions.get(code) {
+            return Ok(*known);
+        }
+        let exists = institutions::get_in(tx, code).await?.is_some();
+        self.institutions.insert(code.to_string(), exists);
+        Ok(exists)
+    }
+
+    async fn scorecard(
+        &mut self,
+        tx: &mut Tx,
+        ctx: &Ctx,
+        institution: &str,
+        date: BusinessDate,
+    ) -> Result<Option<ScorecardVersion>> {
+        let key = (institution.to_string(), date);
+        if let Some(known) = self.scorecards.get(&key) {
+            return Ok(known.clone());
+        }
+        let card = scorecard_for_rating(tx, ctx, institution, date).await?;
+        self.scorecards.insert(key, card.clone());
+        Ok(card)
+    }
+}
+
 /// Records a credit file inside `tx`: checks, rates with the scorecard in force, snapshots
 /// the household, stores and audits. `Ok(Err(..))` lists the refusals (nothing written).
 pub async fn rate_in(
     tx: &mut Tx,
     ctx: &Ctx,
     request: &RatingRequest,
+    lookups: &mut RatingLookups,
 ) -> Result<Checked<(Applied, StoredCreditFile)>> {
     let mut refusals: Vec<Refusal> = Vec::new();
     let household = request.household_id.as_str();
     let institution = request.institution_code.as_str();
-    if !may_write(ctx, institution)? || institutions::get_in(tx, institution).await?.is_none() {
+    if !may_write(ctx, institution)? || !lookups.institution_exists(tx, institution).await? {
         refusals.push((
             "institution_code",
             format!("institution {institution} does not exist: import institutions first"),
@@ -369,7 +444,7 @@ pub async fn rate_in(
         household_json: String::new(),
     };
     if request.exempt_reason.is_none() {
-        let Some(card) = scorecard_for_rating(tx, ctx, institution, assessed_on).await? else {
+        let Some(card) = lookups.scorecard(tx, ctx, institution, assessed_on).await? else {
             return Ok(Err(vec![(
                 "assessed_on",
                 format!(
@@ -407,7 +482,7 @@ pub async fn rate_in(
     let mut entry = ctx.audit("credit_file.save", "credit_file", &file_key(&file));
     entry.before_json = before.as_ref().map(|b| file_json(&b.file).to_string());
     entry.after_json = Some(file_json(&file).to_string());
-    audit::append(tx, &entry).await?;
+    lookups.audit(tx, entry).await?;
     let applied = match before {
         Some(_) => Applied::Changed,
         None => Applied::Added,
@@ -422,7 +497,7 @@ pub async fn rate(
     request: &RatingRequest,
 ) -> Result<(Applied, StoredCreditFile)> {
     let mut tx = db.write().await?;
-    let checked = rate_in(&mut tx, ctx, request).await?;
+    let checked = rate_in(&mut tx, ctx, request, &mut RatingLookups::default()).await?;
     finish(tx, checked).await
 }
 
@@ -607,6 +682,7 @@ pub async fn grant_in(
     tx: &mut Tx,
     ctx: &Ctx,
     request: &LineRequest,
+    lookups: &mut RatingLookups,
 ) -> Result<Checked<(Applied, StoredCreditLine)>> {
     let mut refusals: Vec<Refusal> = Vec::new();
     let household = request.household_id.as_str();
@@ -617,7 +693,7 @@ pub async fn grant_in(
         .map(str::trim)
         .filter(|r| !r.is_empty())
         .map(str::to_string);
-    if !may_write(ctx, institution)? || institutions::get_in(tx, institution).await?.is_none() {
+    if !may_write(ctx, institution)? || !lookups.institution_exists(tx, institution).await? {
         refusals.push((
             "institution_code",
             format!("institution {institution} does not exist: import institutions first"),
@@ -709,7 +785,7 @@ pub async fn grant_in(
     let mut entry = ctx.audit("credit_line.save", "credit_line", &key);
     entry.before_json = before.as_ref().map(|b| line_json(&b.line).to_string());
     entry.after_json = Some(line_json(&line).to_string());
-    audit::append(tx, &entry).await?;
+    lookups.audit(tx, entry).await?;
     let applied = match before {
         Some(_) => Applied::Changed,
         None => Applied::Added,
@@ -724,7 +800,7 @@ pub async fn grant(
     request: &LineRequest,
 ) -> Result<(Applied, StoredCreditLine)> {
     let mut tx = db.write().await?;
-    let checked = grant_in(&mut tx, ctx, request).await?;
+    let checked = grant_in(&mut tx, ctx, request, &mut RatingLookups::default()).await?;
     finish(tx, checked).await
 }
 

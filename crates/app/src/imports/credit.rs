@@ -40,9 +40,18 @@ fn to_errors(
 
 /// Imports `credit_files`: a rating (factor inputs or a score, checked against its grade under
 /// the scorecard in force) or an exemption, per household, institution and date.
-#[derive(Default)]
 pub struct CreditFileImporter {
     seen: HashMap<(String, String, BusinessDate), u64>,
+    lookups: credit::RatingLookups,
+}
+
+impl Default for CreditFileImporter {
+    fn default() -> CreditFileImporter {
+        CreditFileImporter {
+            seen: HashMap::new(),
+            lookups: credit::RatingLookups::for_import(),
+        }
+    }
 }
 
 impl Importer for CreditFileImporter {
@@ -131,15 +140,18 @@ impl Importer for CreditFileImporter {
                 message,
             )]));
         }
-        Ok(match credit::rate_in(tx, ctx, &request).await? {
-            Ok((applied, _)) => Ok(applied),
-            Err(refusals) => Err(to_errors(line, refusals, |field| {
-                rating_value(&request, field)
-            })),
-        })
+        Ok(
+            match credit::rate_in(tx, ctx, &request, &mut self.lookups).await? {
+                Ok((applied, _)) => Ok(applied),
+                Err(refusals) => Err(to_errors(line, refusals, |field| {
+                    rating_value(&request, field)
+                })),
+            },
+        )
     }
 
-    async fn finish(&mut self, _tx: &mut Tx, _ctx: &Ctx) -> Result<Vec<FieldError>> {
+    async fn finish(&mut self, tx: &mut Tx, _ctx: &Ctx) -> Result<Vec<FieldError>> {
+        self.lookups.flush(tx).await?;
         Ok(Vec::new())
     }
 }
@@ -172,9 +184,18 @@ fn rating_value(request: &RatingRequest, field: &str) -> String {
 /// Imports `credit_lines`: each amount at most the recommended line of the household's latest
 /// credit file with the institution on or before the grant date, unless `override_reason`
 /// says why (recorded).
-#[derive(Default)]
 pub struct CreditLineImporter {
     seen: HashMap<(String, String, BusinessDate), u64>,
+    lookups: credit::RatingLookups,
+}
+
+impl Default for CreditLineImporter {
+    fn default() -> CreditLineImporter {
+        CreditLineImporter {
+            seen: HashMap::new(),
+            lookups: credit::RatingLookups::for_import(),
+        }
+    }
 }
 
 impl Importer for CreditLineImporter {
@@ -240,21 +261,24 @@ impl Importer for CreditLineImporter {
                 message,
             )]));
         }
-        Ok(match credit::grant_in(tx, ctx, &request).await? {
-            Ok((applied, _)) => Ok(applied),
-            Err(refusals) => Err(to_errors(line, refusals, |field| match field {
-                "household_id" => request.household_id.clone(),
-                "institution_code" => request.institution_code.clone(),
-                "amount" => request.amount.to_plain_yuan(),
-                "granted_on" => request.granted_on.to_string(),
-                "expires_on" => request.expires_on.to_string(),
-                "override_reason" => request.override_reason.clone().unwrap_or_default(),
-                _ => String::new(),
-            })),
-        })
+        Ok(
+            match credit::grant_in(tx, ctx, &request, &mut self.lookups).await? {
+                Ok((applied, _)) => Ok(applied),
+                Err(refusals) => Err(to_errors(line, refusals, |field| match field {
+                    "household_id" => request.household_id.clone(),
+                    "institution_code" => request.institution_code.clone(),
+                    "amount" => request.amount.to_plain_yuan(),
+                    "granted_on" => request.granted_on.to_string(),
+                    "expires_on" => request.expires_on.to_string(),
+                    "override_reason" => request.override_reason.clone().unwrap_or_default(),
+                    _ => String::new(),
+                })),
+            },
+        )
     }
 
-    async fn finish(&mut self, _tx: &mut Tx, _ctx: &Ctx) -> Result<Vec<FieldError>> {
+    async fn finish(&mut self, tx: &mut Tx, _ctx: &Ctx) -> Result<Vec<FieldError>> {
+        self.lookups.flush(tx).await?;
         Ok(Vec::new())
     }
 }
