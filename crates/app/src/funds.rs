@@ -226,6 +226,22 @@ pub async fn prepare_subsidy_claims(
     quarter: Quarter,
     within: Option<RegionCode>,
 ) -> Result<Vec<(SubsidyClaim, Vec<ClaimLine>)>> {
+    let mut result = Vec::new();
+    for claim in prepare_subsidy_claims_only(db, ctx, quarter, within).await? {
+        let lines = funds::claim_lines(db, claim.id).await?;
+        result.push((claim, lines));
+    }
+    Ok(result)
+}
+
+/// [`prepare_subsidy_claims`] without reading the lines back: memory holds one county and
+/// institution's lines at a time, however many subsidised loans the region has.
+pub async fn prepare_subsidy_claims_only(
+    db: &Db,
+    ctx: &Ctx,
+    quarter: Quarter,
+    within: Option<RegionCode>,
+) -> Result<Vec<SubsidyClaim>> {
     access::require(ctx, Area::Funds, Access::Write)?;
     let within = access::region_in_scope(ctx, within)?;
     let prefix = within.map(|c| c.prefix().to_string()).unwrap_or_default();
@@ -253,8 +269,7 @@ pub async fn prepare_subsidy_claims(
             }
         };
         tx.commit().await.map_err(fupin_store::StoreError::from)?;
-        let lines = funds::claim_lines(db, claim.id).await?;
-        result.push((claim, lines));
+        result.push(claim);
     }
     Ok(result)
 }

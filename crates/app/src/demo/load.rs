@@ -489,7 +489,7 @@ async fn claims(db: &Db, ctx: &Ctx, timer: &mut Timer<'_>) -> Result<()> {
     let last = Quarter::of(plan::as_of());
     let mut quarter = Quarter::new(2016, 1).expect("a quarter");
     while quarter <= last {
-        for (claim, _) in crate::funds::prepare_subsidy_claims(db, ctx, quarter, None).await? {
+        for claim in crate::funds::prepare_subsidy_claims_only(db, ctx, quarter, None).await? {
             prepared += 1;
             timer.live.advance(1);
             let on = quarter.last_day().add_days(15).expect("a date");
