@@ -42,46 +42,18 @@ pub struct AuditRecord {
 
 /// Appends one entry and returns its sequence number.
 pub async fn append(tx: &mut Tx, entry: &AuditEntry) -> Result<i64> {
-    // The UPDATE takes the head row's lock until commit: concurrent appenders queue here.
-    let head = sqlx::query("update audit_head set seq = seq + 1 where id = 1 returning seq, hash")
-        .fetch_one(&mut **tx)
-        .await?;
-    let seq: i64 = head.try_get("seq")?;
-    let prev_hash: String = head.try_get("hash")?;
-    let hash = chain_hash(seq, &prev_hash, entry);
-    sqlx::query(
-        "insert into audit_log (seq, at, actor, action, entity, entity_id, before_json, \
-         after_json, request_id, prev_hash, hash) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-    )
-    .bind(seq)
-    .bind(&entry.at)
-    .bind(&entry.actor)
-    .bind(&entry.action)
-    .bind(&entry.entity)
-    .bind(&entry.entity_id)
-    .bind(&entry.before_json)
-    .bind(&entry.after_json)
-    .bind(&entry.request_id)
-    .bind(&prev_hash)
-    .bind(&hash)
-    .execute(&mut **tx)
-    .await?;
-    sqlx::query("update audit_head set hash = $1 where id = 1")
-        .bind(&hash)
-        .execute(&mut **tx)
-        .await?;
-    Ok(seq)
+    let seq = append_all(tx, std::slice::from_ref(entry)).await?;
+    seq.ok_or_else(|| crate::error::corrupt("audit_head", "seq", "no number for an entry"))
 }
 
-/// Appends audit entries as [`audit::append`] does, but with one head update and multi-row
-/// inserts: the chain is the same as appending them one by one.
-pub async fn append_all(tx: &mut Tx, entries: &[AuditEntry]) -> Result<()> {
+/// Appends entries with one head update and multi-row inserts: the chain is the same as
+/// appending them one by one. Returns the last one's sequence number (`None` for none).
+pub async fn append_all(tx: &mut Tx, entries: &[AuditEntry]) -> Result<Option<i64>> {
     if entries.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
     let count = i64::try_from(entries.len()).unwrap_or(i64::MAX);
-    // Holding the head row until commit serialises appenders, as in `audit::append`.
+    // The UPDATE takes the head row's lock until commit: concurrent appenders queue here.
     let head = sqlx::query("update audit_head set seq = seq + $1 where id = 1 returning seq, hash")
         .bind(count)
         .fetch_one(&mut **tx)
@@ -125,7 +97,7 @@ pub async fn append_all(tx: &mut Tx, entries: &[AuditEntry]) -> Result<()> {
         .bind(&prev_hash)
         .execute(&mut **tx)
         .await?;
-    Ok(())
+    Ok(Some(last_seq))
 }
 
 /// The hash of a record: SHA-256 over its sequence, the previous hash and each field, every
