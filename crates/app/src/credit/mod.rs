@@ -46,7 +46,7 @@ pub use coverage::{
 use crate::access;
 use crate::context::{Ctx, Role};
 use crate::error::{AppError, Result};
-use crate::imports::Applied;
+use crate::imports::{Applied, KnownInstitutions};
 use crate::loans::rules::MICROCREDIT_MAX_AMOUNT;
 
 /// Why a household is not rated: English value, Chinese alias.
@@ -334,7 +334,7 @@ fn file_key(file: &CreditFile) -> String {
 /// chain, in the same transaction, before it commits): three statements a row fewer.
 #[derive(Default)]
 pub struct RatingLookups {
-    institutions: HashMap<String, bool>,
+    institutions: KnownInstitutions,
     scorecards: HashMap<(String, BusinessDate), Option<ScorecardVersion>>,
     defer_audit: bool,
     pending_audit: Vec<audit::AuditEntry>,
@@ -371,15 +371,6 @@ impl RatingLookups {
         Ok(())
     }
 
-    async fn institution_exists(&mut self, tx: &mut Tx, code: &str) -> Result<bool> {
-        if let Some(known) = self.institutions.get(code) {
-            return Ok(*known);
-        }
-        let exists = institutions::get_in(tx, code).await?.is_some();
-        self.institutions.insert(code.to_string(), exists);
-        Ok(exists)
-    }
-
     async fn scorecard(
         &mut self,
         tx: &mut Tx,
@@ -408,7 +399,7 @@ pub async fn rate_in(
     let mut refusals: Vec<Refusal> = Vec::new();
     let household = request.household_id.as_str();
     let institution = request.institution_code.as_str();
-    if !may_write(ctx, institution)? || !lookups.institution_exists(tx, institution).await? {
+    if !may_write(ctx, institution)? || !lookups.institutions.exists(tx, institution).await? {
         refusals.push((
             "institution_code",
             format!("institution {institution} does not exist: import institutions first"),
@@ -693,7 +684,7 @@ pub async fn grant_in(
         .map(str::trim)
         .filter(|r| !r.is_empty())
         .map(str::to_string);
-    if !may_write(ctx, institution)? || !lookups.institution_exists(tx, institution).await? {
+    if !may_write(ctx, institution)? || !lookups.institutions.exists(tx, institution).await? {
         refusals.push((
             "institution_code",
             format!("institution {institution} does not exist: import institutions first"),

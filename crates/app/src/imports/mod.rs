@@ -77,6 +77,21 @@ impl ImportReport {
 /// Errors kept in memory for the report; beyond this they are only counted.
 pub const ERRORS_KEPT_MAX: usize = 100_000;
 
+/// Whether institutions exist, each read once per import (imports of these kinds add none).
+#[derive(Default)]
+pub struct KnownInstitutions(std::collections::HashMap<String, bool>);
+
+impl KnownInstitutions {
+    pub async fn exists(&mut self, tx: &mut Tx, code: &str) -> Result<bool> {
+        if let Some(known) = self.0.get(code) {
+            return Ok(*known);
+        }
+        let exists = fupin_store::institutions::get_in(tx, code).await?.is_some();
+        self.0.insert(code.to_string(), exists);
+        Ok(exists)
+    }
+}
+
 /// What applying one record did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Applied {

@@ -15,11 +15,11 @@ use fupin_core::date::Month;
 use fupin_core::returns::{ElementCode, ReturnState, Unit};
 use fupin_core::{BusinessDate, RegionCode, RegionLevel};
 use fupin_store::returns::{self as store, DataElement, ReturnKey};
-use fupin_store::{Db, Tx, audit, institutions, regions};
+use fupin_store::{Db, Tx, audit, regions};
 use serde_json::json;
 
 use super::fields::{identifier, required, required_text, row_error};
-use super::{Applied, ImportOptions, ImportReport, Importer, RowErrors};
+use super::{Applied, ImportOptions, ImportReport, Importer, KnownInstitutions, RowErrors};
 use crate::context::Ctx;
 use crate::error::Result;
 use crate::ingest::{Cell, Column, FieldError, HeaderMap, RawRow, value};
@@ -64,7 +64,7 @@ struct FileReturn {
 pub struct ReturnImporter {
     confirm_warnings: bool,
     elements: Option<Vec<DataElement>>,
-    institutions: HashMap<String, bool>,
+    institutions: KnownInstitutions,
     counties: HashMap<RegionCode, bool>,
     seen: HashMap<(ReturnKey, ElementCode), u64>,
     returns: BTreeMap<ReturnKey, FileReturn>,
@@ -77,7 +77,7 @@ impl ReturnImporter {
         ReturnImporter {
             confirm_warnings,
             elements: None,
-            institutions: HashMap::new(),
+            institutions: KnownInstitutions::default(),
             counties: HashMap::new(),
             seen: HashMap::new(),
             returns: BTreeMap::new(),
@@ -242,7 +242,7 @@ impl ReturnImporter {
                 }
             },
         };
-        if !self.institution_exists(tx, &institution).await? {
+        if !self.institutions.exists(tx, &institution).await? {
             errors.push(row_error(
                 line,
                 "institution_code",
@@ -355,15 +355,6 @@ impl ReturnImporter {
             file_return.changed = true;
         }
         Ok(Ok(applied))
-    }
-
-    async fn institution_exists(&mut self, tx: &mut Tx, code: &str) -> Result<bool> {
-        if let Some(known) = self.institutions.get(code) {
-            return Ok(*known);
-        }
-        let exists = institutions::get_in(tx, code).await?.is_some();
-        self.institutions.insert(code.to_string(), exists);
-        Ok(exists)
     }
 
     async fn county_exists(&mut self, tx: &mut Tx, code: RegionCode) -> Result<bool> {
