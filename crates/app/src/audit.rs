@@ -1,8 +1,8 @@
 //! Use cases on the audit trail.
 
-use fupin_store::Db;
 use fupin_store::audit;
 pub use fupin_store::audit::{AuditProblem, AuditRecord, AuditReport};
+use fupin_store::{Db, Tx};
 
 use crate::error::Result;
 
@@ -25,4 +25,46 @@ pub async fn recent(
 ) -> Result<Vec<fupin_store::audit::AuditRecord>> {
     crate::access::require(ctx, crate::access::Area::Audit, crate::access::Access::Read)?;
     Ok(audit::recent(db, limit.clamp(0, crate::paging::PAGE_LIMIT_MAX)).await?)
+}
+
+/// Where a use case's audit records go: straight into the chain, or, for an import, held and
+/// appended a batch at a time (the same chain, in the same transaction, before it commits):
+/// three statements a record fewer.
+#[derive(Debug, Default)]
+pub struct Trail {
+    defer: bool,
+    pending: Vec<audit::AuditEntry>,
+}
+
+/// Records an import holds before appending them: bounds its memory.
+const PENDING_MAX: usize = 1_000;
+
+impl Trail {
+    /// A trail for an import, which must call [`Trail::flush`] before it commits.
+    pub fn deferred() -> Trail {
+        Trail {
+            defer: true,
+            pending: Vec::new(),
+        }
+    }
+
+    /// Appends `entry`, now or with the next batch.
+    pub async fn append(&mut self, tx: &mut Tx, entry: audit::AuditEntry) -> Result<()> {
+        if !self.defer {
+            audit::append(tx, &entry).await?;
+            return Ok(());
+        }
+        self.pending.push(entry);
+        if self.pending.len() >= PENDING_MAX {
+            self.flush(tx).await?;
+        }
+        Ok(())
+    }
+
+    /// Appends the records held so far.
+    pub async fn flush(&mut self, tx: &mut Tx) -> Result<()> {
+        audit::append_all(tx, &self.pending).await?;
+        self.pending.clear();
+        Ok(())
+    }
 }

@@ -177,11 +177,13 @@ pub async fn set_risk_settings(db: &Db, ctx: &Ctx, settings: &RiskSettings) -> R
 }
 
 /// The leverage rule: a new covered loan may not push the county's covered balance above
-/// `leverage_multiple × fund balance` on its start date. `Some(message)` when it would.
+/// `leverage_multiple × fund balance` on its start date, counting the covered disbursements an
+/// import holds in `pending` as posted. `Some(message)` when it would.
 pub async fn leverage_refusal(
     tx: &mut Tx,
     terms: &LoanTerms,
     product: &Product,
+    pending: &crate::ledger::Pending,
 ) -> Result<Option<String>> {
     if product.risk_fund_share_ppm.is_none() {
         return Ok(None);
@@ -198,7 +200,10 @@ pub async fn leverage_refusal(
         terms.start_on,
     )
     .await?
-    .balance(NormalSide::Debit);
+    .balance(NormalSide::Debit)
+    .fen()
+        + pending.covered_principal_in(county, terms.start_on).fen();
+    let covered = Fen::new(covered);
     let fund_id = fund_account(tx, county, Fund::RiskCompensation).await?;
     let fund = ledger::totals_as_of_in(tx, fund_id, terms.start_on)
         .await?

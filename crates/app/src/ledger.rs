@@ -4,9 +4,10 @@
 use fupin_core::{BusinessDate, Fen};
 use fupin_store::ledger::{self, Account, LedgerCheck, NewTransfer, Posted, Totals, Transfer};
 pub use fupin_store::ledger::{NewAccount, NormalSide, TransferRefused};
-use fupin_store::{Db, Tx, audit};
+use fupin_store::{Db, Tx};
 use serde_json::json;
 
+use crate::audit::Trail;
 use crate::context::Ctx;
 use crate::error::{AppError, Result};
 
@@ -20,13 +21,25 @@ pub async fn post_batch(
     entity_id: &str,
     transfers: &[NewTransfer],
 ) -> Result<Vec<Posted>> {
+    post_batch_to(tx, ctx, action, entity_id, transfers, &mut Trail::default()).await
+}
+
+/// [`post_batch`], with its audit record going to `trail`.
+pub async fn post_batch_to(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    action: &str,
+    entity_id: &str,
+    transfers: &[NewTransfer],
+    trail: &mut Trail,
+) -> Result<Vec<Posted>> {
     let outcomes = ledger::post_all(tx, transfers, &ctx.actor.name, &ctx.now)
         .await?
         .map_err(refusal_error)?;
     if outcomes.iter().any(|o| matches!(o, Posted::New(_))) {
         let mut entry = ctx.audit(action, "ledger_batch", entity_id);
         entry.after_json = Some(batch_json(transfers).to_string());
-        audit::append(tx, &entry).await?;
+        trail.append(tx, entry).await?;
     }
     Ok(outcomes)
 }
@@ -94,4 +107,117 @@ pub async fn transfers(
 /// Recomputes every cached balance from the transfers.
 pub async fn check(db: &Db) -> Result<LedgerCheck> {
     Ok(ledger::check(db).await?)
+}
+
+/// Postings an import holds and posts a batch at a time (one `post_all`, a handful of
+/// statements for up to 1,000 transfers), instead of a batch per row. On PostgreSQL this also
+/// keeps a long import from updating the same hot rows (a bank's cash account, its days) once
+/// a row, which grows their version chains within the transaction and makes each later update
+/// slower.
+///
+/// What is held is not yet in the ledger: a check that reads balances must add what
+/// [`Pending::debit_balance_of`] and [`Pending::covered_principal_in`] say. A transfer refused
+/// when the batch is posted fails the whole import, which keeps nothing; the rows' own checks
+/// (new contracts, allocations within what is owed) leave nothing for the ledger to refuse.
+#[derive(Debug, Default)]
+pub struct Pending {
+    defer: bool,
+    transfers: Vec<NewTransfer>,
+    audit: Vec<fupin_store::audit::AuditEntry>,
+    /// Disbursements of loans the county risk-compensation funds cover: county, value date,
+    /// principal.
+    covered: Vec<(fupin_core::RegionCode, BusinessDate, Fen)>,
+}
+
+/// Transfers held before a batch is posted.
+const PENDING_TRANSFERS_MAX: usize = 1_000;
+
+impl Pending {
+    /// Postings for an import, which must call [`Pending::flush`] before it commits.
+    pub fn deferred() -> Pending {
+        Pending {
+            defer: true,
+            ..Pending::default()
+        }
+    }
+
+    /// [`post_batch_to`], now or with the next batch (audited as one batch either way).
+    pub async fn post(
+        &mut self,
+        tx: &mut Tx,
+        ctx: &Ctx,
+        batch: (&str, &str),
+        transfers: Vec<NewTransfer>,
+        trail: &mut Trail,
+    ) -> Result<()> {
+        let (action, entity_id) = batch;
+        if !self.defer {
+            post_batch_to(tx, ctx, action, entity_id, &transfers, trail).await?;
+            return Ok(());
+        }
+        let mut entry = ctx.audit(action, "ledger_batch", entity_id);
+        entry.after_json = Some(batch_json(&transfers).to_string());
+        self.audit.push(entry);
+        self.transfers.extend(transfers);
+        if self.transfers.len() >= PENDING_TRANSFERS_MAX {
+            self.flush(tx, ctx, trail).await?;
+        }
+        Ok(())
+    }
+
+    /// Notes that a held disbursement is of a covered loan in `county`.
+    pub fn note_covered(&mut self, county: fupin_core::RegionCode, on: BusinessDate, amount: Fen) {
+        if self.defer {
+            self.covered.push((county, on, amount));
+        }
+    }
+
+    /// Posts what is held, then hands its audit records to `trail`.
+    pub async fn flush(&mut self, tx: &mut Tx, ctx: &Ctx, trail: &mut Trail) -> Result<()> {
+        if !self.transfers.is_empty() {
+            ledger::post_all(tx, &self.transfers, &ctx.actor.name, &ctx.now)
+                .await?
+                .map_err(refusal_error)?;
+        }
+        for entry in self.audit.drain(..) {
+            trail.append(tx, entry).await?;
+        }
+        self.transfers.clear();
+        self.covered.clear();
+        Ok(())
+    }
+
+    /// Debits less credits held for an account, with value dates up to `on`.
+    pub fn debit_balance_of(&self, account_id: i64, on: BusinessDate) -> Fen {
+        let fen = self
+            .transfers
+            .iter()
+            .filter(|t| t.value_date <= on)
+            .map(|t| {
+                let debit = if t.debit_account_id == account_id {
+                    t.amount.fen()
+                } else {
+                    0
+                };
+                let credit = if t.credit_account_id == account_id {
+                    t.amount.fen()
+                } else {
+                    0
+                };
+                debit - credit
+            })
+            .sum();
+        Fen::new(fen)
+    }
+
+    /// Covered principal held for loans in `county`, disbursed up to `on`.
+    pub fn covered_principal_in(&self, county: fupin_core::RegionCode, on: BusinessDate) -> Fen {
+        let fen = self
+            .covered
+            .iter()
+            .filter(|(c, date, _)| *c == county && *date <= on)
+            .map(|(_, _, amount)| amount.fen())
+            .sum();
+        Fen::new(fen)
+    }
 }

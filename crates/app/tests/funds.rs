@@ -65,6 +65,14 @@ fupin_store::on_both_engines! {
             C1,PYRCB,MC,household,H1,50000,4.75,2017-03-15,2018-03-15,monthly_interest,养殖\n\
             C2,PYRCB,MC,household,H1,40000,4.75,2017-01-10,2018-01-10,bullet,种植\n\
             C3,PYRCB,MC,household,H1,50000,4.75,2017-03-15,2018-03-15,monthly_interest,养殖\n");
+        // In one file with them, C4 is refused too: the file's earlier loans count although an
+        // import posts its disbursements a batch at a time.
+        let together = format!("{good}C4,PYRCB,MC,household,H1,30000,4.75,2017-03-20,2018-03-20,bullet,养殖\n");
+        let refused = import_file(&db, &write(dir.path(), "together.csv", &together), LoanImporter::new(&db)).await;
+        assert!(!refused.applied);
+        assert_eq!(refused.errors.len(), 1, "{:#?}", refused.errors);
+        assert_eq!(refused.errors[0].line, 5);
+        assert!(refused.errors[0].message.contains("would reach 170,000.00 on 2017-03-20"), "{:#?}", refused.errors);
         let report = import_file(&db, &write(dir.path(), "loans.csv", &good), LoanImporter::new(&db)).await;
         assert!(report.applied, "{:#?}", report.errors);
         let refused = import_file(&db, &write(dir.path(), "more.csv", &format!("{header}C4,PYRCB,MC,household,H1,30000,4.75,2017-03-20,2018-03-20,bullet,养殖\n")), LoanImporter::new(&db)).await;

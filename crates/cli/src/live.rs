@@ -49,6 +49,9 @@ impl Drop for Ticker {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
         if let Some(handle) = self.handle.take() {
+            // Wakes the watcher now: waiting out its tick would add up to a second to every
+            // command (and to the time it reports).
+            handle.thread().unpark();
             handle.join().ok();
         }
         self.clear_line();
@@ -66,7 +69,11 @@ fn watch(progress: &Progress, stop: &AtomicBool, terminal: bool) {
     let mut current: Option<(u64, Instant, Instant)> = None;
     let mut previous_tick = Instant::now();
     while !stop.load(Ordering::Relaxed) {
-        std::thread::sleep(tick);
+        // Unparked early when dropped; an early (spurious) wake only draws sooner.
+        std::thread::park_timeout(tick);
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
         // A step first seen now began since the previous tick: its start is taken as that tick.
         let began = std::mem::replace(&mut previous_tick, Instant::now());
         let Some(snapshot) = progress.snapshot() else {

@@ -47,6 +47,7 @@ use crate::access;
 use crate::context::{Ctx, Role};
 use crate::error::{AppError, Result};
 use crate::imports::{Applied, KnownInstitutions};
+use crate::ledger::Pending;
 use crate::loans::rules::MICROCREDIT_MAX_AMOUNT;
 
 /// Why a household is not rated: English value, Chinese alias.
@@ -330,45 +331,30 @@ fn file_key(file: &CreditFile) -> String {
 /// Neither changes within the transaction except through [`scorecard_for_rating`], which
 /// records what it creates here.
 ///
-/// An import also defers its audit records and appends them a batch at a time (the same
-/// chain, in the same transaction, before it commits): three statements a row fewer.
+/// An import also defers its audit records (see [`crate::audit::Trail`]).
 #[derive(Default)]
 pub struct RatingLookups {
     institutions: KnownInstitutions,
     scorecards: HashMap<(String, BusinessDate), Option<ScorecardVersion>>,
-    defer_audit: bool,
-    pending_audit: Vec<audit::AuditEntry>,
+    trail: crate::audit::Trail,
 }
-
-/// Audit records held before a batch is appended: bounds an import's memory.
-const PENDING_AUDIT_MAX: usize = 1_000;
 
 impl RatingLookups {
     /// Lookups for an import, which must call [`RatingLookups::flush`] before it commits.
     pub fn for_import() -> RatingLookups {
         RatingLookups {
-            defer_audit: true,
+            trail: crate::audit::Trail::deferred(),
             ..RatingLookups::default()
         }
     }
 
     /// Appends the deferred audit records.
     pub async fn flush(&mut self, tx: &mut Tx) -> Result<()> {
-        audit::append_all(tx, &self.pending_audit).await?;
-        self.pending_audit.clear();
-        Ok(())
+        self.trail.flush(tx).await
     }
 
     async fn audit(&mut self, tx: &mut Tx, entry: audit::AuditEntry) -> Result<()> {
-        if !self.defer_audit {
-            audit::append(tx, &entry).await?;
-            return Ok(());
-        }
-        self.pending_audit.push(entry);
-        if self.pending_audit.len() >= PENDING_AUDIT_MAX {
-            self.flush(tx).await?;
-        }
-        Ok(())
+        self.trail.append(tx, entry).await
     }
 
     async fn scorecard(
@@ -857,16 +843,18 @@ pub async fn line_refusal(
         && credit::product_credit_line_in(tx, &product.code)
             .await?
             .unwrap_or(false);
-    line_refusal_drawing(tx, terms, product, draws).await
+    line_refusal_drawing(tx, terms, product, draws, &Pending::default()).await
 }
 
 /// [`line_refusal`] when the caller knows whether the loan draws on a credit line (a household
-/// loan of a product that draws on lines).
+/// loan of a product that draws on lines), counting what an import holds in `pending` as
+/// posted.
 pub async fn line_refusal_drawing(
     tx: &mut Tx,
     terms: &LoanTerms,
     product: &Product,
     draws: bool,
+    pending: &Pending,
 ) -> Result<Option<String>> {
     if !draws {
         return Ok(None);
@@ -889,7 +877,7 @@ pub async fn line_refusal_drawing(
             let balance = ledger::totals_as_of_in(tx, account.id, on)
                 .await?
                 .balance(NormalSide::Debit);
-            drawn += balance.fen().max(0);
+            drawn += (balance.fen() + pending.debit_balance_of(account.id, on).fen()).max(0);
         }
     }
     let line = stored.line;

@@ -309,7 +309,7 @@ impl LoanImporter {
         LoanImporter {
             db: db.clone(),
             seen: HashMap::new(),
-            lookups: Lookups::default(),
+            lookups: Lookups::for_import(),
         }
     }
 }
@@ -469,7 +469,8 @@ impl Importer for LoanImporter {
         }
     }
 
-    async fn finish(&mut self, _tx: &mut Tx, _ctx: &Ctx) -> Result<Vec<FieldError>> {
+    async fn finish(&mut self, tx: &mut Tx, ctx: &Ctx) -> Result<Vec<FieldError>> {
+        self.lookups.flush(tx, ctx).await?;
         Ok(Vec::new())
     }
 }
@@ -509,10 +510,18 @@ fn field_value(request: &LoanRequest, field: &str) -> String {
 /// Imports `repayments`, applied in file order: a repayment id already applied with the same
 /// content is unchanged (so a file loaded twice posts each repayment once), with other content
 /// refused.
-#[derive(Default)]
 pub struct RepaymentImporter {
     seen: HashMap<(String, String), u64>,
     lookups: Lookups,
+}
+
+impl Default for RepaymentImporter {
+    fn default() -> RepaymentImporter {
+        RepaymentImporter {
+            seen: HashMap::new(),
+            lookups: Lookups::for_import(),
+        }
+    }
 }
 
 impl Importer for RepaymentImporter {
@@ -588,7 +597,8 @@ impl Importer for RepaymentImporter {
         }
     }
 
-    async fn finish(&mut self, _tx: &mut Tx, _ctx: &Ctx) -> Result<Vec<FieldError>> {
+    async fn finish(&mut self, tx: &mut Tx, ctx: &Ctx) -> Result<Vec<FieldError>> {
+        self.lookups.flush(tx, ctx).await?;
         Ok(Vec::new())
     }
 }

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use fupin_core::repayment::{self, InstalmentState};
 use fupin_core::schedule::{self, DayCount, RepaymentMethod};
-use fupin_core::{BusinessDate, Fen};
+use fupin_core::{BusinessDate, Fen, RegionLevel};
 use fupin_store::ledger::NewTransfer;
 use fupin_store::loans::{self, Extension, InstalmentRow, Repayment, Standing};
 use fupin_store::{Db, Tx, audit, institutions};
@@ -19,9 +19,10 @@ use serde_json::json;
 pub use accounts::BankAccount;
 
 use crate::access::{self, Access, Area};
+use crate::audit::Trail;
 use crate::context::Ctx;
 use crate::error::{AppError, Result};
-use crate::ledger::post_batch;
+use crate::ledger::{Pending, post_batch};
 
 /// Whole months from `start` to `maturity`, when `maturity` is exactly that many months later
 /// (month ends clamped).
@@ -70,14 +71,37 @@ fn instalments_for(
 
 /// What posting many loans or repayments in one transaction would otherwise read again for
 /// each: products and the banks' own accounts, which nothing in the transaction changes.
+/// An import also defers its audit records (see [`crate::audit::Trail`]).
 #[derive(Default)]
 pub struct Lookups {
     products: HashMap<String, Option<Product>>,
     credit_lines: HashMap<String, bool>,
     bank_accounts: HashMap<(String, BankAccount), i64>,
+    trail: Trail,
+    pending: Pending,
 }
 
 impl Lookups {
+    /// Lookups for an import, which must call [`Lookups::flush`] before it commits.
+    pub fn for_import() -> Lookups {
+        Lookups {
+            trail: Trail::deferred(),
+            pending: Pending::deferred(),
+            ..Lookups::default()
+        }
+    }
+
+    /// Posts the held transfers and appends the held audit records.
+    pub async fn flush(&mut self, tx: &mut Tx, ctx: &Ctx) -> Result<()> {
+        self.pending.flush(tx, ctx, &mut self.trail).await?;
+        self.trail.flush(tx).await
+    }
+
+    /// Postings held for the import, which balance checks must add to the ledger's.
+    pub fn pending(&self) -> &Pending {
+        &self.pending
+    }
+
     /// A product by code, read once.
     pub async fn product(&mut self, tx: &mut Tx, code: &str) -> Result<Option<Product>> {
         if let Some(known) = self.products.get(code) {
@@ -151,7 +175,23 @@ pub async fn disburse_with(
         memo: None,
     };
     let loan_key = loan_key(terms);
-    post_batch(tx, ctx, "loan.disburse", &loan_key, &[transfer]).await?;
+    lookups
+        .pending
+        .post(
+            tx,
+            ctx,
+            ("loan.disburse", &loan_key),
+            vec![transfer],
+            &mut lookups.trail,
+        )
+        .await?;
+    if product.risk_fund_share_ppm.is_some()
+        && let Some(county) = terms.village_code.ancestor_at(RegionLevel::County)
+    {
+        lookups
+            .pending
+            .note_covered(county, terms.start_on, terms.principal);
+    }
     let standing = Standing {
         next_unpaid_due_on: repayment::next_unpaid_due(&instalments),
         overdue_since: None,
@@ -162,7 +202,7 @@ pub async fn disburse_with(
     loans::set_standing_of(tx, loan_id, None, standing, terms.start_on).await?;
     let mut entry = ctx.audit("loan.create", "loan", &loan_key);
     entry.after_json = Some(terms_json(terms).to_string());
-    audit::append(tx, &entry).await?;
+    lookups.trail.append(tx, entry).await?;
     Ok(loan_id)
 }
 
@@ -255,7 +295,11 @@ pub async fn repay_with(
     }
     let outcome = match loan.status.as_str() {
         "active" => apply_repayment(tx, ctx, &loan, order, lookups).await?,
-        "written_off" => recover(tx, ctx, &loan, order).await?,
+        "written_off" => {
+            // A recovery reads the ledger's balances: post what is held first.
+            lookups.flush(tx, ctx).await?;
+            recover(tx, ctx, &loan, order).await?
+        }
         other => {
             return Err(AppError::Conflict(format!(
                 "loan {} is {other}: nothing is owed",
@@ -393,7 +437,16 @@ async fn apply_repayment(
             "repayment_principal",
         ));
     }
-    post_batch(tx, ctx, "loan.repay", &loan_key(&loan.terms), &transfers).await?;
+    lookups
+        .pending
+        .post(
+            tx,
+            ctx,
+            ("loan.repay", &loan_key(&loan.terms)),
+            transfers,
+            &mut lookups.trail,
+        )
+        .await?;
     let after = rows;
     let settled = applied.settles || after.iter().all(|r| r.state.is_paid());
     if settled {

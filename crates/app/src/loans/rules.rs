@@ -116,12 +116,16 @@ pub async fn check_with(
         project: request.project.clone(),
     };
     terms.repayment = canonical_method(&terms.repayment);
-    if let Some(message) = crate::funds::leverage_refusal(tx, &terms, &product).await? {
+    let pending = lookups.pending();
+    if let Some(message) = crate::funds::leverage_refusal(tx, &terms, &product, pending).await? {
         return Ok(Err(vec![("principal", message)]));
     }
     let draws = terms.borrower_type == "household"
         && lookups.draws_on_credit_line(tx, &product.code).await?;
-    if let Some(message) = crate::credit::line_refusal_drawing(tx, &terms, &product, draws).await? {
+    let pending = lookups.pending();
+    if let Some(message) =
+        crate::credit::line_refusal_drawing(tx, &terms, &product, draws, pending).await?
+    {
         return Ok(Err(vec![("principal", message)]));
     }
     Ok(Ok((terms, product)))
