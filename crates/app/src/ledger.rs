@@ -123,7 +123,6 @@ pub async fn check(db: &Db) -> Result<LedgerCheck> {
 pub struct Pending {
     defer: bool,
     transfers: Vec<NewTransfer>,
-    audit: Vec<fupin_store::audit::AuditEntry>,
     /// Disbursements of loans the county risk-compensation funds cover: county, value date,
     /// principal.
     covered: Vec<(fupin_core::RegionCode, BusinessDate, Fen)>,
@@ -157,10 +156,10 @@ impl Pending {
         }
         let mut entry = ctx.audit(action, "ledger_batch", entity_id);
         entry.after_json = Some(batch_json(&transfers).to_string());
-        self.audit.push(entry);
+        trail.append(tx, entry).await?;
         self.transfers.extend(transfers);
         if self.transfers.len() >= PENDING_TRANSFERS_MAX {
-            self.flush(tx, ctx, trail).await?;
+            self.flush(tx, ctx).await?;
         }
         Ok(())
     }
@@ -172,15 +171,12 @@ impl Pending {
         }
     }
 
-    /// Posts what is held, then hands its audit records to `trail`.
-    pub async fn flush(&mut self, tx: &mut Tx, ctx: &Ctx, trail: &mut Trail) -> Result<()> {
+    /// Posts what is held (its audit records went to the trail when it was held).
+    pub async fn flush(&mut self, tx: &mut Tx, ctx: &Ctx) -> Result<()> {
         if !self.transfers.is_empty() {
             ledger::post_all(tx, &self.transfers, &ctx.actor.name, &ctx.now)
                 .await?
                 .map_err(refusal_error)?;
-        }
-        for entry in self.audit.drain(..) {
-            trail.append(tx, entry).await?;
         }
         self.transfers.clear();
         self.covered.clear();

@@ -93,7 +93,7 @@ impl Lookups {
 
     /// Posts the held transfers and appends the held audit records.
     pub async fn flush(&mut self, tx: &mut Tx, ctx: &Ctx) -> Result<()> {
-        self.pending.flush(tx, ctx, &mut self.trail).await?;
+        self.pending.flush(tx, ctx).await?;
         self.trail.flush(tx).await
     }
 
