@@ -15,6 +15,7 @@
 //! row by row, nothing per household is kept, and the kinds that grow are split into files of
 //! [`files::CHUNK_ROWS`] rows so that no single import grows either.
 
+mod disk;
 pub mod files;
 mod lending;
 mod load;
@@ -114,6 +115,7 @@ pub async fn run(
             db.url()
         )));
     }
+    disk::check(db, options)?;
     let started = Instant::now();
     let generated = generate(options, progress)?;
     let loaded = load::load(db, ctx, options, &generated, progress).await?;
