@@ -131,11 +131,24 @@ impl Db {
 
     /// Starts a write transaction. On SQLite it takes the write lock at once (`BEGIN
     /// IMMEDIATE`) so two writers queue on the busy timeout instead of deadlocking on upgrade.
+    ///
+    /// On PostgreSQL every statement of a write transaction is planned for the tables as they
+    /// are when it runs (`plan_cache_mode = force_custom_plan`). Without it a prepared
+    /// statement, and each foreign-key check (a prepared query of the server's own), keeps
+    /// after five runs the generic plan made while its table was small: an import into a new
+    /// database kept scanning all of `loans` for the parent of each instalment, and a book of
+    /// 100,000 loans went from 164 to 70 loans a second (BENCHMARKS.md). Nothing outside the
+    /// transaction sees the growth either (autovacuum cannot analyze rows not yet committed),
+    /// so no other invalidation comes. Replanning costs tens of microseconds a statement.
     pub async fn write(&self) -> Result<Tx> {
         let tx = match (self.engine, &self.writer) {
             (Engine::Sqlite, Some(writer)) => writer.begin_with("BEGIN IMMEDIATE").await?,
             (Engine::Sqlite, None) => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            (Engine::Postgres, _) => self.pool.begin().await?,
+            (Engine::Postgres, _) => {
+                self.pool
+                    .begin_with("BEGIN; SET LOCAL plan_cache_mode = force_custom_plan")
+                    .await?
+            }
         };
         Ok(tx)
     }

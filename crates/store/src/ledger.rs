@@ -411,14 +411,9 @@ async fn post_fast(
         give_back_seqs(tx, count).await?;
         return Ok(None);
     }
-    for (index, transfer) in transfers.iter().enumerate() {
-        if !add_to_both_caches(tx, transfer, &accounts).await? {
-            for earlier in &transfers[..index] {
-                undo_caches(tx, earlier).await?;
-            }
-            give_back_seqs(tx, count).await?;
-            return Ok(None);
-        }
+    if !add_all_to_caches(tx, transfers, &accounts).await? {
+        give_back_seqs(tx, count).await?;
+        return Ok(None);
     }
     let first = last - count + 1;
     insert_transfers(tx, first, transfers, posted_by, posted_at).await?;
@@ -492,60 +487,114 @@ fn may_overdraw(account: &Account, side: Side) -> bool {
     account.no_overdraft && account.normal_side == against
 }
 
-/// Adds the amount to both accounts' cached totals in one conditional update (which refuses an
-/// overdraft atomically, even against concurrent writers); false, with nothing changed, when
-/// it is refused.
-async fn add_to_both_caches(
+/// Adds a batch to its accounts' cached totals; false, with nothing changed, when a transfer
+/// would overdraw a protected account.
+///
+/// The sides on an account that the batch may overdraw go in order, one statement each, as
+/// whether one is refused depends on those before it. No other side can be refused and their
+/// order does not matter: their sums go in one statement at the end, which updates a bank's
+/// busy account once a batch instead of once a transfer (on PostgreSQL every update of a row
+/// leaves a version that a long import cannot prune before it commits).
+async fn add_all_to_caches(
     tx: &mut Tx,
-    transfer: &NewTransfer,
+    transfers: &[NewTransfer],
     accounts: &std::collections::HashMap<i64, Account>,
 ) -> Result<bool> {
-    let (Some(debit), Some(credit)) = (
-        accounts.get(&transfer.debit_account_id),
-        accounts.get(&transfer.credit_account_id),
-    ) else {
-        return Err(corrupt("ledger_accounts", "id", "account vanished"));
+    let sides = |t: &NewTransfer| {
+        [
+            (t.debit_account_id, Side::Debit, t.amount.fen()),
+            (t.credit_account_id, Side::Credit, t.amount.fen()),
+        ]
     };
-    let (debit_may_fail, credit_may_fail) = (
-        may_overdraw(debit, Side::Debit),
-        may_overdraw(credit, Side::Credit),
-    );
-    if debit_may_fail && credit_may_fail {
-        // Which side was refused could not be told from the row count: one side at a time.
-        return Ok(add_to_caches(tx, transfer, debit, credit).await?.is_none());
-    }
-    let updated = sqlx::query(
-        "update ledger_accounts set \
-         debits_posted_fen = debits_posted_fen + case when id = $2 then $1 else 0 end, \
-         credits_posted_fen = credits_posted_fen + case when id = $3 then $1 else 0 end \
-         where (id = $2 and (no_overdraft = 0 or normal_side = 'debit' \
-         or credits_posted_fen - debits_posted_fen >= $1)) \
-         or (id = $3 and (no_overdraft = 0 or normal_side = 'credit' \
-         or debits_posted_fen - credits_posted_fen >= $1))",
-    )
-    .bind(transfer.amount.fen())
-    .bind(debit.id)
-    .bind(credit.id)
-    .execute(&mut **tx)
-    .await?
-    .rows_affected();
-    match (updated, debit_may_fail, credit_may_fail) {
-        (2, _, _) => Ok(true),
-        // The side that cannot be refused was added: take it back.
-        (1, true, false) => {
-            add_to_side(tx, credit.id, Side::Credit, -transfer.amount.fen()).await?;
-            Ok(false)
+    let account = |id: i64| {
+        accounts
+            .get(&id)
+            .ok_or_else(|| corrupt("ledger_accounts", "id", "account vanished"))
+    };
+    let mut checked = std::collections::HashSet::new();
+    for (id, side, _) in transfers.iter().flat_map(sides) {
+        if may_overdraw(account(id)?, side) {
+            checked.insert(id);
         }
-        (1, false, true) => {
-            add_to_side(tx, debit.id, Side::Debit, -transfer.amount.fen()).await?;
-            Ok(false)
-        }
-        _ => Err(corrupt(
-            "ledger_accounts",
-            "id",
-            "an unprotected side was refused",
-        )),
     }
+    let mut applied: Vec<(i64, Side, i64)> = Vec::new();
+    let mut pooled: std::collections::BTreeMap<i64, (i64, i64)> = Default::default();
+    for (id, side, amount_fen) in transfers.iter().flat_map(sides) {
+        if !checked.contains(&id) {
+            let sums = pooled.entry(id).or_default();
+            match side {
+                Side::Debit => sums.0 += amount_fen,
+                Side::Credit => sums.1 += amount_fen,
+            }
+            continue;
+        }
+        if may_overdraw(account(id)?, side) {
+            if !add_to_side_if_covered(tx, id, side, amount_fen).await? {
+                for (id, side, amount_fen) in applied.into_iter().rev() {
+                    add_to_side(tx, id, side, -amount_fen).await?;
+                }
+                return Ok(false);
+            }
+        } else {
+            add_to_side(tx, id, side, amount_fen).await?;
+        }
+        applied.push((id, side, amount_fen));
+    }
+    add_sums_to_caches(tx, &pooled).await?;
+    Ok(true)
+}
+
+/// Adds the sums to the accounts' cached totals, one statement per 1,000 accounts.
+async fn add_sums_to_caches(
+    tx: &mut Tx,
+    sums: &std::collections::BTreeMap<i64, (i64, i64)>,
+) -> Result<()> {
+    let sums: Vec<(&i64, &(i64, i64))> = sums.iter().collect();
+    for chunk in sums.chunks(VALUES_PER_STATEMENT) {
+        let sql = format!(
+            "update ledger_accounts set \
+             debits_posted_fen = debits_posted_fen + v.column2, \
+             credits_posted_fen = credits_posted_fen + v.column3 \
+             from (values {}) as v where ledger_accounts.id = v.column1",
+            values_rows(chunk.len(), &["bigint", "bigint", "bigint"])
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (account_id, (debits_fen, credits_fen)) in chunk {
+            query = query
+                .bind(**account_id)
+                .bind(*debits_fen)
+                .bind(*credits_fen);
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// Adds the amount to one side of an account unless it would take a protected account below
+/// zero, atomically even against concurrent writers; false, with nothing changed, when refused.
+async fn add_to_side_if_covered(
+    tx: &mut Tx,
+    account_id: i64,
+    side: Side,
+    amount_fen: i64,
+) -> Result<bool> {
+    let sql = match side {
+        Side::Debit => {
+            "update ledger_accounts set debits_posted_fen = debits_posted_fen + $1 where id = $2 \
+             and (no_overdraft = 0 or normal_side = 'debit' or credits_posted_fen - debits_posted_fen >= $1)"
+        }
+        Side::Credit => {
+            "update ledger_accounts set credits_posted_fen = credits_posted_fen + $1 where id = $2 \
+             and (no_overdraft = 0 or normal_side = 'credit' or debits_posted_fen - credits_posted_fen >= $1)"
+        }
+    };
+    let updated = sqlx::query(sql)
+        .bind(amount_fen)
+        .bind(account_id)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+    Ok(updated == 1)
 }
 
 async fn add_to_side(tx: &mut Tx, account_id: i64, side: Side, amount_fen: i64) -> Result<()> {
@@ -560,12 +609,6 @@ async fn add_to_side(tx: &mut Tx, account_id: i64, side: Side, amount_fen: i64) 
         .execute(&mut **tx)
         .await?;
     Ok(())
-}
-
-async fn undo_caches(tx: &mut Tx, transfer: &NewTransfer) -> Result<()> {
-    let amount = -transfer.amount.fen();
-    add_to_side(tx, transfer.debit_account_id, Side::Debit, amount).await?;
-    add_to_side(tx, transfer.credit_account_id, Side::Credit, amount).await
 }
 
 /// Inserts the transfers with consecutive sequence numbers from `first`, in one statement.
@@ -606,7 +649,9 @@ async fn insert_transfers(
 type DayDeltas<K> = std::collections::BTreeMap<String, std::collections::BTreeMap<K, (i64, i64)>>;
 
 /// [`add_to_history`] for a whole batch: the net amounts per account and per bucket of each
-/// value date, four statements a date.
+/// value date. Each day row the batch raises is updated once, whatever the number of value
+/// dates in the batch: on PostgreSQL every update of a row leaves a version that a long
+/// import cannot prune before it commits, and a bank's day rows are raised by every batch.
 async fn add_all_to_history(
     tx: &mut Tx,
     transfers: &[NewTransfer],
@@ -643,18 +688,92 @@ async fn add_all_to_history(
             }
         }
     }
+    // Rows first, each with the totals of its last day before, then the amounts.
     for (date, deltas) in &account_deltas {
-        add_to_account_days(tx, date, deltas).await?;
+        open_account_days(tx, date, deltas).await?;
     }
     for (date, deltas) in &bucket_deltas {
-        add_to_bucket_days(tx, date, deltas).await?;
+        open_bucket_days(tx, date, deltas).await?;
+    }
+    for chunk in running_totals(&account_deltas).chunks(VALUES_PER_STATEMENT) {
+        raise_account_days(tx, chunk).await?;
+    }
+    for chunk in running_totals(&bucket_deltas).chunks(VALUES_PER_STATEMENT) {
+        raise_bucket_days(tx, chunk).await?;
     }
     Ok(())
 }
 
-/// Opens each account's row of `date` with the totals of its last day before (if it has none
-/// yet), then adds the amounts to that row and every later one.
-async fn add_to_account_days(
+/// Rows of values in one update statement: 7,000 parameters at most, within both engines'
+/// limits.
+const VALUES_PER_STATEMENT: usize = 1_000;
+
+/// What a batch adds to one key's day rows from `from` (inclusive) to `until` (exclusive; no
+/// end when `None`): the debits and credits of the batch's value dates up to `from`.
+#[derive(Debug, PartialEq, Eq)]
+struct Segment<K> {
+    key: K,
+    from: String,
+    until: Option<String>,
+    debits_fen: i64,
+    credits_fen: i64,
+}
+
+/// The batch's running totals per key, as disjoint date segments: a day row falls in exactly
+/// one segment of its key, so one statement raises each row once.
+fn running_totals<K: Ord + Clone>(deltas: &DayDeltas<K>) -> Vec<Segment<K>> {
+    let mut by_key: std::collections::BTreeMap<&K, Vec<(&String, i64, i64)>> =
+        std::collections::BTreeMap::new();
+    for (date, amounts) in deltas {
+        for (key, (debits, credits)) in amounts {
+            by_key
+                .entry(key)
+                .or_default()
+                .push((date, *debits, *credits));
+        }
+    }
+    let mut segments = Vec::new();
+    for (key, days) in by_key {
+        let (mut debits_fen, mut credits_fen) = (0, 0);
+        for (index, (date, debits, credits)) in days.iter().enumerate() {
+            debits_fen += debits;
+            credits_fen += credits;
+            segments.push(Segment {
+                key: key.clone(),
+                from: (*date).clone(),
+                until: days.get(index + 1).map(|(next, _, _)| (*next).clone()),
+                debits_fen,
+                credits_fen,
+            });
+        }
+    }
+    segments
+}
+
+/// `(cast($1 as bigint), cast($2 as text)), ($3, $4)`: `rows` rows of placeholders, one per
+/// type; the first row's are cast so that both engines know the types of the columns.
+fn values_rows(rows: usize, types: &[&str]) -> String {
+    (0..rows)
+        .map(|row| {
+            let cells: Vec<String> = types
+                .iter()
+                .enumerate()
+                .map(|(column, kind)| {
+                    let at = 1 + row * types.len() + column;
+                    match row {
+                        0 => format!("cast(${at} as {kind})"),
+                        _ => format!("${at}"),
+                    }
+                })
+                .collect();
+            format!("({})", cells.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Opens each account's row of `date` with the totals of its last day before, if it has none.
+async fn open_account_days(
     tx: &mut Tx,
     date: &str,
     deltas: &std::collections::BTreeMap<i64, (i64, i64)>,
@@ -678,35 +797,39 @@ async fn add_to_account_days(
         query = query.bind(*account_id);
     }
     query.execute(&mut **tx).await?;
-    // $1 the date, then per account: id, debits, credits.
-    let cases = |offset: usize| {
-        (0..deltas.len())
-            .map(|i| format!("when ${} then ${}", 2 + 3 * i, 2 + 3 * i + offset))
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
-    let ids = (0..deltas.len())
-        .map(|i| format!("${}", 2 + 3 * i))
-        .collect::<Vec<_>>()
-        .join(", ");
+    Ok(())
+}
+
+/// Adds each segment's amounts to its account's day rows within the segment.
+async fn raise_account_days(tx: &mut Tx, segments: &[Segment<i64>]) -> Result<()> {
     let sql = format!(
         "update ledger_account_days set \
-         debits_total_fen = debits_total_fen + case account_id {} else 0 end, \
-         credits_total_fen = credits_total_fen + case account_id {} else 0 end \
-         where account_id in ({ids}) and value_date >= $1",
-        cases(1),
-        cases(2)
+         debits_total_fen = debits_total_fen + v.column4, \
+         credits_total_fen = credits_total_fen + v.column5 \
+         from (values {}) as v \
+         where ledger_account_days.account_id = v.column1 \
+         and ledger_account_days.value_date >= v.column2 \
+         and (v.column3 is null or ledger_account_days.value_date < v.column3)",
+        values_rows(
+            segments.len(),
+            &["bigint", "text", "text", "bigint", "bigint"]
+        )
     );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(date);
-    for (account_id, (debits, credits)) in deltas {
-        query = query.bind(*account_id).bind(*debits).bind(*credits);
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for segment in segments {
+        query = query
+            .bind(segment.key)
+            .bind(&segment.from)
+            .bind(&segment.until)
+            .bind(segment.debits_fen)
+            .bind(segment.credits_fen);
     }
     query.execute(&mut **tx).await?;
     Ok(())
 }
 
-/// [`add_to_account_days`] for roll-up buckets (kind, institution, county).
-async fn add_to_bucket_days(
+/// [`open_account_days`] for roll-up buckets (kind, institution, county).
+async fn open_bucket_days(
     tx: &mut Tx,
     date: &str,
     deltas: &std::collections::BTreeMap<(String, String, String), (i64, i64)>,
@@ -745,41 +868,40 @@ async fn add_to_bucket_days(
         query = query.bind(kind).bind(institution).bind(county);
     }
     query.execute(&mut **tx).await?;
-    // $1 the date, then per bucket: kind, institution, county, debits, credits.
-    let at = |i: usize, field: usize| format!("${}", 2 + 5 * i + field);
-    let matches: Vec<String> = (0..deltas.len())
-        .map(|i| {
-            format!(
-                "(kind = {} and institution_code = {} and county_code = {})",
-                at(i, 0),
-                at(i, 1),
-                at(i, 2)
-            )
-        })
-        .collect();
-    let cases = |field: usize| {
-        (0..deltas.len())
-            .map(|i| format!("when {} then {}", matches[i], at(i, field)))
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
+    Ok(())
+}
+
+/// [`raise_account_days`] for roll-up buckets.
+async fn raise_bucket_days(
+    tx: &mut Tx,
+    segments: &[Segment<(String, String, String)>],
+) -> Result<()> {
     let sql = format!(
         "update ledger_bucket_days set \
-         debits_total_fen = debits_total_fen + case {} else 0 end, \
-         credits_total_fen = credits_total_fen + case {} else 0 end \
-         where value_date >= $1 and ({})",
-        cases(3),
-        cases(4),
-        matches.join(" or ")
+         debits_total_fen = debits_total_fen + v.column6, \
+         credits_total_fen = credits_total_fen + v.column7 \
+         from (values {}) as v \
+         where ledger_bucket_days.kind = v.column1 \
+         and ledger_bucket_days.institution_code = v.column2 \
+         and ledger_bucket_days.county_code = v.column3 \
+         and ledger_bucket_days.value_date >= v.column4 \
+         and (v.column5 is null or ledger_bucket_days.value_date < v.column5)",
+        values_rows(
+            segments.len(),
+            &["text", "text", "text", "text", "text", "bigint", "bigint"]
+        )
     );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(date);
-    for ((kind, institution, county), (debits, credits)) in deltas {
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for segment in segments {
+        let (kind, institution, county) = &segment.key;
         query = query
             .bind(kind)
             .bind(institution)
             .bind(county)
-            .bind(*debits)
-            .bind(*credits);
+            .bind(&segment.from)
+            .bind(&segment.until)
+            .bind(segment.debits_fen)
+            .bind(segment.credits_fen);
     }
     query.execute(&mut **tx).await?;
     Ok(())
@@ -826,37 +948,13 @@ async fn add_to_caches(
     debit: &Account,
     credit: &Account,
 ) -> Result<Option<TransferRefused>> {
-    let amount = transfer.amount.fen();
-    let debited = sqlx::query(
-        "update ledger_accounts set debits_posted_fen = debits_posted_fen + $1 where id = $2 \
-         and (no_overdraft = 0 or normal_side = 'debit' or credits_posted_fen - debits_posted_fen >= $1)",
-    )
-    .bind(amount)
-    .bind(debit.id)
-    .execute(&mut **tx)
-    .await?
-    .rows_affected();
-    if debited == 0 {
+    let amount_fen = transfer.amount.fen();
+    if !add_to_side_if_covered(tx, debit.id, Side::Debit, amount_fen).await? {
         return Ok(Some(overdraft(tx, transfer, debit.id).await?));
     }
-    let credited = sqlx::query(
-        "update ledger_accounts set credits_posted_fen = credits_posted_fen + $1 where id = $2 \
-         and (no_overdraft = 0 or normal_side = 'credit' or debits_posted_fen - credits_posted_fen >= $1)",
-    )
-    .bind(amount)
-    .bind(credit.id)
-    .execute(&mut **tx)
-    .await?
-    .rows_affected();
-    if credited == 0 {
+    if !add_to_side_if_covered(tx, credit.id, Side::Credit, amount_fen).await? {
         // Undo the debit so that the caller's transaction is as before this transfer.
-        sqlx::query(
-            "update ledger_accounts set debits_posted_fen = debits_posted_fen - $1 where id = $2",
-        )
-        .bind(amount)
-        .bind(debit.id)
-        .execute(&mut **tx)
-        .await?;
+        add_to_side(tx, debit.id, Side::Debit, -amount_fen).await?;
         return Ok(Some(overdraft(tx, transfer, credit.id).await?));
     }
     Ok(None)
@@ -1336,7 +1434,57 @@ fn totals_pair(row: &AnyRow, debits: &str, credits: &str) -> Result<Totals> {
 
 #[cfg(test)]
 mod tests {
-    use super::prefix_end;
+    use super::{DayDeltas, Segment, prefix_end, running_totals, values_rows};
+
+    fn segment(
+        key: i64,
+        from: &str,
+        until: Option<&str>,
+        debits: i64,
+        credits: i64,
+    ) -> Segment<i64> {
+        Segment {
+            key,
+            from: from.to_string(),
+            until: until.map(str::to_string),
+            debits_fen: debits,
+            credits_fen: credits,
+        }
+    }
+
+    #[test]
+    fn running_totals_cover_each_later_day_once_with_everything_up_to_it() {
+        let mut deltas: DayDeltas<i64> = DayDeltas::new();
+        for (date, key, debits, credits) in [
+            ("2017-01-03", 7, 100, 0),
+            ("2017-01-01", 7, 5, 1),
+            ("2017-01-02", 9, 0, 40),
+            ("2017-01-03", 9, 2, 0),
+        ] {
+            deltas
+                .entry(date.to_string())
+                .or_default()
+                .insert(key, (debits, credits));
+        }
+        assert_eq!(
+            running_totals(&deltas),
+            vec![
+                segment(7, "2017-01-01", Some("2017-01-03"), 5, 1),
+                segment(7, "2017-01-03", None, 105, 1),
+                segment(9, "2017-01-02", Some("2017-01-03"), 0, 40),
+                segment(9, "2017-01-03", None, 2, 40),
+            ]
+        );
+        assert!(running_totals(&DayDeltas::<i64>::new()).is_empty());
+    }
+
+    #[test]
+    fn values_rows_type_the_first_row() {
+        assert_eq!(
+            values_rows(2, &["bigint", "text"]),
+            "(cast($1 as bigint), cast($2 as text)), ($3, $4)"
+        );
+    }
 
     #[test]
     fn prefix_end_is_just_past_every_code_with_the_prefix() {

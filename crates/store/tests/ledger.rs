@@ -217,12 +217,96 @@ async fn simulate(db: &Db, seed: u64, steps: usize) {
             Err(other) => panic!("unexpected refusal {other}"),
         }
     }
+    verify(db, &accounts, &model).await;
+}
+
+/// Batches of transfers with many back-dated value dates, some into and out of the protected
+/// fund: the day totals must come out as if each transfer had been posted alone, and a batch
+/// is refused exactly when, in its order, it would overdraw the fund.
+async fn simulate_batches(db: &Db, seed: u64, batches: usize) {
+    let accounts = open_accounts(db).await;
+    let free: Vec<i64> = accounts
+        .iter()
+        .filter(|(_, _, protected)| !protected)
+        .map(|(id, _, _)| *id)
+        .collect();
+    let (fund, fund_side, _) = *accounts
+        .iter()
+        .find(|(_, _, protected)| *protected)
+        .expect("a protected account");
+    let mut random = Random(seed);
+    let mut model = Model::default();
+    let mut refused = 0;
+    for batch in 0..batches {
+        let size = 1 + random.below(60) as usize;
+        let transfers: Vec<NewTransfer> = (0..size)
+            .map(|n| {
+                let debit = random.below(free.len() as u64) as usize;
+                let credit =
+                    (debit + 1 + random.below(free.len() as u64 - 1) as usize) % free.len();
+                let (debit, credit) = match random.below(8) {
+                    0 => (fund, free[credit]),
+                    1 => (free[debit], fund),
+                    _ => (free[debit], free[credit]),
+                };
+                NewTransfer {
+                    id: format!("b{seed}-{batch}-{n}"),
+                    debit_account_id: debit,
+                    credit_account_id: credit,
+                    amount: Fen::new(1 + random.below(5_000_000) as i64),
+                    value_date: date(random.below(180)),
+                    code: "test".to_string(),
+                    memo: None,
+                }
+            })
+            .collect();
+        let mut after = Model {
+            posted: model.posted.clone(),
+        };
+        let mut overdrawn = false;
+        for transfer in &transfers {
+            after.posted.insert(transfer.id.clone(), transfer.clone());
+            overdrawn |= after.balance(fund, fund_side) < 0;
+        }
+        let mut tx = db.write().await.expect("begin");
+        let outcome = ledger::post_all(&mut tx, &transfers, "tester", "2017-07-01T00:00:00Z")
+            .await
+            .expect("post runs");
+        match outcome {
+            Ok(posted) => {
+                assert!(
+                    !overdrawn,
+                    "batch {batch} overdraws the fund and was posted"
+                );
+                assert!(posted.iter().all(|p| matches!(p, Posted::New(_))));
+                tx.commit().await.expect("commit");
+                model = after;
+            }
+            Err(TransferRefused::Overdraft { .. }) => {
+                assert!(overdrawn, "batch {batch} was refused without an overdraft");
+                tx.rollback().await.expect("rollback");
+                refused += 1;
+            }
+            Err(other) => panic!("unexpected refusal {other}"),
+        }
+    }
+    // Both outcomes happened, or the test proved less than it says.
+    assert!(
+        refused > 0 && refused < batches,
+        "{refused} of {batches} refused"
+    );
+    verify(db, &accounts, &model).await;
+}
+
+/// The ledger's check is clean and every account's and the loan bucket's totals as of several
+/// dates are the model's.
+async fn verify(db: &Db, accounts: &[(i64, NormalSide, bool)], model: &Model) {
     let check = ledger::check(db).await.expect("check");
     assert!(check.is_clean(), "{check:#?}");
     assert_eq!(check.transfers, model.posted.len() as i64);
     for day in [0, 30, 59, 90, 120, 179, 400] {
         let on = date(day);
-        for (id, _, _) in &accounts {
+        for (id, _, _) in accounts {
             let totals = ledger::totals_as_of(db, *id, on).await.expect("totals");
             assert_eq!(
                 (totals.debits.fen(), totals.credits.fen()),
@@ -287,6 +371,10 @@ fupin_store::on_both_engines! {
 
     async fn another_seed(db) {
         simulate(&db, 42, 200).await;
+    }
+
+    async fn random_batches_over_many_value_dates_keep_the_day_totals(db) {
+        simulate_batches(&db, 0x5EED, 40).await;
     }
 
     async fn a_tampered_cache_is_reported(db) {
