@@ -131,24 +131,11 @@ impl Db {
 
     /// Starts a write transaction. On SQLite it takes the write lock at once (`BEGIN
     /// IMMEDIATE`) so two writers queue on the busy timeout instead of deadlocking on upgrade.
-    ///
-    /// On PostgreSQL every statement of a write transaction is planned for the tables as they
-    /// are when it runs (`plan_cache_mode = force_custom_plan`). Without it a prepared
-    /// statement, and each foreign-key check (a prepared query of the server's own), keeps
-    /// after five runs the generic plan made while its table was small: an import into a new
-    /// database kept scanning all of `loans` for the parent of each instalment, and a book of
-    /// 100,000 loans went from 164 to 70 loans a second (BENCHMARKS.md). Nothing outside the
-    /// transaction sees the growth either (autovacuum cannot analyze rows not yet committed),
-    /// so no other invalidation comes. Replanning costs tens of microseconds a statement.
     pub async fn write(&self) -> Result<Tx> {
         let tx = match (self.engine, &self.writer) {
             (Engine::Sqlite, Some(writer)) => writer.begin_with("BEGIN IMMEDIATE").await?,
             (Engine::Sqlite, None) => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            (Engine::Postgres, _) => {
-                self.pool
-                    .begin_with("BEGIN; SET LOCAL plan_cache_mode = force_custom_plan")
-                    .await?
-            }
+            (Engine::Postgres, _) => self.pool.begin().await?,
         };
         Ok(tx)
     }
@@ -231,6 +218,26 @@ pub fn redact(url: &str) -> String {
         }
         _ => url.to_string(),
     }
+}
+
+/// On PostgreSQL, plans each later statement of the transaction for the tables as they are
+/// when it runs (`plan_cache_mode = force_custom_plan`); nothing on SQLite.
+///
+/// For a transaction that fills tables it reads as it goes (an import of loans into a new
+/// database). Without it a prepared statement, and each foreign-key check (a prepared query of
+/// the server's own), keeps after five runs the generic plan made while its table was small:
+/// the import kept scanning all of `loans` for the parent of each instalment, and 100,000 loans
+/// fell from 164 to 70 a second (BENCHMARKS.md). Nothing else invalidates those plans within
+/// the transaction (autovacuum cannot analyze rows not yet committed). Replanning costs tens
+/// of microseconds a statement, too much for imports that do not need it: the registry's
+/// import of a million rows took twice as long with it.
+pub async fn plan_each_statement(tx: &mut Tx) -> Result<()> {
+    if tx.backend_name() != "SQLite" {
+        sqlx::query("SET LOCAL plan_cache_mode = force_custom_plan")
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Defers foreign-key checks to commit, for imports whose rows may name a parent that comes

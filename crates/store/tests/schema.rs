@@ -62,6 +62,30 @@ fn both_migration_folders_hold_the_same_versions() {
 }
 
 fupin_store::on_both_engines! {
+    async fn planning_each_statement_lasts_only_as_long_as_its_transaction(db) {
+        let mode = |db: &Db| {
+            let pool = db.pool().clone();
+            async move {
+                sqlx::query("show plan_cache_mode").fetch_one(&pool).await.expect("show")
+                    .try_get::<String, _>(0).expect("text")
+            }
+        };
+        let mut tx = db.write().await.expect("begin");
+        fupin_store::db::plan_each_statement(&mut tx).await.expect("set");
+        if db.engine() == Engine::Postgres {
+            let inside: String = sqlx::query("show plan_cache_mode").fetch_one(&mut *tx).await
+                .expect("show").try_get(0).expect("text");
+            assert_eq!(inside, "force_custom_plan");
+        }
+        tx.commit().await.expect("commit");
+        // The pooled connection goes back to the server's default for everything after.
+        if db.engine() == Engine::Postgres {
+            for _ in 0..3 {
+                assert_eq!(mode(&db).await, "auto");
+            }
+        }
+    }
+
     async fn migrating_twice_is_harmless(db) {
         db.migrate().await.expect("second migration");
         db.migrate().await.expect("third migration");

@@ -316,6 +316,8 @@ impl LoanImporter {
 
 impl Importer for LoanImporter {
     const KIND: &'static str = "loans";
+    // Loans, their instalments and their accounts: each row checks its parents.
+    const GROWS_WHAT_IT_READS: bool = true;
     const COLUMNS: &'static [Column] = &[
         Column::required("contract_no", "合同编号"),
         Column::required("institution_code", "机构代码"),
@@ -526,6 +528,8 @@ impl Default for RepaymentImporter {
 
 impl Importer for RepaymentImporter {
     const KIND: &'static str = "repayments";
+    // Transfers, day rows and standings of loans a row may itself have changed just before.
+    const GROWS_WHAT_IT_READS: bool = true;
     const COLUMNS: &'static [Column] = &[
         Column::required("id", "流水号"),
         Column::required("contract_no", "合同编号"),

@@ -106,6 +106,9 @@ pub trait Importer {
     const KIND: &'static str;
     /// Its columns, English name and Chinese alias.
     const COLUMNS: &'static [Column];
+    /// Whether the import reads the tables it fills as it goes, so that on PostgreSQL each
+    /// statement must be planned for them as they are ([`fupin_store::db::plan_each_statement`]).
+    const GROWS_WHAT_IT_READS: bool = false;
     /// A row parsed into domain types.
     type Record;
 
@@ -170,6 +173,9 @@ where
     };
     let mut tx = db.write().await?;
     fupin_store::db::defer_foreign_keys(&mut tx).await?;
+    if I::GROWS_WHAT_IT_READS {
+        fupin_store::db::plan_each_statement(&mut tx).await?;
+    }
     for row in source.by_ref() {
         let row = match row {
             Ok(row) => row,
