@@ -125,6 +125,18 @@ fupin_store::on_both_engines! {
         assert_figure(&shangrao_county, "people_lifted_by_enterprises", "78");
         assert_figure(&city, "characteristic_loans_disbursed_cumulative", "50680000.00");
 
+        if db.engine() == fupin_store::Engine::Postgres {
+            // Its imports leave the planner statistics of what they grew (`Db::commit_bulk`).
+            let columns: i64 = sqlx::query_scalar(
+                "select count(*) from pg_stats where schemaname = 'public' \
+                 and tablename = 'loan_instalments'",
+            )
+            .fetch_one(db.pool())
+            .await
+            .expect("pg_stats");
+            assert!(columns > 0, "loan_instalments has statistics");
+        }
+
         // The demo refuses to run twice on one database.
         let again = demo::run(&db, &ctx(), &options(dir.path(), 0.01), &mut |_| {}).await;
         assert!(matches!(again, Err(fupin_app::AppError::Conflict(_))), "{again:?}");

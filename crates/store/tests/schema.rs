@@ -86,6 +86,60 @@ fupin_store::on_both_engines! {
         }
     }
 
+    async fn a_bulk_commit_analyzes_the_tables_it_grew_and_no_others(db) {
+        for sql in [
+            "create table grown (id bigint primary key, kind text not null)",
+            "create table touched (id bigint primary key)",
+        ] {
+            sqlx::query(sql).execute(db.pool()).await.expect("create");
+        }
+        let write = |table: &'static str, rows: i64| {
+            let db = db.clone();
+            async move {
+                let mut tx = db.write().await.expect("begin");
+                let sql = format!(
+                    "insert into {table} (id{kind}) with recursive n(i) as \
+                     (select 1 union all select i + 1 from n where i < {rows}) \
+                     select i + (select count(*) from {table}){value} from n",
+                    kind = if table == "grown" { ", kind" } else { "" },
+                    value = if table == "grown" { ", 'kind ' || (i % 7)" } else { "" },
+                );
+                sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut *tx).await.expect("insert");
+                tx
+            }
+        };
+        let statistics = |table: &'static str| {
+            let pool = db.pool().clone();
+            async move {
+                let sql = format!("select count(*) from pg_stats where tablename = '{table}'");
+                sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql))
+                    .fetch_one(&pool).await.expect("pg_stats")
+            }
+        };
+
+        // 2,000 rows in one table and 10 in another: only the first passes 1,000 and a tenth.
+        let mut tx = write("grown", 2_000).await;
+        sqlx::query("insert into touched (id) values (1), (2), (3), (4), (5), (6), (7), (8), (9), (10)")
+            .execute(&mut *tx).await.expect("insert");
+        let grown = fupin_store::db::tables_grown(&mut tx).await.expect("grown");
+        db.commit_bulk(tx).await.expect("commit");
+        let total: i64 = sqlx::query_scalar("select count(*) from grown")
+            .fetch_one(db.pool()).await.expect("count");
+        assert_eq!(total, 2_000, "committed");
+        if db.engine() == Engine::Sqlite {
+            assert!(grown.is_empty(), "{grown:?}");
+            return;
+        }
+        assert_eq!(grown, ["public.grown"]);
+        assert!(statistics("grown").await > 0, "grown was analyzed");
+        assert_eq!(statistics("touched").await, 0, "touched was not");
+
+        // 1,100 more rows are less than 1,000 and a tenth of the 2,000 it had when analyzed.
+        let mut tx = write("grown", 1_100).await;
+        assert!(fupin_store::db::tables_grown(&mut tx).await.expect("grown").is_empty());
+        tx.rollback().await.expect("rollback");
+    }
+
     async fn migrating_twice_is_harmless(db) {
         db.migrate().await.expect("second migration");
         db.migrate().await.expect("third migration");

@@ -206,7 +206,7 @@ where
     add_errors(&mut report, errors);
     let accept = report.error_count() == 0 || options.load_valid;
     if accept && !options.dry_run {
-        tx.commit().await.map_err(fupin_store::StoreError::from)?;
+        db.commit_bulk(tx).await?;
         report.applied = true;
     } else {
         tx.rollback().await.map_err(fupin_store::StoreError::from)?;

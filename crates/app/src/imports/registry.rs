@@ -308,7 +308,7 @@ pub async fn import_households(
     if options.dry_run {
         tx.rollback().await.map_err(fupin_store::StoreError::from)?;
     } else {
-        tx.commit().await.map_err(fupin_store::StoreError::from)?;
+        db.commit_bulk(tx).await?;
         run.report.applied = true;
     }
     run.report.errors.sort_by_key(|error| error.line);

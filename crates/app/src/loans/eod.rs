@@ -115,7 +115,7 @@ async fn process_day(
     let mut entry = ctx.audit("eod.day", "eod", &date.to_string());
     entry.after_json = Some(json!({"interest_charges": report.interest_charges, "overdue_loans": overdue, "reclassified": reclassified}).to_string());
     audit::append(&mut tx, &entry).await?;
-    tx.commit().await.map_err(fupin_store::StoreError::from)?;
+    db.commit_bulk(tx).await?;
     Ok(report)
 }
 
