@@ -126,15 +126,17 @@ fupin_store::on_both_engines! {
         assert_figure(&city, "characteristic_loans_disbursed_cumulative", "50680000.00");
 
         if db.engine() == fupin_store::Engine::Postgres {
-            // Its imports leave the planner statistics of what they grew (`Db::commit_bulk`).
+            // Its imports leave the planner statistics of what they grew (`Db::commit_bulk`):
+            // at this scale only the territory file, 2,383 townships and villages in one
+            // import, passes the threshold; each county's loans file is a few hundred rows.
             let columns: i64 = sqlx::query_scalar(
                 "select count(*) from pg_stats where schemaname = 'public' \
-                 and tablename = 'loan_instalments'",
+                 and tablename = 'regions'",
             )
             .fetch_one(db.pool())
             .await
             .expect("pg_stats");
-            assert!(columns > 0, "loan_instalments has statistics");
+            assert!(columns > 0, "regions has statistics");
         }
 
         // The demo refuses to run twice on one database.
