@@ -154,7 +154,7 @@ impl Db {
         let tables = tables_grown(&mut tx).await?;
         tx.commit().await?;
         if let Err(error) = self.analyze(&tables).await {
-            tracing::warn!(%error, ?tables, "the statistics of the tables an import grew were not refreshed");
+            tracing::warn!(%error, ?tables, "the statistics of the tables a bulk write grew were not refreshed");
         }
         Ok(())
     }
@@ -272,16 +272,20 @@ pub async fn plan_each_statement(tx: &mut Tx) -> Result<()> {
     Ok(())
 }
 
-/// A transaction's rows written (inserted, updated or deleted) beyond which a table it wrote is
-/// analyzed after commit: 1,000 rows and a tenth of the rows the table had at its last
-/// analysis, the rule of autovacuum (50 rows and a tenth) made coarser, so that everyday writes
-/// never wait for an analysis.
+/// The rows a transaction must add to a table (inserted less deleted) for it to be analyzed
+/// after commit: 1,000 rows and a tenth of the rows the table had at its last analysis, the
+/// rule of autovacuum (50 rows and a tenth) made coarser, so that everyday writes never wait
+/// for an analysis. Net rows, not rows written: an import's staging table, filled and emptied
+/// in one transaction, analyzed empty would tell the planner that the next import's rows are
+/// none, and its checks ran as nested loops over them (minutes for a county's registry file).
 const ANALYZE_ROWS_MIN: i64 = 1_000;
 
-/// On PostgreSQL, the tables this transaction has written enough rows of that their planner
-/// statistics are stale ([`ANALYZE_ROWS_MIN`]), as quoted, schema-qualified names in name
-/// order; none on SQLite. Read from the transaction's own counters
-/// (`pg_stat_xact_user_tables`), so it costs one catalog query and never misses a write.
+/// On PostgreSQL, the tables this transaction has grown enough that their planner statistics
+/// are stale ([`ANALYZE_ROWS_MIN`]), as quoted, schema-qualified names in name order; none on
+/// SQLite. Read from the transaction's own counters (`pg_stat_xact_user_tables`), so it costs
+/// one catalog query and never misses a write. Those counters also hold the connection's
+/// earlier writes not yet flushed to the server's statistics (up to a second's worth): at
+/// worst a table is analyzed once more than it needed.
 pub async fn tables_grown(tx: &mut Tx) -> Result<Vec<String>> {
     if tx.backend_name() == "SQLite" {
         return Ok(Vec::new());
@@ -289,7 +293,7 @@ pub async fn tables_grown(tx: &mut Tx) -> Result<Vec<String>> {
     let sql = format!(
         "select quote_ident(s.schemaname) || '.' || quote_ident(s.relname) \
          from pg_stat_xact_user_tables s join pg_class c on c.oid = s.relid \
-         where s.n_tup_ins + s.n_tup_upd + s.n_tup_del > {ANALYZE_ROWS_MIN} + greatest(c.reltuples, 0) / 10 \
+         where s.n_tup_ins - s.n_tup_del > {ANALYZE_ROWS_MIN} + greatest(c.reltuples, 0) / 10 \
          order by 1"
     );
     // Safe: only a constant is formatted in.
