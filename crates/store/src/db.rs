@@ -160,7 +160,7 @@ impl Db {
     }
 
     /// `ANALYZE` of the named tables (names as [`tables_grown`] gives them); nothing on SQLite.
-    pub async fn analyze(&self, tables: &[String]) -> Result<()> {
+    async fn analyze(&self, tables: &[String]) -> Result<()> {
         if self.engine == Engine::Sqlite || tables.is_empty() {
             return Ok(());
         }
