@@ -79,6 +79,12 @@ impl Verification {
                 mismatch.recomputed.credits
             ));
         }
+        if self.ledger.mismatches_unlisted > 0 {
+            problems.push(format!(
+                "ledger: {} more mismatches, not listed",
+                self.ledger.mismatches_unlisted
+            ));
+        }
         for account in &self.ledger.overdrawn {
             problems.push(format!("ledger: account {account} is overdrawn"));
         }

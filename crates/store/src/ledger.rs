@@ -7,10 +7,11 @@
 //! one indexed lookup. [`check`] recomputes every cache from the transfers.
 
 use fupin_core::{BusinessDate, Fen, RegionCode, RegionLevel};
+use futures_util::TryStreamExt;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::db::{Db, Tx};
+use crate::db::{Db, Engine, Tx};
 use crate::error::{Result, StoreError, corrupt};
 
 /// Which side of an account increases its balance.
@@ -90,6 +91,14 @@ impl Totals {
             NormalSide::Credit => (self.credits, self.debits),
         };
         Fen::new(plus.fen() - minus.fen())
+    }
+
+    /// Both sides added; `None` on overflow.
+    fn plus(self, other: Totals) -> Option<Totals> {
+        Some(Totals {
+            debits: Fen::new(self.debits.fen().checked_add(other.debits.fen())?),
+            credits: Fen::new(self.credits.fen().checked_add(other.credits.fen())?),
+        })
     }
 }
 
@@ -1287,7 +1296,10 @@ pub struct LedgerCheck {
     /// Sum of all debits and of all credits over every account's cache.
     pub debits_total: Fen,
     pub credits_total: Fen,
+    /// The first [`MISMATCHES_LISTED`] differences, in the order of the check.
     pub mismatches: Vec<Mismatch>,
+    /// Differences found beyond those listed.
+    pub mismatches_unlisted: i64,
     /// Accounts that may not be overdrawn but are.
     pub overdrawn: Vec<String>,
 }
@@ -1295,134 +1307,252 @@ pub struct LedgerCheck {
 impl LedgerCheck {
     pub fn is_clean(&self) -> bool {
         self.mismatches.is_empty()
+            && self.mismatches_unlisted == 0
             && self.overdrawn.is_empty()
             && self.debits_total == self.credits_total
     }
+
+    fn push(&mut self, mismatch: Mismatch) {
+        if self.mismatches.len() < MISMATCHES_LISTED {
+            self.mismatches.push(mismatch);
+        } else {
+            self.mismatches_unlisted += 1;
+        }
+    }
 }
+
+/// Mismatches a report lists; beyond this it only counts them, so that a check of a wholly
+/// corrupt ledger of millions of rows still fits in memory and on a screen.
+pub const MISMATCHES_LISTED: usize = 1_000;
+
+/// Accounts checked per statement. A page returns each account's days and transfers grouped by
+/// value date, so its size follows the page, never the ledger.
+const ACCOUNTS_PER_PAGE: i64 = 2_000;
 
 /// Recomputes every cached total, day total and bucket total from the transfers and reports
 /// each difference; also checks that debits equal credits and no protected account is
 /// overdrawn.
+///
+/// Each total is recomputed once, as a running sum over the transfers grouped by value date (in
+/// pages of accounts, and in one pass for the buckets): the cost follows the number of
+/// transfers, not transfers × days. Every statement reads one snapshot of the database.
 pub async fn check(db: &Db) -> Result<LedgerCheck> {
+    let mut tx = db.pool().begin().await?;
+    if db.engine() == Engine::Postgres {
+        // SQLite's read transaction is one snapshot already; PostgreSQL's default is one per
+        // statement, and a posting committed between two pages would show as a mismatch.
+        sqlx::query("set transaction isolation level repeatable read, read only")
+            .execute(&mut *tx)
+            .await?;
+    }
     let mut report = LedgerCheck::default();
-    check_account_caches(db, &mut report).await?;
-    check_account_days(db, &mut report).await?;
-    check_bucket_days(db, &mut report).await?;
+    check_accounts(&mut tx, &mut report).await?;
+    check_buckets(&mut tx, &mut report).await?;
     let row = sqlx::query("select count(*) as n from ledger_transfers")
-        .fetch_one(db.pool())
+        .fetch_one(&mut *tx)
         .await?;
     report.transfers = row.try_get("n")?;
+    tx.rollback().await?;
     Ok(report)
 }
 
-async fn check_account_caches(db: &Db, report: &mut LedgerCheck) -> Result<()> {
-    let rows = sqlx::query(
-        "select a.code, a.normal_side, a.no_overdraft, a.debits_posted_fen, a.credits_posted_fen, \
-         coalesce((select cast(sum(t.amount_fen) as bigint) from ledger_transfers t \
-             where t.debit_account_id = a.id), 0) as debits, \
-         coalesce((select cast(sum(t.amount_fen) as bigint) from ledger_transfers t \
-             where t.credit_account_id = a.id), 0) as credits \
-         from ledger_accounts a order by a.id",
-    )
-    .fetch_all(db.pool())
-    .await?;
-    let (mut debits_total, mut credits_total) = (0i64, 0i64);
-    for row in &rows {
-        let code: String = row.try_get("code")?;
-        let stored = totals_pair(row, "debits_posted_fen", "credits_posted_fen")?;
-        let recomputed = totals_pair(row, "debits", "credits")?;
-        debits_total = debits_total
-            .checked_add(stored.debits.fen())
-            .ok_or_else(overflow)?;
-        credits_total = credits_total
-            .checked_add(stored.credits.fen())
-            .ok_or_else(overflow)?;
-        if stored != recomputed {
-            report.mismatches.push(Mismatch {
-                what: format!("account {code}: cached totals"),
+type ReadTx<'a> = sqlx::Transaction<'a, sqlx::Any>;
+
+/// One key's (an account's or a bucket's) stored row of a value date, if any, beside the sums
+/// of the transfers of that date.
+struct Day {
+    value_date: String,
+    stored: Option<Totals>,
+    moved: Totals,
+}
+
+impl Day {
+    fn from_row(row: &AnyRow) -> Result<Day> {
+        let stored = match row.try_get::<i64, _>("stored")? {
+            0 => None,
+            _ => Some(totals_pair(row, "stored_debits_fen", "stored_credits_fen")?),
+        };
+        Ok(Day {
+            value_date: row.try_get("value_date")?,
+            stored,
+            moved: totals_pair(row, "debits_fen", "credits_fen")?,
+        })
+    }
+}
+
+/// One key's (an account's or a bucket's) days walked in date order, keeping the running
+/// totals of its transfers.
+#[derive(Default)]
+struct Walk {
+    running: Totals,
+    last_stored: Totals,
+}
+
+impl Walk {
+    /// Reports the day if its stored totals differ from the running ones, or if transfers
+    /// were posted on a date that has no stored day (a balance as of that date would read the
+    /// day before's).
+    fn step(&mut self, what: &str, day: &Day, report: &mut LedgerCheck) -> Result<()> {
+        self.running = self.running.plus(day.moved).ok_or_else(overflow)?;
+        let stored = day.stored.unwrap_or(self.last_stored);
+        if day.stored.is_none() || stored != self.running {
+            let label = match day.stored {
+                Some(_) => format!("totals at the end of {}", day.value_date),
+                None => format!(
+                    "no totals for {}, where transfers were posted",
+                    day.value_date
+                ),
+            };
+            report.push(Mismatch {
+                what: format!("{what}: {label}"),
                 stored,
-                recomputed,
+                recomputed: self.running,
             });
         }
-        let side = NormalSide::parse(&row.try_get::<String, _>("normal_side")?)?;
-        if row.try_get::<i64, _>("no_overdraft")? != 0 && stored.balance(side).is_negative() {
-            report.overdrawn.push(code);
-        }
+        self.last_stored = stored;
+        Ok(())
     }
-    report.accounts = rows.len() as i64;
+}
+
+/// Every account's cached totals and day totals, a page of accounts at a time.
+async fn check_accounts(tx: &mut ReadTx<'_>, report: &mut LedgerCheck) -> Result<()> {
+    let (mut debits_total, mut credits_total) = (0i64, 0i64);
+    let mut after_id = 0i64;
+    loop {
+        let accounts = sqlx::query(
+            "select id, code, normal_side, no_overdraft, debits_posted_fen, credits_posted_fen \
+             from ledger_accounts where id > $1 order by id limit $2",
+        )
+        .bind(after_id)
+        .bind(ACCOUNTS_PER_PAGE)
+        .fetch_all(&mut **tx)
+        .await?;
+        let (Some(first), Some(last)) = (accounts.first(), accounts.last()) else {
+            break;
+        };
+        let (first_id, last_id): (i64, i64) = (first.try_get("id")?, last.try_get("id")?);
+        let days = account_days_between(tx, first_id, last_id).await?;
+        let mut days = days.iter().peekable();
+        for row in &accounts {
+            let id: i64 = row.try_get("id")?;
+            let code: String = row.try_get("code")?;
+            let what = format!("account {code}");
+            let mut walk = Walk::default();
+            while let Some((_, day)) = days.next_if(|(account_id, _)| *account_id == id) {
+                walk.step(&what, day, report)?;
+            }
+            let recomputed = walk.running;
+            let stored = totals_pair(row, "debits_posted_fen", "credits_posted_fen")?;
+            if stored != recomputed {
+                report.push(Mismatch {
+                    what: format!("account {code}: cached totals"),
+                    stored,
+                    recomputed,
+                });
+            }
+            debits_total = debits_total
+                .checked_add(stored.debits.fen())
+                .ok_or_else(overflow)?;
+            credits_total = credits_total
+                .checked_add(stored.credits.fen())
+                .ok_or_else(overflow)?;
+            let side = NormalSide::parse(&row.try_get::<String, _>("normal_side")?)?;
+            if row.try_get::<i64, _>("no_overdraft")? != 0 && stored.balance(side).is_negative() {
+                report.overdrawn.push(code);
+            }
+            report.accounts += 1;
+        }
+        // Every id of the range is an account of the page, and days reference accounts.
+        debug_assert!(days.next().is_none(), "days of an account outside the page");
+        after_id = last_id;
+    }
     report.debits_total = Fen::new(debits_total);
     report.credits_total = Fen::new(credits_total);
     Ok(())
 }
 
+/// The stored days of the accounts with ids from `first_id` to `last_id`, beside the sums of
+/// their transfers, per account and value date in order.
+async fn account_days_between(
+    tx: &mut ReadTx<'_>,
+    first_id: i64,
+    last_id: i64,
+) -> Result<Vec<(i64, Day)>> {
+    let rows = sqlx::query(
+        "select account_id, value_date, cast(max(stored) as bigint) as stored, \
+         cast(sum(stored_debits_fen) as bigint) as stored_debits_fen, \
+         cast(sum(stored_credits_fen) as bigint) as stored_credits_fen, \
+         cast(sum(debits_fen) as bigint) as debits_fen, \
+         cast(sum(credits_fen) as bigint) as credits_fen \
+         from (select account_id, value_date, 1 as stored, debits_total_fen as stored_debits_fen, \
+               credits_total_fen as stored_credits_fen, 0 as debits_fen, 0 as credits_fen \
+               from ledger_account_days where account_id between $1 and $2 \
+             union all select debit_account_id, value_date, 0, 0, 0, amount_fen, 0 \
+               from ledger_transfers where debit_account_id between $1 and $2 \
+             union all select credit_account_id, value_date, 0, 0, 0, 0, amount_fen \
+               from ledger_transfers where credit_account_id between $1 and $2) days \
+         group by account_id, value_date order by account_id, value_date",
+    )
+    .bind(first_id)
+    .bind(last_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    rows.iter()
+        .map(|row| Ok((row.try_get("account_id")?, Day::from_row(row)?)))
+        .collect()
+}
+
+/// Every bucket's day totals, in one pass over the transfers whose rows are read as they come:
+/// the buckets' days are as many as kinds × institutions × counties × days, however many
+/// accounts there are.
+async fn check_buckets(tx: &mut ReadTx<'_>, report: &mut LedgerCheck) -> Result<()> {
+    let side = |account: &str, debits: &str, credits: &str| {
+        format!(
+            "select a.kind, coalesce(a.institution_code, ''), {BUCKET_COUNTY}, t.value_date, \
+             0, 0, 0, {debits}, {credits} from ledger_transfers t \
+             join ledger_accounts a on a.id = t.{account}"
+        )
+    };
+    let sql = format!(
+        "select kind, institution_code, county_code, value_date, \
+         cast(max(stored) as bigint) as stored, \
+         cast(sum(stored_debits_fen) as bigint) as stored_debits_fen, \
+         cast(sum(stored_credits_fen) as bigint) as stored_credits_fen, \
+         cast(sum(debits_fen) as bigint) as debits_fen, \
+         cast(sum(credits_fen) as bigint) as credits_fen \
+         from (select kind, institution_code, county_code, value_date, 1 as stored, \
+               debits_total_fen as stored_debits_fen, credits_total_fen as stored_credits_fen, \
+               0 as debits_fen, 0 as credits_fen from ledger_bucket_days \
+             union all {} union all {}) days \
+         group by kind, institution_code, county_code, value_date \
+         order by kind, institution_code, county_code, value_date",
+        side("debit_account_id", "t.amount_fen", "0"),
+        side("credit_account_id", "0", "t.amount_fen"),
+    );
+    let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch(&mut **tx);
+    let (mut what, mut walk) = (String::new(), Walk::default());
+    while let Some(row) = rows.try_next().await? {
+        let (kind, institution, county): (String, String, String) = (
+            row.try_get("kind")?,
+            row.try_get("institution_code")?,
+            row.try_get("county_code")?,
+        );
+        let bucket = format!("bucket {kind}/{institution}/{county}");
+        if bucket != what {
+            (what, walk) = (bucket, Walk::default());
+        }
+        walk.step(&what, &Day::from_row(&row)?, report)?;
+    }
+    Ok(())
+}
+
+/// An account's county as [`bucket_of`] gives it, in SQL: the first six digits of a region at
+/// or below a county, padded to twelve; '' for none.
+const BUCKET_COUNTY: &str = "case when substr(a.region_code, 5, 2) <> '00' \
+    then substr(a.region_code, 1, 6) || '000000' else '' end";
+
 fn overflow() -> StoreError {
     corrupt("ledger_accounts", "debits_posted_fen", "totals overflow")
-}
-
-async fn check_account_days(db: &Db, report: &mut LedgerCheck) -> Result<()> {
-    let rows = sqlx::query(
-        "select a.code, d.value_date, d.debits_total_fen, d.credits_total_fen, \
-         coalesce((select cast(sum(t.amount_fen) as bigint) from ledger_transfers t \
-             where t.debit_account_id = d.account_id and t.value_date <= d.value_date), 0) as debits, \
-         coalesce((select cast(sum(t.amount_fen) as bigint) from ledger_transfers t \
-             where t.credit_account_id = d.account_id and t.value_date <= d.value_date), 0) as credits \
-         from ledger_account_days d join ledger_accounts a on a.id = d.account_id \
-         order by d.account_id, d.value_date",
-    )
-    .fetch_all(db.pool())
-    .await?;
-    for row in &rows {
-        let stored = totals_pair(row, "debits_total_fen", "credits_total_fen")?;
-        let recomputed = totals_pair(row, "debits", "credits")?;
-        if stored != recomputed {
-            let code: String = row.try_get("code")?;
-            let date: String = row.try_get("value_date")?;
-            report.mismatches.push(Mismatch {
-                what: format!("account {code}: totals at the end of {date}"),
-                stored,
-                recomputed,
-            });
-        }
-    }
-    Ok(())
-}
-
-async fn check_bucket_days(db: &Db, report: &mut LedgerCheck) -> Result<()> {
-    let rows = sqlx::query(
-        "select b.kind, b.institution_code, b.county_code, b.value_date, b.debits_total_fen, \
-         b.credits_total_fen, \
-         coalesce((select cast(sum(t.amount_fen) as bigint) from ledger_transfers t \
-             join ledger_accounts a on a.id = t.debit_account_id \
-             where a.kind = b.kind and coalesce(a.institution_code, '') = b.institution_code \
-             and coalesce(case when substr(a.region_code, 5, 2) <> '00' \
-             then substr(a.region_code, 1, 6) else '' end, '') = substr(b.county_code, 1, 6) \
-             and t.value_date <= b.value_date), 0) as debits, \
-         coalesce((select cast(sum(t.amount_fen) as bigint) from ledger_transfers t \
-             join ledger_accounts a on a.id = t.credit_account_id \
-             where a.kind = b.kind and coalesce(a.institution_code, '') = b.institution_code \
-             and coalesce(case when substr(a.region_code, 5, 2) <> '00' \
-             then substr(a.region_code, 1, 6) else '' end, '') = substr(b.county_code, 1, 6) \
-             and t.value_date <= b.value_date), 0) as credits \
-         from ledger_bucket_days b order by b.kind, b.institution_code, b.county_code, b.value_date",
-    )
-    .fetch_all(db.pool())
-    .await?;
-    for row in &rows {
-        let stored = totals_pair(row, "debits_total_fen", "credits_total_fen")?;
-        let recomputed = totals_pair(row, "debits", "credits")?;
-        if stored != recomputed {
-            let kind: String = row.try_get("kind")?;
-            let institution: String = row.try_get("institution_code")?;
-            let county: String = row.try_get("county_code")?;
-            let date: String = row.try_get("value_date")?;
-            report.mismatches.push(Mismatch {
-                what: format!("bucket {kind}/{institution}/{county}: totals at the end of {date}"),
-                stored,
-                recomputed,
-            });
-        }
-    }
-    Ok(())
 }
 
 fn totals_pair(row: &AnyRow, debits: &str, credits: &str) -> Result<Totals> {
@@ -1434,7 +1564,10 @@ fn totals_pair(row: &AnyRow, debits: &str, credits: &str) -> Result<Totals> {
 
 #[cfg(test)]
 mod tests {
-    use super::{DayDeltas, Segment, prefix_end, running_totals, values_rows};
+    use super::{
+        DayDeltas, LedgerCheck, MISMATCHES_LISTED, Mismatch, Segment, Totals, prefix_end,
+        running_totals, values_rows,
+    };
 
     fn segment(
         key: i64,
@@ -1499,5 +1632,26 @@ mod tests {
             assert!(inside.as_str() >= prefix && inside.as_str() < end);
         }
         assert!("361130000000" >= prefix_end("361129").as_str());
+    }
+
+    #[test]
+    fn a_report_lists_the_first_mismatches_and_counts_the_rest() {
+        let mut report = LedgerCheck::default();
+        for n in 0..MISMATCHES_LISTED + 7 {
+            report.push(Mismatch {
+                what: format!("account {n}"),
+                stored: Totals::default(),
+                recomputed: Totals::default(),
+            });
+        }
+        assert_eq!(report.mismatches.len(), MISMATCHES_LISTED);
+        assert_eq!(report.mismatches[0].what, "account 0");
+        assert_eq!(report.mismatches_unlisted, 7);
+        assert!(!report.is_clean());
+        report.mismatches.clear();
+        assert!(
+            !report.is_clean(),
+            "unlisted mismatches still make it unclean"
+        );
     }
 }

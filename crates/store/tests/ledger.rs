@@ -423,3 +423,220 @@ fupin_store::on_both_engines! {
         assert!(check.is_clean(), "{check:#?}");
     }
 }
+
+/// A small fixed ledger: a loan disbursed on 1 January and partly repaid on the 2nd, another
+/// disbursed on the 3rd, and interest received on the 3rd.
+async fn post_fixed_ledger(db: &Db) {
+    let accounts = open_accounts(db).await;
+    let (bank, loan1, loan2, income) = (accounts[0].0, accounts[1].0, accounts[2].0, accounts[3].0);
+    let transfer = |id: &str, debit, credit, amount, day| NewTransfer {
+        id: id.to_string(),
+        debit_account_id: debit,
+        credit_account_id: credit,
+        amount: Fen::new(amount),
+        value_date: date(day),
+        code: id.to_string(),
+        memo: None,
+    };
+    let transfers = [
+        transfer("disburse-1", loan1, bank, 100_000, 0),
+        transfer("repay-1", bank, loan1, 30_000, 1),
+        transfer("disburse-2", loan2, bank, 50_000, 2),
+        transfer("interest-1", bank, income, 700, 2),
+    ];
+    let mut tx = db.write().await.expect("begin");
+    ledger::post_all(&mut tx, &transfers, "t", "now")
+        .await
+        .expect("post")
+        .expect("posted");
+    tx.commit().await.expect("commit");
+}
+
+/// A change made behind the ledger's back, the statement that undoes it, and every difference
+/// the check must report, in its order: (what, stored, recomputed).
+struct Tampering {
+    tamper: &'static str,
+    undo: &'static str,
+    expect: &'static [Difference],
+}
+
+/// A difference as the check reports it: what, stored (debits, credits), recomputed.
+type Difference = (&'static str, (i64, i64), (i64, i64));
+
+/// A [`Difference`] as found, to compare with the expected ones.
+type Found = (String, (i64, i64), (i64, i64));
+
+const TAMPERINGS: &[Tampering] = &[
+    Tampering {
+        tamper: "update ledger_accounts set debits_posted_fen = debits_posted_fen + 1 \
+                 where code = 'bank:PYRCB:cash'",
+        undo: "update ledger_accounts set debits_posted_fen = debits_posted_fen - 1 \
+               where code = 'bank:PYRCB:cash'",
+        expect: &[(
+            "account bank:PYRCB:cash: cached totals",
+            (30_701, 150_000),
+            (30_700, 150_000),
+        )],
+    },
+    Tampering {
+        tamper: "update ledger_account_days set credits_total_fen = credits_total_fen + 5 \
+                 where value_date = '2017-01-02' and account_id = (select id from ledger_accounts where code = 'loan:PYRCB:L1:principal')",
+        undo: "update ledger_account_days set credits_total_fen = credits_total_fen - 5 \
+               where value_date = '2017-01-02' and account_id = (select id from ledger_accounts where code = 'loan:PYRCB:L1:principal')",
+        expect: &[(
+            "account loan:PYRCB:L1:principal: totals at the end of 2017-01-02",
+            (100_000, 30_005),
+            (100_000, 30_000),
+        )],
+    },
+    Tampering {
+        tamper: "delete from ledger_account_days \
+                 where value_date = '2017-01-02' and account_id = (select id from ledger_accounts where code = 'bank:PYRCB:cash')",
+        undo: "insert into ledger_account_days (account_id, value_date, debits_total_fen, \
+               credits_total_fen) select id, '2017-01-02', 30000, 100000 from ledger_accounts \
+               where code = 'bank:PYRCB:cash'",
+        expect: &[(
+            "account bank:PYRCB:cash: no totals for 2017-01-02, where transfers were posted",
+            (0, 100_000),
+            (30_000, 100_000),
+        )],
+    },
+    Tampering {
+        tamper: "update ledger_bucket_days set debits_total_fen = debits_total_fen - 1 \
+                 where kind = 'loan_principal' and value_date = '2017-01-03'",
+        undo: "update ledger_bucket_days set debits_total_fen = debits_total_fen + 1 \
+               where kind = 'loan_principal' and value_date = '2017-01-03'",
+        expect: &[(
+            "bucket loan_principal/PYRCB/361128000000: totals at the end of 2017-01-03",
+            (149_999, 30_000),
+            (150_000, 30_000),
+        )],
+    },
+    Tampering {
+        tamper: "delete from ledger_bucket_days where kind = 'bank_cash' and value_date = '2017-01-01'",
+        undo: "insert into ledger_bucket_days (kind, institution_code, county_code, value_date, \
+               debits_total_fen, credits_total_fen) \
+               values ('bank_cash', 'PYRCB', '361128000000', '2017-01-01', 0, 100000)",
+        expect: &[(
+            "bucket bank_cash/PYRCB/361128000000: no totals for 2017-01-01, where transfers were posted",
+            (0, 0),
+            (0, 100_000),
+        )],
+    },
+    Tampering {
+        tamper: "insert into ledger_bucket_days (kind, institution_code, county_code, value_date, \
+                 debits_total_fen, credits_total_fen) \
+                 values ('ghost', 'PYRCB', '361128000000', '2017-01-01', 1, 0)",
+        undo: "delete from ledger_bucket_days where kind = 'ghost'",
+        expect: &[(
+            "bucket ghost/PYRCB/361128000000: totals at the end of 2017-01-01",
+            (1, 0),
+            (0, 0),
+        )],
+    },
+    Tampering {
+        // A transfer is never updated: its amount changed leaves every total that holds it wrong.
+        tamper: "update ledger_transfers set amount_fen = 701 where id = 'interest-1'",
+        undo: "update ledger_transfers set amount_fen = 700 where id = 'interest-1'",
+        expect: &[
+            (
+                "account bank:PYRCB:cash: totals at the end of 2017-01-03",
+                (30_700, 150_000),
+                (30_701, 150_000),
+            ),
+            (
+                "account bank:PYRCB:cash: cached totals",
+                (30_700, 150_000),
+                (30_701, 150_000),
+            ),
+            (
+                "account income:PYRCB:interest: totals at the end of 2017-01-03",
+                (0, 700),
+                (0, 701),
+            ),
+            (
+                "account income:PYRCB:interest: cached totals",
+                (0, 700),
+                (0, 701),
+            ),
+            (
+                "bucket bank_cash/PYRCB/361128000000: totals at the end of 2017-01-03",
+                (30_700, 150_000),
+                (30_701, 150_000),
+            ),
+            (
+                "bucket interest_income/PYRCB/361128000000: totals at the end of 2017-01-03",
+                (0, 700),
+                (0, 701),
+            ),
+        ],
+    },
+];
+
+fupin_store::on_both_engines! {
+    async fn every_kind_of_tampering_is_named_by_the_check(db) {
+        post_fixed_ledger(&db).await;
+        let clean = ledger::check(&db).await.expect("check");
+        assert!(clean.is_clean(), "{clean:#?}");
+        assert_eq!((clean.accounts, clean.transfers), (6, 4));
+        for case in TAMPERINGS {
+            sqlx::query(case.tamper)
+                .execute(db.pool()).await.expect(case.tamper);
+            let check = ledger::check(&db).await.expect("check");
+            let found: Vec<Found> = check.mismatches.iter()
+                .map(|m| (
+                    m.what.clone(),
+                    (m.stored.debits.fen(), m.stored.credits.fen()),
+                    (m.recomputed.debits.fen(), m.recomputed.credits.fen()),
+                ))
+                .collect();
+            let expect: Vec<Found> = case.expect.iter()
+                .map(|(what, stored, recomputed)| (what.to_string(), *stored, *recomputed))
+                .collect();
+            assert_eq!(found, expect, "after {}", case.tamper);
+            assert!(!check.is_clean());
+            sqlx::query(case.undo)
+                .execute(db.pool()).await.expect(case.undo);
+            let undone = ledger::check(&db).await.expect("check");
+            assert!(undone.is_clean(), "after undoing {}: {undone:#?}", case.tamper);
+        }
+    }
+
+    async fn a_check_spanning_pages_of_accounts_finds_a_difference_on_the_last(db) {
+        post_fixed_ledger(&db).await;
+        let bank = ledger::account_by_code(&db, "bank:PYRCB:cash").await.expect("find")
+            .expect("bank").id;
+        // More accounts than one page of the check holds.
+        let loans: Vec<NewAccount> = (0..2_100)
+            .map(|n| NewAccount {
+                code: format!("loan:PYRCB:P{n}:principal"),
+                normal_side: NormalSide::Debit,
+                kind: "loan_principal".into(),
+                institution_code: Some("PYRCB".into()),
+                region_code: Some(RegionCode::parse("361128101001").expect("region")),
+                no_overdraft: false,
+            })
+            .collect();
+        let mut tx = db.write().await.expect("begin");
+        let opened = ledger::open_accounts(&mut tx, &loans).await.expect("open");
+        let transfers: Vec<NewTransfer> = opened.iter().enumerate()
+            .map(|(n, loan)| NewTransfer {
+                id: format!("disburse-P{n}"), debit_account_id: loan.id, credit_account_id: bank,
+                amount: Fen::new(1_000 + n as i64), value_date: date(n as u64 % 5),
+                code: "disburse".into(), memo: None,
+            })
+            .collect();
+        ledger::post_all(&mut tx, &transfers, "t", "now").await.expect("post").expect("posted");
+        tx.commit().await.expect("commit");
+        let clean = ledger::check(&db).await.expect("check");
+        assert!(clean.is_clean(), "{clean:#?}");
+        assert_eq!((clean.accounts, clean.transfers), (2_106, 2_104));
+        sqlx::query("update ledger_account_days set debits_total_fen = 1 where account_id = \
+                     (select id from ledger_accounts where code = 'loan:PYRCB:P2099:principal')")
+            .execute(db.pool()).await.expect("tamper");
+        let check = ledger::check(&db).await.expect("check");
+        let named: Vec<&str> = check.mismatches.iter().map(|m| m.what.as_str()).collect();
+        // P2099 was disbursed on day 2099 % 5 = 4.
+        assert_eq!(named, ["account loan:PYRCB:P2099:principal: totals at the end of 2017-01-05"]);
+    }
+}

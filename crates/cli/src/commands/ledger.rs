@@ -56,6 +56,12 @@ async fn check(db: &Db) -> anyhow::Result<ExitCode> {
             mismatch.recomputed.credits
         );
     }
+    if report.mismatches_unlisted > 0 {
+        println!(
+            "MISMATCH … and {} more, not listed",
+            report.mismatches_unlisted
+        );
+    }
     for account in &report.overdrawn {
         println!("OVERDRAWN {account}");
     }
