@@ -533,6 +533,31 @@ fn second() -> Vec<Household> {
 
 // ---- tests -----------------------------------------------------------------------------------
 
+/// The working table is analyzed once filled, inside the import: committed statistics describe
+/// the file's 13 rows, not "never analyzed" (-1) nor an empty table, whatever autovacuum does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgresql_an_import_leaves_statistics_of_its_staged_rows() {
+    let test_db = fupin_store::testing::TestDb::postgres().await;
+    let db = test_db.db.clone();
+    let dir = tempfile::tempdir().expect("dir");
+    setup(&db, dir.path()).await;
+    let reltuples = || async {
+        sqlx::query_scalar::<_, f64>(
+            "select cast(reltuples as float8) from pg_class where relname = 'registry_import_rows'",
+        )
+        .fetch_one(db.pool())
+        .await
+        .expect("pg_class")
+    };
+    assert_eq!(
+        reltuples().await,
+        -1.0,
+        "never analyzed before the first import"
+    );
+    import_facts(&db, dir.path(), &base(), AS_OF_1).await;
+    assert_eq!(reltuples().await, 13.0);
+}
+
 fupin_store::on_both_engines! {
     async fn a_good_file_loads_alike_in_every_encoding(db) {
         let dir = tempfile::tempdir().expect("dir");

@@ -12,10 +12,11 @@
 //!    household refused) and inserted, in batches, into the working table
 //!    `registry_import_rows` inside the import's write transaction. Villages are checked
 //!    against the regions table (cached: there are few).
-//! 2. **Check across rows** with SQL over the working table: people given twice, household
-//!    columns that disagree, households without exactly one head, people whom the registry has
-//!    in another household that the file neither lists nor removes, and extracts older than
-//!    what is stored. Every household with an error is refused.
+//! 2. **Check across rows** with SQL over the working table (on PostgreSQL analyzed first, so
+//!    that the planner knows its size): people given twice, household columns that disagree,
+//!    households without exactly one head, people whom the registry has in another household
+//!    that the file neither lists nor removes, and extracts older than what is stored. Every
+//!    household with an error is refused.
 //! 3. **Apply** in chunks of households in id order: removals first (households of the covered
 //!    villages that the file does not list and did not refuse), then each household of the file
 //!    is compared with its current version and members; changes close the current versions on
@@ -256,6 +257,7 @@ pub async fn import_households(
     }
     tracing::debug!(rows = run.report.rows, elapsed = ?started.elapsed(), "households staged");
     if !run.fatal {
+        registry::analyze_staged(&mut tx).await?;
         run.check_across_rows(&mut tx, &map).await?;
     }
     tracing::debug!(elapsed = ?started.elapsed(), "households checked across rows");
