@@ -145,6 +145,21 @@ fupin_store::on_both_engines! {
         // −12,000 disbursed + 2,000 repaid.
         assert_eq!(cash, yuan("-10000"));
         ledger_is_clean(&db).await;
+        // One repayment given three times in a file: each repeat names the first row, and the
+        // file changes nothing.
+        let repeated = write(dir.path(), "repeated.csv",
+            "id,contract_no,institution_code,paid_on,amount\nP3,C2,PYRCB,2017-04-10,1000\n\
+             P3,C2,PYRCB,2017-04-10,1000\nP3,C2,PYRCB,2017-04-11,500\n");
+        let report = import_file(&db, &repeated, RepaymentImporter::default()).await;
+        assert!(!report.applied);
+        let errors: Vec<(u64, &str, &str)> = report.errors.iter()
+            .map(|e| (e.line, e.column.as_str(), e.message.as_str()))
+            .collect();
+        assert_eq!(errors, [
+            (3, "id", "repayment P3 appears twice: rows 2 and 3"),
+            (4, "id", "repayment P3 appears twice: rows 2 and 4"),
+        ]);
+        assert_eq!(balance(&db, "bank:PYRCB:cash").await, cash, "nothing posted");
     }
 
     async fn extension_rollover_write_off_and_recovery(db) {

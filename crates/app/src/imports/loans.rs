@@ -8,7 +8,7 @@ use fupin_store::loans::{self, Product};
 use fupin_store::{Db, Tx, regions};
 
 use super::fields::{identifier, optional, optional_text, required, required_text, row_error};
-use super::{Applied, Importer, RowErrors};
+use super::{Applied, Importer, RowErrors, SeenKeys};
 use crate::context::Ctx;
 use crate::error::{AppError, Result};
 use crate::ingest::{Cell, Column, FieldError, HeaderMap, RawRow, value};
@@ -300,7 +300,7 @@ pub fn product_json(product: &Product) -> serde_json::Value {
 /// refused (corrections go through commands: extend, roll over, write off).
 pub struct LoanImporter {
     db: Db,
-    seen: HashMap<(String, String), u64>,
+    seen: SeenKeys,
     lookups: Lookups,
 }
 
@@ -308,7 +308,7 @@ impl LoanImporter {
     pub fn new(db: &Db) -> LoanImporter {
         LoanImporter {
             db: db.clone(),
-            seen: HashMap::new(),
+            seen: SeenKeys::default(),
             lookups: Lookups::for_import(),
         }
     }
@@ -413,11 +413,8 @@ impl Importer for LoanImporter {
         line: u64,
         request: LoanRequest,
     ) -> Result<RowResult<Applied>> {
-        let key = (
-            request.institution_code.clone(),
-            request.contract_no.clone(),
-        );
-        if let Some(first) = self.seen.insert(key, line) {
+        let key = [request.institution_code.as_str(), &request.contract_no];
+        if let Some(first) = self.seen.first_line(&key, line) {
             let message = format!(
                 "contract {} of {} appears twice: rows {first} and {line}",
                 request.contract_no, request.institution_code
@@ -513,14 +510,14 @@ fn field_value(request: &LoanRequest, field: &str) -> String {
 /// content is unchanged (so a file loaded twice posts each repayment once), with other content
 /// refused.
 pub struct RepaymentImporter {
-    seen: HashMap<(String, String), u64>,
+    seen: SeenKeys,
     lookups: Lookups,
 }
 
 impl Default for RepaymentImporter {
     fn default() -> RepaymentImporter {
         RepaymentImporter {
-            seen: HashMap::new(),
+            seen: SeenKeys::default(),
             lookups: Lookups::for_import(),
         }
     }
@@ -572,8 +569,8 @@ impl Importer for RepaymentImporter {
         line: u64,
         order: RepaymentOrder,
     ) -> Result<RowResult<Applied>> {
-        let key = (order.institution_code.clone(), order.id.clone());
-        if let Some(first) = self.seen.insert(key, line) {
+        let key = [order.institution_code.as_str(), &order.id];
+        if let Some(first) = self.seen.first_line(&key, line) {
             let message = format!(
                 "repayment {} appears twice: rows {first} and {line}",
                 order.id
