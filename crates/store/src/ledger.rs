@@ -1462,8 +1462,15 @@ async fn check_accounts(tx: &mut ReadTx<'_>, report: &mut LedgerCheck) -> Result
             }
             report.accounts += 1;
         }
-        // Every id of the range is an account of the page, and days reference accounts.
-        debug_assert!(days.next().is_none(), "days of an account outside the page");
+        // Every id of the range is an account of the page, and days reference accounts: a day
+        // left over is of no account at all.
+        if let Some((account_id, day)) = days.next() {
+            return Err(corrupt(
+                "ledger_account_days",
+                "account_id",
+                format!("{account_id} on {}: no such account", day.value_date),
+            ));
+        }
         after_id = last_id;
     }
     report.debits_total = Fen::new(debits_total);
