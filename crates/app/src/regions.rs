@@ -3,9 +3,10 @@
 use fupin_core::{BusinessDate, RegionCode, RegionLevel};
 pub use fupin_store::regions::Region;
 use fupin_store::regions::{self, RegionFilter};
-use fupin_store::{Db, Tx, audit};
+use fupin_store::{Db, Tx};
 use serde_json::json;
 
+use crate::audit::Trail;
 use crate::context::Ctx;
 use crate::error::Result;
 use crate::reference;
@@ -25,19 +26,23 @@ pub async fn load_reference_data(db: &Db, ctx: &Ctx) -> Result<ChangeCounts> {
     // 361121 names its successor 361104, which comes later in the list.
     fupin_store::db::defer_foreign_keys(&mut tx).await?;
     let mut counts = ChangeCounts::default();
+    let mut trail = Trail::deferred();
     for region in reference::builtin_regions() {
-        save(&mut tx, ctx, &region, &mut counts).await?;
+        save(&mut tx, ctx, &region, &mut counts, &mut trail).await?;
     }
+    trail.flush(&mut tx).await?;
     tx.commit().await.map_err(fupin_store::StoreError::from)?;
     Ok(counts)
 }
 
-/// Writes a region if it differs from what is stored, with an audit record of the change.
+/// Writes a region if it differs from what is stored, with an audit record of the change (to
+/// `trail`, which the caller flushes before it commits).
 pub async fn save(
     tx: &mut Tx,
     ctx: &Ctx,
     region: &Region,
     counts: &mut ChangeCounts,
+    trail: &mut Trail,
 ) -> Result<()> {
     let before = regions::get_in(tx, region.code).await?;
     if before.as_ref() == Some(region) {
@@ -48,7 +53,7 @@ pub async fn save(
     let mut entry = ctx.audit("region.save", "region", &region.code.to_string());
     entry.before_json = before.as_ref().map(|r| region_json(r).to_string());
     entry.after_json = Some(region_json(region).to_string());
-    audit::append(tx, &entry).await?;
+    trail.append(tx, entry).await?;
     match before {
         Some(_) => counts.changed += 1,
         None => counts.added += 1,

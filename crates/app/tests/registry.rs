@@ -484,10 +484,6 @@ async fn last_seq(db: &Db) -> i64 {
         .expect("last seq")
 }
 
-async fn audit_records(db: &Db) -> i64 {
-    fupin_app::audit::verify(db).await.expect("verify").records
-}
-
 fn kinds(page: &use_cases::FeedPage) -> Vec<(String, String)> {
     let mut kinds: Vec<(String, String)> = page
         .events
@@ -980,11 +976,20 @@ fupin_store::on_both_engines! {
         );
         let path = write_text(dir.path(), "enterprises.csv", &enterprises);
         let options = ImportOptions::default();
+        let audited = audit_records(&db).await;
         let report = imports::run(&db, &ctx(), &path, &options, EnterpriseImporter::new(date(AS_OF_1)))
             .await
             .expect("enterprises");
         assert_eq!(report.errors, vec![]);
         assert_eq!(report.counts.added, 3);
+        // The import holds its audit records and appends them before it commits: one a row, in
+        // row order, on an intact chain.
+        assert_eq!(audit_records(&db).await, audited + 3);
+        assert_eq!(latest_audit(&db, 3).await, [
+            format!("enterprise.save {leading}"),
+            format!("enterprise.save {cooperative}"),
+            format!("enterprise.save {farm}"),
+        ]);
         let links = format!(
             "credit_code,household_id,link,people,since,until\n\
              {leading},H01,employment,2,2016-03-01,\n\
@@ -999,6 +1004,11 @@ fupin_store::on_both_engines! {
             .expect("links");
         assert_eq!(report.errors, vec![]);
         assert_eq!(report.counts.added, 5);
+        assert_eq!(audit_records(&db).await, audited + 8);
+        assert_eq!(latest_audit(&db, 2).await, [
+            format!("enterprise_link.save {cooperative}/H04/purchase"),
+            format!("enterprise_link.save {farm}/H05/land_lease"),
+        ]);
 
         let summary = use_cases::enterprise_summary(&db, &ctx(), Some(code("361128")), date(AS_OF_1))
             .await
@@ -1046,7 +1056,25 @@ fupin_store::on_both_engines! {
         assert!(!report.applied);
         assert!(report.errors.iter().any(|e| e.line == 2 && e.message.contains("not in the registry")), "{:#?}", report.errors);
         assert!(report.errors.iter().any(|e| e.line == 3 && e.column == "people"), "{:#?}", report.errors);
+        assert_eq!(audit_records(&db).await, audited + 8, "unchanged and refused rows are not audited");
     }
+}
+
+/// How many records the audit chain holds (verifying it).
+async fn audit_records(db: &Db) -> i64 {
+    let chain = fupin_store::audit::verify(db).await.expect("verify");
+    assert!(chain.problems.is_empty(), "{:?}", chain.problems);
+    chain.records
+}
+
+/// The last `count` audit records as "action entity_id", oldest first.
+async fn latest_audit(db: &Db, count: i64) -> Vec<String> {
+    let records = fupin_store::audit::recent(db, count).await.expect("audit");
+    records
+        .iter()
+        .rev()
+        .map(|r| format!("{} {}", r.entry.action, r.entry.entity_id))
+        .collect()
 }
 
 /// A unified social credit code: the first 17 characters given, the check character computed.

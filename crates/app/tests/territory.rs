@@ -476,15 +476,22 @@ async fn assert_coverage(db: &Db, on: &str) {
 }
 
 async fn audit_records(db: &Db) -> i64 {
-    fupin_app::audit::verify(db).await.expect("verify").records
+    let chain = fupin_app::audit::verify(db).await.expect("verify");
+    assert!(chain.problems.is_empty(), "{:?}", chain.problems);
+    chain.records
 }
 
 fupin_store::on_both_engines! {
     async fn utf8_csv_imports_and_coverage_matches(db) {
         setup(&db).await;
         let dir = tempfile::tempdir().expect("dir");
+        let audited = audit_records(&db).await;
         let reports = import_all(&db, dir.path(), Style::Utf8English).await;
         assert_eq!(reports[0].counts.added, (TOWNSHIPS.len() + VILLAGES.len()) as u64);
+        // Each import holds its audit records and appends them before it commits: one a row
+        // written, on an intact chain.
+        let written: u64 = reports.iter().map(|r| r.counts.added + r.counts.changed).sum();
+        assert_eq!(audit_records(&db).await, audited + written as i64);
         assert_eq!(reports[0].encoding, "UTF-8");
         for on in ["2016-06-30", "2017-02-28", "2017-06-30"] {
             assert_coverage(&db, on).await;

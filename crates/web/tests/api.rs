@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use fupin_app::audit::Trail;
 use fupin_app::auth;
 use fupin_app::fupin_core::{BusinessDate, RegionCode};
 use fupin_app::regions::{ChangeCounts, Region};
@@ -176,7 +177,7 @@ async fn seed_territory(db: &Db) {
             successor_code: None,
             note: None,
         };
-        fupin_app::regions::save(&mut tx, &ctx, &region, &mut counts)
+        fupin_app::regions::save(&mut tx, &ctx, &region, &mut counts, &mut Trail::default())
             .await
             .expect("save region");
     }

@@ -9,6 +9,7 @@ use fupin_store::{Db, Tx, regions};
 
 use super::fields::{identifier, optional, optional_text, required, required_text, row_error};
 use super::{Applied, Importer, RowErrors, SeenKeys};
+use crate::audit::Trail;
 use crate::context::Ctx;
 use crate::error::{AppError, Result};
 use crate::ingest::{Cell, Column, FieldError, HeaderMap, RawRow, value};
@@ -69,9 +70,18 @@ fn months(cell: &Cell) -> std::result::Result<i64, String> {
 // products
 
 /// Imports `products`; poverty micro-credit products may not exceed the policy caps.
-#[derive(Default)]
 pub struct ProductImporter {
     seen: HashMap<String, u64>,
+    trail: Trail,
+}
+
+impl Default for ProductImporter {
+    fn default() -> ProductImporter {
+        ProductImporter {
+            seen: HashMap::new(),
+            trail: Trail::deferred(),
+        }
+    }
 }
 
 impl Importer for ProductImporter {
@@ -242,7 +252,7 @@ impl Importer for ProductImporter {
         let mut entry = ctx.audit("product.save", "product", &record.code);
         entry.before_json = before.as_ref().map(|p| product_json(p).to_string());
         entry.after_json = Some(product_json(&record).to_string());
-        fupin_store::audit::append(tx, &entry).await?;
+        self.trail.append(tx, entry).await?;
         Ok(Ok(if before.is_some() {
             Applied::Changed
         } else {
@@ -250,7 +260,8 @@ impl Importer for ProductImporter {
         }))
     }
 
-    async fn finish(&mut self, _tx: &mut Tx, _ctx: &Ctx) -> Result<Vec<FieldError>> {
+    async fn finish(&mut self, tx: &mut Tx, _ctx: &Ctx) -> Result<Vec<FieldError>> {
+        self.trail.flush(tx).await?;
         Ok(Vec::new())
     }
 }

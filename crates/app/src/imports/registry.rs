@@ -48,6 +48,7 @@ use super::fields::{identifier, optional, required, required_text, row_error};
 use super::{
     Applied, ERRORS_KEPT_MAX, ImportCounts, ImportOptions, ImportReport, Importer, RowErrors,
 };
+use crate::audit::Trail;
 use crate::context::Ctx;
 use crate::error::{AppError, Result};
 use crate::ingest::{self, Cell, Column, FieldError, HeaderMap, RawRow, mojibake, value};
@@ -1497,6 +1498,7 @@ pub struct EnterpriseRecord {
 pub struct EnterpriseImporter {
     as_of: BusinessDate,
     seen: HashMap<String, u64>,
+    trail: Trail,
 }
 
 impl EnterpriseImporter {
@@ -1505,6 +1507,7 @@ impl EnterpriseImporter {
         EnterpriseImporter {
             as_of,
             seen: HashMap::new(),
+            trail: Trail::deferred(),
         }
     }
 }
@@ -1607,7 +1610,7 @@ impl Importer for EnterpriseImporter {
         let mut entry = ctx.audit("enterprise.save", "enterprise", &code);
         entry.before_json = before.as_ref().map(|e| enterprise_json(e).to_string());
         entry.after_json = Some(enterprise_json(&enterprise).to_string());
-        audit::append(tx, &entry).await?;
+        self.trail.append(tx, entry).await?;
         Ok(Ok(if before.is_some() {
             Applied::Changed
         } else {
@@ -1615,7 +1618,8 @@ impl Importer for EnterpriseImporter {
         }))
     }
 
-    async fn finish(&mut self, _tx: &mut Tx, _ctx: &Ctx) -> Result<Vec<FieldError>> {
+    async fn finish(&mut self, tx: &mut Tx, _ctx: &Ctx) -> Result<Vec<FieldError>> {
+        self.trail.flush(tx).await?;
         Ok(Vec::new())
     }
 }
@@ -1653,6 +1657,7 @@ pub struct LinkRecord {
 pub struct EnterpriseLinkImporter {
     as_of: BusinessDate,
     seen: HashMap<(String, String, &'static str), u64>,
+    trail: Trail,
 }
 
 impl EnterpriseLinkImporter {
@@ -1661,6 +1666,7 @@ impl EnterpriseLinkImporter {
         EnterpriseLinkImporter {
             as_of,
             seen: HashMap::new(),
+            trail: Trail::deferred(),
         }
     }
 }
@@ -1793,7 +1799,7 @@ impl Importer for EnterpriseLinkImporter {
         let mut entry = ctx.audit("enterprise_link.save", "enterprise_link", &id);
         entry.before_json = before.as_ref().map(|l| link_json(l).to_string());
         entry.after_json = Some(link_json(&link).to_string());
-        audit::append(tx, &entry).await?;
+        self.trail.append(tx, entry).await?;
         Ok(Ok(if before.is_some() {
             Applied::Changed
         } else {
@@ -1801,7 +1807,8 @@ impl Importer for EnterpriseLinkImporter {
         }))
     }
 
-    async fn finish(&mut self, _tx: &mut Tx, _ctx: &Ctx) -> Result<Vec<FieldError>> {
+    async fn finish(&mut self, tx: &mut Tx, _ctx: &Ctx) -> Result<Vec<FieldError>> {
+        self.trail.flush(tx).await?;
         Ok(Vec::new())
     }
 }

@@ -3,14 +3,15 @@
 use std::collections::HashMap;
 
 use fupin_core::{BusinessDate, RegionCode, RegionLevel};
+use fupin_store::Tx;
 use fupin_store::institutions::{self, Assignment, Institution};
 use fupin_store::regions::{self, Region};
 use fupin_store::service_points::{self, ServicePoint};
-use fupin_store::{Tx, audit};
 use serde_json::json;
 
 use super::fields::{identifier, optional, optional_text, required, required_text, row_error};
 use super::{Applied, Importer, RowErrors};
+use crate::audit::Trail;
 use crate::context::Ctx;
 use crate::error::Result;
 use crate::ingest::{Cell, Column, FieldError, HeaderMap, RawRow, value};
@@ -63,18 +64,19 @@ struct Change<'a, T> {
     after: &'a T,
 }
 
-/// Appends the audit record of a write (`<entity>.save`, before and after as JSON) and says
-/// whether it added or changed the record.
+/// Appends the audit record of a write (`<entity>.save`, before and after as JSON) to the
+/// import's trail and says whether it added or changed the record.
 async fn record_change<T>(
     tx: &mut Tx,
     ctx: &Ctx,
+    trail: &mut Trail,
     change: Change<'_, T>,
     json: fn(&T) -> serde_json::Value,
 ) -> Result<Applied> {
     let mut entry = ctx.audit(&format!("{}.save", change.entity), change.entity, change.id);
     entry.before_json = change.before.map(|before| json(before).to_string());
     entry.after_json = Some(json(change.after).to_string());
-    audit::append(tx, &entry).await?;
+    trail.append(tx, entry).await?;
     Ok(match change.before {
         Some(_) => Applied::Changed,
         None => Applied::Added,
@@ -127,11 +129,21 @@ pub struct RegionRecord {
 }
 
 /// Imports `regions`: the parent of each code must exist or come in the same file.
-#[derive(Default)]
 pub struct RegionImporter {
     seen: HashMap<RegionCode, u64>,
     /// Rows whose parent was neither stored nor seen yet when they were applied.
     pending_parents: Vec<(u64, RegionCode)>,
+    trail: Trail,
+}
+
+impl Default for RegionImporter {
+    fn default() -> RegionImporter {
+        RegionImporter {
+            seen: HashMap::new(),
+            pending_parents: Vec::new(),
+            trail: Trail::deferred(),
+        }
+    }
 }
 
 impl Importer for RegionImporter {
@@ -198,11 +210,12 @@ impl Importer for RegionImporter {
         let before = regions::get_in(tx, record.code).await?;
         let region = merge_region(before.as_ref(), record);
         let mut counts = crate::regions::ChangeCounts::default();
-        crate::regions::save(tx, ctx, &region, &mut counts).await?;
+        crate::regions::save(tx, ctx, &region, &mut counts, &mut self.trail).await?;
         Ok(Ok(applied_of(&counts)))
     }
 
     async fn finish(&mut self, tx: &mut Tx, _ctx: &Ctx) -> Result<Vec<FieldError>> {
+        self.trail.flush(tx).await?;
         let mut errors = Vec::new();
         for (line, code) in std::mem::take(&mut self.pending_parents) {
             let parent = code.parent().expect("pending rows have a parent");
@@ -286,10 +299,20 @@ fn non_negative_integer(cell: &Cell) -> std::result::Result<i64, String> {
 
 /// Imports `institutions`: the region must be stored; a parent institution must be stored or
 /// come in the same file.
-#[derive(Default)]
 pub struct InstitutionImporter {
     seen: HashMap<String, u64>,
     pending_parents: Vec<(u64, String, String)>,
+    trail: Trail,
+}
+
+impl Default for InstitutionImporter {
+    fn default() -> InstitutionImporter {
+        InstitutionImporter {
+            seen: HashMap::new(),
+            pending_parents: Vec::new(),
+            trail: Trail::deferred(),
+        }
+    }
 }
 
 impl Importer for InstitutionImporter {
@@ -386,10 +409,18 @@ impl Importer for InstitutionImporter {
             before: before.as_ref(),
             after: &record,
         };
-        Ok(Ok(record_change(tx, ctx, change, institution_json).await?))
+        Ok(Ok(record_change(
+            tx,
+            ctx,
+            &mut self.trail,
+            change,
+            institution_json,
+        )
+        .await?))
     }
 
-    async fn finish(&mut self, _tx: &mut Tx, _ctx: &Ctx) -> Result<Vec<FieldError>> {
+    async fn finish(&mut self, tx: &mut Tx, _ctx: &Ctx) -> Result<Vec<FieldError>> {
+        self.trail.flush(tx).await?;
         let errors = std::mem::take(&mut self.pending_parents)
             .into_iter()
             .filter(|(_, _, parent)| !self.seen.contains_key(parent))
@@ -423,9 +454,18 @@ pub fn institution_json(institution: &Institution) -> serde_json::Value {
 
 /// Imports `assignments`: townships and institutions must be stored; two responsible
 /// institutions for one township on one day are refused, naming both rows.
-#[derive(Default)]
 pub struct AssignmentImporter {
     seen: HashMap<(RegionCode, BusinessDate), u64>,
+    trail: Trail,
+}
+
+impl Default for AssignmentImporter {
+    fn default() -> AssignmentImporter {
+        AssignmentImporter {
+            seen: HashMap::new(),
+            trail: Trail::deferred(),
+        }
+    }
 }
 
 impl Importer for AssignmentImporter {
@@ -518,10 +558,18 @@ impl Importer for AssignmentImporter {
             before: before.as_ref(),
             after: &record,
         };
-        Ok(Ok(record_change(tx, ctx, change, assignment_json).await?))
+        Ok(Ok(record_change(
+            tx,
+            ctx,
+            &mut self.trail,
+            change,
+            assignment_json,
+        )
+        .await?))
     }
 
     async fn finish(&mut self, tx: &mut Tx, _ctx: &Ctx) -> Result<Vec<FieldError>> {
+        self.trail.flush(tx).await?;
         let mut errors = Vec::new();
         for (first, second) in institutions::overlapping_assignments(tx).await? {
             let first_line = self
@@ -579,9 +627,18 @@ pub fn assignment_json(assignment: &Assignment) -> serde_json::Value {
 // service points
 
 /// Imports `service_points`: villages and institutions must be stored.
-#[derive(Default)]
 pub struct ServicePointImporter {
     seen: HashMap<String, u64>,
+    trail: Trail,
+}
+
+impl Default for ServicePointImporter {
+    fn default() -> ServicePointImporter {
+        ServicePointImporter {
+            seen: HashMap::new(),
+            trail: Trail::deferred(),
+        }
+    }
 }
 
 impl Importer for ServicePointImporter {
@@ -682,10 +739,18 @@ impl Importer for ServicePointImporter {
             before: before.as_ref(),
             after: &record,
         };
-        Ok(Ok(record_change(tx, ctx, change, service_point_json).await?))
+        Ok(Ok(record_change(
+            tx,
+            ctx,
+            &mut self.trail,
+            change,
+            service_point_json,
+        )
+        .await?))
     }
 
-    async fn finish(&mut self, _tx: &mut Tx, _ctx: &Ctx) -> Result<Vec<FieldError>> {
+    async fn finish(&mut self, tx: &mut Tx, _ctx: &Ctx) -> Result<Vec<FieldError>> {
+        self.trail.flush(tx).await?;
         Ok(Vec::new())
     }
 }

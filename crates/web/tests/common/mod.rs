@@ -2,6 +2,7 @@
 //! input tests (the same shape as `api.rs`, which keeps its own copy).
 #![allow(dead_code)]
 
+use fupin_app::audit::Trail;
 use fupin_app::fupin_core::{BusinessDate, RegionCode};
 use fupin_app::regions::{ChangeCounts, Region};
 use fupin_app::territory::Institution;
@@ -179,7 +180,7 @@ pub async fn seed_territory(db: &Db) {
             successor_code: None,
             note: None,
         };
-        fupin_app::regions::save(&mut tx, &ctx, &region, &mut counts)
+        fupin_app::regions::save(&mut tx, &ctx, &region, &mut counts, &mut Trail::default())
             .await
             .expect("save region");
     }
