@@ -70,11 +70,11 @@ pub async fn append_all(tx: &mut Tx, entries: &[AuditEntry]) -> Result<Option<i6
             hash,
         ));
     }
-    for chunk in records.chunks(crate::registry::rows_per_insert(11)) {
+    for chunk in records.chunks(crate::sql::rows_per_insert(11)) {
         let sql = format!(
             "insert into audit_log (seq, at, actor, action, entity, entity_id, before_json, \
              after_json, request_id, prev_hash, hash) values {}",
-            crate::registry::Params::of(tx).rows(chunk.len(), 11)
+            crate::sql::Params::of(tx).rows(chunk.len(), 11)
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for (seq, entry, prev, hash) in chunk {

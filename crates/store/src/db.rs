@@ -221,9 +221,13 @@ fn pool_options(engine: Engine, max: u32, cache_kib: u32) -> AnyPoolOptions {
 
 /// WAL lets readers run beside the writer; FULL sync makes each commit durable (money moves
 /// here); foreign keys are off by default in SQLite and must be asked for; a writer waits up to
-/// 30 s for another writer before giving up.
+/// 30 s for another writer before giving up. Temporary files in memory: every multi-row
+/// statement of an import keeps a statement journal (to undo itself alone on a constraint
+/// error), and on disk those journals were a quarter of an import's time (513 MB of writes for
+/// 3,000 loans, against 11 MB to the WAL). A statement journal holds the pages one statement
+/// changes, so its memory is bounded by the statement, not by the file.
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 30000;";
+     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 30000; PRAGMA temp_store = MEMORY;";
 
 /// Page caches (SQLite's default is 2 MiB). The writer's 32 MiB keeps an import's one long
 /// transaction from spilling pages and reading them back; readers share the operating

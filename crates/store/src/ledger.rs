@@ -13,6 +13,7 @@ use sqlx::any::AnyRow;
 
 use crate::db::{Db, Engine, Tx};
 use crate::error::{Result, StoreError, corrupt};
+use crate::sql::Params;
 
 /// Which side of an account increases its balance.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -185,13 +186,10 @@ pub async fn open_account(tx: &mut Tx, account: &NewAccount) -> Result<Account> 
 /// Opens several accounts (or finds those with the same codes) in one statement when they are
 /// new; returns them in the order asked.
 pub async fn open_accounts(tx: &mut Tx, accounts: &[NewAccount]) -> Result<Vec<Account>> {
-    let values: Vec<String> = (0..accounts.len())
-        .map(|i| format!("({})", placeholders(6 * i + 1, 6)))
-        .collect();
     let sql = format!(
         "insert into ledger_accounts (code, normal_side, kind, institution_code, region_code, \
          no_overdraft) values {} on conflict (code) do nothing returning {ACCOUNT_COLUMNS}",
-        values.join(", ")
+        Params::of(tx).rows(accounts.len(), 6)
     );
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
     for account in accounts {
@@ -212,7 +210,7 @@ pub async fn open_accounts(tx: &mut Tx, accounts: &[NewAccount]) -> Result<Vec<A
 pub async fn find_or_open_accounts(tx: &mut Tx, accounts: &[NewAccount]) -> Result<Vec<Account>> {
     let sql = format!(
         "select {ACCOUNT_COLUMNS} from ledger_accounts where code in ({})",
-        placeholders(1, accounts.len())
+        Params::of(tx).list(accounts.len())
     );
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
     for account in accounts {
@@ -433,7 +431,7 @@ async fn post_fast(
 async fn any_transfer_exists(tx: &mut Tx, ids: &[&str]) -> Result<bool> {
     let sql = format!(
         "select count(*) as n from ledger_transfers where id in ({})",
-        placeholders(1, ids.len())
+        Params::of(tx).list(ids.len())
     );
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
     for id in ids {
@@ -441,14 +439,6 @@ async fn any_transfer_exists(tx: &mut Tx, ids: &[&str]) -> Result<bool> {
     }
     let found: i64 = query.fetch_one(&mut **tx).await?.try_get("n")?;
     Ok(found > 0)
-}
-
-/// `$from, $from+1, …`: `count` placeholders.
-fn placeholders(from: usize, count: usize) -> String {
-    (from..from + count)
-        .map(|n| format!("${n}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// The accounts the transfers name, by id; `None` when one does not exist.
@@ -464,7 +454,7 @@ async fn accounts_of(
     ids.dedup();
     let sql = format!(
         "select {ACCOUNT_COLUMNS} from ledger_accounts where id in ({})",
-        placeholders(1, ids.len())
+        Params::of(tx).list(ids.len())
     );
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
     for id in &ids {
@@ -565,7 +555,7 @@ async fn add_sums_to_caches(
              debits_posted_fen = debits_posted_fen + v.column2, \
              credits_posted_fen = credits_posted_fen + v.column3 \
              from (values {}) as v where ledger_accounts.id = v.column1",
-            values_rows(chunk.len(), &["bigint", "bigint", "bigint"])
+            Params::of(tx).typed_rows(chunk.len(), &["bigint", "bigint", "bigint"])
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for (account_id, (debits_fen, credits_fen)) in chunk {
@@ -628,13 +618,10 @@ async fn insert_transfers(
     posted_by: &str,
     posted_at: &str,
 ) -> Result<()> {
-    let rows: Vec<String> = (0..transfers.len())
-        .map(|index| format!("({})", placeholders(index * 10 + 1, 10)))
-        .collect();
     let sql = format!(
         "insert into ledger_transfers (seq, id, debit_account_id, credit_account_id, amount_fen, \
          value_date, code, memo, posted_by, posted_at) values {}",
-        rows.join(", ")
+        Params::of(tx).rows(transfers.len(), 10)
     );
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
     for (seq, transfer) in (first..).zip(transfers) {
@@ -759,49 +746,34 @@ fn running_totals<K: Ord + Clone>(deltas: &DayDeltas<K>) -> Vec<Segment<K>> {
     segments
 }
 
-/// `(cast($1 as bigint), cast($2 as text)), ($3, $4)`: `rows` rows of placeholders, one per
-/// type; the first row's are cast so that both engines know the types of the columns.
-fn values_rows(rows: usize, types: &[&str]) -> String {
-    (0..rows)
-        .map(|row| {
-            let cells: Vec<String> = types
-                .iter()
-                .enumerate()
-                .map(|(column, kind)| {
-                    let at = 1 + row * types.len() + column;
-                    match row {
-                        0 => format!("cast(${at} as {kind})"),
-                        _ => format!("${at}"),
-                    }
-                })
-                .collect();
-            format!("({})", cells.join(", "))
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// Opens each account's row of `date` with the totals of its last day before, if it has none.
 async fn open_account_days(
     tx: &mut Tx,
     date: &str,
     deltas: &std::collections::BTreeMap<i64, (i64, i64)>,
 ) -> Result<()> {
-    let previous = |column: &str| {
+    // The date three times (as the new row's, then before each of the two totals), then the
+    // accounts: the order their placeholders appear in.
+    let mut params = Params::of(tx);
+    let mut previous = |column: &str| {
         format!(
             "coalesce((select d.{column} from ledger_account_days d where d.account_id = a.id \
-             and d.value_date < $1 order by d.value_date desc limit 1), 0)"
+             and d.value_date < {} order by d.value_date desc limit 1), 0)",
+            params.one()
         )
     };
+    let (debits, credits) = (previous("debits_total_fen"), previous("credits_total_fen"));
     let sql = format!(
         "insert into ledger_account_days (account_id, value_date, debits_total_fen, \
-         credits_total_fen) select a.id, $1, {}, {} from ledger_accounts a where a.id in ({}) \
-         on conflict (account_id, value_date) do nothing",
-        previous("debits_total_fen"),
-        previous("credits_total_fen"),
-        placeholders(2, deltas.len())
+         credits_total_fen) select a.id, cast({} as text), {debits}, {credits} \
+         from ledger_accounts a where a.id in ({}) on conflict (account_id, value_date) do nothing",
+        params.one(),
+        params.list(deltas.len())
     );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(date);
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(date)
+        .bind(date)
+        .bind(date);
     for account_id in deltas.keys() {
         query = query.bind(*account_id);
     }
@@ -819,7 +791,7 @@ async fn raise_account_days(tx: &mut Tx, segments: &[Segment<i64>]) -> Result<()
          where ledger_account_days.account_id = v.column1 \
          and ledger_account_days.value_date >= v.column2 \
          and (v.column3 is null or ledger_account_days.value_date < v.column3)",
-        values_rows(
+        Params::of(tx).typed_rows(
             segments.len(),
             &["bigint", "text", "text", "bigint", "bigint"]
         )
@@ -843,36 +815,42 @@ async fn open_bucket_days(
     date: &str,
     deltas: &std::collections::BTreeMap<(String, String, String), (i64, i64)>,
 ) -> Result<()> {
-    // $1 the date, then per bucket: kind, institution, county.
-    let buckets: Vec<String> = (0..deltas.len())
-        .map(|i| {
-            let at = |field: usize| format!("${}", 2 + 3 * i + field);
-            format!(
-                "select cast({} as text) as kind, cast({} as text) as institution_code, \
-                 cast({} as text) as county_code",
-                at(0),
-                at(1),
-                at(2)
-            )
-        })
-        .collect();
-    let previous = |column: &str| {
+    // The date three times (as the new row's, then before each of the two totals), then per
+    // bucket its kind, institution and county: the order their placeholders appear in.
+    let mut params = Params::of(tx);
+    let mut previous = |column: &str| {
         format!(
             "coalesce((select d.{column} from ledger_bucket_days d where d.kind = b.kind \
              and d.institution_code = b.institution_code and d.county_code = b.county_code \
-             and d.value_date < $1 order by d.value_date desc limit 1), 0)"
+             and d.value_date < {} order by d.value_date desc limit 1), 0)",
+            params.one()
         )
     };
+    let (debits, credits) = (previous("debits_total_fen"), previous("credits_total_fen"));
+    let date_placeholder = params.one();
+    let buckets: Vec<String> = (0..deltas.len())
+        .map(|_| {
+            format!(
+                "select cast({} as text) as kind, cast({} as text) as institution_code, \
+                 cast({} as text) as county_code",
+                params.one(),
+                params.one(),
+                params.one()
+            )
+        })
+        .collect();
     let sql = format!(
         "insert into ledger_bucket_days (kind, institution_code, county_code, value_date, \
          debits_total_fen, credits_total_fen) \
-         select b.kind, b.institution_code, b.county_code, $1, {}, {} from ({}) b where true \
+         select b.kind, b.institution_code, b.county_code, cast({date_placeholder} as text), \
+         {debits}, {credits} from ({}) b where true \
          on conflict (kind, institution_code, county_code, value_date) do nothing",
-        previous("debits_total_fen"),
-        previous("credits_total_fen"),
         buckets.join(" union all ")
     );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(date);
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(date)
+        .bind(date)
+        .bind(date);
     for (kind, institution, county) in deltas.keys() {
         query = query.bind(kind).bind(institution).bind(county);
     }
@@ -895,7 +873,7 @@ async fn raise_bucket_days(
          and ledger_bucket_days.county_code = v.column3 \
          and ledger_bucket_days.value_date >= v.column4 \
          and (v.column5 is null or ledger_bucket_days.value_date < v.column5)",
-        values_rows(
+        Params::of(tx).typed_rows(
             segments.len(),
             &["text", "text", "text", "text", "text", "bigint", "bigint"]
         )
@@ -1573,7 +1551,7 @@ fn totals_pair(row: &AnyRow, debits: &str, credits: &str) -> Result<Totals> {
 mod tests {
     use super::{
         DayDeltas, LedgerCheck, MISMATCHES_LISTED, Mismatch, Segment, Totals, prefix_end,
-        running_totals, values_rows,
+        running_totals,
     };
 
     fn segment(
@@ -1616,14 +1594,6 @@ mod tests {
             ]
         );
         assert!(running_totals(&DayDeltas::<i64>::new()).is_empty());
-    }
-
-    #[test]
-    fn values_rows_type_the_first_row() {
-        assert_eq!(
-            values_rows(2, &["bigint", "text"]),
-            "(cast($1 as bigint), cast($2 as text)), ($3, $4)"
-        );
     }
 
     #[test]

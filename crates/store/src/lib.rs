@@ -19,6 +19,7 @@ pub mod regions;
 pub mod registry;
 pub mod returns;
 pub mod service_points;
+mod sql;
 pub mod testing;
 pub mod users;
 

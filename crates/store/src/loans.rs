@@ -150,14 +150,20 @@ const LOAN_COLUMNS: &str = "id, institution_code, contract_no, product_code, bor
     original_maturity_on, repayment, day_count, purpose, project, status, closed_on, \
     next_unpaid_due_on, overdue_since, overdue_days, classification, rolled_from_loan_id";
 
-/// Inserts a new loan and returns its id.
-pub async fn insert_loan(tx: &mut Tx, terms: &LoanTerms, rolled_from: Option<i64>) -> Result<i64> {
+/// Inserts a new loan, standing normal and not overdue with its first unpaid instalment due on
+/// `next_unpaid_due_on`, and returns its id.
+pub async fn insert_loan(
+    tx: &mut Tx,
+    terms: &LoanTerms,
+    rolled_from: Option<i64>,
+    next_unpaid_due_on: Option<BusinessDate>,
+) -> Result<i64> {
     let row = sqlx::query(
         "insert into loans (institution_code, contract_no, product_code, borrower_type, \
          borrower_id, village_code, principal_fen, annual_rate_ppm, start_on, maturity_on, \
          original_maturity_on, repayment, day_count, purpose, project, status, \
-         rolled_from_loan_id) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12, \
-         $13, $14, 'active', $15) returning id",
+         rolled_from_loan_id, next_unpaid_due_on) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
+         $10, $10, $11, $12, $13, $14, 'active', $15, $16) returning id",
     )
     .bind(&terms.institution_code)
     .bind(&terms.contract_no)
@@ -174,6 +180,7 @@ pub async fn insert_loan(tx: &mut Tx, terms: &LoanTerms, rolled_from: Option<i64
     .bind(&terms.purpose)
     .bind(&terms.project)
     .bind(rolled_from)
+    .bind(next_unpaid_due_on.map(|d| d.to_string()))
     .fetch_one(&mut **tx)
     .await?;
     Ok(row.try_get("id")?)
@@ -366,25 +373,10 @@ const INSTALMENTS_PER_STATEMENT: usize = 200;
 
 pub async fn insert_instalments(tx: &mut Tx, loan_id: i64, rows: &[InstalmentState]) -> Result<()> {
     for chunk in rows.chunks(INSTALMENTS_PER_STATEMENT) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|i| {
-                let n = 7 * i;
-                format!(
-                    "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                    n + 1,
-                    n + 2,
-                    n + 3,
-                    n + 4,
-                    n + 5,
-                    n + 6,
-                    n + 7
-                )
-            })
-            .collect();
         let sql = format!(
             "insert into loan_instalments (loan_id, number, due_on, principal_fen, interest_fen, \
              paid_principal_fen, paid_interest_fen) values {}",
-            values.join(", ")
+            crate::sql::Params::of(tx).rows(chunk.len(), 7)
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for row in chunk {

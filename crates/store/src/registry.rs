@@ -21,20 +21,12 @@ use crate::db::{Db, Tx};
 use crate::error::{Result, corrupt};
 use crate::institutions::prefix_pattern;
 use crate::regions::date_column;
+use crate::sql::{Params, rows_per_insert};
 
 type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, AnyArguments>;
 
-/// Bound parameters per generated statement (multi-row INSERT, `IN` list): well under both
-/// engines' limits (SQLite 32,766, PostgreSQL 65,535).
-const PARAMETERS_PER_STATEMENT: usize = 2_000;
 /// Keys per `IN (...)` list.
 const KEYS_PER_QUERY: usize = 500;
-
-/// Rows per multi-row INSERT of `columns` columns.
-pub(crate) const fn rows_per_insert(columns: usize) -> usize {
-    let rows = PARAMETERS_PER_STATEMENT / columns;
-    if rows == 0 { 1 } else { rows }
-}
 
 /// The SQL condition "version valid on the date bound as `$n`" for a table alias.
 pub fn as_of_condition(alias: &str, n: usize) -> String {
@@ -1518,49 +1510,6 @@ fn split_list(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Placeholders of a generated statement, in the order they are bound.
-///
-/// On SQLite they are anonymous (`?`): sqlx looks every named parameter up by name, a cost that
-/// grows with the square of a statement's parameters and would dominate multi-row INSERTs. On
-/// PostgreSQL they are `$1`, `$2`, …. A statement uses one kind only.
-pub(crate) struct Params {
-    anonymous: bool,
-    count: usize,
-}
-
-impl Params {
-    pub(crate) fn of(tx: &Tx) -> Params {
-        Params {
-            anonymous: tx.backend_name() == "SQLite",
-            count: 0,
-        }
-    }
-
-    fn one(&mut self) -> String {
-        self.count += 1;
-        match self.anonymous {
-            true => "?".to_string(),
-            false => format!("${}", self.count),
-        }
-    }
-
-    /// `p, p, p` — `count` placeholders.
-    fn list(&mut self, count: usize) -> String {
-        (0..count)
-            .map(|_| self.one())
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
-
-    /// `(p, p), (p, p)` for 2 rows of 2 columns.
-    pub(crate) fn rows(&mut self, rows: usize, columns: usize) -> String {
-        (0..rows)
-            .map(|_| format!("({})", self.list(columns)))
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
-}
-
 /// `$first, $first+1, …` — `count` numbered placeholders.
 fn numbered_list(first: usize, count: usize) -> String {
     (first..first + count)
@@ -1575,17 +1524,6 @@ mod tests {
 
     #[test]
     fn placeholders_number_rows_and_columns() {
-        let mut numbered = Params {
-            anonymous: false,
-            count: 0,
-        };
-        assert_eq!(numbered.one(), "$1");
-        assert_eq!(numbered.rows(2, 2), "($2, $3), ($4, $5)");
-        let mut anonymous = Params {
-            anonymous: true,
-            count: 0,
-        };
-        assert_eq!(anonymous.list(3), "?, ?, ?");
         assert_eq!(numbered_list(3, 2), "$3, $4");
         assert_eq!(
             as_of_condition("v", 1),

@@ -159,7 +159,9 @@ pub async fn disburse_with(
     require_writable(ctx, terms)?;
     let instalments =
         instalments_for(terms.principal, terms, terms.start_on, terms.maturity_on, 1)?;
-    let loan_id = loans::insert_loan(tx, terms, None).await?;
+    // Standing as a new loan has it (normal, not overdue, no spell), written with the loan.
+    let next_unpaid_due_on = repayment::next_unpaid_due(&instalments);
+    let loan_id = loans::insert_loan(tx, terms, None, next_unpaid_due_on).await?;
     loans::insert_instalments(tx, loan_id, &instalments).await?;
     let loan_accounts = accounts::open_for_loan(tx, terms, product).await?;
     let bank_cash = lookups
@@ -192,14 +194,6 @@ pub async fn disburse_with(
             .pending
             .note_covered(county, terms.start_on, terms.principal);
     }
-    let standing = Standing {
-        next_unpaid_due_on: repayment::next_unpaid_due(&instalments),
-        overdue_since: None,
-        overdue_days: 0,
-        classification: repayment::Classification::Normal,
-    };
-    // A new loan has no overdue spell.
-    loans::set_standing_of(tx, loan_id, None, standing, terms.start_on).await?;
     let mut entry = ctx.audit("loan.create", "loan", &loan_key);
     entry.after_json = Some(terms_json(terms).to_string());
     lookups.trail.append(tx, entry).await?;
@@ -628,7 +622,7 @@ pub async fn roll_over(
     terms.start_on = decided_on;
     terms.maturity_on = new_maturity;
     let instalments = instalments_for(principal, &terms, decided_on, new_maturity, 1)?;
-    let new_id = loans::insert_loan(tx, &terms, Some(loan.id)).await?;
+    let new_id = loans::insert_loan(tx, &terms, Some(loan.id), None).await?;
     loans::insert_instalments(tx, new_id, &instalments).await?;
     let product = product_of(tx, &loan.terms.product_code).await?;
     let old_accounts = accounts::of_loan(tx, &loan.terms, &product).await?;
