@@ -126,6 +126,15 @@ pub async fn deposit(tx: &mut Tx, ctx: &Ctx, deposit: &Deposit) -> Result<Deposi
             deposit.county_code
         )));
     }
+    if fupin_store::regions::get_in(tx, deposit.county_code)
+        .await?
+        .is_none()
+    {
+        return Err(AppError::field(
+            "county",
+            format!("county {} does not exist", deposit.county_code),
+        ));
+    }
     if let Some(existing) = funds::deposit_in(tx, &deposit.id).await? {
         return match &existing == deposit {
             true => Ok(Deposited::AlreadyRecorded),
