@@ -180,6 +180,32 @@ pub fn require_institution(
     }
 }
 
+/// Whether the actor sees the county funds' figures — balances, deposits, subsidy and
+/// compensation paid, recoveries, covered loans, leverage — wherever they appear: the funds API
+/// and page, fund indicators (and any ledger measure over fund accounts), the dashboard, the
+/// report. The finance bureau keeps the funds and the regulator supervises them, each for its
+/// region; a bank reads only its own claims (the funds are the state's money, not its data),
+/// and the poverty office reads no funds at all.
+pub fn sees_fund_figures(ctx: &Ctx) -> bool {
+    matches!(
+        ctx.actor.role,
+        Role::Regulator | Role::Finance | Role::Operator
+    )
+}
+
+/// Refuses with 403 an actor who may not see the county funds' figures
+/// ([`sees_fund_figures`]).
+pub fn require_fund_figures(ctx: &Ctx) -> Result<()> {
+    require(ctx, Area::Funds, Access::Read)?;
+    match sees_fund_figures(ctx) {
+        true => Ok(()),
+        false => Err(AppError::Forbidden(format!(
+            "the {} role reads its own claims, not the county funds' figures",
+            ctx.actor.role.as_str()
+        ))),
+    }
+}
+
 /// Whether the actor sees loans in detail (amounts, schedules, repayments), not only their
 /// status.
 pub fn sees_loan_details(ctx: &Ctx) -> bool {
@@ -259,6 +285,11 @@ mod tests {
                 "only banks change loans"
             );
             assert_eq!(allows(role, Area::Funds, Write), role == Role::Finance);
+            assert_eq!(
+                require_fund_figures(&ctx(role, Some("361128"))).is_ok(),
+                matches!(role, Role::Regulator | Role::Finance),
+                "fund figures: the finance bureau and the regulator only"
+            );
             assert_eq!(allows(role, Area::Operations, Write), role == Role::Admin);
             assert_eq!(
                 allows(role, Area::Registry, Read),

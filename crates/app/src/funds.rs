@@ -17,7 +17,7 @@ use fupin_store::{Db, Tx, audit};
 use serde_json::json;
 
 use crate::access::{self, Access, Area};
-use crate::context::{Ctx, Role};
+use crate::context::Ctx;
 use crate::error::{AppError, Result};
 use crate::ledger::post_batch;
 use crate::loans::BankAccount;
@@ -125,6 +125,15 @@ pub async fn deposit(tx: &mut Tx, ctx: &Ctx, deposit: &Deposit) -> Result<Deposi
             "{} is not a county code",
             deposit.county_code
         )));
+    }
+    if fupin_store::regions::get_in(tx, deposit.county_code)
+        .await?
+        .is_none()
+    {
+        return Err(AppError::field(
+            "county",
+            format!("county {} does not exist", deposit.county_code),
+        ));
     }
     if let Some(existing) = funds::deposit_in(tx, &deposit.id).await? {
         return match &existing == deposit {
@@ -645,22 +654,10 @@ pub async fn figures_for(
     region: Option<RegionCode>,
     date: BusinessDate,
 ) -> Result<(Option<RegionCode>, FundFigures)> {
-    require_fund_figures_reader(ctx)?;
+    access::require_fund_figures(ctx)?;
     let within = access::region_in_scope(ctx, region)?;
     let prefix = within.map(|c| c.prefix().to_string()).unwrap_or_default();
     Ok((within, figures(db, &prefix, date).await?))
-}
-
-/// The county funds' figures are for the finance bureau and the regulator; a bank reads its own
-/// claims only.
-fn require_fund_figures_reader(ctx: &Ctx) -> Result<()> {
-    access::require(ctx, Area::Funds, Access::Read)?;
-    if ctx.actor.role == Role::Bank {
-        return Err(AppError::Forbidden(
-            "the bank role reads its own claims, not the county funds".into(),
-        ));
-    }
-    Ok(())
 }
 
 /// Fund figures of a region group's members on `date`, added up: for the finance bureau and the
@@ -671,7 +668,7 @@ pub async fn group_figures_for(
     group: &str,
     date: BusinessDate,
 ) -> Result<FundFigures> {
-    require_fund_figures_reader(ctx)?;
+    access::require_fund_figures(ctx)?;
     let members = crate::territory::group_members_on(db, group, date).await?;
     if members.is_empty() || !members.iter().all(|m| access::sees_region(ctx, *m)) {
         return Err(AppError::NotFound(format!("region group {group}")));

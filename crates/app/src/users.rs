@@ -154,14 +154,14 @@ pub async fn add(db: &Db, ctx: &Ctx, new: NewUser) -> Result<UserView> {
         (Role::Bank, Some(code)) => {
             // A bank outside the administrator's region is answered as one that does not
             // exist: a user of it would see that bank's data, beyond the administrator's own.
-            let visible = fupin_store::institutions::get(db, code)
+            let institution = fupin_store::institutions::get(db, code)
                 .await?
-                .is_some_and(|found| access::sees_region(ctx, found.region_code));
-            if !visible {
-                return Err(AppError::field(
-                    "institution",
-                    format!("institution {code} does not exist"),
-                ));
+                .filter(|found| access::sees_region(ctx, found.region_code))
+                .ok_or_else(|| {
+                    AppError::field("institution", format!("institution {code} does not exist"))
+                })?;
+            if let Some(problem) = outside_institution(new.region, &institution) {
+                return Err(AppError::field("region", problem));
             }
         }
         (role, Some(_)) => {
@@ -200,6 +200,67 @@ pub async fn add(db: &Db, ctx: &Ctx, new: NewUser) -> Result<UserView> {
     audit::append(&mut tx, &entry).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(shown)
+}
+
+/// Why a bank user's region does not fit its institution, if it does not: the region must lie
+/// within the institution's own region (`institutions.region_code`, the area it serves; a
+/// branch elsewhere is an institution of its own). Otherwise the user would read the indicators
+/// and reports of regions where the bank has nothing (issue 24).
+fn outside_institution(
+    region: RegionCode,
+    institution: &fupin_store::institutions::Institution,
+) -> Option<String> {
+    match region.is_within(institution.region_code) {
+        true => None,
+        false => Some(format!(
+            "region {region} lies outside the area of institution {} ({}): a bank user's region \
+             must be within its institution's",
+            institution.code, institution.region_code
+        )),
+    }
+}
+
+/// A user whose scope breaks a rule of [`add`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScopeProblem {
+    pub name: String,
+    pub problem: String,
+}
+
+/// Checks the scopes of existing users (made before the rules of [`add`], or by editing the
+/// database): every bank user's region within its institution's, its institution existing.
+/// For administrators in their region and the operator.
+pub async fn check_scopes(db: &Db, ctx: &Ctx) -> Result<Vec<ScopeProblem>> {
+    access::require(ctx, Area::Users, Access::Read)?;
+    let within = access::region_in_scope(ctx, None)?;
+    let mut problems = Vec::new();
+    const PAGE: i64 = 1_000;
+    let mut offset = 0;
+    loop {
+        let page = users::list(db, within, PAGE, offset).await?;
+        for user in &page {
+            if let Some(problem) = scope_problem(db, user).await? {
+                problems.push(ScopeProblem {
+                    name: user.name.clone(),
+                    problem,
+                });
+            }
+        }
+        if (page.len() as i64) < PAGE {
+            return Ok(problems);
+        }
+        offset += PAGE;
+    }
+}
+
+async fn scope_problem(db: &Db, user: &User) -> Result<Option<String>> {
+    let Some(code) = user.institution_code.as_deref() else {
+        return Ok((user.role == "bank").then(|| "a bank user without an institution".into()));
+    };
+    Ok(match fupin_store::institutions::get(db, code).await? {
+        None => Some(format!("institution {code} does not exist")),
+        Some(institution) => outside_institution(user.region_code, &institution),
+    })
 }
 
 /// One user, if the actor may manage them.

@@ -594,4 +594,66 @@ fupin_store::on_both_engines! {
         let refused = indicators::evaluate_cached(&db, &wuyuan, &request, &cache).await.expect_err("out of scope");
         assert!(matches!(refused, fupin_app::AppError::NotFound(_)), "{refused}");
     }
+
+    async fn every_role_sees_one_gap_to_the_city_and_funds_only_where_it_may(db) {
+        let dir = tempfile::tempdir().expect("dir");
+        build(&db, dir.path()).await;
+        let as_role = |role: fupin_app::Role, region: &str, institution: Option<&str>| fupin_app::Ctx {
+            actor: fupin_app::Actor { name: "someone".into(), role, region: Some(code(region)), institution: institution.map(str::to_string) },
+            ..ctx()
+        };
+        let codes = ["loans_total_growth_gap_pp", "loans_total_growth", "subsidy_fund_balance", "risk_fund_balance", "risk_fund_leverage_used"];
+        let evaluate = async |who: &fupin_app::Ctx, region: &str| {
+            let request = Request {
+                scope: Scope::Region(code(region)),
+                as_of: date("2017-06-30"),
+                base: None,
+                institution: None,
+                codes: Some(codes.iter().map(|c| c.to_string()).collect()),
+            };
+            indicators::evaluate(&db, who, &request).await.map(|values| {
+                values.into_iter().map(|v| (v.indicator.code.clone(), (v.text(), v.problem.clone()))).collect::<HashMap<_, _>>()
+            })
+        };
+        use fupin_app::Role::*;
+        // Wuyuan: WYRCB's 800,000 → 820,000 is 2.50 %, the city's 11.3043 %: −8.80 for every role
+        // (a bank compared with its own part of the city got 0.00). Poyang: 16.00 − 11.30 = 4.70,
+        // although PYRCB's own growth is 20.00 %.
+        let wuyuan = [as_role(Regulator, "3611", None), as_role(Regulator, "361130", None), as_role(Bank, "361130", Some("WYRCB")), as_role(PovertyOffice, "361130", None), as_role(Finance, "361130", None), ctx()];
+        for who in &wuyuan {
+            let values = evaluate(who, "361130").await.expect("evaluate");
+            assert_eq!(values["loans_total_growth_gap_pp"].0.as_deref(), Some("-8.80"), "{:?}: {values:?}", who.actor);
+        }
+        let poyang = [as_role(Regulator, "361128", None), as_role(Bank, "361128", Some("PYRCB")), as_role(PovertyOffice, "361128", None), as_role(Finance, "361128", None), ctx()];
+        let operator = evaluate(&ctx(), "361128").await.expect("operator");
+        for who in &poyang {
+            let values = evaluate(who, "361128").await.expect("evaluate");
+            assert_eq!(values["loans_total_growth_gap_pp"].0.as_deref(), Some("4.70"), "{:?}: {values:?}", who.actor);
+            // A bank's own part still applies where nothing is compared with the city.
+            let growth = if who.actor.role == Bank { "20.00" } else { "16.00" };
+            assert_eq!(values["loans_total_growth"].0.as_deref(), Some(growth), "{:?}", who.actor);
+            // Fund figures: the finance bureau and the regulator (and the operator) only; the
+            // others get no value and the reason, never a zero.
+            for fund in ["subsidy_fund_balance", "risk_fund_balance", "risk_fund_leverage_used"] {
+                let (value, problem) = &values[fund];
+                match who.actor.role {
+                    Regulator | Finance | Operator => {
+                        assert!(value.is_some(), "{:?} {fund}: {problem:?}", who.actor);
+                        assert_eq!(value, &operator[fund].0, "{:?} {fund}", who.actor);
+                    }
+                    _ => {
+                        assert_eq!(value, &None, "{:?} sees {fund}", who.actor);
+                        assert!(problem.as_deref().is_some_and(|p| p.starts_with("not shown: ")), "{:?} {fund}: {problem:?}", who.actor);
+                    }
+                }
+            }
+        }
+        // The administrator reads no indicators; a bank user asking outside its region, nothing.
+        assert!(matches!(evaluate(&as_role(Admin, "3611", None), "361128").await, Err(fupin_app::AppError::Forbidden(_))));
+        assert!(matches!(evaluate(&as_role(Bank, "361130", Some("WYRCB")), "361128").await, Err(fupin_app::AppError::NotFound(_))));
+        // The definition says what a scoped user sees.
+        let definitions = indicators::definitions(&db).await.expect("definitions");
+        let gap = definitions.iter().find(|i| i.code == "loans_total_growth_gap_pp").expect("gap");
+        assert!(gap.description.as_deref().is_some_and(|d| d.contains("every role")), "{gap:?}");
+    }
 }

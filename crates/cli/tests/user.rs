@@ -79,4 +79,45 @@ fupin_store::on_both_engines! {
         let audit = String::from_utf8_lossy(&fupin(&url, &["audit", "verify"]).stdout).into_owned();
         assert!(audit.contains("audit trail intact"), "{audit}");
     }
+
+    async fn a_bank_user_lies_within_its_institution_and_user_check_finds_those_that_do_not(db) {
+        let url = db.url().to_string();
+        assert!(fupin(&url, &["init"]).status.success());
+        let dir = tempfile::tempdir().expect("dir");
+        let banks = dir.path().join("banks.csv");
+        std::fs::write(&banks, "code,name,type,region_code\nWYRCB,婺源农商银行,rural_cooperative,361130\n").expect("write");
+        let imported = fupin(&url, &["import", "institutions", banks.to_str().expect("path")]);
+        assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stderr));
+        let add = |name: &str, region: &str| fupin_with_stdin(&url, &["user", "add", name, "--role", "bank", "--region", region, "--institution", "WYRCB", "--password-stdin"], "correct horse battery\n");
+        // Poyang (361128) and the whole city are outside Wuyuan's bank's area.
+        for region in ["361128", "3611"] {
+            let refused = add("wy-out", region);
+            assert!(!refused.status.success(), "{region}");
+            let stderr = String::from_utf8_lossy(&refused.stderr);
+            assert!(stderr.contains("region: region") && stderr.contains("lies outside the area of institution WYRCB"), "{stderr}");
+        }
+        let added = add("wy", "361130");
+        assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+        let clean = fupin(&url, &["user", "check"]);
+        assert!(clean.status.success(), "{}", String::from_utf8_lossy(&clean.stdout));
+
+        // A user made before the rule (written straight into the table) is found.
+        let mut tx = db.write().await.expect("tx");
+        fupin_store::users::insert(&mut tx, &fupin_store::users::User {
+            name: "legacy".into(),
+            display_name: None,
+            role: "bank".into(),
+            region_code: fupin_core::RegionCode::parse("361128").expect("region"),
+            institution_code: Some("WYRCB".into()),
+            password_hash: "x".into(),
+            disabled: false,
+            created_at: "2017-01-01T00:00:00.000Z".into(),
+        }).await.expect("insert");
+        tx.commit().await.expect("commit");
+        let check = fupin(&url, &["user", "check"]);
+        assert!(!check.status.success());
+        let stdout = String::from_utf8_lossy(&check.stdout);
+        assert!(stdout.contains("user legacy: region 361128000000 lies outside the area of institution WYRCB"), "{stdout}");
+        assert!(!stdout.contains("user wy:"), "{stdout}");
+    }
 }

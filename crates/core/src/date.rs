@@ -6,13 +6,16 @@
 
 use std::fmt;
 
-use chrono::{Datelike, Days, NaiveDate};
+use chrono::{DateTime, Datelike, Days, FixedOffset, NaiveDate, Utc};
 use thiserror::Error;
 
 /// First year a business date may fall in.
 pub const MIN_YEAR: i32 = 1900;
 /// Last year a business date may fall in.
 pub const MAX_YEAR: i32 = 2200;
+
+/// China Standard Time, UTC+8 all year: the time zone of every business date.
+const CHINA_OFFSET_SECONDS: i32 = 8 * 3600;
 
 /// A calendar day within 1900-01-01..=2200-12-31.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
@@ -94,6 +97,14 @@ impl BusinessDate {
         (MIN_YEAR..=MAX_YEAR)
             .contains(&date.year())
             .then_some(BusinessDate(date))
+    }
+
+    /// The business day at an instant: the calendar date in China (UTC+8), whatever the
+    /// machine's time zone. Every edge asks this one function, with the clock's reading, so the
+    /// web and the command line never disagree between 00:00 and 08:00 China time.
+    pub fn in_china_at(instant: DateTime<Utc>) -> Option<BusinessDate> {
+        let china = FixedOffset::east_opt(CHINA_OFFSET_SECONDS)?;
+        BusinessDate::from_naive(instant.with_timezone(&china).date_naive())
     }
 
     /// The date of an Excel serial number in the 1900 date system (serial 1 = 1900-01-01).
@@ -467,6 +478,31 @@ mod tests {
 
     fn date(year: i32, month: u32, day: u32) -> BusinessDate {
         BusinessDate::from_ymd(year, month, day).expect("valid test date")
+    }
+
+    #[test]
+    fn the_business_day_is_the_date_in_china() {
+        // (instant in UTC, business day): China is UTC+8, so its day starts at 16:00 UTC.
+        let cases = [
+            ("2017-06-30T00:00:00Z", "2017-06-30"),
+            ("2017-06-30T15:59:59Z", "2017-06-30"),
+            ("2017-06-30T16:00:00Z", "2017-07-01"),
+            ("2017-06-30T23:59:59Z", "2017-07-01"),
+            ("2017-12-31T16:00:00Z", "2018-01-01"),
+            ("2016-02-28T16:30:00Z", "2016-02-29"),
+            ("2200-12-31T15:59:59Z", "2200-12-31"),
+        ];
+        for (instant, expected) in cases {
+            let instant: DateTime<Utc> = instant.parse().expect("instant");
+            let day = BusinessDate::in_china_at(instant).map(|d| d.to_string());
+            assert_eq!(day.as_deref(), Some(expected), "{instant}");
+        }
+        let beyond: DateTime<Utc> = "2200-12-31T16:00:00Z".parse().expect("instant");
+        assert_eq!(
+            BusinessDate::in_china_at(beyond),
+            None,
+            "after 2200 there is no business day"
+        );
     }
 
     fn check(input: &str, expected: (i32, u32, u32)) {

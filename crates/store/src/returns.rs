@@ -472,10 +472,9 @@ pub async fn list_returns(db: &Db, filter: &ReturnFilter) -> Result<Vec<ReturnLi
 fn digits_pattern(prefix: Option<&str>) -> Result<String> {
     let prefix = prefix.unwrap_or_default();
     if !prefix.bytes().all(|byte| byte.is_ascii_digit()) || prefix.len() > 12 {
-        return Err(StoreError::Constraint {
-            constraint: "county_prefix".to_string(),
-            message: format!("{prefix:?} is not a region code prefix (digits only)"),
-        });
+        return Err(StoreError::Argument(format!(
+            "{prefix:?} is not a region code prefix (digits only)"
+        )));
     }
     Ok(format!("{prefix}%"))
 }

@@ -8,6 +8,7 @@ use axum::Json;
 use axum::extract::rejection::{FormRejection, JsonRejection, PathRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use fupin_app::error::ConstraintKind;
 use fupin_app::{AppError, StoreError};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -27,8 +28,11 @@ pub enum Error {
     Forbidden { code: &'static str, message: String },
     /// 404: no such thing, or not in the caller's scope.
     NotFound(String),
-    /// 409: conflicts with what is stored.
-    Conflict(String),
+    /// 409: conflicts with what is stored; `field` names the field when there is one.
+    Conflict {
+        message: String,
+        field: Option<String>,
+    },
     /// 413: the body is larger than the route accepts.
     PayloadTooLarge(String),
     /// 422: well-formed but invalid; `field` names the field when there is one.
@@ -74,7 +78,7 @@ impl Error {
             Error::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Error::Forbidden { .. } => StatusCode::FORBIDDEN,
             Error::NotFound(_) => StatusCode::NOT_FOUND,
-            Error::Conflict(_) => StatusCode::CONFLICT,
+            Error::Conflict { .. } => StatusCode::CONFLICT,
             Error::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Error::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Error::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -88,7 +92,7 @@ impl Error {
             Error::Unauthorized(message) => ("unauthorized", message.clone(), None),
             Error::Forbidden { code, message } => (*code, message.clone(), None),
             Error::NotFound(what) => ("not_found", format!("{what} not found"), None),
-            Error::Conflict(message) => ("conflict", message.clone(), None),
+            Error::Conflict { message, field } => ("conflict", message.clone(), field.clone()),
             Error::PayloadTooLarge(message) => ("payload_too_large", message.clone(), None),
             Error::Unprocessable { message, field } => ("invalid", message.clone(), field.clone()),
             Error::TooManyRequests { retry_after_secs } => (
@@ -178,13 +182,29 @@ impl From<AppError> for Error {
                 code: "forbidden",
                 message,
             },
-            AppError::Conflict(message) => Error::Conflict(message),
+            AppError::Conflict(message) => Error::Conflict {
+                message,
+                field: None,
+            },
             AppError::File { path, message } => Error::Unprocessable {
                 message: format!("{path}: {message}"),
                 field: None,
             },
-            // A constraint the use case did not anticipate: still the caller's conflict.
-            AppError::Store(StoreError::Constraint { message, .. }) => Error::Conflict(message),
+            // A constraint the use case did not anticipate: still the caller's conflict, in our
+            // words; the engine's text goes to the log only.
+            AppError::Store(StoreError::Constraint {
+                violation,
+                engine_message,
+            }) => {
+                tracing::warn!(%violation, %engine_message, "a constraint refused a write");
+                let (field, message) = fupin_app::error::violation_message(&violation);
+                match violation.kind {
+                    ConstraintKind::Unique => Error::Conflict { message, field },
+                    ConstraintKind::ForeignKey | ConstraintKind::Check => {
+                        Error::Unprocessable { message, field }
+                    }
+                }
+            }
             AppError::Store(other) => Error::Internal(other.to_string()),
         }
     }
@@ -238,3 +258,50 @@ impl From<PathRejection> for Error {
 
 /// Handler results.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fupin_app::error::Violation;
+
+    /// What the engines say, which a client must never read.
+    const ENGINE: &str = "UNIQUE constraint failed: users.name / duplicate key value violates \
+                          unique constraint \"users_pkey\"";
+
+    fn answer(kind: ConstraintKind, table: &str, column: &str) -> (StatusCode, ErrorDetail) {
+        let error = Error::from(AppError::Store(StoreError::Constraint {
+            violation: Violation {
+                kind,
+                table: Some(table.into()),
+                columns: vec![column.into()],
+                referenced: None,
+            },
+            engine_message: ENGINE.into(),
+        }));
+        (error.status(), error.detail())
+    }
+
+    #[test]
+    fn constraint_violations_answer_in_our_words() {
+        let (status, detail) = answer(ConstraintKind::Unique, "users", "name");
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert_eq!(detail.message, "name: another user already has this name");
+        assert_eq!(detail.field.as_deref(), Some("name"));
+        let (status, detail) = answer(ConstraintKind::ForeignKey, "fund_deposits", "county_code");
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(detail.field.as_deref(), Some("county_code"));
+        let (status, detail) = answer(ConstraintKind::Check, "fund_deposits", "amount_fen");
+        assert_eq!(
+            (status, detail.field.as_deref()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("amount"))
+        );
+        for kind in [
+            ConstraintKind::Unique,
+            ConstraintKind::ForeignKey,
+            ConstraintKind::Check,
+        ] {
+            let (_, detail) = answer(kind, "users", "name");
+            assert!(!detail.message.contains("constraint"), "{}", detail.message);
+        }
+    }
+}

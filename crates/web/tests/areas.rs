@@ -560,4 +560,106 @@ fupin_store::on_both_engines! {
         let approve = client().post(format!("{base}/funds/risk-claims/999/approve")).bearer_auth(token_of("finance")).form(&[("on", AS_OF)]).send().await.expect("send");
         assert_eq!(approve.status(), StatusCode::NOT_FOUND);
     }
+
+    async fn gap_to_the_city_fund_figures_and_user_scopes_are_one_rule_on_every_path(db) {
+        seed(&db).await;
+        // December returns, and a second bank in Poyang, so that a bank's own part differs from
+        // the county's: Poyang 1,400,000 → 1,550,000 (10.71 %), PYRCB alone 900,000 → 1,000,000
+        // (11.11 %), Hengfeng 700,000 → 800,000, the city 2,100,000 → 2,350,000 (11.90 %).
+        load(&db, Kind::Returns, "institution_code,region_code,period,element,value\n\
+            PYRCB,361128,2016-12,loans_total,900000\nHFRCB,361125,2016-12,loans_total,700000\n\
+            ABC-SR,361128,2016-12,loans_total,500000\nABC-SR,361128,2017-06,loans_total,550000\n", None).await;
+        let users = seed_users(&db).await;
+        let base = start(&db).await;
+        let token_of = |name: &str| users.iter().find(|(n, _)| *n == name).map(|(_, t)| t.clone()).expect("user");
+        let indicators = async |name: &str| {
+            let answer = get(&base, &format!("/api/indicators?as_of={AS_OF}&region=361128&codes=loans_total_growth_gap_pp,loans_total_growth,subsidy_fund_balance,risk_fund_balance"), &token_of(name)).await;
+            let document = if answer.status == StatusCode::OK { answer.json() } else { Value::Null };
+            let field = |code: &str, key: &str| document["indicators"].as_array().and_then(|all| all.iter().find(|i| i["code"] == code)).and_then(|i| i[key].as_str()).map(str::to_string);
+            (answer.status.as_u16(), field("loans_total_growth_gap_pp", "value"), field("loans_total_growth", "value"), field("subsidy_fund_balance", "value"), field("subsidy_fund_balance", "problem"))
+        };
+        // Item 1: the same gap for every role that reads Poyang (10.71 − 11.90 = −1.19).
+        let gap = Some("-1.19".to_string());
+        for (name, status, growth) in [("reg_city", 200, "10.71"), ("reg_poyang", 200, "10.71"), ("bank_py", 200, "11.11"), ("poverty", 200, "10.71"), ("finance", 200, "10.71"), ("bank_hf", 404, ""), ("admin", 403, "")] {
+            let (got, got_gap, got_growth, _, _) = indicators(name).await;
+            assert_eq!(got, status, "{name}");
+            if status == 200 {
+                assert_eq!(got_gap, gap, "{name}: the gap to the city");
+                assert_eq!(got_growth.as_deref(), Some(growth), "{name}: growth, a bank's own part");
+            }
+        }
+        // Item 2: fund figures on every path — the funds API, indicators, the dashboard, the
+        // report — for the finance bureau and the regulator only.
+        let (_, _, _, balance, _) = indicators("finance").await;
+        let balance = balance.expect("the finance bureau sees the subsidy fund");
+        assert_eq!(indicators("reg_poyang").await.3.as_ref(), Some(&balance));
+        // The dashboard's cell of an indicator, the report's fund rows.
+        let dashboard_cell = async |name: &str| {
+            let page = get(&base, &format!("/dashboard?as_of={AS_OF}&region=361128&codes=subsidy_fund_balance,risk_fund_balance"), &token_of(name)).await;
+            assert_eq!(page.status, StatusCode::OK, "{name}");
+            let text = page.text();
+            let row = text.split("title=\"subsidy_fund_balance\"").nth(1).expect("the fund row").to_string();
+            row.split("class=\"num\">").nth(1).and_then(|cell| cell.split('<').next()).map(str::to_string).expect("the value cell")
+        };
+        let report_funds = async |name: &str| {
+            let report = get(&base, &format!("/api/report?as_of={AS_OF}&region=361128&format=json"), &token_of(name)).await.json();
+            let funds: Vec<Value> = report["indicators"].as_array().expect("indicators").iter().filter(|i| i["section"] == "funds").cloned().collect();
+            assert!(!funds.is_empty());
+            let csv = get(&base, &format!("/api/report?as_of={AS_OF}&region=361128&format=csv"), &token_of(name)).await.text();
+            // The value is the cell after the unit (names before it may hold quoted commas).
+            let value_of = |line: &str| {
+                let cells: Vec<&str> = line.split(',').collect();
+                let unit = cells.iter().position(|c| ["yuan", "times", "count", "percent", "pp"].contains(c)).expect("a unit");
+                cells[unit + 1].to_string()
+            };
+            let csv_values: Vec<String> = csv.lines().filter(|l| l.starts_with("funds,")).map(value_of).collect();
+            (funds, csv_values)
+        };
+        for name in ["bank_py", "poverty"] {
+            assert_eq!(get(&base, &format!("/api/funds?as_of={AS_OF}&region=361128"), &token_of(name)).await.status, StatusCode::FORBIDDEN, "{name}");
+            let (_, _, _, value, problem) = indicators(name).await;
+            assert_eq!(value, None, "{name} sees the fund balance in /api/indicators");
+            assert!(problem.as_deref().is_some_and(|p| p.starts_with("not shown: ")), "{name}: {problem:?}");
+            assert_eq!(dashboard_cell(name).await, "—", "{name} sees the fund balance on the dashboard");
+            let (funds, csv_values) = report_funds(name).await;
+            for fund in &funds {
+                assert!(fund["value"].is_null(), "{name} sees {fund} in the report");
+                assert!(fund["problem"].as_str().is_some_and(|p| p.starts_with("not shown: ")), "{fund}");
+            }
+            assert!(!csv_values.is_empty() && csv_values.iter().all(String::is_empty), "{name}: {csv_values:?}");
+        }
+        let funds_page = get(&base, &format!("/funds?as_of={AS_OF}"), &token_of("bank_py")).await;
+        assert!(!funds_page.text().contains("id=\"fund-figures\""), "the bank's funds page shows its claims only");
+        for name in ["finance", "reg_poyang"] {
+            assert_eq!(get(&base, &format!("/api/funds?as_of={AS_OF}&region=361128"), &token_of(name)).await.json()["subsidy_balance"], Value::String(balance.clone()), "{name}");
+            assert_eq!(dashboard_cell(name).await, balance, "{name}");
+            let (funds, _) = report_funds(name).await;
+            let subsidy = funds.iter().find(|f| f["code"] == "subsidy_fund_balance").expect("subsidy");
+            assert_eq!(subsidy["value"], Value::String(balance.clone()), "{name}");
+        }
+
+        // Item 3: a bank user's region lies within its institution's (PYRCB: Poyang).
+        let admin = token_of("admin");
+        let new_user = |name: &str, region: &str| json!({"name": name, "role": "bank", "region": region, "institution": "PYRCB", "password": PASSWORD});
+        let post = async |body: Value| call(&base, Method::POST, "/api/users", Some(&admin), &Body::Json(body), &[]).await;
+        for region in ["361125", "3611", "361125100"] {
+            let refused = post(new_user("outside", region)).await;
+            assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{region}: {}", refused.text());
+            assert_eq!(refused.json()["error"]["field"], "region", "{}", refused.text());
+            assert!(refused.text().contains("outside the area of institution PYRCB"), "{}", refused.text());
+        }
+        assert_eq!(post(new_user("township", "361128100")).await.status, StatusCode::CREATED);
+        assert_eq!(get(&base, "/api/users/outside", &admin).await.status, StatusCode::NOT_FOUND, "no user was made");
+
+        // Item 8: a deposit into a county that does not exist names the field, never the
+        // database's words (it was a 409 with the engine's foreign-key message).
+        users::add(&db, &operator(), NewUser { name: "finance_city".into(), display_name: None, role: Role::Finance, region: fupin_app::fupin_core::RegionCode::parse("3611").expect("region"), institution: None, password: PASSWORD.into() }).await.expect("user");
+        let token = users::new_token(&db, &operator(), "finance_city").await.expect("token").token;
+        let answer = call(&base, Method::POST, "/api/funds/deposits", Some(&token), &Body::Json(json!({"id": "NOWHERE", "county": "361199", "fund": "subsidy", "on": AS_OF, "amount": "1000"})), &[("idempotency-key", "k-nowhere")]).await;
+        assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", answer.text());
+        assert_eq!(answer.json()["error"]["field"], "county", "{}", answer.text());
+        for engine_words in ["constraint", "FOREIGN KEY", "violates", "fund_deposits"] {
+            assert!(!answer.text().contains(engine_words), "{}", answer.text());
+        }
+    }
 }

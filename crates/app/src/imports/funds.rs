@@ -95,21 +95,17 @@ impl Importer for DepositImporter {
             );
             return Ok(Err(vec![row_error(line, "id", &deposit.id, message)]));
         }
-        if fupin_store::regions::get_in(tx, deposit.county_code)
-            .await?
-            .is_none()
-        {
-            let message = format!("county {} does not exist", deposit.county_code);
-            return Ok(Err(vec![row_error(
-                line,
-                "county_code",
-                &deposit.county_code.to_string(),
-                message,
-            )]));
-        }
         match funds::deposit(tx, ctx, &deposit).await {
             Ok(Deposited::New) => Ok(Ok(Applied::Added)),
             Ok(Deposited::AlreadyRecorded) => Ok(Ok(Applied::Unchanged)),
+            Err(AppError::Field { field, message }) if field == "county" => {
+                Ok(Err(vec![row_error(
+                    line,
+                    "county_code",
+                    &deposit.county_code.to_string(),
+                    message,
+                )]))
+            }
             Err(AppError::Invalid(message) | AppError::Conflict(message)) => {
                 Ok(Err(vec![row_error(line, "id", &deposit.id, message)]))
             }

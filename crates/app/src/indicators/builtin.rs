@@ -437,6 +437,17 @@ const DEFINITIONS: &[Definition] = &[
     ),
 ];
 
+/// What a definition says beyond its formula, in Chinese then English: (code, description).
+const DESCRIPTIONS: &[(&str, &str)] = &[(
+    "loans_total_growth_gap_pp",
+    "本地区各项贷款增速减全市各项贷款增速（百分点）。与全市比较的指标一律按地区全部机构计算：\
+     任何角色（监管、银行、扶贫办、财政）看到的都是同一个数，银行不按本机构部分计算。 \
+     The region's growth of all loans minus the whole city's, in percentage points. An \
+     indicator compared with the city (city(…)) is always computed over every institution of \
+     the region and of the city: every role that reads it (regulator, bank, poverty office, \
+     finance) sees the same figure; a bank's own part does not apply.",
+)];
+
 /// The built-in indicators.
 pub fn indicators() -> Vec<Indicator> {
     DEFINITIONS
@@ -451,7 +462,10 @@ pub fn indicators() -> Vec<Indicator> {
                 numerator: numerator.map(str::to_string),
                 denominator: denominator.map(str::to_string),
                 section: section.to_string(),
-                description: None,
+                description: DESCRIPTIONS
+                    .iter()
+                    .find(|(described, _)| described == code)
+                    .map(|(_, text)| text.to_string()),
                 builtin: true,
             },
         )

@@ -186,11 +186,17 @@ impl<'a> Fetcher<'a> {
                 .await?
                 .map(yuan));
             }
-            "ledger.balance" => yuan(
-                ledger::kind_totals_as_of(db, needs("kind")?, institution, prefix, date)
-                    .await?
-                    .balance(NormalSide::Debit),
-            ),
+            "ledger.balance" => {
+                let kind = needs("kind")?;
+                if FUND_ACCOUNT_KINDS.iter().any(|fund| like(kind, fund)) {
+                    crate::access::require_fund_figures(self.ctx)?;
+                }
+                yuan(
+                    ledger::kind_totals_as_of(db, kind, institution, prefix, date)
+                        .await?
+                        .balance(NormalSide::Debit),
+                )
+            }
             "loans.disbursed" => {
                 yuan(queries::disbursed(db, prefix, date, needs("category")?, institution).await?)
             }
@@ -270,12 +276,34 @@ impl<'a> Fetcher<'a> {
     }
 
     async fn funds(&mut self, region: RegionCode, date: BusinessDate) -> Result<FundFigures> {
+        crate::access::require_fund_figures(self.ctx)?;
         if !self.funds.contains_key(&(region, date)) {
             let figures = funds::figures(self.db, region.prefix(), date).await?;
             self.funds.insert((region, date), figures);
         }
         Ok(self.funds[&(region, date)])
     }
+}
+
+/// The ledger kinds of the county funds' accounts (`funds::Fund::kind`): a `ledger.balance`
+/// measure that can match one is a fund figure, shown only to those who see the funds.
+const FUND_ACCOUNT_KINDS: &[&str] = &["fund_subsidy", "fund_risk"];
+
+/// Whether SQL `LIKE` `pattern` (`%` any run, `_` one character) matches `text`, ignoring ASCII
+/// case as SQLite does (so it never says no where an engine says yes).
+fn like(pattern: &str, text: &str) -> bool {
+    fn matches(pattern: &[char], text: &[char]) -> bool {
+        match pattern.split_first() {
+            None => text.is_empty(),
+            Some(('%', rest)) => (0..=text.len()).any(|skip| matches(rest, &text[skip..])),
+            Some((first, rest)) => text
+                .split_first()
+                .is_some_and(|(c, more)| (*first == '_' || first == c) && matches(rest, more)),
+        }
+    }
+    let pattern: Vec<char> = pattern.to_ascii_lowercase().chars().collect();
+    let text: Vec<char> = text.to_ascii_lowercase().chars().collect();
+    matches(&pattern, &text)
 }
 
 /// Principal outstanding on `date` of loans overdue at least as long as the substandard
@@ -340,4 +368,26 @@ async fn credit_measure(
         other => return Err(AppError::Invalid(format!("unknown measure {other:?}"))),
     };
     Ok(Some(value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::like;
+
+    #[test]
+    fn like_patterns_match_as_sql_does() {
+        for (pattern, text, expected) in [
+            ("fund_subsidy", "fund_subsidy", true),
+            ("fund_%", "fund_risk", true),
+            ("%", "fund_risk", true),
+            ("f_nd%", "fund_subsidy", true),
+            ("loan_principal:%", "fund_risk", false),
+            ("fund_subsidy", "fund_risk", false),
+            ("%risk", "fund_risk", true),
+            ("%risk_", "fund_risk", false),
+            ("FUND_%", "fund_risk", true),
+        ] {
+            assert_eq!(like(pattern, text), expected, "{pattern} ~ {text}");
+        }
+    }
 }

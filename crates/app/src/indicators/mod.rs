@@ -261,23 +261,23 @@ async fn evaluate_scoped(db: &Db, ctx: &Ctx, request: &Request) -> Result<Vec<Va
         .collect();
     let selected = select(db, request).await?;
     let mut plans = Vec::new();
-    let mut leaves: BTreeSet<Leaf> = BTreeSet::new();
+    let mut leaves: BTreeSet<Key> = BTreeSet::new();
     for indicator in selected {
         let plan = plan(&indicator, &all);
-        for expr in [&plan.value, &plan.numerator, &plan.denominator]
-            .into_iter()
-            .flatten()
-            .filter_map(|e| e.as_ref().ok())
-        {
-            leaves.extend(expr.leaves());
-        }
-        plans.push((indicator, plan));
+        // A comparison with the city is of whole regions, whoever asks: a bank's own part
+        // against the city's would compare the bank with itself (issue 24).
+        let part = match request.institution.is_some() && plan.compares_with_city() {
+            true => Part::Whole,
+            false => Part::Requested,
+        };
+        leaves.extend(plan.leaves().into_iter().map(|leaf| (part, leaf)));
+        plans.push((indicator, plan, part));
     }
-    let values = fetch(db, ctx, request, base, &leaves).await?;
-    let value_of = |leaf: &Leaf| values.get(leaf).copied().flatten();
+    let fetched = fetch(db, ctx, request, base, &leaves).await?;
     let reported = reported_figures(db, ctx, request).await?;
     let mut result = Vec::new();
-    for (indicator, plan) in plans {
+    for (indicator, plan, part) in plans {
+        let value_of = |leaf: &Leaf| fetched.value(part, leaf);
         let evaluate = |expr: &Option<std::result::Result<Expr, String>>| {
             expr.as_ref()
                 .and_then(|e| e.as_ref().ok())
@@ -286,7 +286,7 @@ async fn evaluate_scoped(db: &Db, ctx: &Ctx, request: &Request) -> Result<Vec<Va
         let value = evaluate(&plan.value);
         let problem = match (&plan.value, value) {
             (Some(Err(message)), _) => Some(message.clone()),
-            (_, None) => Some(missing_reason(&plan, &values)),
+            (_, None) => Some(missing_reason(&plan, part, &fetched)),
             _ => None,
         };
         let reported = reported
@@ -309,10 +309,50 @@ async fn evaluate_scoped(db: &Db, ctx: &Ctx, request: &Request) -> Result<Vec<Va
     Ok(result)
 }
 
+/// Which part of a region a leaf is fetched for: the request's (a bank's own institution, when
+/// the request names one) or the whole region, every institution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum Part {
+    Requested,
+    Whole,
+}
+
+type Key = (Part, Leaf);
+
+/// The leaves' values, and the leaves the actor may not see with the reason.
+#[derive(Default)]
+struct Fetched {
+    values: HashMap<Key, Option<Decimal>>,
+    hidden: HashMap<Key, String>,
+}
+
+impl Fetched {
+    fn value(&self, part: Part, leaf: &Leaf) -> Option<Decimal> {
+        self.values.get(&(part, leaf.clone())).copied().flatten()
+    }
+}
+
 struct Plan {
     value: Option<std::result::Result<Expr, String>>,
     numerator: Option<std::result::Result<Expr, String>>,
     denominator: Option<std::result::Result<Expr, String>>,
+}
+
+impl Plan {
+    /// Every leaf of the value, the numerator and the denominator.
+    fn leaves(&self) -> BTreeSet<Leaf> {
+        [&self.value, &self.numerator, &self.denominator]
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.as_ref().ok())
+            .flat_map(|expr| expr.leaves())
+            .collect()
+    }
+
+    /// Whether the indicator compares its region with the city (`city(…)`).
+    fn compares_with_city(&self) -> bool {
+        self.leaves().iter().any(|leaf| leaf.context.for_city)
+    }
 }
 
 fn plan(indicator: &Indicator, all: &HashMap<String, Indicator>) -> Plan {
@@ -324,14 +364,20 @@ fn plan(indicator: &Indicator, all: &HashMap<String, Indicator>) -> Plan {
     }
 }
 
-fn missing_reason(plan: &Plan, values: &HashMap<Leaf, Option<Decimal>>) -> String {
+fn missing_reason(plan: &Plan, part: Part, fetched: &Fetched) -> String {
     let Some(Ok(expr)) = &plan.value else {
         return "the formula does not expand".to_string();
     };
-    let missing: Vec<String> = expr
-        .leaves()
+    let leaves = expr.leaves();
+    if let Some(reason) = leaves
+        .iter()
+        .find_map(|leaf| fetched.hidden.get(&(part, leaf.clone())))
+    {
+        return format!("not shown: {reason}");
+    }
+    let missing: Vec<String> = leaves
         .into_iter()
-        .filter(|leaf| values.get(leaf).copied().flatten().is_none())
+        .filter(|leaf| fetched.value(part, leaf).is_none())
         .map(|leaf| {
             let argument = leaf.argument.map(|a| format!("[{a}]")).unwrap_or_default();
             let at = match (leaf.context.at_base, leaf.context.for_city) {
@@ -366,17 +412,20 @@ async fn select(db: &Db, request: &Request) -> Result<Vec<Indicator>> {
         .collect()
 }
 
-/// Fetches every leaf: for the scope or its city, at the as-of or base date.
+/// Fetches every leaf: for the scope or its city, at the as-of or base date, for the request's
+/// part or the whole region. A leaf the actor may not see (403) is kept apart with the reason,
+/// so the indicator says it is not shown rather than that there is no data.
 async fn fetch(
     db: &Db,
     ctx: &Ctx,
     request: &Request,
     base: BusinessDate,
-    leaves: &BTreeSet<Leaf>,
-) -> Result<HashMap<Leaf, Option<Decimal>>> {
-    let mut fetcher = Fetcher::new(db, ctx, request.institution.clone());
-    let mut values = HashMap::new();
-    for leaf in leaves {
+    leaves: &BTreeSet<Key>,
+) -> Result<Fetched> {
+    let mut requested = Fetcher::new(db, ctx, request.institution.clone());
+    let mut whole = Fetcher::new(db, ctx, None);
+    let mut fetched = Fetched::default();
+    for (part, leaf) in leaves {
         let date = if leaf.context.at_base {
             base
         } else {
@@ -388,22 +437,29 @@ async fn fetch(
         } else {
             regions
         };
+        let fetcher = match part {
+            Part::Requested => &mut requested,
+            Part::Whole => &mut whole,
+        };
+        let key = (*part, leaf.clone());
         let value = match fetcher
             .sum(&leaf.name, leaf.argument.as_deref(), &regions, date)
             .await
         {
             Ok(value) => value,
-            Err(
-                error @ (AppError::Invalid(_) | AppError::Forbidden(_) | AppError::NotFound(_)),
-            ) => {
+            Err(AppError::Forbidden(reason)) => {
+                fetched.hidden.insert(key.clone(), reason);
+                None
+            }
+            Err(error @ (AppError::Invalid(_) | AppError::NotFound(_))) => {
                 tracing::debug!(leaf = ?leaf, %error, "measure without a value");
                 None
             }
             Err(other) => return Err(other),
         };
-        values.insert(leaf.clone(), value);
+        fetched.values.insert(key, value);
     }
-    Ok(values)
+    Ok(fetched)
 }
 
 /// Reported figures for this scope and date, by indicator: (value, source).

@@ -55,9 +55,10 @@ pub struct ShowArgs {
     format: Format,
 }
 
-/// Today's date on this machine: the edge reads the clock, the use cases never do.
+/// Today's business date, in China whatever this machine's time zone (the same function as the
+/// web's): the edge reads the clock, the use cases never do.
 pub fn today() -> BusinessDate {
-    BusinessDate::from_naive(chrono::Local::now().date_naive())
+    BusinessDate::in_china_at(chrono::Utc::now())
         .expect("the clock reads a date between 1900 and 2200")
 }
 

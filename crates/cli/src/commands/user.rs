@@ -23,6 +23,9 @@ pub enum UserCommand {
     Token(NameArg),
     /// Disable a user: their sessions end and their API tokens are revoked.
     Disable(NameArg),
+    /// Check every user's scope against the rules of `user add` (a bank user's region within
+    /// its institution's); lists the users that break them and fails if there are any.
+    Check,
 }
 
 #[derive(Debug, Args)]
@@ -72,6 +75,7 @@ pub async fn run(db: &Db, command: UserCommand) -> anyhow::Result<ExitCode> {
         UserCommand::List(args) => list(db, args).await,
         UserCommand::Token(args) => token(db, &args.name).await,
         UserCommand::Disable(args) => disable(db, &args.name).await,
+        UserCommand::Check => check(db).await,
     }
 }
 
@@ -166,4 +170,20 @@ async fn disable(db: &Db, name: &str) -> anyhow::Result<ExitCode> {
         user.name
     );
     Ok(ExitCode::SUCCESS)
+}
+
+async fn check(db: &Db) -> anyhow::Result<ExitCode> {
+    let problems = users::check_scopes(db, &operator_ctx()).await?;
+    if problems.is_empty() {
+        println!("every user's scope is within the rules");
+        return Ok(ExitCode::SUCCESS);
+    }
+    for problem in &problems {
+        println!("user {}: {}", problem.name, problem.problem);
+    }
+    println!(
+        "{} users outside the rules: disable them (fupin user disable NAME) and add them again",
+        problems.len()
+    );
+    Ok(ExitCode::FAILURE)
 }

@@ -473,10 +473,10 @@ async fn funds_page(
         None => Quarter::of(as_of),
     };
     let role = user.principal.user.role;
-    // A bank sees its claims, not the county funds.
-    let figures = match role {
-        fupin_app::Role::Bank => None,
-        _ => {
+    // Who sees the county funds' figures is decided in one place (a bank sees its claims only).
+    let figures = match fupin_app::access::sees_fund_figures(&user.ctx) {
+        false => None,
+        true => {
             let (region, figures) = funds::figures_for(&state.db, &user.ctx, region, as_of).await?;
             Some(figures_dto(region, as_of.to_string(), &figures))
         }

@@ -183,6 +183,9 @@ pub struct DefinitionDto {
     pub numerator: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub denominator: Option<String>,
+    /// What the formula does not say, e.g. what a scoped user sees.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
     pub builtin: bool,
 }
 
@@ -208,6 +211,7 @@ async fn definitions(
                 formula: i.formula,
                 numerator: i.numerator,
                 denominator: i.denominator,
+                description: i.description,
                 builtin: i.builtin,
             })
             .collect(),

@@ -19,7 +19,7 @@ pub mod territory;
 pub mod users;
 
 use axum::Router;
-use chrono::{FixedOffset, Utc};
+use chrono::Utc;
 use fupin_app::access::Area;
 use fupin_app::fupin_core::{BusinessDate, RegionCode, RegionLevel};
 use utoipa_axum::router::OpenApiRouter;
@@ -170,12 +170,8 @@ pub fn date_param(field: &str, value: &Option<String>) -> Result<BusinessDate, E
     }
 }
 
-/// Today's date in China (UTC+8): the web edge reads the clock; use cases take the date.
+/// Today's business date (China, UTC+8, see `BusinessDate::in_china_at`): the web edge reads
+/// the clock; use cases take the date.
 pub fn today() -> BusinessDate {
-    let china = FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
-    let text = Utc::now()
-        .with_timezone(&china)
-        .format("%Y-%m-%d")
-        .to_string();
-    BusinessDate::parse(&text).expect("chrono formats valid dates")
+    BusinessDate::in_china_at(Utc::now()).expect("the clock reads a date between 1900 and 2200")
 }
