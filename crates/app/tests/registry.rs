@@ -12,6 +12,7 @@ use fupin_app::imports::registry::{
     STATUSES, import_households,
 };
 use fupin_app::imports::territory::{AssignmentImporter, InstitutionImporter, RegionImporter};
+use fupin_app::imports::upload::{Kind, Upload, UploadOutcome, import_upload};
 use fupin_app::imports::{self, ImportOptions, ImportReport};
 use fupin_app::registry::{self as use_cases, FeedQuery, HouseholdQuery};
 use fupin_app::{Actor, AppError, Ctx, Db, Role};
@@ -93,6 +94,19 @@ fn write_text(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, text).expect("write file");
     path
+}
+
+/// An upload of a households file as of `AS_OF_1`.
+fn upload_of<'a>(file_name: &'a str, bytes: &'a [u8], options: ImportOptions) -> Upload<'a> {
+    Upload {
+        kind: Kind::Households,
+        file_name,
+        bytes,
+        options,
+        as_of: Some(date(AS_OF_1)),
+        confirm_warnings: false,
+        today: date(AS_OF_1),
+    }
 }
 
 // ---- the registry as facts -------------------------------------------------------------------
@@ -1057,6 +1071,32 @@ fupin_store::on_both_engines! {
         assert!(report.errors.iter().any(|e| e.line == 2 && e.message.contains("not in the registry")), "{:#?}", report.errors);
         assert!(report.errors.iter().any(|e| e.line == 3 && e.column == "people"), "{:#?}", report.errors);
         assert_eq!(audit_records(&db).await, audited + 8, "unchanged and refused rows are not audited");
+    }
+
+    async fn an_uploaded_file_is_named_once_by_the_name_its_user_gave_it(db) {
+        let dir = tempfile::tempdir().expect("dir");
+        setup(&db, dir.path()).await;
+        let refusal = |outcome: fupin_app::Result<UploadOutcome>| match outcome {
+            Err(AppError::File { path, message }) => format!("{path}: {message}"),
+            other => panic!("refused as a whole file: {:?}", other.map(|o| o.report.errors)),
+        };
+        let poverty = ctx_as(Role::PovertyOffice, Some("361128"), None);
+        let empty = import_upload(&db, &poverty, &upload_of("户籍.csv", b"", ImportOptions::default())).await;
+        assert_eq!(refusal(empty), "户籍.csv: the file is empty: there is no header row");
+        let old = import_upload(&db, &ctx(), &upload_of("名单.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", ImportOptions::default())).await;
+        assert_eq!(refusal(old), "名单.xls: old .xls workbooks are not supported; save it as .xlsx or as CSV");
+        let damaged = import_upload(&db, &ctx(), &upload_of("C:\\Users\\李\\户籍.xlsx", b"PK\x03\x04 not a workbook", ImportOptions::default())).await;
+        let damaged = refusal(damaged);
+        assert!(damaged.starts_with("户籍.xlsx: cannot read the workbook: "), "{damaged}");
+        assert!(!damaged.contains("fupin-upload") && !damaged.contains("户籍.xlsx: 户籍.xlsx"), "{damaged}");
+        // Errors inside the file name it the same way.
+        let limits = fupin_app::ingest::Limits { max_rows: 1, ..Default::default() };
+        let text = csv_text(&base(), Style::Utf8);
+        let options = ImportOptions { limits, ..ImportOptions::default() };
+        let report = import_upload(&db, &ctx(), &upload_of("户籍.csv", text.as_bytes(), options)).await.expect("a report").report;
+        assert_eq!(report.file, "户籍.csv");
+        let messages: Vec<&str> = report.errors.iter().map(|e| e.message.as_str()).collect();
+        assert!(messages.contains(&"户籍.csv: line 3: more than 1 data rows (max_rows); split the file"), "{messages:?}");
     }
 }
 

@@ -37,6 +37,24 @@ pub struct ImportOptions {
     pub limits: Limits,
     /// Counts the rows read, for a display on another thread.
     pub progress: Progress,
+    /// The name the user knows the file by, for messages (an upload's own name, not the
+    /// temporary path it is read from); default: the path.
+    pub file_name: Option<String>,
+}
+
+impl ImportOptions {
+    /// Opens the file of an import, named as the user knows it; a file that cannot be read at
+    /// all is an error naming it once.
+    pub fn open(&self, path: &Path, sheet_hint: &str) -> Result<ingest::RowSource> {
+        let label = match &self.file_name {
+            Some(name) => name.clone(),
+            None => path.display().to_string(),
+        };
+        ingest::open_as(path, &label, sheet_hint, &self.limits).map_err(|error| AppError::File {
+            path: error.file().to_string(),
+            message: error.without_file(),
+        })
+    }
 }
 
 /// How many records an import added, changed, removed, and found already as in the file.
@@ -183,11 +201,7 @@ pub async fn run<I: Importer + Send>(
 where
     I::Record: Send,
 {
-    let mut source =
-        ingest::open(path, I::KIND, &options.limits).map_err(|error| AppError::File {
-            path: path.display().to_string(),
-            message: error.to_string(),
-        })?;
+    let mut source = options.open(path, I::KIND)?;
     let mut report = ImportReport {
         kind: I::KIND,
         file: source.file().to_string(),

@@ -50,8 +50,8 @@ use super::{
 };
 use crate::audit::Trail;
 use crate::context::Ctx;
-use crate::error::{AppError, Result};
-use crate::ingest::{self, Cell, Column, FieldError, HeaderMap, RawRow, mojibake, value};
+use crate::error::Result;
+use crate::ingest::{Cell, Column, FieldError, HeaderMap, RawRow, mojibake, value};
 use crate::registry::{household_json, mask_text, member_json};
 
 type RowResult<T> = std::result::Result<T, Vec<FieldError>>;
@@ -183,11 +183,7 @@ pub async fn import_households(
     options: &ImportOptions,
     as_of: BusinessDate,
 ) -> Result<ImportReport> {
-    let mut source =
-        ingest::open(path, "households", &options.limits).map_err(|error| AppError::File {
-            path: path.display().to_string(),
-            message: error.to_string(),
-        })?;
+    let mut source = options.open(path, "households")?;
     let mut run = HouseholdRun {
         report: ImportReport {
             kind: "households",
