@@ -507,6 +507,15 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("imports.changed", "变更", "Changed"),
     ("imports.unchanged", "未变", "Unchanged"),
     ("imports.removed", "移除", "Removed"),
+    ("imports.would_remove", "将移除", "Would remove"),
+    ("imports.replaces", "本文件替换", "The file replaces"),
+    ("imports.villages", "个行政村", "village(s)"),
+    ("imports.registered", "现有贫困户", "households registered"),
+    (
+        "imports.allow_removals",
+        "确认移除文件中未列出的贫困户（超过1%或只覆盖行政村一部分时须确认）",
+        "Allow removals of households the file does not list (needed above 1 %, or when it covers part of a village)",
+    ),
     ("imports.errors", "错误", "Errors"),
     (
         "imports.error_report",

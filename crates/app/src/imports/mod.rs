@@ -34,6 +34,8 @@ pub struct ImportOptions {
     pub ignore_unknown_columns: bool,
     /// Load the rows that are valid and report the others (only for kinds that support it).
     pub load_valid: bool,
+    /// Households files: apply removals that need confirmation ([`Removals::unconfirmed`]).
+    pub allow_removals: bool,
     pub limits: Limits,
     /// Counts the rows read, for a display on another thread.
     pub progress: Progress,
@@ -84,6 +86,99 @@ pub struct ImportReport {
     pub counts: ImportCounts,
     /// Whether the changes were committed.
     pub applied: bool,
+    /// Households files: what the file replaces and which households it removes (also when
+    /// refused, once the file could be checked).
+    pub removals: Option<Removals>,
+}
+
+pub use fupin_store::registry::{RemovedHousehold, ReplacedVillage};
+
+/// What a households file replaces and removes. The file replaces every village in which it
+/// lists a household: households registered there that it does not list are removed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Removals {
+    /// The villages replaced, in code order.
+    pub villages: Vec<ReplacedVillage>,
+    /// The households removed, in id order, with their heads' names; the first
+    /// [`REMOVALS_LISTED_MAX`].
+    pub households: Vec<RemovedHousehold>,
+}
+
+/// Removed households listed in a report at most; beyond this they are only counted.
+pub const REMOVALS_LISTED_MAX: usize = 100_000;
+
+/// Removals up to this share of the replaced villages' households, in hundredths of a percent,
+/// are ordinary churn; more need confirmation.
+const REMOVALS_UNCONFIRMED_MAX_HUNDREDTHS: u64 = 100;
+
+impl Removals {
+    /// Households removed in all.
+    pub fn total(&self) -> u64 {
+        self.villages.iter().map(|v| non_negative(v.removed)).sum()
+    }
+
+    /// Households registered in the replaced villages before the import.
+    pub fn registered(&self) -> u64 {
+        self.villages
+            .iter()
+            .map(|v| non_negative(v.registered))
+            .sum()
+    }
+
+    /// Why the removals must be confirmed (`allow_removals`), if they must: they exceed 1 % of
+    /// the households registered in the replaced villages, or the file covers a village only in
+    /// part (it removes at least as many of the village's households as it lists there).
+    pub fn unconfirmed(&self) -> Option<String> {
+        let (total, registered) = (self.total(), self.registered());
+        if total == 0 {
+            return None;
+        }
+        let confirm = "nothing was imported; check that the file is the whole extract of these \
+                       villages, and confirm the removals to apply them (--allow-removals; on \
+                       the imports page, \"allow removals\")";
+        let listed = self.listed_names();
+        if let Some(village) = self
+            .villages
+            .iter()
+            .find(|v| v.removed > 0 && v.removed >= v.listed)
+        {
+            return Some(format!(
+                "the file covers only part of village {}: it lists {} household(s) there and \
+                 would remove the other {} of its {} ({listed}); {confirm}",
+                village.village_code, village.listed, village.removed, village.registered
+            ));
+        }
+        let hundredths = total * 10_000 / registered.max(1);
+        (hundredths > REMOVALS_UNCONFIRMED_MAX_HUNDREDTHS).then(|| {
+            format!(
+                "the file would remove {total} of the {registered} households registered in the \
+                 {} village(s) it replaces ({}.{:02} %, more than 1 %: {listed}); {confirm}",
+                self.villages.len(),
+                hundredths / 100,
+                hundredths % 100
+            )
+        })
+    }
+
+    /// The first removed households as `H03 王五`, for messages.
+    fn listed_names(&self) -> String {
+        const NAMED: usize = 10;
+        let mut names: Vec<String> = self
+            .households
+            .iter()
+            .take(NAMED)
+            .map(|h| format!("{} {}", h.household_id, h.head_name))
+            .collect();
+        let total = self.total();
+        if total > NAMED as u64 {
+            names.push(format!("and {} more", total - NAMED as u64));
+        }
+        names.join(", ")
+    }
+}
+
+fn non_negative(value: i64) -> u64 {
+    u64::try_from(value).unwrap_or(0)
 }
 
 impl ImportReport {
@@ -212,6 +307,7 @@ where
         errors_dropped: 0,
         counts: ImportCounts::default(),
         applied: false,
+        removals: None,
     };
     let map = match source.map_columns(I::COLUMNS, options.ignore_unknown_columns) {
         Ok(map) => map,

@@ -46,7 +46,8 @@ use serde_json::{Map, Value, json};
 
 use super::fields::{identifier, optional, required, required_text, row_error};
 use super::{
-    Applied, ERRORS_KEPT_MAX, ImportCounts, ImportOptions, ImportReport, Importer, RowErrors,
+    Applied, ERRORS_KEPT_MAX, ImportCounts, ImportOptions, ImportReport, Importer,
+    REMOVALS_LISTED_MAX, Removals, RowErrors,
 };
 use crate::audit::Trail;
 use crate::context::Ctx;
@@ -195,6 +196,7 @@ pub async fn import_households(
             errors_dropped: 0,
             counts: ImportCounts::default(),
             applied: false,
+            removals: None,
         },
         as_of,
         fatal: false,
@@ -256,6 +258,9 @@ pub async fn import_households(
     if !run.fatal {
         registry::analyze_staged(&mut tx).await?;
         run.check_across_rows(&mut tx, &map).await?;
+    }
+    if !run.fatal {
+        run.check_removals(&mut tx, options.allow_removals).await?;
     }
     tracing::debug!(elapsed = ?started.elapsed(), "households checked across rows");
     let refused = run.fatal || (run.report.error_count() > 0 && !options.load_valid);
@@ -384,6 +389,22 @@ impl HouseholdRun {
         self.batch.clear();
         let rejects: Vec<String> = self.rejects.drain().collect();
         registry::stage_rejects(tx, &rejects).await?;
+        Ok(())
+    }
+
+    /// States what the file replaces and removes, and refuses it whole (even with load_valid)
+    /// when the removals need a confirmation that was not given.
+    async fn check_removals(&mut self, tx: &mut Tx, allow_removals: bool) -> Result<()> {
+        let limit = i64::try_from(REMOVALS_LISTED_MAX).unwrap_or(i64::MAX);
+        let removals = Removals {
+            villages: registry::replaced_villages(tx).await?,
+            households: registry::households_removed_by_file(tx, limit).await?,
+        };
+        if !allow_removals && let Some(reason) = removals.unconfirmed() {
+            self.fatal = true;
+            self.add_errors(vec![FieldError::file_level(reason)]);
+        }
+        self.report.removals = Some(removals);
         Ok(())
     }
 

@@ -401,6 +401,7 @@ async fn scope_errors(
         errors_dropped: 0,
         counts: ImportCounts::default(),
         applied: false,
+        removals: None,
     }))
 }
 
