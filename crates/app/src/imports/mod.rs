@@ -136,7 +136,6 @@ impl Removals {
         let confirm = "nothing was imported; check that the file is the whole extract of these \
                        villages, and confirm the removals to apply them (--allow-removals; on \
                        the imports page, \"allow removals\")";
-        let listed = self.listed_names();
         if let Some(village) = self
             .villages
             .iter()
@@ -144,32 +143,38 @@ impl Removals {
         {
             return Some(format!(
                 "the file covers only part of village {}: it lists {} household(s) there and \
-                 would remove the other {} of its {} ({listed}); {confirm}",
-                village.village_code, village.listed, village.removed, village.registered
+                 would remove the other {} of its {} ({}); {confirm}",
+                village.village_code,
+                village.listed,
+                village.removed,
+                village.registered,
+                self.names(Some(village))
             ));
         }
         let hundredths = total * 10_000 / registered.max(1);
         (hundredths > REMOVALS_UNCONFIRMED_MAX_HUNDREDTHS).then(|| {
             format!(
                 "the file would remove {total} of the {registered} households registered in the \
-                 {} village(s) it replaces ({}.{:02} %, more than 1 %: {listed}); {confirm}",
+                 {} village(s) it replaces ({}.{:02} %, more than 1 %: {}); {confirm}",
                 self.villages.len(),
                 hundredths / 100,
-                hundredths % 100
+                hundredths % 100,
+                self.names(None)
             )
         })
     }
 
-    /// The first removed households as `H03 王五`, for messages.
-    fn listed_names(&self) -> String {
+    /// The first removed households (of one village, or of all) as `H03 王五`, for messages.
+    fn names(&self, village: Option<&ReplacedVillage>) -> String {
         const NAMED: usize = 10;
         let mut names: Vec<String> = self
             .households
             .iter()
+            .filter(|h| village.is_none_or(|v| v.village_code == h.village_code))
             .take(NAMED)
             .map(|h| format!("{} {}", h.household_id, h.head_name))
             .collect();
-        let total = self.total();
+        let total = village.map_or(self.total(), |v| non_negative(v.removed));
         if total > NAMED as u64 {
             names.push(format!("and {} more", total - NAMED as u64));
         }
