@@ -233,13 +233,13 @@ pub async fn leverage_refusal(
 
 /// Works out (or re-works) the pending subsidy claims of a quarter for every county and
 /// institution with subsidised loans at or under `within`. Approved claims are left as they
-/// are. Returns the claims with their lines.
+/// are. Returns the claims with their lines, each naming its loan.
 pub async fn prepare_subsidy_claims(
     db: &Db,
     ctx: &Ctx,
     quarter: Quarter,
     within: Option<RegionCode>,
-) -> Result<Vec<(SubsidyClaim, Vec<ClaimLine>)>> {
+) -> Result<Vec<(SubsidyClaim, Vec<NamedClaimLine>)>> {
     let mut result = Vec::new();
     for claim in prepare_subsidy_claims_only(db, ctx, quarter, within).await? {
         let lines = funds::claim_lines(db, claim.id).await?;
@@ -487,7 +487,7 @@ pub async fn approve_risk_claim(
     ctx: &Ctx,
     claim_id: i64,
     on: BusinessDate,
-) -> Result<RiskClaim> {
+) -> Result<NamedRiskClaim> {
     access::require(ctx, Area::Funds, Access::Write)?;
     let mut tx = db.write().await?;
     let claim = funds::risk_claim_in(&mut tx, claim_id)
@@ -521,7 +521,7 @@ pub async fn approve_risk_claim(
         .await
         .map_err(|e| insufficient_fund(e, "risk compensation", &claim.county_code, claim.amount))?;
     }
-    let approved = funds::risk_claim_in(&mut tx, claim_id)
+    let approved = funds::named_risk_claim_in(&mut tx, claim_id)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("risk claim {claim_id}")))?;
     tx.commit().await.map_err(fupin_store::StoreError::from)?;
@@ -691,15 +691,16 @@ fn claim_institution(ctx: &Ctx, asked: Option<&str>) -> Result<Option<String>> {
     }
 }
 
-/// The subsidy claims of a quarter already worked out, with their lines, in the actor's scope:
-/// the finance bureau and the regulator of the region; a bank its own.
+/// The subsidy claims of a quarter already worked out, with their lines (each naming its
+/// loan), in the actor's scope: the finance bureau and the regulator of the region; a bank its
+/// own.
 pub async fn subsidy_claims_for(
     db: &Db,
     ctx: &Ctx,
     quarter: Quarter,
     region: Option<RegionCode>,
     institution: Option<&str>,
-) -> Result<Vec<(SubsidyClaim, Vec<ClaimLine>)>> {
+) -> Result<Vec<(SubsidyClaim, Vec<NamedClaimLine>)>> {
     access::require(ctx, Area::Funds, Access::Read)?;
     let within = access::region_in_scope(ctx, region)?;
     let institution = claim_institution(ctx, institution)?;
@@ -725,26 +726,28 @@ pub async fn risk_claims_for(
     ctx: &Ctx,
     region: Option<RegionCode>,
     institution: Option<&str>,
-) -> Result<Vec<RiskClaim>> {
+) -> Result<Vec<NamedRiskClaim>> {
     access::require(ctx, Area::Funds, Access::Read)?;
     let within = access::region_in_scope(ctx, region)?;
     let institution = claim_institution(ctx, institution)?;
     let mut claims = risk_claims(db, within).await?;
     if let Some(own) = institution {
-        claims.retain(|claim| claim.institution_code == own);
+        claims.retain(|named| named.claim.institution_code == own);
     }
     Ok(claims)
 }
 
-/// Risk claims of the counties at or under a region (no actor: see [`risk_claims_for`]).
-pub async fn risk_claims(db: &Db, within: Option<RegionCode>) -> Result<Vec<RiskClaim>> {
+/// Risk claims of the counties at or under a region, each naming its loan (no actor: see
+/// [`risk_claims_for`]).
+pub async fn risk_claims(db: &Db, within: Option<RegionCode>) -> Result<Vec<NamedRiskClaim>> {
     let prefix = within.map(|c| c.prefix().to_string()).unwrap_or_default();
     Ok(funds::risk_claims(db, &prefix).await?)
 }
 
 pub use fupin_store::funds::{
-    ClaimLine as SubsidyClaimLine, Deposit as FundDeposit, RiskClaim as RiskCompensationClaim,
-    RiskSettings as RiskFundSettings, SubsidyClaim as InterestSubsidyClaim,
+    ClaimLine as SubsidyClaimLine, Deposit as FundDeposit, LoanName, NamedClaimLine,
+    NamedRiskClaim, RiskClaim as RiskCompensationClaim, RiskSettings as RiskFundSettings,
+    SubsidyClaim as InterestSubsidyClaim,
 };
 
 /// Records a deposit in its own transaction (see [`deposit`]).

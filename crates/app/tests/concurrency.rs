@@ -159,7 +159,7 @@ fupin_store::on_both_engines! {
         // Every claim approved twice at once: twelve approvals.
         let mut tasks = Vec::new();
         for claim in claims.iter().chain(claims.iter()) {
-            let (db, id) = (db.clone(), claim.id);
+            let (db, id) = (db.clone(), claim.claim.id);
             tasks.push(tokio::spawn(async move {
                 (id, funds::approve_risk_claim(&db, &ctx(), id, date("2017-05-20")).await)
             }));
@@ -178,7 +178,7 @@ fupin_store::on_both_engines! {
         assert_eq!((paid.len(), refused), (3, 9), "130,000 pays three claims of 40,000");
         assert_eq!(balance(&db, "fund:361128000000:risk").await, yuan("10000"));
         let approved = funds::risk_claims(&db, Some(county())).await.expect("claims")
-            .into_iter().filter(|c| c.state == "approved" || c.state == "paid").count();
+            .into_iter().filter(|c| c.claim.state == "approved" || c.claim.state == "paid").count();
         assert_eq!(approved, 3);
         ledger_is_clean(&db).await;
         audit_is_intact(&db).await;

@@ -631,16 +631,15 @@ async fn coverage_fixture(db: &Db, dir: &std::path::Path) {
         resident_id("19900707", "009")
     );
     let path = write(dir, "households-2018.csv", &extract);
+    // H4's removal is meant: confirmed (half the village).
+    let confirmed = ImportOptions {
+        allow_removals: true,
+        ..ImportOptions::default()
+    };
     assert_applied(
-        &import_households(
-            db,
-            &ctx(),
-            &path,
-            &ImportOptions::default(),
-            date("2018-01-01"),
-        )
-        .await
-        .expect("2018"),
+        &import_households(db, &ctx(), &path, &confirmed, date("2018-01-01"))
+            .await
+            .expect("2018"),
     );
     let mut rows = String::new();
     for (household, institution, on, score, reason) in FILES {

@@ -98,8 +98,16 @@ fupin_store::on_both_engines! {
         let claims = funds::prepare_subsidy_claims(&db, &ctx(), quarter, Some(county())).await.expect("claims");
         assert_eq!(claims.len(), 1);
         let (claim, lines) = &claims[0];
-        let got: Vec<(i64, Fen)> = lines.iter().map(|l| (l.days, l.amount)).collect();
+        let got: Vec<(i64, Fen)> = lines.iter().map(|l| (l.line.days, l.line.amount)).collect();
         assert_eq!(got, vec![(67, yuan("442.01")), (91, yuan("480.28")), (15, yuan("98.96"))]);
+        // Each line names its loan as people know it, not by its internal number.
+        let named: Vec<(&str, &str, &str, &str)> = lines
+            .iter()
+            .map(|l| (l.loan.institution_code.as_str(), l.loan.contract_no.as_str(), l.loan.borrower_name.as_str(), l.loan.borrower_id.as_str()))
+            .collect();
+        assert_eq!(named, [("PYRCB", "C1", "张三", "H1"), ("PYRCB", "C2", "张三", "H1"), ("PYRCB", "C3", "张三", "H1")]);
+        let listed = funds::subsidy_claims_for(&db, &ctx(), quarter, Some(county()), None).await.expect("listed");
+        assert_eq!(&listed[0].1, lines, "the listing names the same loans");
         assert_eq!(claim.amount, yuan("1021.25"));
         let approved = funds::approve_subsidy_claim(&db, &ctx(), claim.id, date("2017-07-05")).await.expect("approve");
         assert_eq!(approved.state, "approved");
@@ -110,13 +118,19 @@ fupin_store::on_both_engines! {
         // trigger. Claim: 80 % × 50,000 = 40,000 — more than the 20,000 fund holds.
         eod_through(&db, "2017-07-14").await;
         let risk = funds::risk_claims(&db, Some(county())).await.expect("risk claims");
-        let c3 = risk.iter().find(|c| c.raised_on == date("2017-07-14")).expect("raised on the trigger day");
+        let named = risk.iter().find(|c| c.claim.raised_on == date("2017-07-14")).expect("raised on the trigger day");
+        let c3 = &named.claim;
         assert_eq!((c3.principal, c3.amount), (yuan("50000"), yuan("40000")));
+        assert_eq!(
+            (named.loan.institution_code.as_str(), named.loan.contract_no.as_str(), named.loan.borrower_name.as_str()),
+            ("PYRCB", "C3", "张三")
+        );
         let refused = funds::approve_risk_claim(&db, &ctx(), c3.id, date("2017-07-15")).await.expect_err("fund too small");
         assert!(refused.to_string().contains("nothing was paid"), "{refused}");
         assert_eq!(balance(&db, "fund:361128000000:risk").await, yuan("20000"), "refused whole, not partially");
         deposits(&db, dir.path(), "top-up.csv", "D3,361128,risk_compensation,2017-07-20,30000\n").await;
-        funds::approve_risk_claim(&db, &ctx(), c3.id, date("2017-07-20")).await.expect("paid");
+        let paid = funds::approve_risk_claim(&db, &ctx(), c3.id, date("2017-07-20")).await.expect("paid");
+        assert_eq!((paid.claim.state.as_str(), paid.loan.contract_no.as_str(), paid.loan.borrower_name.as_str()), ("approved", "C3", "张三"));
         assert_eq!(balance(&db, "fund:361128000000:risk").await, yuan("10000"));
 
         // Write-off, then a recovery of 10,000: the fund's 80 % (8,000) goes back to it.
@@ -192,7 +206,7 @@ fupin_store::on_both_engines! {
         for claim in claims {
             let db = db.clone();
             tasks.push(tokio::spawn(async move {
-                funds::approve_risk_claim(&db, &ctx(), claim.id, date("2017-05-20")).await
+                funds::approve_risk_claim(&db, &ctx(), claim.claim.id, date("2017-05-20")).await
             }));
         }
         let mut outcomes = Vec::new();

@@ -335,6 +335,7 @@ async fn build(db: &Db, dir: &std::path::Path) {
         .expect("claims");
     let claim = claims
         .iter()
+        .map(|named| &named.claim)
         .find(|c| c.raised_on == date("2017-05-30"))
         .expect("claim on 30 May");
     assert_eq!(claim.amount, yuan("24000"));

@@ -12,6 +12,7 @@ use fupin_app::imports::registry::{
     STATUSES, import_households,
 };
 use fupin_app::imports::territory::{AssignmentImporter, InstitutionImporter, RegionImporter};
+use fupin_app::imports::upload::{Kind, Upload, UploadOutcome, import_upload};
 use fupin_app::imports::{self, ImportOptions, ImportReport};
 use fupin_app::registry::{self as use_cases, FeedQuery, HouseholdQuery};
 use fupin_app::{Actor, AppError, Ctx, Db, Role};
@@ -93,6 +94,19 @@ fn write_text(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, text).expect("write file");
     path
+}
+
+/// An upload of a households file as of `AS_OF_1`.
+fn upload_of<'a>(file_name: &'a str, bytes: &'a [u8], options: ImportOptions) -> Upload<'a> {
+    Upload {
+        kind: Kind::Households,
+        file_name,
+        bytes,
+        options,
+        as_of: Some(date(AS_OF_1)),
+        confirm_warnings: false,
+        today: date(AS_OF_1),
+    }
 }
 
 // ---- the registry as facts -------------------------------------------------------------------
@@ -427,9 +441,12 @@ fn write_xlsx(dir: &Path, name: &str, households: &[Household]) -> PathBuf {
 
 // ---- driving ---------------------------------------------------------------------------------
 
+/// Imports an extract whose removals are confirmed: the tests of removals' confirmation use
+/// [`import_households`] directly.
 async fn import(db: &Db, path: &Path, as_of: &str, load_valid: bool) -> ImportReport {
     let options = ImportOptions {
         load_valid,
+        allow_removals: true,
         ..ImportOptions::default()
     };
     import_households(db, &ctx(), path, &options, date(as_of))
@@ -1057,6 +1074,113 @@ fupin_store::on_both_engines! {
         assert!(report.errors.iter().any(|e| e.line == 2 && e.message.contains("not in the registry")), "{:#?}", report.errors);
         assert!(report.errors.iter().any(|e| e.line == 3 && e.column == "people"), "{:#?}", report.errors);
         assert_eq!(audit_records(&db).await, audited + 8, "unchanged and refused rows are not audited");
+    }
+
+    async fn a_partial_file_is_refused_naming_the_households_it_would_remove(db) {
+        let dir = tempfile::tempdir().expect("dir");
+        setup(&db, dir.path()).await;
+        import_facts(&db, dir.path(), &base(), AS_OF_1).await;
+        let seq = last_seq(&db).await;
+        let records = audit_records(&db).await;
+        // H01's rows alone: the file replaces 东湖村 (V1), where the registry also has H02.
+        let mut partial = base();
+        partial.retain(|h| h.id == "H01");
+        let path = write_households(dir.path(), "one-household", &partial, Style::Utf8);
+        let expected_villages = vec![imports::ReplacedVillage { village_code: code(V1), registered: 2, listed: 1, removed: 1 }];
+        let expected_households = vec![imports::RemovedHousehold { household_id: "H02".into(), village_code: code(V1), head_name: "王芳".into() }];
+        let message = "the file covers only part of village 361128100001: it lists 1 household(s) there and \
+            would remove the other 1 of its 2 (H02 王芳); nothing was imported; check that the file is the \
+            whole extract of these villages, and confirm the removals to apply them (--allow-removals; on \
+            the imports page, \"allow removals\")";
+        for dry_run in [true, false] {
+            let options = ImportOptions { dry_run, ..ImportOptions::default() };
+            let report = import_households(&db, &ctx(), &path, &options, date(AS_OF_2)).await.expect("import runs");
+            assert!(!report.applied);
+            let removals = report.removals.clone().expect("the removals are stated");
+            assert_eq!((removals.villages, removals.households), (expected_villages.clone(), expected_households.clone()));
+            let messages: Vec<(u64, &str)> = report.errors.iter().map(|e| (e.line, e.message.as_str())).collect();
+            assert_eq!(messages, [(0, message)], "dry run {dry_run}");
+        }
+        // Refused even when loading the valid households.
+        let options = ImportOptions { load_valid: true, ..ImportOptions::default() };
+        let report = import_households(&db, &ctx(), &path, &options, date(AS_OF_2)).await.expect("import runs");
+        assert!(!report.applied);
+        assert_eq!((last_seq(&db).await, audit_records(&db).await), (seq, records), "nothing changed");
+        assert_eq!(ids(&list(&db, AS_OF_2, None).await), ["H01", "H02", "H03", "H04", "H05", "H06"]);
+
+        // Confirmed, the removal is applied and stated.
+        let options = ImportOptions { allow_removals: true, ..ImportOptions::default() };
+        let report = import_households(&db, &ctx(), &path, &options, date(AS_OF_2)).await.expect("import runs");
+        assert!(report.applied, "{:#?}", report.errors);
+        assert_eq!((report.counts.removed, report.counts.unchanged), (1, 1));
+        assert_eq!(report.removals.expect("stated").households, expected_households);
+        assert_eq!(ids(&list(&db, AS_OF_2, None).await), ["H01", "H03", "H04", "H05", "H06"]);
+    }
+
+    async fn a_full_file_with_ordinary_churn_needs_no_confirmation(db) {
+        let dir = tempfile::tempdir().expect("dir");
+        setup(&db, dir.path()).await;
+        // 120 one-person households, 60 in each of 东湖村 and 西湖村.
+        let many: Vec<Household> = (0..120)
+            .map(|n| {
+                let village = if n < 60 { V1 } else { V2 };
+                household(&format!("H{:03}", 100 + n), village, "2014-05-01", vec![person(&format!("户主{n}"), 15_000 + n, true, "head")])
+            })
+            .collect();
+        import_facts(&db, dir.path(), &many, AS_OF_1).await;
+        // One household gone (0.83 %), one new: applied without confirmation, the removal named.
+        let mut churn = many.clone();
+        churn.retain(|h| h.id != "H105");
+        churn.push(household("H300", V1, "2017-08-01", vec![person("新户", 16_000, false, "head")]));
+        let path = write_households(dir.path(), "churn", &churn, Style::Utf8);
+        let report = import_households(&db, &ctx(), &path, &ImportOptions::default(), date(AS_OF_2)).await.expect("import runs");
+        assert!(report.applied, "{:#?}", report.errors);
+        assert_eq!((report.counts.added, report.counts.removed, report.counts.unchanged), (1, 1, 119));
+        let removals = report.removals.expect("stated");
+        assert_eq!(removals.villages.iter().map(|v| (v.village_code.to_string(), v.registered, v.listed, v.removed)).collect::<Vec<_>>(),
+            [(V1.to_string(), 60, 60, 1), (V2.to_string(), 60, 60, 0)]);
+        assert_eq!(removals.households.iter().map(|h| (h.household_id.as_str(), h.head_name.as_str())).collect::<Vec<_>>(), [("H105", "户主5")]);
+
+        // Two more gone of the 120 now registered (1.66 %): refused until confirmed.
+        let mut fewer = churn.clone();
+        fewer.retain(|h| h.id != "H110" && h.id != "H170");
+        let path = write_households(dir.path(), "fewer", &fewer, Style::Utf8);
+        let as_of = "2018-06-30";
+        let refused = import_households(&db, &ctx(), &path, &ImportOptions::default(), date(as_of)).await.expect("import runs");
+        assert!(!refused.applied);
+        let text = refused.errors.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join("\n");
+        assert!(text.starts_with("the file would remove 2 of the 120 households registered in the 2 village(s) it \
+            replaces (1.66 %, more than 1 %: H110 户主10, H170 户主70); nothing was imported"), "{text}");
+        let options = ImportOptions { allow_removals: true, ..ImportOptions::default() };
+        let confirmed = import_households(&db, &ctx(), &path, &options, date(as_of)).await.expect("import runs");
+        assert!(confirmed.applied, "{:#?}", confirmed.errors);
+        assert_eq!(confirmed.counts.removed, 2);
+    }
+
+    async fn an_uploaded_file_is_named_once_by_the_name_its_user_gave_it(db) {
+        let dir = tempfile::tempdir().expect("dir");
+        setup(&db, dir.path()).await;
+        let refusal = |outcome: fupin_app::Result<UploadOutcome>| match outcome {
+            Err(AppError::File { path, message }) => format!("{path}: {message}"),
+            other => panic!("refused as a whole file: {:?}", other.map(|o| o.report.errors)),
+        };
+        let poverty = ctx_as(Role::PovertyOffice, Some("361128"), None);
+        let empty = import_upload(&db, &poverty, &upload_of("户籍.csv", b"", ImportOptions::default())).await;
+        assert_eq!(refusal(empty), "户籍.csv: the file is empty: there is no header row");
+        let old = import_upload(&db, &ctx(), &upload_of("名单.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", ImportOptions::default())).await;
+        assert_eq!(refusal(old), "名单.xls: old .xls workbooks are not supported; save it as .xlsx or as CSV");
+        let damaged = import_upload(&db, &ctx(), &upload_of("C:\\Users\\李\\户籍.xlsx", b"PK\x03\x04 not a workbook", ImportOptions::default())).await;
+        let damaged = refusal(damaged);
+        assert!(damaged.starts_with("户籍.xlsx: cannot read the workbook: "), "{damaged}");
+        assert!(!damaged.contains("fupin-upload") && !damaged.contains("户籍.xlsx: 户籍.xlsx"), "{damaged}");
+        // Errors inside the file name it the same way.
+        let limits = fupin_app::ingest::Limits { max_rows: 1, ..Default::default() };
+        let text = csv_text(&base(), Style::Utf8);
+        let options = ImportOptions { limits, ..ImportOptions::default() };
+        let report = import_upload(&db, &ctx(), &upload_of("户籍.csv", text.as_bytes(), options)).await.expect("a report").report;
+        assert_eq!(report.file, "户籍.csv");
+        let messages: Vec<&str> = report.errors.iter().map(|e| e.message.as_str()).collect();
+        assert!(messages.contains(&"户籍.csv: line 3: more than 1 data rows (max_rows); split the file"), "{messages:?}");
     }
 }
 

@@ -282,6 +282,39 @@ fupin_store::on_both_engines! {
         assert!(outcome.report.applied, "{}", messages(&outcome));
     }
 
+    async fn a_failed_rule_is_reported_on_the_rows_holding_its_elements_with_their_values(db) {
+        setup(&db).await;
+        let outcome = import_rows(&db, &[
+            ("HFRCB", "361125", "2017-06", "loans_total", "500000"),
+            ("PYRCB", "361128", "2017-06", "loans_total", "5000"),
+            ("PYRCB", "361128", "2017-06", "loans_agriculture", "1000"),
+            ("PYRCB", "361128", "2017-06", "loans_poverty", "1200"),
+        ], false).await;
+        assert!(!outcome.report.applied);
+        let message = "return PYRCB/361128000000/2017-06 fails rule poverty_within_agriculture \
+            (loans_poverty <= loans_agriculture): loans_poverty = 1200.00 > 1000.00 = loans_agriculture";
+        let reported: Vec<(u64, &str, &str, &str)> = outcome
+            .report
+            .errors
+            .iter()
+            .map(|e| (e.line, e.column.as_str(), e.value.as_str(), e.message.as_str()))
+            .collect();
+        assert_eq!(
+            reported,
+            [(4, "value", "1000.00", message), (5, "value", "1200.00", message)],
+            "on the rows of loans_agriculture and loans_poverty, not on the return's first row"
+        );
+
+        // A warning too: on the row of the element whose change it is.
+        assert!(import_rows(&db, &[("PYRCB", "361128", "2017-05", "loans_total", "1000")], false).await.report.applied);
+        let jump = import_rows(&db, &[
+            ("PYRCB", "361128", "2017-06", "loans_agriculture", "1"),
+            ("PYRCB", "361128", "2017-06", "loans_total", "5000"),
+        ], false).await;
+        let lines: Vec<(u64, &str)> = jump.report.errors.iter().map(|e| (e.line, e.value.as_str())).collect();
+        assert_eq!(lines, [(3, "5000.00")], "{}", messages(&jump));
+    }
+
     async fn a_month_on_month_jump_needs_confirmation_and_is_reported(db) {
         setup(&db).await;
         let may = import_rows(&db, &[("PYRCB", "361128", "2017-05", "loans_total", "1000000")], false).await;

@@ -239,6 +239,40 @@ fupin_store::on_both_engines! {
         let listed = stdout(&fupin(&url, &["enterprises", "list", "--region", "361128100"]));
         assert!(listed.contains("鄱阳湖茶业有限公司") && listed.contains("provincial"), "{listed}");
     }
+
+    async fn a_partial_file_lists_its_removals_and_needs_them_confirmed(db) {
+        let url = db.url().to_string();
+        let dir = tempfile::tempdir().expect("dir");
+        territory(&url, dir.path()).await;
+        let p = people();
+        let first = write(dir.path(), "households-1.csv", &first_extract(&p));
+        stdout(&fupin(&url, &["import", "households", &first, "--as-of", "2017-06-30"]));
+        // H01's rows alone: 东湖村 is replaced, H02 (王芳) would go.
+        let partial = format!(
+            "{HEADER}H01,361128100001,张伟,{},head,general,illness,lack_funds,poor,2014-05-01,,3200,normal,13800138000\n\
+             H01,361128100001,李娜,{},spouse,general,illness,lack_funds,poor,2014-05-01,,3200,normal,\n",
+            p.zhang, p.li
+        );
+        let partial = write(dir.path(), "households-h01.csv", &partial);
+        let records = audit_records(&url);
+        for extra in [&["--dry-run"][..], &[][..]] {
+            let mut args = vec!["import", "households", partial.as_str(), "--as-of", "2017-12-31"];
+            args.extend_from_slice(extra);
+            let refused = fupin(&url, &args);
+            assert!(!refused.status.success());
+            let out = String::from_utf8_lossy(&refused.stdout);
+            assert!(out.contains("replaces 1 village(s) (2 households registered): 361128100001\nremoves 1 household(s)\n  H02 王芳 (village 361128100001)\n"), "{out}");
+            assert!(out.contains("the file covers only part of village 361128100001"), "{out}");
+            assert!(out.contains("--allow-removals"), "{out}");
+            assert!(out.contains("removed 0"), "{out}");
+        }
+        assert_eq!(audit_records(&url), records, "nothing changed");
+        let confirmed = stdout(&fupin(&url, &["import", "households", &partial, "--as-of", "2017-12-31", "--allow-removals"]));
+        assert!(confirmed.contains("  H02 王芳 (village 361128100001)"), "{confirmed}");
+        assert!(confirmed.contains("households applied: added 0, changed 0, unchanged 1, removed 1"), "{confirmed}");
+        let wrong_kind = fupin(&url, &["import", "institutions", &partial, "--allow-removals"]);
+        assert!(String::from_utf8_lossy(&wrong_kind.stderr).contains("--allow-removals applies to households files"));
+    }
 }
 
 #[test]

@@ -4,7 +4,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, ConnectOptions, Connection, Executor};
+use sqlx::{AnyPool, ConnectOptions, Connection, Executor, Row};
 
 use crate::error::{Result, StoreError};
 
@@ -192,12 +192,37 @@ impl Db {
         &self.url
     }
 
-    /// Closes every connection (a SQLite file can then be copied or removed).
+    /// Closes every connection. On SQLite the readers close first, then the writer moves every
+    /// page of the write-ahead log into the database file and empties the log
+    /// (`wal_checkpoint(TRUNCATE)`) before it closes: a stopped Fupin leaves one self-contained
+    /// file that can be copied alone. (Another process still reading keeps the log; it
+    /// checkpoints when it closes.)
     pub async fn close(&self) {
+        self.pool.close().await;
         if let Some(writer) = &self.writer {
+            if !writer.is_closed() {
+                checkpoint(writer).await;
+            }
             writer.close().await;
         }
-        self.pool.close().await;
+    }
+}
+
+/// Moves the whole write-ahead log into the database file and truncates it; logged, not
+/// returned, when it cannot (closing goes on either way).
+async fn checkpoint(writer: &AnyPool) {
+    match sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .fetch_one(writer)
+        .await
+    {
+        // The first column is 1 when another connection kept the checkpoint from finishing.
+        Ok(row) if row.try_get::<i64, _>(0).unwrap_or(0) != 0 => {
+            tracing::warn!(
+                "the write-ahead log was not emptied on closing: another process is using the database"
+            )
+        }
+        Ok(_) => {}
+        Err(error) => tracing::warn!(%error, "the write-ahead log was not emptied on closing"),
     }
 }
 

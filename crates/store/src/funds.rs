@@ -213,6 +213,54 @@ pub struct ClaimLine {
     pub amount: Fen,
 }
 
+/// A loan as people name it: its institution, contract number and borrower.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoanName {
+    pub institution_code: String,
+    pub contract_no: String,
+    /// `household` or `enterprise`.
+    pub borrower_type: String,
+    /// The registry id of the household, or the enterprise's credit code.
+    pub borrower_id: String,
+    /// The household head's name (the current head, else the last one) or the enterprise's
+    /// name; empty when the registry has neither.
+    pub borrower_name: String,
+}
+
+/// The columns of [`LoanName`], for a query joining [`LOAN_NAME_JOINS`] on `{table}.loan_id`.
+const LOAN_NAME_COLUMNS: &str = "l.institution_code as loan_institution_code, l.contract_no, \
+     l.borrower_type, l.borrower_id, coalesce(e.name, \
+     (select m.name from members m where l.borrower_type = 'household' \
+      and m.household_id = l.borrower_id and m.relation = 'head' \
+      order by case when m.valid_to is null then 0 else 1 end, m.valid_from desc limit 1), \
+     '') as borrower_name";
+
+/// The loan of each row of `{table}` and its enterprise borrower: one statement for all lines,
+/// never one per line.
+fn loan_name_joins(table: &str) -> String {
+    format!(
+        "join loans l on l.id = {table}.loan_id left join enterprises e \
+         on l.borrower_type = 'enterprise' and e.credit_code = l.borrower_id"
+    )
+}
+
+fn loan_name_from_row(row: &AnyRow) -> Result<LoanName> {
+    Ok(LoanName {
+        institution_code: row.try_get("loan_institution_code")?,
+        contract_no: row.try_get("contract_no")?,
+        borrower_type: row.try_get("borrower_type")?,
+        borrower_id: row.try_get("borrower_id")?,
+        borrower_name: row.try_get("borrower_name")?,
+    })
+}
+
+/// A claim line with its loan's name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NamedClaimLine {
+    pub line: ClaimLine,
+    pub loan: LoanName,
+}
+
 const CLAIM_COLUMNS: &str =
     "id, county_code, institution_code, quarter, state, amount_fen, approved_on, approved_by";
 
@@ -317,20 +365,27 @@ pub async fn save_pending_claim(
     Ok(id)
 }
 
-pub async fn claim_lines(db: &Db, claim_id: i64) -> Result<Vec<ClaimLine>> {
-    let rows = sqlx::query(
-        "select loan_id, days, rate_ppm, amount_fen from subsidy_claim_lines where claim_id = $1 order by loan_id",
-    )
-    .bind(claim_id)
-    .fetch_all(db.pool())
-    .await?;
+/// The lines of a claim with their loans' names, in loan order.
+pub async fn claim_lines(db: &Db, claim_id: i64) -> Result<Vec<NamedClaimLine>> {
+    let sql = format!(
+        "select c.loan_id, c.days, c.rate_ppm, c.amount_fen, {LOAN_NAME_COLUMNS} \
+         from subsidy_claim_lines c {} where c.claim_id = $1 order by c.loan_id",
+        loan_name_joins("c")
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(claim_id)
+        .fetch_all(db.pool())
+        .await?;
     rows.iter()
         .map(|row| {
-            Ok(ClaimLine {
-                loan_id: row.try_get("loan_id")?,
-                days: row.try_get("days")?,
-                rate_ppm: row.try_get("rate_ppm")?,
-                amount: Fen::new(row.try_get("amount_fen")?),
+            Ok(NamedClaimLine {
+                line: ClaimLine {
+                    loan_id: row.try_get("loan_id")?,
+                    days: row.try_get("days")?,
+                    rate_ppm: row.try_get("rate_ppm")?,
+                    amount: Fen::new(row.try_get("amount_fen")?),
+                },
+                loan: loan_name_from_row(row)?,
             })
         })
         .collect()
@@ -374,6 +429,43 @@ pub struct RiskClaim {
 const RISK_COLUMNS: &str = "id, loan_id, county_code, institution_code, raised_on, principal_fen, \
     share_ppm, amount_fen, state, approved_on";
 
+/// A risk claim with its loan's name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NamedRiskClaim {
+    pub claim: RiskClaim,
+    pub loan: LoanName,
+}
+
+/// Risk claims with their loans' names: `where` filters the claims (`r`).
+fn named_risk_sql(condition: &str) -> String {
+    let columns = RISK_COLUMNS
+        .split(", ")
+        .map(|column| format!("r.{}", column.trim()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "select {columns}, {LOAN_NAME_COLUMNS} from risk_claims r {} where {condition} \
+         order by r.id",
+        loan_name_joins("r")
+    )
+}
+
+fn named_risk_from_row(row: &AnyRow) -> Result<NamedRiskClaim> {
+    Ok(NamedRiskClaim {
+        claim: risk_from_row(row)?,
+        loan: loan_name_from_row(row)?,
+    })
+}
+
+/// One risk claim with its loan's name.
+pub async fn named_risk_claim_in(tx: &mut Tx, id: i64) -> Result<Option<NamedRiskClaim>> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(named_risk_sql("r.id = $1")))
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    row.as_ref().map(named_risk_from_row).transpose()
+}
+
 /// Raises a claim for a loan unless it has one; true when raised.
 pub async fn raise_risk_claim(tx: &mut Tx, claim: &RiskClaim) -> Result<bool> {
     let inserted = sqlx::query(
@@ -412,14 +504,14 @@ pub async fn risk_claim_in(tx: &mut Tx, id: i64) -> Result<Option<RiskClaim>> {
     row.as_ref().map(risk_from_row).transpose()
 }
 
-pub async fn risk_claims(db: &Db, county_prefix: &str) -> Result<Vec<RiskClaim>> {
-    let sql =
-        format!("select {RISK_COLUMNS} from risk_claims where county_code like $1 order by id");
+/// The risk claims of the counties under a prefix, with their loans' names, in id order.
+pub async fn risk_claims(db: &Db, county_prefix: &str) -> Result<Vec<NamedRiskClaim>> {
+    let sql = named_risk_sql("r.county_code like $1");
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(format!("{county_prefix}%"))
         .fetch_all(db.pool())
         .await?;
-    rows.iter().map(risk_from_row).collect()
+    rows.iter().map(named_risk_from_row).collect()
 }
 
 pub async fn approve_risk_claim(tx: &mut Tx, id: i64, on: BusinessDate, by: &str) -> Result<bool> {

@@ -567,8 +567,14 @@ pub async fn staged_rows_between(tx: &mut Tx, first: &str, last: &str) -> Result
     rows.iter().map(staged_from_row).collect()
 }
 
-/// Current versions in covered villages of households neither in the file nor refused — the
-/// households the file removes — after `after`, in id order.
+/// Current versions (`v`) in covered villages of households neither in the file nor refused:
+/// the households the file removes.
+const REMOVED_BY_FILE: &str = "v.valid_to is null \
+     and exists (select 1 from registry_import_villages c where c.village_code = v.village_code) \
+     and not exists (select 1 from registry_import_rows r where r.household_id = v.household_id) \
+     and not exists (select 1 from registry_import_rejects j where j.household_id = v.household_id)";
+
+/// The households the file removes ([`REMOVED_BY_FILE`]) after `after`, in id order.
 pub async fn households_to_remove(
     tx: &mut Tx,
     after: &str,
@@ -576,13 +582,7 @@ pub async fn households_to_remove(
 ) -> Result<Vec<HouseholdVersion>> {
     let sql = format!(
         "select {VERSION_COLUMNS} from household_versions v \
-         where v.valid_to is null and v.household_id > $1 \
-         and exists (select 1 from registry_import_villages c \
-             where c.village_code = v.village_code) \
-         and not exists (select 1 from registry_import_rows r \
-             where r.household_id = v.household_id) \
-         and not exists (select 1 from registry_import_rejects j \
-             where j.household_id = v.household_id) \
+         where {REMOVED_BY_FILE} and v.household_id > $1 \
          order by v.household_id limit $2"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -591,6 +591,86 @@ pub async fn households_to_remove(
         .fetch_all(&mut **tx)
         .await?;
     rows.iter().map(version_from_row).collect()
+}
+
+/// A village a households file replaces (it lists a household there): how many households the
+/// registry has there now, how many the file lists, and how many it would remove.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReplacedVillage {
+    pub village_code: RegionCode,
+    pub registered: i64,
+    pub listed: i64,
+    pub removed: i64,
+}
+
+/// The villages the staged file replaces, in code order (one pass over the staged rows and one
+/// over the replaced villages' current versions).
+pub async fn replaced_villages(tx: &mut Tx) -> Result<Vec<ReplacedVillage>> {
+    let listed_rows = sqlx::query(
+        "select village_code, count(distinct household_id) as listed \
+         from registry_import_rows group by village_code",
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut listed = std::collections::HashMap::new();
+    for row in &listed_rows {
+        let village = region_column(row, "registry_import_rows", "village_code")?;
+        listed.insert(village, row.try_get::<i64, _>("listed")?);
+    }
+    let sql = format!(
+        "select c.village_code, count(v.household_id) as registered, \
+         cast(coalesce(sum(case when v.household_id is not null and {REMOVED_BY_FILE} \
+             then 1 else 0 end), 0) as bigint) as removed \
+         from registry_import_villages c left join household_versions v \
+             on v.village_code = c.village_code and v.valid_to is null \
+         group by c.village_code order by c.village_code"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .fetch_all(&mut **tx)
+        .await?;
+    rows.iter()
+        .map(|row| {
+            let village_code = region_column(row, "registry_import_villages", "village_code")?;
+            Ok(ReplacedVillage {
+                village_code,
+                registered: row.try_get("registered")?,
+                listed: listed.get(&village_code).copied().unwrap_or(0),
+                removed: row.try_get("removed")?,
+            })
+        })
+        .collect()
+}
+
+/// A household the file would remove, with its head's name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RemovedHousehold {
+    pub household_id: String,
+    pub village_code: RegionCode,
+    /// The current head's name; empty if the registry has none.
+    pub head_name: String,
+}
+
+/// The first `limit` households the file would remove, in id order, with their heads' names.
+pub async fn households_removed_by_file(tx: &mut Tx, limit: i64) -> Result<Vec<RemovedHousehold>> {
+    let sql = format!(
+        "select v.household_id, v.village_code, coalesce((select m.name from members m \
+             where m.household_id = v.household_id and m.relation = 'head' \
+             and m.valid_to is null order by m.valid_from desc limit 1), '') as head_name \
+         from household_versions v where {REMOVED_BY_FILE} order by v.household_id limit $1"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(limit)
+        .fetch_all(&mut **tx)
+        .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(RemovedHousehold {
+                household_id: row.try_get("household_id")?,
+                village_code: region_column(row, "household_versions", "village_code")?,
+                head_name: row.try_get("head_name")?,
+            })
+        })
+        .collect()
 }
 
 /// People whom the file moved between households and who now belong to two (a safety net:

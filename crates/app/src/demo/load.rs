@@ -510,7 +510,7 @@ async fn claims(db: &Db, ctx: &Ctx, timer: &mut Timer<'_>) -> Result<()> {
     let cutoff: BusinessDate = plan::date(2017, 5, 31);
     let mut approved = 0;
     let claims = crate::funds::risk_claims(db, None).await?;
-    for claim in &claims {
+    for claim in claims.iter().map(|named| &named.claim) {
         if claim.state == "pending" && claim.raised_on <= cutoff {
             let on = claim.raised_on.add_days(20).expect("a date");
             crate::funds::approve_risk_claim(db, ctx, claim.id, on).await?;

@@ -34,9 +34,29 @@ pub struct ImportOptions {
     pub ignore_unknown_columns: bool,
     /// Load the rows that are valid and report the others (only for kinds that support it).
     pub load_valid: bool,
+    /// Households files: apply removals that need confirmation ([`Removals::unconfirmed`]).
+    pub allow_removals: bool,
     pub limits: Limits,
     /// Counts the rows read, for a display on another thread.
     pub progress: Progress,
+    /// The name the user knows the file by, for messages (an upload's own name, not the
+    /// temporary path it is read from); default: the path.
+    pub file_name: Option<String>,
+}
+
+impl ImportOptions {
+    /// Opens the file of an import, named as the user knows it; a file that cannot be read at
+    /// all is an error naming it once.
+    pub fn open(&self, path: &Path, sheet_hint: &str) -> Result<ingest::RowSource> {
+        let label = match &self.file_name {
+            Some(name) => name.clone(),
+            None => path.display().to_string(),
+        };
+        ingest::open_as(path, &label, sheet_hint, &self.limits).map_err(|error| AppError::File {
+            path: error.file().to_string(),
+            message: error.without_file(),
+        })
+    }
 }
 
 /// How many records an import added, changed, removed, and found already as in the file.
@@ -66,6 +86,104 @@ pub struct ImportReport {
     pub counts: ImportCounts,
     /// Whether the changes were committed.
     pub applied: bool,
+    /// Households files: what the file replaces and which households it removes (also when
+    /// refused, once the file could be checked).
+    pub removals: Option<Removals>,
+}
+
+pub use fupin_store::registry::{RemovedHousehold, ReplacedVillage};
+
+/// What a households file replaces and removes. The file replaces every village in which it
+/// lists a household: households registered there that it does not list are removed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Removals {
+    /// The villages replaced, in code order.
+    pub villages: Vec<ReplacedVillage>,
+    /// The households removed, in id order, with their heads' names; the first
+    /// [`REMOVALS_LISTED_MAX`].
+    pub households: Vec<RemovedHousehold>,
+}
+
+/// Removed households listed in a report at most; beyond this they are only counted.
+pub const REMOVALS_LISTED_MAX: usize = 100_000;
+
+/// Removals up to this share of the replaced villages' households, in hundredths of a percent,
+/// are ordinary churn; more need confirmation.
+const REMOVALS_UNCONFIRMED_MAX_HUNDREDTHS: u64 = 100;
+
+impl Removals {
+    /// Households removed in all.
+    pub fn total(&self) -> u64 {
+        self.villages.iter().map(|v| non_negative(v.removed)).sum()
+    }
+
+    /// Households registered in the replaced villages before the import.
+    pub fn registered(&self) -> u64 {
+        self.villages
+            .iter()
+            .map(|v| non_negative(v.registered))
+            .sum()
+    }
+
+    /// Why the removals must be confirmed (`allow_removals`), if they must: they exceed 1 % of
+    /// the households registered in the replaced villages, or the file covers a village only in
+    /// part (it removes at least as many of the village's households as it lists there).
+    pub fn unconfirmed(&self) -> Option<String> {
+        let (total, registered) = (self.total(), self.registered());
+        if total == 0 {
+            return None;
+        }
+        let confirm = "nothing was imported; check that the file is the whole extract of these \
+                       villages, and confirm the removals to apply them (--allow-removals; on \
+                       the imports page, \"allow removals\")";
+        if let Some(village) = self
+            .villages
+            .iter()
+            .find(|v| v.removed > 0 && v.removed >= v.listed)
+        {
+            return Some(format!(
+                "the file covers only part of village {}: it lists {} household(s) there and \
+                 would remove the other {} of its {} ({}); {confirm}",
+                village.village_code,
+                village.listed,
+                village.removed,
+                village.registered,
+                self.names(Some(village))
+            ));
+        }
+        let hundredths = total * 10_000 / registered.max(1);
+        (hundredths > REMOVALS_UNCONFIRMED_MAX_HUNDREDTHS).then(|| {
+            format!(
+                "the file would remove {total} of the {registered} households registered in the \
+                 {} village(s) it replaces ({}.{:02} %, more than 1 %: {}); {confirm}",
+                self.villages.len(),
+                hundredths / 100,
+                hundredths % 100,
+                self.names(None)
+            )
+        })
+    }
+
+    /// The first removed households (of one village, or of all) as `H03 王五`, for messages.
+    fn names(&self, village: Option<&ReplacedVillage>) -> String {
+        const NAMED: usize = 10;
+        let mut names: Vec<String> = self
+            .households
+            .iter()
+            .filter(|h| village.is_none_or(|v| v.village_code == h.village_code))
+            .take(NAMED)
+            .map(|h| format!("{} {}", h.household_id, h.head_name))
+            .collect();
+        let total = village.map_or(self.total(), |v| non_negative(v.removed));
+        if total > NAMED as u64 {
+            names.push(format!("and {} more", total - NAMED as u64));
+        }
+        names.join(", ")
+    }
+}
+
+fn non_negative(value: i64) -> u64 {
+    u64::try_from(value).unwrap_or(0)
 }
 
 impl ImportReport {
@@ -183,11 +301,7 @@ pub async fn run<I: Importer + Send>(
 where
     I::Record: Send,
 {
-    let mut source =
-        ingest::open(path, I::KIND, &options.limits).map_err(|error| AppError::File {
-            path: path.display().to_string(),
-            message: error.to_string(),
-        })?;
+    let mut source = options.open(path, I::KIND)?;
     let mut report = ImportReport {
         kind: I::KIND,
         file: source.file().to_string(),
@@ -198,6 +312,7 @@ where
         errors_dropped: 0,
         counts: ImportCounts::default(),
         applied: false,
+        removals: None,
     };
     let map = match source.map_columns(I::COLUMNS, options.ignore_unknown_columns) {
         Ok(map) => map,

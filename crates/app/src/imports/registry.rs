@@ -46,12 +46,13 @@ use serde_json::{Map, Value, json};
 
 use super::fields::{identifier, optional, required, required_text, row_error};
 use super::{
-    Applied, ERRORS_KEPT_MAX, ImportCounts, ImportOptions, ImportReport, Importer, RowErrors,
+    Applied, ERRORS_KEPT_MAX, ImportCounts, ImportOptions, ImportReport, Importer,
+    REMOVALS_LISTED_MAX, Removals, RowErrors,
 };
 use crate::audit::Trail;
 use crate::context::Ctx;
-use crate::error::{AppError, Result};
-use crate::ingest::{self, Cell, Column, FieldError, HeaderMap, RawRow, mojibake, value};
+use crate::error::Result;
+use crate::ingest::{Cell, Column, FieldError, HeaderMap, RawRow, mojibake, value};
 use crate::registry::{household_json, mask_text, member_json};
 
 type RowResult<T> = std::result::Result<T, Vec<FieldError>>;
@@ -183,11 +184,7 @@ pub async fn import_households(
     options: &ImportOptions,
     as_of: BusinessDate,
 ) -> Result<ImportReport> {
-    let mut source =
-        ingest::open(path, "households", &options.limits).map_err(|error| AppError::File {
-            path: path.display().to_string(),
-            message: error.to_string(),
-        })?;
+    let mut source = options.open(path, "households")?;
     let mut run = HouseholdRun {
         report: ImportReport {
             kind: "households",
@@ -199,6 +196,7 @@ pub async fn import_households(
             errors_dropped: 0,
             counts: ImportCounts::default(),
             applied: false,
+            removals: None,
         },
         as_of,
         fatal: false,
@@ -260,6 +258,9 @@ pub async fn import_households(
     if !run.fatal {
         registry::analyze_staged(&mut tx).await?;
         run.check_across_rows(&mut tx, &map).await?;
+    }
+    if !run.fatal {
+        run.check_removals(&mut tx, options.allow_removals).await?;
     }
     tracing::debug!(elapsed = ?started.elapsed(), "households checked across rows");
     let refused = run.fatal || (run.report.error_count() > 0 && !options.load_valid);
@@ -388,6 +389,22 @@ impl HouseholdRun {
         self.batch.clear();
         let rejects: Vec<String> = self.rejects.drain().collect();
         registry::stage_rejects(tx, &rejects).await?;
+        Ok(())
+    }
+
+    /// States what the file replaces and removes, and refuses it whole (even with load_valid)
+    /// when the removals need a confirmation that was not given.
+    async fn check_removals(&mut self, tx: &mut Tx, allow_removals: bool) -> Result<()> {
+        let limit = i64::try_from(REMOVALS_LISTED_MAX).unwrap_or(i64::MAX);
+        let removals = Removals {
+            villages: registry::replaced_villages(tx).await?,
+            households: registry::households_removed_by_file(tx, limit).await?,
+        };
+        if !allow_removals && let Some(reason) = removals.unconfirmed() {
+            self.fatal = true;
+            self.add_errors(vec![FieldError::file_level(reason)]);
+        }
+        self.report.removals = Some(removals);
         Ok(())
     }
 

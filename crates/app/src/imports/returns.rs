@@ -59,6 +59,13 @@ struct FileReturn {
     changed: bool,
 }
 
+/// Where the file gives an element of a return, and the value it gives.
+#[derive(Clone, Copy, Debug)]
+struct Given {
+    line: u64,
+    value: i64,
+}
+
 /// Imports `returns`. Use [`import`], which also hands back the warnings; the importer is
 /// driven by reference so that they outlive the run.
 pub struct ReturnImporter {
@@ -66,9 +73,11 @@ pub struct ReturnImporter {
     elements: Option<Vec<DataElement>>,
     institutions: KnownInstitutions,
     counties: HashMap<RegionCode, bool>,
-    seen: HashMap<(ReturnKey, ElementCode), u64>,
+    seen: HashMap<(ReturnKey, ElementCode), Given>,
     returns: BTreeMap<ReturnKey, FileReturn>,
     warnings: Vec<RuleFinding>,
+    /// The value column's header as the file writes it.
+    value_label: String,
 }
 
 impl ReturnImporter {
@@ -82,6 +91,7 @@ impl ReturnImporter {
             seen: HashMap::new(),
             returns: BTreeMap::new(),
             warnings: Vec::new(),
+            value_label: String::new(),
         }
     }
 
@@ -265,16 +275,23 @@ impl ReturnImporter {
         else {
             return Ok(Err(errors));
         };
-        if let Some(first) = self.seen.insert((key.clone(), element.code.clone()), line) {
+        let given = Given {
+            line,
+            value: stored_value,
+        };
+        if let Some(first) = self.seen.insert((key.clone(), element.code.clone()), given) {
             return Ok(Err(vec![FieldError::new(
                 line,
                 &record.element_label,
                 &record.element,
                 format!(
-                    "return {key} has {} twice: rows {first} and {line}",
-                    element.code
+                    "return {key} has {} twice: rows {} and {line}",
+                    element.code, first.line
                 ),
             )]));
+        }
+        if self.value_label.is_empty() {
+            self.value_label = record.value_label;
         }
         self.write(tx, ctx, line, &key, &element, stored_value)
             .await
@@ -385,7 +402,8 @@ impl ReturnImporter {
             let results = evaluate_in(tx, &key, &rules, &units).await?;
             let (failures, warnings) = findings(&key, &results);
             for failure in failures {
-                errors.push(FieldError::new(line, "", "", failure.message));
+                let rule = rule_named(&rules, &failure.rule_code);
+                errors.extend(self.rule_errors(&key, line, rule, &units, &failure.message));
             }
             if warnings.is_empty() {
                 continue;
@@ -394,22 +412,57 @@ impl ReturnImporter {
                 audit_confirmed_warnings(tx, ctx, &key, &warnings).await?;
             } else {
                 for warning in &warnings {
-                    errors.push(FieldError::new(
-                        line,
-                        "",
-                        "",
-                        format!(
-                            "{}; the file is accepted only with the warnings confirmed \
-                             (--confirm-warnings)",
-                            warning.message
-                        ),
-                    ));
+                    let message = format!(
+                        "{}; the file is accepted only with the warnings confirmed \
+                         (--confirm-warnings)",
+                        warning.message
+                    );
+                    let rule = rule_named(&rules, &warning.rule_code);
+                    errors.extend(self.rule_errors(&key, line, rule, &units, &message));
                 }
             }
             self.warnings.extend(warnings);
         }
         Ok(errors)
     }
+
+    /// A failed rule as an error of every row of the file holding an element the rule names,
+    /// with that row's value, so that the clerk finds the cells to fix; on the return's first
+    /// row when the file holds none of them (the rule failed on stored values).
+    fn rule_errors(
+        &self,
+        key: &ReturnKey,
+        first_line: u64,
+        rule: Option<&store::ValidationRule>,
+        units: &BTreeMap<ElementCode, Unit>,
+        message: &str,
+    ) -> Vec<FieldError> {
+        let named = rule.map(|rule| rule.check.elements()).unwrap_or_default();
+        let mut errors: Vec<FieldError> = named
+            .into_iter()
+            .filter_map(|code| {
+                let given = self.seen.get(&(key.clone(), code.clone()))?;
+                let unit = units.get(code).copied().unwrap_or(Unit::Yuan);
+                Some(FieldError::new(
+                    given.line,
+                    &self.value_label,
+                    unit.format_value(given.value),
+                    message,
+                ))
+            })
+            .collect();
+        if errors.is_empty() {
+            errors.push(FieldError::new(first_line, "", "", message));
+        }
+        errors
+    }
+}
+
+fn rule_named<'r>(
+    rules: &'r [store::ValidationRule],
+    code: &str,
+) -> Option<&'r store::ValidationRule> {
+    rules.iter().find(|rule| rule.code == code)
 }
 
 /// A period: `2017-06`, `2017/06`, `201706`, a month-end date (`2017-06-30`), or a date cell

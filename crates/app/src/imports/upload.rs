@@ -34,7 +34,7 @@ use super::{ImportCounts, ImportOptions, ImportReport, Importer};
 use crate::access;
 use crate::context::{Ctx, Role};
 use crate::error::{AppError, Result};
-use crate::ingest::{self, Column, FieldError, value};
+use crate::ingest::{Column, FieldError, value};
 use crate::returns::RuleFinding;
 
 /// The kinds of interchange file (FORMATS.md).
@@ -234,13 +234,17 @@ pub async fn import_upload(db: &Db, ctx: &Ctx, upload: &Upload<'_>) -> Result<Up
         .kind
         .is_registry()
         .then(|| upload.as_of.unwrap_or(upload.today));
-    let mut outcome = match scope_errors(db, ctx, upload, file.path()).await? {
+    let options = ImportOptions {
+        file_name: Some(display_name(upload.file_name)),
+        ..upload.options.clone()
+    };
+    let mut outcome = match scope_errors(db, ctx, upload, &options, file.path()).await? {
         Some(report) => UploadOutcome {
             report,
             warnings: Vec::new(),
             as_of,
         },
-        None => run(db, ctx, upload, file.path(), as_of).await?,
+        None => run(db, ctx, upload, &options, file.path(), as_of).await?,
     };
     outcome.report.file = display_name(upload.file_name);
     Ok(outcome)
@@ -250,10 +254,10 @@ async fn run(
     db: &Db,
     ctx: &Ctx,
     upload: &Upload<'_>,
+    options: &ImportOptions,
     path: &Path,
     as_of: Option<BusinessDate>,
 ) -> Result<UploadOutcome> {
-    let options = &upload.options;
     let registry_date = as_of.unwrap_or(upload.today);
     let mut warnings = Vec::new();
     let report = match upload.kind {
@@ -312,6 +316,7 @@ async fn scope_errors(
     db: &Db,
     ctx: &Ctx,
     upload: &Upload<'_>,
+    options: &ImportOptions,
     path: &Path,
 ) -> Result<Option<ImportReport>> {
     if ctx.actor.role == Role::Operator {
@@ -319,7 +324,7 @@ async fn scope_errors(
     }
     let kind = upload.kind;
     let own = access::bank_institution(ctx)?.map(str::to_string);
-    let Ok(mut source) = ingest::open(path, kind.as_str(), &upload.options.limits) else {
+    let Ok(mut source) = options.open(path, kind.as_str()) else {
         // The import itself reports why the file cannot be read.
         return Ok(None);
     };
@@ -396,6 +401,7 @@ async fn scope_errors(
         errors_dropped: 0,
         counts: ImportCounts::default(),
         applied: false,
+        removals: None,
     }))
 }
 

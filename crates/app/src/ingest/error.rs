@@ -165,6 +165,40 @@ pub enum IngestError {
 }
 
 impl IngestError {
+    /// The file as named in the message.
+    pub fn file(&self) -> &str {
+        match self {
+            IngestError::Io { file, .. }
+            | IngestError::FileTooLarge { file, .. }
+            | IngestError::LegacyXls { file }
+            | IngestError::WorkbookNamedAsCsv { file }
+            | IngestError::Utf16 { file, .. }
+            | IngestError::CarriageReturnLineEnds { file }
+            | IngestError::UnknownEncoding { file, .. }
+            | IngestError::InvalidText { file, .. }
+            | IngestError::RowTooLong { file, .. }
+            | IngestError::Xlsx { file, .. }
+            | IngestError::ReaderStopped { file, .. }
+            | IngestError::NoHeader { file }
+            | IngestError::TooManyRows { file, .. }
+            | IngestError::TooManyColumns { file, .. }
+            | IngestError::CellTooLong { file, .. } => file,
+        }
+    }
+
+    /// The message without the file's name in front (every message starts with it), for
+    /// callers that name the file themselves.
+    pub fn without_file(&self) -> String {
+        let text = self.to_string();
+        match text
+            .strip_prefix(self.file())
+            .and_then(|rest| rest.strip_prefix(": "))
+        {
+            Some(rest) => rest.to_string(),
+            None => text,
+        }
+    }
+
     /// True when only this row is lost and the rows after it can still be read.
     pub fn is_row_error(&self) -> bool {
         matches!(

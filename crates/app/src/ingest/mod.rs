@@ -85,7 +85,18 @@ pub struct RawRow {
 /// `sheet_hint`, case-insensitive, else the first sheet); any other name is sniffed: a zip
 /// archive is XLSX, anything else CSV.
 pub fn open(path: &Path, sheet_hint: &str, limits: &Limits) -> Result<RowSource, IngestError> {
-    let file_label = path.display().to_string();
+    open_as(path, &path.display().to_string(), sheet_hint, limits)
+}
+
+/// [`open`], naming the file `file_label` in every message: an upload is read from a temporary
+/// path its user never saw, and is named by the name the user gave it.
+pub fn open_as(
+    path: &Path,
+    file_label: &str,
+    sheet_hint: &str,
+    limits: &Limits,
+) -> Result<RowSource, IngestError> {
+    let file_label = file_label.to_string();
     let io_error = |source| IngestError::Io {
         file: file_label.clone(),
         source,

@@ -134,7 +134,8 @@ fn check_inflated_sizes(path: &Path, limit: u64) -> Result<(), String> {
             .map_err(|error| error.to_string())?;
         if part.size() > limit {
             return Err(format!(
-                "its part {} inflates to {} bytes, more than the limit of {limit}                  (max_file_bytes); the file is damaged or a zip bomb",
+                "its part {} inflates to {} bytes, more than the limit of {limit} \
+                 (max_file_bytes); the file is damaged or a zip bomb",
                 String::from_utf8_lossy(part.name_raw()),
                 part.size()
             ));

@@ -4,7 +4,9 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 use fupin_app::Db;
-use fupin_app::funds::{self, FundDeposit, RiskFundSettings};
+use fupin_app::funds::{
+    self, FundDeposit, LoanName, NamedClaimLine, NamedRiskClaim, RiskFundSettings,
+};
 use fupin_core::date::Quarter;
 use fupin_core::{BusinessDate, Fen, RegionCode};
 
@@ -227,33 +229,40 @@ pub async fn subsidy(db: &Db, command: SubsidyCommand) -> anyhow::Result<ExitCod
                 "institution_code",
                 "quarter",
                 "state",
+                "contract_no",
+                "borrower",
+                "borrower_id",
                 "loan_id",
                 "days",
                 "rate",
                 "amount",
             ]);
             for (claim, lines) in claims {
-                let head = |loan: Option<String>,
+                let head = |loan: [Option<String>; 4],
                             days: Option<String>,
                             rate: Option<String>,
                             amount: String| {
-                    vec![
+                    let mut row = vec![
                         Some(claim.id.to_string()),
                         Some(claim.county_code.to_string()),
                         Some(claim.institution_code.clone()),
                         Some(claim.quarter.clone()),
                         Some(claim.state.clone()),
-                        loan,
-                        days,
-                        rate,
-                        Some(amount),
-                    ]
+                    ];
+                    row.extend(loan);
+                    row.extend([days, rate, Some(amount)]);
+                    row
                 };
-                listing.push(head(None, None, None, claim.amount.to_plain_yuan()));
-                for line in lines {
+                listing.push(head(
+                    Default::default(),
+                    None,
+                    None,
+                    claim.amount.to_plain_yuan(),
+                ));
+                for NamedClaimLine { line, loan } in lines {
                     let rate = fupin_core::Rate::from_ppm(line.rate_ppm).to_percent_string();
                     listing.push(head(
-                        Some(line.loan_id.to_string()),
+                        loan_cells(loan, line.loan_id),
                         Some(line.days.to_string()),
                         Some(rate),
                         line.amount.to_plain_yuan(),
@@ -279,9 +288,12 @@ pub async fn risk(db: &Db, command: RiskCommand) -> anyhow::Result<ExitCode> {
         RiskCommand::Claims(args) => {
             let mut listing = Listing::new(vec![
                 "claim",
-                "loan_id",
                 "county_code",
                 "institution_code",
+                "contract_no",
+                "borrower",
+                "borrower_id",
+                "loan_id",
                 "raised_on",
                 "principal",
                 "share",
@@ -289,12 +301,16 @@ pub async fn risk(db: &Db, command: RiskCommand) -> anyhow::Result<ExitCode> {
                 "state",
                 "approved_on",
             ]);
-            for c in funds::risk_claims_for(db, &operator_ctx(), args.region, None).await? {
-                listing.push(vec![
+            for NamedRiskClaim { claim: c, loan } in
+                funds::risk_claims_for(db, &operator_ctx(), args.region, None).await?
+            {
+                let mut row = vec![
                     Some(c.id.to_string()),
-                    Some(c.loan_id.to_string()),
                     Some(c.county_code.to_string()),
                     Some(c.institution_code),
+                ];
+                row.extend(loan_cells(loan, c.loan_id));
+                row.extend([
                     Some(c.raised_on.to_string()),
                     Some(c.principal.to_plain_yuan()),
                     Some(fupin_core::Rate::from_ppm(c.share_ppm).to_percent_string()),
@@ -302,16 +318,33 @@ pub async fn risk(db: &Db, command: RiskCommand) -> anyhow::Result<ExitCode> {
                     Some(c.state),
                     c.approved_on.map(|d| d.to_string()),
                 ]);
+                listing.push(row);
             }
             listing.write(args.format, &mut std::io::stdout().lock())?;
         }
         RiskCommand::Approve(args) => {
-            let claim = funds::approve_risk_claim(db, &operator_ctx(), args.claim, args.on).await?;
+            let NamedRiskClaim { claim, loan } =
+                funds::approve_risk_claim(db, &operator_ctx(), args.claim, args.on).await?;
             println!(
-                "risk claim {} approved: {} paid to {}",
-                claim.id, claim.amount, claim.institution_code
+                "risk claim {} on contract {} of {} ({}) approved: {} paid to {}",
+                claim.id,
+                loan.contract_no,
+                loan.borrower_name,
+                loan.borrower_id,
+                claim.amount,
+                claim.institution_code
             );
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A claim line's loan as the cells contract_no, borrower, borrower_id, loan_id.
+fn loan_cells(loan: LoanName, loan_id: i64) -> [Option<String>; 4] {
+    [
+        Some(loan.contract_no),
+        Some(loan.borrower_name),
+        Some(loan.borrower_id),
+        Some(loan_id.to_string()),
+    ]
 }

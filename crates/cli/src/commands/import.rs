@@ -13,7 +13,7 @@ use fupin_app::imports::territory::{
     AssignmentImporter, InstitutionImporter, RegionImporter, ServicePointImporter,
 };
 use fupin_app::imports::upload::Kind;
-use fupin_app::imports::{self, ImportOptions, ImportReport};
+use fupin_app::imports::{self, ImportOptions, ImportReport, Removals};
 use fupin_core::BusinessDate;
 
 use super::operator_ctx;
@@ -44,6 +44,11 @@ pub struct ImportArgs {
     /// enterprise_links.
     #[arg(long, value_parser = super::regions::parse_date)]
     as_of: Option<BusinessDate>,
+    /// Apply the removals of a households file although they are many (more than 1 % of the
+    /// households of the villages it replaces) or the file covers a village only in part; a
+    /// dry run lists them first (households only).
+    #[arg(long)]
+    allow_removals: bool,
     /// Accept returns although warning rules (e.g. a month-on-month change) fail; the warnings
     /// are still reported (returns only).
     #[arg(long)]
@@ -56,6 +61,7 @@ pub async fn run(db: &Db, args: ImportArgs) -> anyhow::Result<ExitCode> {
         dry_run: args.dry_run,
         ignore_unknown_columns: args.ignore_unknown_columns,
         load_valid: args.load_valid,
+        allow_removals: args.allow_removals,
         ..ImportOptions::default()
     };
     options
@@ -70,6 +76,9 @@ pub async fn run(db: &Db, args: ImportArgs) -> anyhow::Result<ExitCode> {
         anyhow::bail!(
             "--load-valid and --as-of apply to households, enterprises and enterprise_links"
         );
+    }
+    if args.allow_removals && args.kind != Kind::Households {
+        anyhow::bail!("--allow-removals applies to households files");
     }
     let as_of = args.as_of.unwrap_or_else(super::households::today);
     let started = Instant::now();
@@ -183,6 +192,9 @@ fn print_report(report: &ImportReport, seconds: f64, dry_run: bool) {
         report.rows,
         report.error_count()
     );
+    if let Some(removals) = &report.removals {
+        print_removals(removals);
+    }
     for error in report.errors.iter().take(ERRORS_PRINTED_MAX) {
         println!("  {error}");
     }
@@ -204,6 +216,44 @@ fn print_report(report: &ImportReport, seconds: f64, dry_run: bool) {
         "{} {}: added {}, changed {}, unchanged {}, removed {}",
         report.kind, verdict, counts.added, counts.changed, counts.unchanged, counts.removed
     );
+}
+
+/// Village codes named in the line of what a file replaces, at most.
+const VILLAGES_PRINTED_MAX: usize = 20;
+
+/// What a households file replaces, and every household it removes by id and head's name.
+fn print_removals(removals: &Removals) {
+    let codes: Vec<String> = removals
+        .villages
+        .iter()
+        .take(VILLAGES_PRINTED_MAX)
+        .map(|v| v.village_code.to_string())
+        .collect();
+    let more = removals.villages.len().saturating_sub(VILLAGES_PRINTED_MAX);
+    println!(
+        "replaces {} village(s) ({} households registered): {}{}",
+        removals.villages.len(),
+        removals.registered(),
+        codes.join(", "),
+        if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        }
+    );
+    println!("removes {} household(s)", removals.total());
+    for household in &removals.households {
+        println!(
+            "  {} {} (village {})",
+            household.household_id, household.head_name, household.village_code
+        );
+    }
+    let unlisted = removals
+        .total()
+        .saturating_sub(removals.households.len() as u64);
+    if unlisted > 0 {
+        println!("  … {unlisted} more");
+    }
 }
 
 fn parse_kind(text: &str) -> Result<Kind, String> {

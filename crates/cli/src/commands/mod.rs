@@ -28,46 +28,56 @@ use fupin_app::{Actor, Ctx, Db};
 
 use crate::{Cli, Command};
 
-/// Runs a parsed command line.
+/// Runs a parsed command line. A command on the database closes it however it ends (on SQLite
+/// with the write-ahead log moved into the file), so that a stopped Fupin leaves one
+/// self-contained database file.
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    match cli.command {
-        Command::Init => init(&cli.db).await,
-        Command::Regions(command) => regions::run(&open(&cli.db).await?, command).await,
-        Command::Audit(command) => audit::run(&open(&cli.db).await?, command).await,
-        Command::Import(args) => import::run(&open(&cli.db).await?, args).await,
-        Command::Ledger(command) => ledger::run(&open(&cli.db).await?, command).await,
-        Command::Indicators(args) => indicators::run(&open(&cli.db).await?, args).await,
-        Command::Report(args) => indicators::report(&open(&cli.db).await?, args).await,
-        Command::Returns(command) => returns::run(&open(&cli.db).await?, command).await,
-        Command::Reported(command) => returns::reported(&open(&cli.db).await?, command).await,
-        Command::Products(command) => loans::products(&open(&cli.db).await?, command).await,
-        Command::Loans(command) => loans::run(&open(&cli.db).await?, command).await,
-        Command::Scorecards(command) => credit::scorecards(&open(&cli.db).await?, command).await,
-        Command::Credit(command) => credit::run(&open(&cli.db).await?, command).await,
-        Command::Eod(args) => loans::eod(&open(&cli.db).await?, args).await,
-        Command::Funds(command) => funds::run(&open(&cli.db).await?, command).await,
-        Command::Subsidy(command) => funds::subsidy(&open(&cli.db).await?, command).await,
-        Command::Risk(command) => funds::risk(&open(&cli.db).await?, command).await,
-        Command::Coverage(command) => coverage::run(&open(&cli.db).await?, command).await,
-        Command::Groups(command) => groups::run(&open(&cli.db).await?, command).await,
-        Command::Institutions(command) => {
-            listings::institutions(&open(&cli.db).await?, command).await
+    let command = match cli.command {
+        Command::Schedule(args) => return schedule::run(args),
+        Command::Backup(args) => return backup::backup(&cli.db, args).await,
+        Command::Restore(args) => return backup::restore(&cli.db, args).await,
+        command => command,
+    };
+    let db = open(&cli.db).await?;
+    let outcome = run_on(&db, command).await;
+    db.close().await;
+    outcome
+}
+
+/// Runs a command that works on the open database.
+async fn run_on(db: &Db, command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Init => init(db).await,
+        Command::Regions(command) => regions::run(db, command).await,
+        Command::Audit(command) => audit::run(db, command).await,
+        Command::Import(args) => import::run(db, args).await,
+        Command::Ledger(command) => ledger::run(db, command).await,
+        Command::Indicators(args) => indicators::run(db, args).await,
+        Command::Report(args) => indicators::report(db, args).await,
+        Command::Returns(command) => returns::run(db, command).await,
+        Command::Reported(command) => returns::reported(db, command).await,
+        Command::Products(command) => loans::products(db, command).await,
+        Command::Loans(command) => loans::run(db, command).await,
+        Command::Scorecards(command) => credit::scorecards(db, command).await,
+        Command::Credit(command) => credit::run(db, command).await,
+        Command::Eod(args) => loans::eod(db, args).await,
+        Command::Funds(command) => funds::run(db, command).await,
+        Command::Subsidy(command) => funds::subsidy(db, command).await,
+        Command::Risk(command) => funds::risk(db, command).await,
+        Command::Coverage(command) => coverage::run(db, command).await,
+        Command::Groups(command) => groups::run(db, command).await,
+        Command::Institutions(command) => listings::institutions(db, command).await,
+        Command::Assignments(command) => listings::assignments(db, command).await,
+        Command::ServicePoints(command) => listings::service_points(db, command).await,
+        Command::Households(command) => households::run(db, command).await,
+        Command::Feed(args) => feed::run(db, args).await,
+        Command::Enterprises(command) => enterprises::run(db, command).await,
+        Command::Serve(args) => serve::run(db.clone(), args).await,
+        Command::Demo(args) => demo::run(db.clone(), args).await,
+        Command::User(command) => user::run(db, command).await,
+        Command::Schedule(_) | Command::Backup(_) | Command::Restore(_) => {
+            unreachable!("run handles the commands that open no database, or their own")
         }
-        Command::Assignments(command) => {
-            listings::assignments(&open(&cli.db).await?, command).await
-        }
-        Command::ServicePoints(command) => {
-            listings::service_points(&open(&cli.db).await?, command).await
-        }
-        Command::Households(command) => households::run(&open(&cli.db).await?, command).await,
-        Command::Feed(args) => feed::run(&open(&cli.db).await?, args).await,
-        Command::Enterprises(command) => enterprises::run(&open(&cli.db).await?, command).await,
-        Command::Serve(args) => serve::run(open(&cli.db).await?, args).await,
-        Command::Demo(args) => demo::run(open(&cli.db).await?, args).await,
-        Command::User(command) => user::run(&open(&cli.db).await?, command).await,
-        Command::Schedule(args) => schedule::run(args),
-        Command::Backup(args) => backup::backup(&cli.db, args).await,
-        Command::Restore(args) => backup::restore(&cli.db, args).await,
     }
 }
 
@@ -88,16 +98,15 @@ pub fn operator_ctx() -> Ctx {
     }
 }
 
-async fn init(url: &str) -> anyhow::Result<ExitCode> {
-    let db = open(url).await?;
+async fn init(db: &Db) -> anyhow::Result<ExitCode> {
     let ctx = operator_ctx();
-    let counts = fupin_app::regions::load_reference_data(&db, &ctx)
+    let counts = fupin_app::regions::load_reference_data(db, &ctx)
         .await
         .context("loading the built-in reference data")?;
-    fupin_app::territory::load_builtin_groups(&db, &ctx)
+    fupin_app::territory::load_builtin_groups(db, &ctx)
         .await
         .context("loading the built-in region groups")?;
-    fupin_app::indicators::load_builtin(&db, &ctx)
+    fupin_app::indicators::load_builtin(db, &ctx)
         .await
         .context("loading the built-in indicators")?;
     println!(

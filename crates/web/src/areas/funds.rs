@@ -5,7 +5,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use fupin_app::funds::{
-    self, FundDeposit, FundFigures, InterestSubsidyClaim, RiskCompensationClaim, SubsidyClaimLine,
+    self, FundDeposit, FundFigures, InterestSubsidyClaim, LoanName, NamedClaimLine, NamedRiskClaim,
 };
 use fupin_app::fupin_core::date::Quarter;
 use fupin_app::fupin_core::{Rate, RegionCode};
@@ -122,10 +122,37 @@ async fn figures(
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct ClaimLineDto {
     pub loan_id: i64,
+    #[serde(flatten)]
+    pub loan: LoanNameDto,
     pub days: i64,
     /// Percent a year.
     pub rate: String,
     pub amount: String,
+}
+
+/// A loan as people name it.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct LoanNameDto {
+    pub institution_code: String,
+    pub contract_no: String,
+    /// `household` or `enterprise`.
+    pub borrower_type: String,
+    /// The household's registry id or the enterprise's credit code.
+    pub borrower_id: String,
+    /// The household head's or the enterprise's name.
+    pub borrower_name: String,
+}
+
+impl From<LoanName> for LoanNameDto {
+    fn from(loan: LoanName) -> LoanNameDto {
+        LoanNameDto {
+            institution_code: loan.institution_code,
+            contract_no: loan.contract_no,
+            borrower_type: loan.borrower_type,
+            borrower_id: loan.borrower_id,
+            borrower_name: loan.borrower_name,
+        }
+    }
 }
 
 /// An interest-subsidy claim of a county, institution and quarter.
@@ -145,7 +172,7 @@ pub struct SubsidyClaimDto {
     pub lines: Vec<ClaimLineDto>,
 }
 
-pub fn subsidy_dto(claim: InterestSubsidyClaim, lines: Vec<SubsidyClaimLine>) -> SubsidyClaimDto {
+pub fn subsidy_dto(claim: InterestSubsidyClaim, lines: Vec<NamedClaimLine>) -> SubsidyClaimDto {
     SubsidyClaimDto {
         id: claim.id,
         county_code: claim.county_code.to_string(),
@@ -157,11 +184,12 @@ pub fn subsidy_dto(claim: InterestSubsidyClaim, lines: Vec<SubsidyClaimLine>) ->
         approved_by: claim.approved_by,
         lines: lines
             .into_iter()
-            .map(|l| ClaimLineDto {
-                loan_id: l.loan_id,
-                days: l.days,
-                rate: Rate::from_ppm(l.rate_ppm).to_percent_string(),
-                amount: l.amount.to_plain_yuan(),
+            .map(|NamedClaimLine { line, loan }| ClaimLineDto {
+                loan_id: line.loan_id,
+                loan: loan.into(),
+                days: line.days,
+                rate: Rate::from_ppm(line.rate_ppm).to_percent_string(),
+                amount: line.amount.to_plain_yuan(),
             })
             .collect(),
     }
@@ -172,8 +200,10 @@ pub fn subsidy_dto(claim: InterestSubsidyClaim, lines: Vec<SubsidyClaimLine>) ->
 pub struct RiskClaimDto {
     pub id: i64,
     pub loan_id: i64,
+    /// The loan's institution (the claim's), contract number and borrower.
+    #[serde(flatten)]
+    pub loan: LoanNameDto,
     pub county_code: String,
-    pub institution_code: String,
     pub raised_on: String,
     /// Principal outstanding when raised.
     pub principal: String,
@@ -186,12 +216,12 @@ pub struct RiskClaimDto {
     pub approved_on: Option<String>,
 }
 
-pub fn risk_dto(claim: RiskCompensationClaim) -> RiskClaimDto {
+pub fn risk_dto(NamedRiskClaim { claim, loan }: NamedRiskClaim) -> RiskClaimDto {
     RiskClaimDto {
         id: claim.id,
         loan_id: claim.loan_id,
+        loan: loan.into(),
         county_code: claim.county_code.to_string(),
-        institution_code: claim.institution_code,
         raised_on: claim.raised_on.to_string(),
         principal: claim.principal.to_plain_yuan(),
         share: Rate::from_ppm(claim.share_ppm).to_percent_string(),

@@ -13,7 +13,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use fupin_app::imports::upload::{self, Kind, Upload, UploadOutcome};
-use fupin_app::imports::{ImportOptions, ImportReport};
+use fupin_app::imports::{ImportOptions, ImportReport, Removals};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -79,6 +79,54 @@ pub struct ImportReportDto {
     pub errors_csv: Option<String>,
     /// Warnings of returns' validation rules (accepted with `confirm_warnings`).
     pub warnings: Vec<String>,
+    /// Households files: the villages the file replaces (those it lists a household of), and
+    /// the households it removes — also when refused, so that they can be checked first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub removals: Option<RemovalsDto>,
+}
+
+/// What a households file replaces and removes.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct RemovalsDto {
+    /// Codes of the villages the file replaces.
+    pub villages: Vec<String>,
+    /// Households registered in those villages before the import.
+    pub registered: u64,
+    /// Households the file removes (applied only when confirmed if more than 1 % of
+    /// `registered`, or when the file covers a village only in part: `allow_removals`).
+    pub count: u64,
+    /// The first 1,000 of them, by id.
+    pub households: Vec<RemovedHouseholdDto>,
+}
+
+/// A household a file removes.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct RemovedHouseholdDto {
+    pub household_id: String,
+    pub village_code: String,
+    pub head_name: String,
+}
+
+fn removals_dto(removals: &Removals) -> RemovalsDto {
+    RemovalsDto {
+        villages: removals
+            .villages
+            .iter()
+            .map(|v| v.village_code.to_string())
+            .collect(),
+        registered: removals.registered(),
+        count: removals.total(),
+        households: removals
+            .households
+            .iter()
+            .take(ERRORS_LISTED_MAX)
+            .map(|h| RemovedHouseholdDto {
+                household_id: h.household_id.clone(),
+                village_code: h.village_code.to_string(),
+                head_name: h.head_name.clone(),
+            })
+            .collect(),
+    }
 }
 
 /// How an upload is to be imported.
@@ -96,6 +144,9 @@ pub struct ImportQuery {
     pub ignore_unknown_columns: Option<bool>,
     /// Accept returns although warning rules fail (returns).
     pub confirm_warnings: Option<bool>,
+    /// Apply the removals of a households file although they need confirmation (more than 1 %
+    /// of the replaced villages' households, or a village covered only in part).
+    pub allow_removals: Option<bool>,
     /// The file's name when the body is the raw file (its extension chooses CSV or XLSX).
     pub file_name: Option<String>,
 }
@@ -110,6 +161,7 @@ pub struct UploadForm {
     pub as_of: Option<String>,
     pub ignore_unknown_columns: bool,
     pub confirm_warnings: bool,
+    pub allow_removals: bool,
     /// The kind, when the form says it (the page's form).
     pub kind: Option<String>,
 }
@@ -137,6 +189,7 @@ pub async fn read_upload(
         as_of: present(&query.as_of).map(str::to_string),
         ignore_unknown_columns: query.ignore_unknown_columns.unwrap_or(false),
         confirm_warnings: query.confirm_warnings.unwrap_or(false),
+        allow_removals: query.allow_removals.unwrap_or(false),
         kind: None,
     };
     let content_type = headers
@@ -165,6 +218,7 @@ pub async fn read_upload(
             "load_valid" => form.load_valid = truthy(&text()),
             "ignore_unknown_columns" => form.ignore_unknown_columns = truthy(&text()),
             "confirm_warnings" => form.confirm_warnings = truthy(&text()),
+            "allow_removals" => form.allow_removals = truthy(&text()),
             "as_of" => form.as_of = Some(text()).filter(|t| !t.is_empty()),
             "kind" => form.kind = Some(text()),
             _ => {}
@@ -266,6 +320,7 @@ pub async fn run_upload(
             dry_run: form.dry_run,
             ignore_unknown_columns: form.ignore_unknown_columns,
             load_valid: form.load_valid,
+            allow_removals: form.allow_removals,
             ..ImportOptions::default()
         },
         as_of,
@@ -317,6 +372,7 @@ pub fn report_dto(
             .collect(),
         errors_csv,
         warnings: outcome.warnings.iter().map(|w| w.message.clone()).collect(),
+        removals: report.removals.as_ref().map(removals_dto),
     }
 }
 

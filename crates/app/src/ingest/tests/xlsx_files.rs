@@ -234,3 +234,45 @@ fn an_empty_sheet_has_no_header() {
     let error = open_error(&path, &Limits::default());
     assert!(matches!(error, IngestError::NoHeader { .. }), "{error}");
 }
+
+#[test]
+fn a_part_inflating_beyond_the_limit_is_named_in_one_clean_sentence() {
+    let directory = temporary_directory();
+    let path = directory.path().join("repetitive.xlsx");
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    for row in 0..2_000 {
+        sheet.write_number(row, 0, 361_128_100_001.0).expect("cell");
+    }
+    workbook.save(&path).expect("workbook written");
+    let file_bytes = std::fs::metadata(&path).expect("workbook").len();
+    // The sheet inflates to more than the (compressed) file: the limit lies between.
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(&path).expect("open")).expect("zip");
+    let (part, size) = (0..archive.len())
+        .map(|index| {
+            let part = archive.by_index_raw(index).expect("part");
+            (
+                String::from_utf8_lossy(part.name_raw()).into_owned(),
+                part.size(),
+            )
+        })
+        .max_by_key(|(_, size)| *size)
+        .expect("parts");
+    assert!(
+        size > file_bytes,
+        "{part}: {size} bytes inflated, {file_bytes} on disk"
+    );
+    let limits = Limits {
+        max_file_bytes: file_bytes,
+        ..Limits::default()
+    };
+    let error = open_error(&path, &limits);
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "{}: cannot read the workbook: its part {part} inflates to {size} bytes, more than \
+             the limit of {file_bytes} (max_file_bytes); the file is damaged or a zip bomb",
+            path.display()
+        )
+    );
+}
