@@ -149,6 +149,21 @@ impl Pending {
         transfers: Vec<NewTransfer>,
         trail: &mut Trail,
     ) -> Result<()> {
+        self.hold(tx, ctx, batch, transfers, trail).await?;
+        self.flush_if_full(tx, ctx).await
+    }
+
+    /// Holds a batch of a deferred import (auditing it now) without posting what is held even
+    /// when it is full, so that the caller can hold all of a set of loans before calling
+    /// [`Pending::flush_if_full`]; posts it at once when not deferring.
+    pub async fn hold(
+        &mut self,
+        tx: &mut Tx,
+        ctx: &Ctx,
+        batch: (&str, &str),
+        transfers: Vec<NewTransfer>,
+        trail: &mut Trail,
+    ) -> Result<()> {
         let (action, entity_id) = batch;
         if !self.defer {
             post_batch_to(tx, ctx, action, entity_id, &transfers, trail).await?;
@@ -158,6 +173,11 @@ impl Pending {
         entry.after_json = Some(batch_json(&transfers).to_string());
         trail.append(tx, entry).await?;
         self.transfers.extend(transfers);
+        Ok(())
+    }
+
+    /// Posts what is held once it is [`PENDING_TRANSFERS_MAX`] transfers or more.
+    pub async fn flush_if_full(&mut self, tx: &mut Tx, ctx: &Ctx) -> Result<()> {
         if self.transfers.len() >= PENDING_TRANSFERS_MAX {
             self.flush(tx, ctx).await?;
         }

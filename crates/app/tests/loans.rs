@@ -124,6 +124,97 @@ fupin_store::on_both_engines! {
         ledger_is_clean(&db).await;
     }
 
+    async fn a_loans_file_of_several_batches_keeps_each_schedule_with_its_loan(db) {
+        // Loans are checked and written 500 at a time: 1,234 rows make three batches, whose
+        // loans, schedules and accounts must still be each other's.
+        let dir = tempfile::tempdir().expect("dir");
+        setup(&db, dir.path()).await;
+        let mut rows = String::from(LOAN_HEADER.trim_end()) + ",repayment\n";
+        let mut total = 0i64;
+        for n in 1..=1234 {
+            let (months, method) = if n % 2 == 0 { (12, "equal_principal") } else { (6, "equal_instalment") };
+            let principal = 1000 + n;
+            total += principal;
+            rows.push_str(&format!(
+                "B{n},ABC,ABCMC,household,H1,{principal},4.35,2017-01-10,{},种植,{method}\n",
+                if months == 12 { "2018-01-10" } else { "2017-07-10" }
+            ));
+        }
+        let file = write(dir.path(), "many.csv", &rows);
+        let report = import_file(&db, &file, LoanImporter::new(&db)).await;
+        assert_applied(&report);
+        assert_eq!(report.counts.added, 1234);
+        assert_eq!(balance(&db, "bank:ABC:cash").await, yuan(&format!("-{total}")));
+        for n in [1, 2, 499, 500, 501, 1000, 1001, 1234] {
+            let detail = loans::detail(&db, "ABC", &format!("B{n}")).await.expect("detail");
+            assert_eq!(detail.loan.terms.principal, yuan(&(1000 + n).to_string()), "B{n}");
+            assert_eq!(detail.instalments.len(), if n % 2 == 0 { 12 } else { 6 }, "B{n}");
+            let scheduled: i64 = detail.instalments.iter().map(|i| i.state.principal.fen()).sum();
+            assert_eq!(Fen::new(scheduled), detail.loan.terms.principal, "B{n}");
+            assert_eq!(balance(&db, &format!("loan:ABC:B{n}:principal")).await, detail.loan.terms.principal);
+        }
+        ledger_is_clean(&db).await;
+        // Loaded again: every row unchanged; with one row given twice, the file is refused.
+        assert_eq!(import_file(&db, &file, LoanImporter::new(&db)).await.counts.unchanged, 1234);
+        rows.push_str("B3,ABC,ABCMC,household,H1,1003,4.35,2017-01-10,2017-07-10,种植,equal_instalment\n");
+        let twice = write(dir.path(), "twice.csv", &rows);
+        let report = import_file(&db, &twice, LoanImporter::new(&db)).await;
+        assert!(!report.applied);
+        let errors: Vec<(u64, &str)> = report.errors.iter().map(|e| (e.line, e.message.as_str())).collect();
+        assert_eq!(errors, [(1236, "contract B3 of ABC appears twice: rows 4 and 1236")]);
+    }
+
+    async fn a_repayments_file_leaves_each_loan_as_commands_would(db) {
+        // A file's repayments are applied 500 at a time in memory, each on its loan as the rows
+        // before it left it. Two loans of the same terms: the file repays F, commands repay G
+        // with the same amounts on the same days; both must end alike.
+        let dir = tempfile::tempdir().expect("dir");
+        setup(&db, dir.path()).await;
+        let loans_file = write(dir.path(), "loans.csv", &format!(
+            "{LOAN_HEADER}F,PYRCB,MC,household,H1,12000,4.75,2017-01-10,2018-01-10,种植\n\
+             G,PYRCB,MC,household,H1,12000,4.75,2017-01-10,2018-01-10,种植\n"
+        ));
+        assert_applied(&import_file(&db, &loans_file, LoanImporter::new(&db)).await);
+        // February to April unpaid: overdue since 11 February.
+        eod(&db, "2017-04-20").await;
+        let payments = [
+            ("2017-04-20", "1000"), // part of February: still overdue
+            ("2017-04-21", "2500"), // the rest of what is overdue: the spell ends
+            ("2017-04-21", "30"),   // a second payment on the same day
+            ("2017-05-10", "573.68"), // what is due that day
+            ("2017-06-12", "500"),
+        ];
+        let mut rows = String::from("id,contract_no,institution_code,paid_on,amount\n");
+        for (n, (on, amount)) in payments.iter().enumerate() {
+            rows.push_str(&format!("F{n},F,PYRCB,{on},{amount}\n"));
+            repay(&db, &format!("G{n}"), "G", on, amount).await.expect("command");
+        }
+        let file = write(dir.path(), "repayments.csv", &rows);
+        let report = import_file(&db, &file, RepaymentImporter::default()).await;
+        assert_applied(&report);
+        assert_eq!(report.counts.added, payments.len() as u64);
+        let f = loans::detail(&db, "PYRCB", "F").await.expect("F");
+        let g = loans::detail(&db, "PYRCB", "G").await.expect("G");
+        assert_eq!(f.instalments, g.instalments);
+        assert_eq!(f.overdue_spells, g.overdue_spells);
+        assert_eq!(f.overdue_spells.len(), 1);
+        assert!(f.overdue_spells[0].1.is_some(), "the spell ended: {:?}", f.overdue_spells);
+        assert_eq!(
+            (f.loan.next_unpaid_due_on, f.loan.overdue_since, f.loan.overdue_days, f.loan.classification, &f.loan.status),
+            (g.loan.next_unpaid_due_on, g.loan.overdue_since, g.loan.overdue_days, g.loan.classification, &g.loan.status)
+        );
+        assert_eq!((f.principal_outstanding, f.interest_outstanding), (g.principal_outstanding, g.interest_outstanding));
+        ledger_is_clean(&db).await;
+        // A refused row (paid before the loan started) refuses the file: nothing changes.
+        let refused = write(dir.path(), "refused.csv",
+            "id,contract_no,institution_code,paid_on,amount\nF9,F,PYRCB,2017-07-10,100\nF10,F,PYRCB,2016-12-01,100\n");
+        let report = import_file(&db, &refused, RepaymentImporter::default()).await;
+        assert!(!report.applied);
+        let errors: Vec<(u64, &str)> = report.errors.iter().map(|e| (e.line, e.message.as_str())).collect();
+        assert_eq!(errors, [(3, "paid_on 2016-12-01 is before the loan started on 2017-01-10")]);
+        assert_eq!(loans::detail(&db, "PYRCB", "F").await.expect("F").instalments, f.instalments);
+    }
+
     async fn a_repayment_file_loaded_twice_posts_each_once(db) {
         let dir = tempfile::tempdir().expect("dir");
         setup(&db, dir.path()).await;

@@ -495,6 +495,28 @@ pub async fn risk_claim_of_loan_in(tx: &mut Tx, loan_id: i64) -> Result<Option<R
     row.as_ref().map(risk_from_row).transpose()
 }
 
+/// Which of `loan_ids` have a risk claim (of any state).
+pub async fn loans_with_risk_claims_in(
+    tx: &mut Tx,
+    loan_ids: &[i64],
+) -> Result<std::collections::HashSet<i64>> {
+    let mut found = std::collections::HashSet::new();
+    for chunk in loan_ids.chunks(crate::sql::rows_per_insert(1)) {
+        let sql = format!(
+            "select loan_id from risk_claims where loan_id in ({})",
+            crate::sql::Params::of(tx).list(chunk.len())
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        for row in query.fetch_all(&mut **tx).await? {
+            found.insert(row.try_get::<i64, _>("loan_id")?);
+        }
+    }
+    Ok(found)
+}
+
 pub async fn risk_claim_in(tx: &mut Tx, id: i64) -> Result<Option<RiskClaim>> {
     let sql = format!("select {RISK_COLUMNS} from risk_claims where id = $1");
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))

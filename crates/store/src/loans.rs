@@ -186,6 +186,83 @@ pub async fn insert_loan(
     Ok(row.try_get("id")?)
 }
 
+/// A new loan to insert with [`insert_loans`]: its terms and its first unpaid due date.
+pub struct NewLoan<'a> {
+    pub terms: &'a LoanTerms,
+    pub next_unpaid_due_on: Option<BusinessDate>,
+}
+
+/// Columns of [`insert_loans`], bound in this order.
+const NEW_LOAN_COLUMNS: usize = 16;
+
+/// Inserts new loans (standing normal, not overdue, not rolled over) in multi-row statements;
+/// returns their ids in the order given. Contracts must be new: a stored one is a constraint
+/// violation.
+pub async fn insert_loans(tx: &mut Tx, loans: &[NewLoan<'_>]) -> Result<Vec<i64>> {
+    let mut ids = Vec::with_capacity(loans.len());
+    for chunk in loans.chunks(crate::sql::rows_per_insert(NEW_LOAN_COLUMNS)) {
+        ids.extend(insert_loan_rows(tx, chunk).await?);
+    }
+    Ok(ids)
+}
+
+async fn insert_loan_rows(tx: &mut Tx, loans: &[NewLoan<'_>]) -> Result<Vec<i64>> {
+    let mut params = crate::sql::Params::of(tx);
+    let values: Vec<String> = loans
+        .iter()
+        .map(|_| format!("({}, 'active')", params.list(NEW_LOAN_COLUMNS)))
+        .collect();
+    let sql = format!(
+        "insert into loans (institution_code, contract_no, product_code, borrower_type, \
+         borrower_id, village_code, principal_fen, annual_rate_ppm, start_on, maturity_on, \
+         original_maturity_on, repayment, day_count, purpose, project, next_unpaid_due_on, \
+         status) values {} returning id, institution_code, contract_no",
+        values.join(", ")
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for loan in loans {
+        let terms = loan.terms;
+        query = query
+            .bind(&terms.institution_code)
+            .bind(&terms.contract_no)
+            .bind(&terms.product_code)
+            .bind(&terms.borrower_type)
+            .bind(&terms.borrower_id)
+            .bind(terms.village_code.to_string())
+            .bind(terms.principal.fen())
+            .bind(terms.annual_rate.ppm())
+            .bind(terms.start_on.to_string())
+            .bind(terms.maturity_on.to_string())
+            .bind(terms.maturity_on.to_string())
+            .bind(&terms.repayment)
+            .bind(&terms.day_count)
+            .bind(&terms.purpose)
+            .bind(&terms.project)
+            .bind(loan.next_unpaid_due_on.map(|d| d.to_string()));
+    }
+    let rows = query.fetch_all(&mut **tx).await?;
+    // RETURNING gives the rows in no promised order: match them by contract.
+    let mut by_contract = std::collections::HashMap::with_capacity(rows.len());
+    for row in &rows {
+        let institution: String = row.try_get("institution_code")?;
+        let contract: String = row.try_get("contract_no")?;
+        by_contract.insert((institution, contract), row.try_get::<i64, _>("id")?);
+    }
+    loans
+        .iter()
+        .map(|loan| {
+            let key = (
+                loan.terms.institution_code.clone(),
+                loan.terms.contract_no.clone(),
+            );
+            by_contract
+                .get(&key)
+                .copied()
+                .ok_or_else(|| corrupt("loans", "id", "an inserted loan was not returned"))
+        })
+        .collect()
+}
+
 /// Takes the loan's row lock until the transaction ends (an update that changes nothing), so
 /// that commands on one loan run one after another on PostgreSQL as they do on SQLite, whose
 /// writers are serialised anyway; reads after it see the previous command's commit. False when
@@ -221,6 +298,33 @@ pub async fn lock_and_read_loan_by_contract(
     row.as_ref().map(loan_from_row).transpose()
 }
 
+/// [`lock_and_read_loan_by_contract`] for many contracts of an institution: the stored ones,
+/// locked, in no particular order.
+pub async fn lock_and_read_loans_by_contracts(
+    tx: &mut Tx,
+    institution: &str,
+    contracts: &[&str],
+) -> Result<Vec<Loan>> {
+    let mut loans = Vec::new();
+    for chunk in contracts.chunks(crate::sql::rows_per_insert(1) - 1) {
+        let mut params = crate::sql::Params::of(tx);
+        let sql = format!(
+            "update loans set status = status where institution_code = {} and contract_no in \
+             ({}) returning {LOAN_COLUMNS}",
+            params.one(),
+            params.list(chunk.len())
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(institution);
+        for contract in chunk {
+            query = query.bind(*contract);
+        }
+        for row in query.fetch_all(&mut **tx).await? {
+            loans.push(loan_from_row(&row)?);
+        }
+    }
+    Ok(loans)
+}
+
 pub async fn loan_by_contract_in(
     tx: &mut Tx,
     institution: &str,
@@ -235,6 +339,31 @@ pub async fn loan_by_contract_in(
         .fetch_optional(&mut **tx)
         .await?;
     row.as_ref().map(loan_from_row).transpose()
+}
+
+/// The stored loans among an institution's `contracts`, in no particular order.
+pub async fn loans_by_contracts_in(
+    tx: &mut Tx,
+    institution: &str,
+    contracts: &[&str],
+) -> Result<Vec<Loan>> {
+    let mut loans = Vec::new();
+    for chunk in contracts.chunks(crate::sql::rows_per_insert(1) - 1) {
+        let mut params = crate::sql::Params::of(tx);
+        let sql = format!(
+            "select {LOAN_COLUMNS} from loans where institution_code = {} and contract_no in ({})",
+            params.one(),
+            params.list(chunk.len())
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(institution);
+        for contract in chunk {
+            query = query.bind(*contract);
+        }
+        for row in query.fetch_all(&mut **tx).await? {
+            loans.push(loan_from_row(&row)?);
+        }
+    }
+    Ok(loans)
 }
 
 pub async fn loan_by_contract(db: &Db, institution: &str, contract: &str) -> Result<Option<Loan>> {
@@ -367,11 +496,19 @@ pub struct InstalmentRow {
     pub superseded: bool,
 }
 
-/// Instalment rows per INSERT: one statement for a whole schedule, within every engine's limit
-/// of bound values.
-const INSTALMENTS_PER_STATEMENT: usize = 200;
+/// Instalment rows per INSERT, within every engine's limit of bound values.
+const INSTALMENTS_PER_STATEMENT: usize = crate::sql::rows_per_insert(7);
 
 pub async fn insert_instalments(tx: &mut Tx, loan_id: i64, rows: &[InstalmentState]) -> Result<()> {
+    insert_schedules(tx, &[(loan_id, rows)]).await
+}
+
+/// Inserts the schedules of several loans, many rows per statement.
+pub async fn insert_schedules(tx: &mut Tx, schedules: &[(i64, &[InstalmentState])]) -> Result<()> {
+    let rows: Vec<(i64, &InstalmentState)> = schedules
+        .iter()
+        .flat_map(|(loan_id, rows)| rows.iter().map(move |row| (*loan_id, row)))
+        .collect();
     for chunk in rows.chunks(INSTALMENTS_PER_STATEMENT) {
         let sql = format!(
             "insert into loan_instalments (loan_id, number, due_on, principal_fen, interest_fen, \
@@ -379,9 +516,9 @@ pub async fn insert_instalments(tx: &mut Tx, loan_id: i64, rows: &[InstalmentSta
             crate::sql::Params::of(tx).rows(chunk.len(), 7)
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for row in chunk {
+        for (loan_id, row) in chunk {
             query = query
-                .bind(loan_id)
+                .bind(*loan_id)
                 .bind(i64::from(row.number))
                 .bind(row.due_on.to_string())
                 .bind(row.principal.fen())
@@ -407,6 +544,30 @@ pub async fn instalments_in(tx: &mut Tx, loan_id: i64) -> Result<Vec<InstalmentR
         .fetch_all(&mut **tx)
         .await?;
     rows.iter().map(instalment_from_row).collect()
+}
+
+/// The instalments still due (not superseded) of many loans, each with its loan's id, in no
+/// particular order.
+pub async fn live_instalments_of_loans_in(
+    tx: &mut Tx,
+    loan_ids: &[i64],
+) -> Result<Vec<(i64, InstalmentRow)>> {
+    let mut result = Vec::new();
+    for chunk in loan_ids.chunks(crate::sql::rows_per_insert(1)) {
+        let sql = format!(
+            "select loan_id, {INSTALMENT_COLUMNS} from loan_instalments where loan_id in ({}) \
+             and superseded = 0",
+            crate::sql::Params::of(tx).list(chunk.len())
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        for row in query.fetch_all(&mut **tx).await? {
+            result.push((row.try_get("loan_id")?, instalment_from_row(&row)?));
+        }
+    }
+    Ok(result)
 }
 
 pub async fn instalments(db: &Db, loan_id: i64) -> Result<Vec<InstalmentRow>> {
@@ -458,6 +619,50 @@ pub async fn add_to_instalment(
     .bind(i64::from(number))
     .execute(&mut **tx)
     .await?;
+    Ok(())
+}
+
+/// What a payment adds to one instalment ([`add_to_instalments`]).
+pub struct InstalmentPayment {
+    pub loan_id: i64,
+    pub number: u32,
+    pub paid_principal: Fen,
+    pub paid_interest: Fen,
+    pub charged_interest: Fen,
+}
+
+/// [`add_to_instalment`] for many instalments, in statements of many (each instalment at most
+/// once in `payments`: the caller sums a batch's payments of one instalment first).
+pub async fn add_to_instalments(tx: &mut Tx, payments: &[InstalmentPayment]) -> Result<()> {
+    const TYPES: [&str; 5] = ["bigint"; 5];
+    for chunk in payments.chunks(crate::sql::rows_per_insert(TYPES.len())) {
+        let sql = format!(
+            "update loan_instalments set \
+             paid_principal_fen = paid_principal_fen + v.column3, \
+             paid_interest_fen = paid_interest_fen + v.column4, \
+             interest_charged_fen = interest_charged_fen + v.column5 \
+             from (values {}) as v \
+             where loan_instalments.loan_id = v.column1 and loan_instalments.number = v.column2",
+            crate::sql::Params::of(tx).typed_rows(chunk.len(), &TYPES)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for payment in chunk {
+            query = query
+                .bind(payment.loan_id)
+                .bind(i64::from(payment.number))
+                .bind(payment.paid_principal.fen())
+                .bind(payment.paid_interest.fen())
+                .bind(payment.charged_interest.fen());
+        }
+        let updated = query.execute(&mut **tx).await?.rows_affected();
+        if updated != chunk.len() as u64 {
+            return Err(corrupt(
+                "loan_instalments",
+                "number",
+                format!("{} payments updated {updated} instalments", chunk.len()),
+            ));
+        }
+    }
     Ok(())
 }
 
@@ -534,6 +739,17 @@ pub async fn set_standing_of(
     .bind(loan_id)
     .execute(&mut **tx)
     .await?;
+    write_spell(tx, loan_id, overdue_since, &standing, on).await
+}
+
+/// Opens or ends a loan's overdue spell when its standing starts or stops being overdue.
+async fn write_spell(
+    tx: &mut Tx,
+    loan_id: i64,
+    overdue_since: Option<BusinessDate>,
+    standing: &Standing,
+    on: BusinessDate,
+) -> Result<()> {
     match (overdue_since, standing.overdue_since) {
         (None, Some(from)) => {
             sqlx::query("insert into loan_overdue_spells (loan_id, from_on) values ($1, $2) on conflict do nothing")
@@ -552,6 +768,51 @@ pub async fn set_standing_of(
             .await?;
         }
         _ => {}
+    }
+    Ok(())
+}
+
+/// A loan's new standing, to write with [`set_standings`].
+pub struct StandingChange {
+    pub loan_id: i64,
+    /// The start of the overdue spell as stored before (`None` when not overdue).
+    pub overdue_since: Option<BusinessDate>,
+    pub standing: Standing,
+    pub on: BusinessDate,
+}
+
+/// [`set_standing_of`] for many loans: the standings in statements of many, then each overdue
+/// spell that opens or ends.
+pub async fn set_standings(tx: &mut Tx, changes: &[StandingChange]) -> Result<()> {
+    const TYPES: [&str; 5] = ["bigint", "text", "text", "bigint", "text"];
+    for chunk in changes.chunks(crate::sql::rows_per_insert(TYPES.len())) {
+        let sql = format!(
+            "update loans set next_unpaid_due_on = v.column2, overdue_since = v.column3, \
+             overdue_days = v.column4, classification = v.column5 \
+             from (values {}) as v where loans.id = v.column1",
+            crate::sql::Params::of(tx).typed_rows(chunk.len(), &TYPES)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for change in chunk {
+            let standing = &change.standing;
+            query = query
+                .bind(change.loan_id)
+                .bind(standing.next_unpaid_due_on.map(|d| d.to_string()))
+                .bind(standing.overdue_since.map(|d| d.to_string()))
+                .bind(standing.overdue_days)
+                .bind(standing.classification.as_str());
+        }
+        query.execute(&mut **tx).await?;
+    }
+    for change in changes {
+        write_spell(
+            tx,
+            change.loan_id,
+            change.overdue_since,
+            &change.standing,
+            change.on,
+        )
+        .await?;
     }
     Ok(())
 }
@@ -601,6 +862,55 @@ pub async fn repayment_in(tx: &mut Tx, institution: &str, id: &str) -> Result<Op
     row.as_ref().map(repayment_from_row).transpose()
 }
 
+/// The stored repayments among an institution's `ids`, in no particular order.
+pub async fn repayments_by_ids_in(
+    tx: &mut Tx,
+    institution: &str,
+    ids: &[&str],
+) -> Result<Vec<Repayment>> {
+    let mut repayments = Vec::new();
+    for chunk in ids.chunks(crate::sql::rows_per_insert(1) - 1) {
+        let mut params = crate::sql::Params::of(tx);
+        let sql = format!(
+            "select institution_code, id, loan_id, paid_on, amount_fen, kind from repayments \
+             where institution_code = {} and id in ({})",
+            params.one(),
+            params.list(chunk.len())
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(institution);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        for row in query.fetch_all(&mut **tx).await? {
+            repayments.push(repayment_from_row(&row)?);
+        }
+    }
+    Ok(repayments)
+}
+
+/// Inserts repayments, many rows per statement.
+pub async fn insert_repayments(tx: &mut Tx, repayments: &[Repayment]) -> Result<()> {
+    for chunk in repayments.chunks(crate::sql::rows_per_insert(6)) {
+        let sql = format!(
+            "insert into repayments (institution_code, id, loan_id, paid_on, amount_fen, kind) \
+             values {}",
+            crate::sql::Params::of(tx).rows(chunk.len(), 6)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for repayment in chunk {
+            query = query
+                .bind(&repayment.institution_code)
+                .bind(&repayment.id)
+                .bind(repayment.loan_id)
+                .bind(repayment.paid_on.to_string())
+                .bind(repayment.amount.fen())
+                .bind(&repayment.kind);
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
 pub async fn repayments_of(db: &Db, loan_id: i64) -> Result<Vec<Repayment>> {
     let rows = sqlx::query(
         "select institution_code, id, loan_id, paid_on, amount_fen, kind from repayments \
@@ -610,22 +920,6 @@ pub async fn repayments_of(db: &Db, loan_id: i64) -> Result<Vec<Repayment>> {
     .fetch_all(db.pool())
     .await?;
     rows.iter().map(repayment_from_row).collect()
-}
-
-pub async fn insert_repayment(tx: &mut Tx, repayment: &Repayment) -> Result<()> {
-    sqlx::query(
-        "insert into repayments (institution_code, id, loan_id, paid_on, amount_fen, kind) \
-         values ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(&repayment.institution_code)
-    .bind(&repayment.id)
-    .bind(repayment.loan_id)
-    .bind(repayment.paid_on.to_string())
-    .bind(repayment.amount.fen())
-    .bind(&repayment.kind)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
 }
 
 /// What was recovered on a written-off loan so far.

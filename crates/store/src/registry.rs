@@ -1129,6 +1129,62 @@ pub async fn members_on_in(
     rows.iter().map(member_from_row).collect()
 }
 
+/// Every version of each of `ids` (in no particular order), in statements of many ids: what a
+/// batch of loans checks its borrowers against.
+pub async fn versions_of_in(tx: &mut Tx, ids: &[&str]) -> Result<Vec<HouseholdVersion>> {
+    let sql = |params: &mut Params, count: usize| {
+        format!(
+            "select {VERSION_COLUMNS} from household_versions v where v.household_id in ({})",
+            params.list(count)
+        )
+    };
+    let rows = rows_by_ids(tx, ids, sql).await?;
+    rows.iter().map(version_from_row).collect()
+}
+
+/// Every version of the heads of each of `ids` (in no particular order).
+pub async fn heads_of_in(tx: &mut Tx, ids: &[&str]) -> Result<Vec<MemberVersion>> {
+    let sql = |params: &mut Params, count: usize| {
+        format!(
+            "select {MEMBER_COLUMNS} from members m where m.household_id in ({}) \
+             and m.relation = 'head'",
+            params.list(count)
+        )
+    };
+    let rows = rows_by_ids(tx, ids, sql).await?;
+    rows.iter().map(member_from_row).collect()
+}
+
+/// The enterprises among `codes` (in no particular order).
+pub async fn enterprises_in(tx: &mut Tx, codes: &[&str]) -> Result<Vec<Enterprise>> {
+    let sql = |params: &mut Params, count: usize| {
+        format!(
+            "select {ENTERPRISE_COLUMNS} from enterprises where credit_code in ({})",
+            params.list(count)
+        )
+    };
+    let rows = rows_by_ids(tx, codes, sql).await?;
+    rows.iter().map(enterprise_from_row).collect()
+}
+
+/// Runs `sql` (made for a number of ids) over `ids` in chunks, binding the ids in order.
+async fn rows_by_ids(
+    tx: &mut Tx,
+    ids: &[&str],
+    sql: impl Fn(&mut Params, usize) -> String,
+) -> Result<Vec<AnyRow>> {
+    let mut rows = Vec::new();
+    for chunk in ids.chunks(rows_per_insert(1)) {
+        let text = sql(&mut Params::of(tx), chunk.len());
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(text));
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        rows.extend(query.fetch_all(&mut **tx).await?);
+    }
+    Ok(rows)
+}
+
 /// Every version of a household, oldest first.
 pub async fn versions_of(db: &Db, id: &str) -> Result<Vec<HouseholdVersion>> {
     let sql = format!(

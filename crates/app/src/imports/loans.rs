@@ -8,13 +8,13 @@ use fupin_store::loans::{self, Product};
 use fupin_store::{Db, Tx, regions};
 
 use super::fields::{identifier, optional, optional_text, required, required_text, row_error};
-use super::{Applied, Importer, RowErrors, SeenKeys};
+use super::{Applied, Importer, RowErrors, RowOutcome, SeenKeys};
 use crate::audit::Trail;
 use crate::context::Ctx;
 use crate::error::{AppError, Result};
 use crate::ingest::{Cell, Column, FieldError, HeaderMap, RawRow, value};
 use crate::loans::rules::{self, LoanRequest, MICROCREDIT_MAX_AMOUNT, MICROCREDIT_MAX_TERM_MONTHS};
-use crate::loans::{Lookups, RepaymentOrder, RepaymentOutcome};
+use crate::loans::{Disbursement, Lookups, RepaymentOrder, RepaymentOutcome};
 
 type RowResult<T> = std::result::Result<T, Vec<FieldError>>;
 
@@ -417,6 +417,8 @@ impl Importer for LoanImporter {
         }
     }
 
+    const BATCH_ROWS: usize = LOAN_BATCH_ROWS;
+
     async fn apply(
         &mut self,
         tx: &mut Tx,
@@ -424,65 +426,193 @@ impl Importer for LoanImporter {
         line: u64,
         request: LoanRequest,
     ) -> Result<RowResult<Applied>> {
-        let key = [request.institution_code.as_str(), &request.contract_no];
-        if let Some(first) = self.seen.first_line(&key, line) {
-            let message = format!(
-                "contract {} of {} appears twice: rows {first} and {line}",
-                request.contract_no, request.institution_code
-            );
-            return Ok(Err(vec![row_error(
-                line,
-                "contract_no",
-                &request.contract_no,
-                message,
-            )]));
+        let mut outcomes = self.apply_batch(tx, ctx, vec![(line, request)]).await?;
+        Ok(outcomes.remove(0))
+    }
+
+    /// Checks a batch against what is stored, reading the batch's existing contracts and
+    /// borrowers in a few statements, then stores the accepted loans together.
+    async fn apply_batch(
+        &mut self,
+        tx: &mut Tx,
+        ctx: &Ctx,
+        batch: Vec<(u64, LoanRequest)>,
+    ) -> Result<Vec<RowOutcome>> {
+        let mut outcomes: Vec<Option<RowOutcome>> = Vec::with_capacity(batch.len());
+        for (line, request) in &batch {
+            outcomes.push(self.duplicate(*line, request).map(Err));
         }
-        if let Some(existing) =
-            loans::loan_by_contract_in(tx, &request.institution_code, &request.contract_no).await?
-        {
-            return Ok(match same_terms(&existing.terms, &request) {
-                true => Ok(Applied::Unchanged),
-                false => Err(vec![row_error(
-                    line,
-                    "contract_no",
-                    &request.contract_no,
-                    format!(
-                        "contract {} exists with different terms; use extend, roll over or write off to change a loan",
-                        request.contract_no
-                    ),
-                )]),
-            });
-        }
-        match rules::check_with(&self.db, tx, &request, &mut self.lookups).await? {
-            Err(refusals) => Ok(Err(refusals
-                .into_iter()
-                .map(|(field, message)| {
-                    row_error(line, field, &field_value(&request, field), message)
-                })
-                .collect())),
-            Ok((terms, product)) => {
-                match crate::loans::disburse_with(tx, ctx, &terms, &product, &mut self.lookups)
-                    .await
-                {
-                    Ok(_) => Ok(Ok(Applied::Added)),
-                    Err(AppError::Invalid(message) | AppError::Conflict(message)) => {
-                        Ok(Err(vec![row_error(
-                            line,
-                            "contract_no",
-                            &request.contract_no,
-                            message,
-                        )]))
-                    }
-                    Err(other) => Err(other),
+        let stored = stored_contracts(tx, &batch).await?;
+        let fresh: Vec<&LoanRequest> = batch
+            .iter()
+            .zip(&outcomes)
+            .filter(|(_, outcome)| outcome.is_none())
+            .map(|((_, request), _)| request)
+            .filter(|request| !stored.contains_key(&contract_key(request)))
+            .collect();
+        self.lookups.read_borrowers(tx, &fresh).await?;
+        let mut held: Vec<(usize, Disbursement)> = Vec::new();
+        for (index, (line, request)) in batch.into_iter().enumerate() {
+            if outcomes[index].is_some() {
+                continue;
+            }
+            if let Some(existing) = stored.get(&contract_key(&request)) {
+                outcomes[index] = Some(compare_with_stored(line, existing, &request));
+                continue;
+            }
+            // A borrower's loans are checked against its earlier ones as stored: write the
+            // held loans before checking a second loan of the same borrower.
+            if held.iter().any(|(_, d)| same_borrower(d.terms(), &request)) {
+                self.disburse_held(tx, ctx, &mut held, &mut outcomes)
+                    .await?;
+            }
+            match self.check(tx, ctx, line, &request).await? {
+                Ok(disbursement) => {
+                    self.lookups.note_held(&disbursement);
+                    held.push((index, disbursement));
                 }
+                Err(errors) => outcomes[index] = Some(Err(errors)),
             }
         }
+        self.disburse_held(tx, ctx, &mut held, &mut outcomes)
+            .await?;
+        Ok(outcomes
+            .into_iter()
+            .map(|outcome| outcome.expect("every row of the batch has its outcome"))
+            .collect())
     }
 
     async fn finish(&mut self, tx: &mut Tx, ctx: &Ctx) -> Result<Vec<FieldError>> {
         self.lookups.flush(tx, ctx).await?;
         Ok(Vec::new())
     }
+}
+
+/// Loan rows checked and written together; a batch's borrowers are read in a few statements.
+const LOAN_BATCH_ROWS: usize = 500;
+
+impl LoanImporter {
+    /// The refusal of a contract given earlier in the file.
+    fn duplicate(&mut self, line: u64, request: &LoanRequest) -> Option<Vec<FieldError>> {
+        let key = [request.institution_code.as_str(), &request.contract_no];
+        let first = self.seen.first_line(&key, line)?;
+        let message = format!(
+            "contract {} of {} appears twice: rows {first} and {line}",
+            request.contract_no, request.institution_code
+        );
+        Some(vec![row_error(
+            line,
+            "contract_no",
+            &request.contract_no,
+            message,
+        )])
+    }
+
+    /// Checks a new loan against its product, borrower and policy, and works out its schedule.
+    async fn check(
+        &mut self,
+        tx: &mut Tx,
+        ctx: &Ctx,
+        line: u64,
+        request: &LoanRequest,
+    ) -> Result<RowResult<Disbursement>> {
+        let (terms, product) =
+            match rules::check_with(&self.db, tx, request, &mut self.lookups).await? {
+                Ok(checked) => checked,
+                Err(refusals) => {
+                    return Ok(Err(refusals
+                        .into_iter()
+                        .map(|(field, message)| {
+                            row_error(line, field, &field_value(request, field), message)
+                        })
+                        .collect()));
+                }
+            };
+        match Disbursement::prepare(ctx, terms, product) {
+            Ok(disbursement) => Ok(Ok(disbursement)),
+            Err(AppError::Invalid(message) | AppError::Conflict(message)) => {
+                Ok(Err(vec![row_error(
+                    line,
+                    "contract_no",
+                    &request.contract_no,
+                    message,
+                )]))
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Stores the held loans and marks their rows added.
+    async fn disburse_held(
+        &mut self,
+        tx: &mut Tx,
+        ctx: &Ctx,
+        held: &mut Vec<(usize, Disbursement)>,
+        outcomes: &mut [Option<RowOutcome>],
+    ) -> Result<()> {
+        let taken = std::mem::take(held);
+        let (indexes, disbursements): (Vec<usize>, Vec<Disbursement>) = taken.into_iter().unzip();
+        crate::loans::disburse_all(tx, ctx, &disbursements, &mut self.lookups).await?;
+        for index in indexes {
+            outcomes[index] = Some(Ok(Applied::Added));
+        }
+        Ok(())
+    }
+}
+
+/// `(institution, contract)` of a request.
+fn contract_key(request: &LoanRequest) -> (String, String) {
+    (
+        request.institution_code.clone(),
+        request.contract_no.clone(),
+    )
+}
+
+/// The loans already stored among a batch's contracts, by `(institution, contract)`.
+async fn stored_contracts(
+    tx: &mut Tx,
+    batch: &[(u64, LoanRequest)],
+) -> Result<HashMap<(String, String), fupin_store::loans::Loan>> {
+    let mut by_institution: HashMap<&str, Vec<&str>> = HashMap::new();
+    for (_, request) in batch {
+        let contracts = by_institution.entry(&request.institution_code).or_default();
+        contracts.push(&request.contract_no);
+    }
+    let mut stored = HashMap::new();
+    for (institution, contracts) in by_institution {
+        for loan in loans::loans_by_contracts_in(tx, institution, &contracts).await? {
+            let key = (
+                loan.terms.institution_code.clone(),
+                loan.terms.contract_no.clone(),
+            );
+            stored.insert(key, loan);
+        }
+    }
+    Ok(stored)
+}
+
+/// A contract given again: unchanged with the same terms, refused with others.
+fn compare_with_stored(
+    line: u64,
+    existing: &fupin_store::loans::Loan,
+    request: &LoanRequest,
+) -> RowOutcome {
+    if same_terms(&existing.terms, request) {
+        return Ok(Applied::Unchanged);
+    }
+    Err(vec![row_error(
+        line,
+        "contract_no",
+        &request.contract_no,
+        format!(
+            "contract {} exists with different terms; use extend, roll over or write off to change a loan",
+            request.contract_no
+        ),
+    )])
+}
+
+fn same_borrower(terms: &fupin_store::loans::LoanTerms, request: &LoanRequest) -> bool {
+    terms.borrower_type == request.borrower_type && terms.borrower_id == request.borrower_id
 }
 
 fn same_terms(stored: &fupin_store::loans::LoanTerms, request: &LoanRequest) -> bool {
@@ -573,6 +703,8 @@ impl Importer for RepaymentImporter {
         }
     }
 
+    const BATCH_ROWS: usize = REPAYMENT_BATCH_ROWS;
+
     async fn apply(
         &mut self,
         tx: &mut Tx,
@@ -580,37 +712,82 @@ impl Importer for RepaymentImporter {
         line: u64,
         order: RepaymentOrder,
     ) -> Result<RowResult<Applied>> {
-        let key = [order.institution_code.as_str(), &order.id];
-        if let Some(first) = self.seen.first_line(&key, line) {
-            let message = format!(
-                "repayment {} appears twice: rows {first} and {line}",
-                order.id
-            );
-            return Ok(Err(vec![row_error(line, "id", &order.id, message)]));
-        }
-        match crate::loans::repay_with(tx, ctx, &order, &mut self.lookups).await {
-            Ok(RepaymentOutcome::AlreadyApplied) => Ok(Ok(Applied::Unchanged)),
-            Ok(_) => Ok(Ok(Applied::Added)),
-            Err(AppError::Invalid(message) | AppError::Conflict(message)) => {
-                Ok(Err(vec![row_error(
-                    line,
-                    "amount",
-                    &order.amount.to_plain_yuan(),
-                    message,
-                )]))
+        let mut outcomes = self.apply_batch(tx, ctx, vec![(line, order)]).await?;
+        Ok(outcomes.remove(0))
+    }
+
+    /// Applies a batch in file order: its loans, instalments and accounts read together, each
+    /// repayment allocated in memory, the writes made together.
+    async fn apply_batch(
+        &mut self,
+        tx: &mut Tx,
+        ctx: &Ctx,
+        batch: Vec<(u64, RepaymentOrder)>,
+    ) -> Result<Vec<RowOutcome>> {
+        let mut outcomes: Vec<Option<RowOutcome>> = Vec::with_capacity(batch.len());
+        let mut orders = Vec::with_capacity(batch.len());
+        let mut lines = Vec::with_capacity(batch.len());
+        for (line, order) in batch {
+            let key = [order.institution_code.as_str(), &order.id];
+            match self.seen.first_line(&key, line) {
+                Some(first) => {
+                    let message = format!(
+                        "repayment {} appears twice: rows {first} and {line}",
+                        order.id
+                    );
+                    outcomes.push(Some(Err(vec![row_error(line, "id", &order.id, message)])));
+                }
+                None => {
+                    outcomes.push(None);
+                    lines.push(line);
+                    orders.push(order);
+                }
             }
-            Err(AppError::NotFound(what)) => Ok(Err(vec![row_error(
-                line,
-                "contract_no",
-                &order.contract_no,
-                format!("{what} does not exist"),
-            )])),
-            Err(other) => Err(other),
         }
+        let results = crate::loans::repay_all(tx, ctx, &orders, &mut self.lookups).await?;
+        let mut applied = orders.iter().zip(lines).zip(results);
+        for slot in outcomes.iter_mut().filter(|slot| slot.is_none()) {
+            let ((order, line), result) = applied.next().expect("one result for each order");
+            *slot = Some(row_outcome(line, order, result));
+        }
+        Ok(outcomes
+            .into_iter()
+            .map(|outcome| outcome.expect("every row of the batch has its outcome"))
+            .collect())
     }
 
     async fn finish(&mut self, tx: &mut Tx, ctx: &Ctx) -> Result<Vec<FieldError>> {
         self.lookups.flush(tx, ctx).await?;
         Ok(Vec::new())
+    }
+}
+
+/// Repayment rows applied together.
+const REPAYMENT_BATCH_ROWS: usize = 500;
+
+/// A repayment's outcome as its row's: refusals name the field they concern.
+fn row_outcome(line: u64, order: &RepaymentOrder, result: Result<RepaymentOutcome>) -> RowOutcome {
+    match result {
+        Ok(RepaymentOutcome::AlreadyApplied) => Ok(Applied::Unchanged),
+        Ok(_) => Ok(Applied::Added),
+        Err(AppError::NotFound(what)) => Err(vec![row_error(
+            line,
+            "contract_no",
+            &order.contract_no,
+            format!("{what} does not exist"),
+        )]),
+        Err(AppError::Invalid(message) | AppError::Conflict(message)) => Err(vec![row_error(
+            line,
+            "amount",
+            &order.amount.to_plain_yuan(),
+            message,
+        )]),
+        // `repay_all` returns no other refusal.
+        Err(other) => Err(vec![row_error(
+            line,
+            "amount",
+            &order.amount.to_plain_yuan(),
+            other.to_string(),
+        )]),
     }
 }

@@ -5,7 +5,8 @@
 //! change); rules that span rows (duplicates, parents, overlaps) are checked as rows arrive or at
 //! the end. If any row is refused — or the user asked for a dry run — the transaction is rolled
 //! back, so a file with errors changes nothing. Memory holds the keys seen so far (for
-//! duplicates), never the rows.
+//! duplicates) and at most one batch of rows ([`Importer::BATCH_ROWS`]), which an importer may
+//! check and write with a few statements for the whole batch.
 
 pub mod credit;
 mod fields;
@@ -253,6 +254,9 @@ pub enum Applied {
     Unchanged,
 }
 
+/// What applying one record did, or why it was refused.
+pub type RowOutcome = std::result::Result<Applied, Vec<FieldError>>;
+
 /// One kind of interchange file.
 pub trait Importer {
     /// The file kind, as in FORMATS.md and `fupin import <kind>`.
@@ -281,6 +285,31 @@ pub trait Importer {
         line: u64,
         record: Self::Record,
     ) -> impl Future<Output = Result<std::result::Result<Applied, Vec<FieldError>>>> + Send;
+
+    /// Rows handed to [`Importer::apply_batch`] at once.
+    const BATCH_ROWS: usize = 1;
+
+    /// [`Importer::apply`] for several records in file order, with one result each in the
+    /// same order: an importer that can check and write a batch in a few statements does so
+    /// here.
+    fn apply_batch(
+        &mut self,
+        tx: &mut Tx,
+        ctx: &Ctx,
+        batch: Vec<(u64, Self::Record)>,
+    ) -> impl Future<Output = Result<Vec<RowOutcome>>> + Send
+    where
+        Self: Send,
+        Self::Record: Send,
+    {
+        async move {
+            let mut outcomes = Vec::with_capacity(batch.len());
+            for (line, record) in batch {
+                outcomes.push(self.apply(tx, ctx, line, record).await?);
+            }
+            Ok(outcomes)
+        }
+    }
 
     /// Checks that span the whole file, after the last row.
     fn finish(
@@ -326,6 +355,7 @@ where
     if I::GROWS_WHAT_IT_READS {
         fupin_store::db::plan_each_statement(&mut tx).await?;
     }
+    let mut batch = Vec::with_capacity(I::BATCH_ROWS);
     for row in source.by_ref() {
         let row = match row {
             Ok(row) => row,
@@ -347,11 +377,13 @@ where
                 continue;
             }
         };
-        match importer.apply(&mut tx, ctx, row.line, record).await? {
-            Ok(applied) => count(&mut report.counts, applied),
-            Err(errors) => add_errors(&mut report, errors),
+        batch.push((row.line, record));
+        if batch.len() >= I::BATCH_ROWS {
+            let full = std::mem::take(&mut batch);
+            apply_batch(&mut importer, &mut tx, ctx, full, &mut report).await?;
         }
     }
+    apply_batch(&mut importer, &mut tx, ctx, batch, &mut report).await?;
     let errors = importer.finish(&mut tx, ctx).await?;
     add_errors(&mut report, errors);
     let accept = report.error_count() == 0 || options.load_valid;
@@ -363,6 +395,29 @@ where
     }
     report.errors.sort_by_key(|error| error.line);
     Ok(report)
+}
+
+/// Applies a batch of parsed records and counts what each did.
+async fn apply_batch<I: Importer + Send>(
+    importer: &mut I,
+    tx: &mut Tx,
+    ctx: &Ctx,
+    batch: Vec<(u64, I::Record)>,
+    report: &mut ImportReport,
+) -> Result<()>
+where
+    I::Record: Send,
+{
+    if batch.is_empty() {
+        return Ok(());
+    }
+    for outcome in importer.apply_batch(tx, ctx, batch).await? {
+        match outcome {
+            Ok(applied) => count(&mut report.counts, applied),
+            Err(errors) => add_errors(report, errors),
+        }
+    }
+    Ok(())
 }
 
 fn count(counts: &mut ImportCounts, applied: Applied) {

@@ -25,15 +25,47 @@ pub async fn of_loan(tx: &mut Tx, terms: &LoanTerms, product: &Product) -> Resul
     pair(found)
 }
 
-/// Opens (or finds) the receivable accounts of a loan being disbursed, which are new.
-pub async fn open_for_loan(
+/// Finds (or opens) the receivable accounts of many loans, in statements of many; returns them
+/// in the order given.
+pub async fn of_loans<'a>(
     tx: &mut Tx,
-    terms: &LoanTerms,
-    product: &Product,
-) -> Result<LoanAccounts> {
-    let opened = ledger::open_accounts(tx, &loan_accounts(terms, product)).await?;
-    pair(opened)
+    loans: impl Iterator<Item = (&'a LoanTerms, &'a Product)>,
+) -> Result<Vec<LoanAccounts>> {
+    let wanted: Vec<NewAccount> = loans
+        .flat_map(|(terms, product)| loan_accounts(terms, product))
+        .collect();
+    let mut found = Vec::with_capacity(wanted.len() / 2);
+    for chunk in wanted.chunks(ACCOUNTS_PER_STATEMENT) {
+        let mut accounts = ledger::find_or_open_accounts(tx, chunk).await?.into_iter();
+        while let (Some(principal), Some(interest)) = (accounts.next(), accounts.next()) {
+            found.push(pair(vec![principal, interest])?);
+        }
+    }
+    Ok(found)
 }
+
+/// Opens the receivable accounts of many loans being disbursed, in statements of many; returns
+/// them in the order given.
+pub async fn open_for_loans<'a>(
+    tx: &mut Tx,
+    loans: impl Iterator<Item = (&'a LoanTerms, &'a Product)>,
+) -> Result<Vec<LoanAccounts>> {
+    let new: Vec<NewAccount> = loans
+        .flat_map(|(terms, product)| loan_accounts(terms, product))
+        .collect();
+    let mut opened = Vec::with_capacity(new.len() / 2);
+    // Two accounts a loan, six values an account: well within each engine's bound values.
+    for chunk in new.chunks(ACCOUNTS_PER_STATEMENT) {
+        let mut accounts = ledger::open_accounts(tx, chunk).await?.into_iter();
+        while let (Some(principal), Some(interest)) = (accounts.next(), accounts.next()) {
+            opened.push(pair(vec![principal, interest])?);
+        }
+    }
+    Ok(opened)
+}
+
+/// Accounts per opening statement: an even number, so that a loan's two share one.
+const ACCOUNTS_PER_STATEMENT: usize = 300;
 
 fn pair(accounts: Vec<Account>) -> Result<LoanAccounts> {
     match <[Account; 2]>::try_from(accounts) {

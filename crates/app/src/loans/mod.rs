@@ -3,7 +3,9 @@
 //! change to the loan, with one audit record per command.
 
 mod accounts;
+mod borrowers;
 pub mod eod;
+mod repayments;
 pub mod rules;
 
 use std::collections::HashMap;
@@ -17,6 +19,7 @@ use fupin_store::{Db, Tx, audit, institutions};
 use serde_json::json;
 
 pub use accounts::BankAccount;
+pub use repayments::repay_all;
 
 use crate::access::{self, Access, Area};
 use crate::audit::Trail;
@@ -79,6 +82,8 @@ pub struct Lookups {
     bank_accounts: HashMap<(String, BankAccount), i64>,
     trail: Trail,
     pending: Pending,
+    /// Borrowers read for the batch of loans being checked.
+    borrowers: borrowers::Borrowers,
 }
 
 impl Lookups {
@@ -100,6 +105,27 @@ impl Lookups {
     /// Postings held for the import, which balance checks must add to the ledger's.
     pub fn pending(&self) -> &Pending {
         &self.pending
+    }
+
+    /// Reads the borrowers of a batch of loan requests at once, for the checks that follow.
+    pub async fn read_borrowers(
+        &mut self,
+        tx: &mut Tx,
+        requests: &[&rules::LoanRequest],
+    ) -> Result<()> {
+        let ids = |kind: &str| {
+            let mut ids: Vec<&str> = requests
+                .iter()
+                .filter(|r| r.borrower_type == kind)
+                .map(|r| r.borrower_id.as_str())
+                .collect();
+            ids.sort_unstable();
+            ids.dedup();
+            ids
+        };
+        self.borrowers =
+            borrowers::Borrowers::read(tx, &ids("household"), &ids("enterprise")).await?;
+        Ok(())
     }
 
     /// A product by code, read once.
@@ -156,48 +182,114 @@ pub async fn disburse_with(
     product: &Product,
     lookups: &mut Lookups,
 ) -> Result<i64> {
-    require_writable(ctx, terms)?;
-    let instalments =
-        instalments_for(terms.principal, terms, terms.start_on, terms.maturity_on, 1)?;
-    // Standing as a new loan has it (normal, not overdue, no spell), written with the loan.
-    let next_unpaid_due_on = repayment::next_unpaid_due(&instalments);
-    let loan_id = loans::insert_loan(tx, terms, None, next_unpaid_due_on).await?;
-    loans::insert_instalments(tx, loan_id, &instalments).await?;
-    let loan_accounts = accounts::open_for_loan(tx, terms, product).await?;
-    let bank_cash = lookups
-        .bank_account(tx, &terms.institution_code, BankAccount::Cash)
-        .await?;
-    let transfer = NewTransfer {
-        id: format!("disburse:{}:{}", terms.institution_code, terms.contract_no),
-        debit_account_id: loan_accounts.principal.id,
-        credit_account_id: bank_cash,
-        amount: terms.principal,
-        value_date: terms.start_on,
-        code: "disbursement".to_string(),
-        memo: None,
-    };
-    let loan_key = loan_key(terms);
-    lookups
-        .pending
-        .post(
-            tx,
-            ctx,
-            ("loan.disburse", &loan_key),
-            vec![transfer],
-            &mut lookups.trail,
-        )
-        .await?;
-    if product.risk_fund_share_ppm.is_some()
-        && let Some(county) = terms.village_code.ancestor_at(RegionLevel::County)
-    {
+    let disbursement = Disbursement::prepare(ctx, terms.clone(), product.clone())?;
+    lookups.note_held(&disbursement);
+    let ids = disburse_all(tx, ctx, &[disbursement], lookups).await?;
+    Ok(ids[0])
+}
+
+/// A new loan checked against its product, with its schedule: ready to store and post.
+pub struct Disbursement {
+    terms: LoanTerms,
+    product: Product,
+    instalments: Vec<InstalmentState>,
+}
+
+impl Disbursement {
+    /// Works out the schedule of a loan whose terms the caller has checked against its product.
+    pub fn prepare(ctx: &Ctx, terms: LoanTerms, product: Product) -> Result<Disbursement> {
+        require_writable(ctx, &terms)?;
+        let instalments = instalments_for(
+            terms.principal,
+            &terms,
+            terms.start_on,
+            terms.maturity_on,
+            1,
+        )?;
+        Ok(Disbursement {
+            terms,
+            product,
+            instalments,
+        })
+    }
+
+    pub fn terms(&self) -> &LoanTerms {
+        &self.terms
+    }
+}
+
+impl Lookups {
+    /// Notes a loan accepted but not yet stored, so that checks of the loans after it count its
+    /// principal against the county's risk fund (see [`crate::funds::leverage_refusal`]).
+    pub fn note_held(&mut self, disbursement: &Disbursement) {
+        let terms = &disbursement.terms;
+        if disbursement.product.risk_fund_share_ppm.is_some()
+            && let Some(county) = terms.village_code.ancestor_at(RegionLevel::County)
+        {
+            self.pending
+                .note_covered(county, terms.start_on, terms.principal);
+        }
+    }
+}
+
+/// Stores loans with their schedules and accounts, many rows per statement, and holds their
+/// disbursements for posting, each loan audited as before (its ledger batch, then
+/// `loan.create`). Every loan must have been noted with [`Lookups::note_held`]. Returns the new
+/// loans' ids in order.
+pub async fn disburse_all(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    disbursements: &[Disbursement],
+    lookups: &mut Lookups,
+) -> Result<Vec<i64>> {
+    let new_loans: Vec<loans::NewLoan> = disbursements
+        .iter()
+        .map(|d| loans::NewLoan {
+            terms: &d.terms,
+            // Standing as a new loan has it (normal, not overdue, no spell), written with it.
+            next_unpaid_due_on: repayment::next_unpaid_due(&d.instalments),
+        })
+        .collect();
+    let ids = loans::insert_loans(tx, &new_loans).await?;
+    let schedules: Vec<(i64, &[InstalmentState])> = ids
+        .iter()
+        .zip(disbursements)
+        .map(|(id, d)| (*id, d.instalments.as_slice()))
+        .collect();
+    loans::insert_schedules(tx, &schedules).await?;
+    let opened =
+        accounts::open_for_loans(tx, disbursements.iter().map(|d| (&d.terms, &d.product))).await?;
+    for (disbursement, loan_accounts) in disbursements.iter().zip(opened) {
+        let terms = &disbursement.terms;
+        let bank_cash = lookups
+            .bank_account(tx, &terms.institution_code, BankAccount::Cash)
+            .await?;
+        let transfer = NewTransfer {
+            id: format!("disburse:{}:{}", terms.institution_code, terms.contract_no),
+            debit_account_id: loan_accounts.principal.id,
+            credit_account_id: bank_cash,
+            amount: terms.principal,
+            value_date: terms.start_on,
+            code: "disbursement".to_string(),
+            memo: None,
+        };
+        let loan_key = loan_key(terms);
         lookups
             .pending
-            .note_covered(county, terms.start_on, terms.principal);
+            .hold(
+                tx,
+                ctx,
+                ("loan.disburse", &loan_key),
+                vec![transfer],
+                &mut lookups.trail,
+            )
+            .await?;
+        let mut entry = ctx.audit("loan.create", "loan", &loan_key);
+        entry.after_json = Some(terms_json(terms).to_string());
+        lookups.trail.append(tx, entry).await?;
     }
-    let mut entry = ctx.audit("loan.create", "loan", &loan_key);
-    entry.after_json = Some(terms_json(terms).to_string());
-    lookups.trail.append(tx, entry).await?;
-    Ok(loan_id)
+    lookups.pending.flush_if_full(tx, ctx).await?;
+    Ok(ids)
 }
 
 /// `<institution>/<contract>`: how a loan is named to users and in audit records.
@@ -287,52 +379,48 @@ pub async fn repay_with(
             order.paid_on, loan.terms.start_on
         )));
     }
-    let outcome = match loan.status.as_str() {
-        "active" => apply_repayment(tx, ctx, &loan, order, lookups).await?,
+    match loan.status.as_str() {
+        "active" => apply_repayment(tx, ctx, &loan, order, lookups).await,
         "written_off" => {
             // A recovery reads the ledger's balances: post what is held first.
             lookups.flush(tx, ctx).await?;
-            recover(tx, ctx, &loan, order).await?
+            let outcome = recover(tx, ctx, &loan, order).await?;
+            if let RepaymentOutcome::Recovered(amount) = outcome {
+                crate::funds::return_fund_share(tx, ctx, &loan, &order.id, amount, order.paid_on)
+                    .await?;
+            }
+            let recovery = Repayment {
+                institution_code: order.institution_code.clone(),
+                id: order.id.clone(),
+                loan_id: loan.id,
+                paid_on: order.paid_on,
+                amount: order.amount,
+                kind: "recovery".to_string(),
+            };
+            insert_repayments(tx, &[recovery]).await?;
+            Ok(outcome)
         }
-        other => {
-            return Err(AppError::Conflict(format!(
-                "loan {} is {other}: nothing is owed",
-                loan_key(&loan.terms)
-            )));
-        }
-    };
-    let recovered = match outcome {
-        RepaymentOutcome::Applied { principal, .. } => principal,
-        RepaymentOutcome::Recovered(amount) => amount,
-        RepaymentOutcome::AlreadyApplied => Fen::ZERO,
-    };
-    crate::funds::return_fund_share(tx, ctx, &loan, &order.id, recovered, order.paid_on).await?;
-    let kind = if matches!(outcome, RepaymentOutcome::Recovered(_)) {
-        "recovery"
-    } else {
-        "repayment"
-    };
-    loans::insert_repayment(
-        tx,
-        &Repayment {
-            institution_code: order.institution_code.clone(),
-            id: order.id.clone(),
-            loan_id: loan.id,
-            paid_on: order.paid_on,
-            amount: order.amount,
-            kind: kind.to_string(),
-        },
-    )
-    .await
-    .map_err(|error| match error {
-        // The same id applied to another loan of the institution at the same moment.
-        fupin_store::StoreError::Constraint { .. } => AppError::Conflict(format!(
-            "repayment id {} of {} is already used",
-            order.id, order.institution_code
-        )),
-        other => other.into(),
-    })?;
-    Ok(outcome)
+        other => Err(AppError::Conflict(format!(
+            "loan {} is {other}: nothing is owed",
+            loan_key(&loan.terms)
+        ))),
+    }
+}
+
+/// Inserts repayments; an id taken meanwhile by another writer is a conflict.
+async fn insert_repayments(tx: &mut Tx, repayments: &[Repayment]) -> Result<()> {
+    loans::insert_repayments(tx, repayments)
+        .await
+        .map_err(|error| match error {
+            fupin_store::StoreError::Constraint { .. } => AppError::Conflict(match repayments {
+                [one] => format!(
+                    "repayment id {} of {} is already used",
+                    one.id, one.institution_code
+                ),
+                _ => "a repayment id of the file was applied by someone else meanwhile".to_string(),
+            }),
+            other => other.into(),
+        })
 }
 
 fn same_repayment(
@@ -360,23 +448,87 @@ async fn apply_repayment(
     lookups: &mut Lookups,
 ) -> Result<RepaymentOutcome> {
     let mut rows = live_instalments(tx, loan.id).await?;
+    let accounts = lookups.repayment_accounts(tx, loan).await?;
+    let allocation = allocate(loan, &mut rows, order, &accounts)?;
+    let mut changes = Changes::default();
+    let outcome = changes
+        .add(loan, order, allocation, ctx, lookups, tx)
+        .await?;
+    changes.write(tx).await?;
+    Ok(outcome)
+}
+
+/// The accounts a repayment of a loan moves: the loan's receivables and its bank's cash and
+/// interest income.
+pub(crate) struct RepaymentAccounts {
+    principal: i64,
+    interest: i64,
+    cash: i64,
+    income: i64,
+}
+
+impl Lookups {
+    /// The accounts of a repayment of `loan`.
+    async fn repayment_accounts(&mut self, tx: &mut Tx, loan: &Loan) -> Result<RepaymentAccounts> {
+        let product = self.product_of_loan(tx, loan).await?;
+        let loan_accounts = accounts::of_loan(tx, &loan.terms, &product).await?;
+        self.repayment_accounts_with(tx, loan, &loan_accounts).await
+    }
+
+    async fn repayment_accounts_with(
+        &mut self,
+        tx: &mut Tx,
+        loan: &Loan,
+        loan_accounts: &accounts::LoanAccounts,
+    ) -> Result<RepaymentAccounts> {
+        let institution = &loan.terms.institution_code;
+        let cash = self
+            .bank_account(tx, institution, BankAccount::Cash)
+            .await?;
+        let income = self
+            .bank_account(tx, institution, BankAccount::InterestIncome)
+            .await?;
+        Ok(RepaymentAccounts {
+            principal: loan_accounts.principal.id,
+            interest: loan_accounts.interest.id,
+            cash,
+            income,
+        })
+    }
+
+    async fn product_of_loan(&mut self, tx: &mut Tx, loan: &Loan) -> Result<Product> {
+        self.product(tx, &loan.terms.product_code)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("product {}", loan.terms.product_code)))
+    }
+}
+
+/// What a repayment does to an active loan, worked out in memory.
+struct Allocation {
+    payments: Vec<loans::InstalmentPayment>,
+    transfers: Vec<NewTransfer>,
+    principal: Fen,
+    interest: Fen,
+    settled: bool,
+    /// On settlement, the first instalment left open: it and those after it are superseded.
+    supersede_from: Option<u32>,
+    standing: Standing,
+}
+
+/// Allocates a repayment over the loan's live instalments `rows`, which it leaves as the
+/// payment makes them.
+fn allocate(
+    loan: &Loan,
+    rows: &mut [InstalmentRow],
+    order: &RepaymentOrder,
+    accounts: &RepaymentAccounts,
+) -> Result<Allocation> {
     let states: Vec<InstalmentState> = rows.iter().map(|r| r.state.clone()).collect();
     let applied = repayment::allocate(&states, order.paid_on, order.amount)
         .map_err(|e| AppError::Invalid(format!("repayment {}: {e}", order.id)))?;
-    let product = lookups
-        .product(tx, &loan.terms.product_code)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("product {}", loan.terms.product_code)))?;
-    let loan_accounts = accounts::of_loan(tx, &loan.terms, &product).await?;
-    let institution = &loan.terms.institution_code;
-    let cash = lookups
-        .bank_account(tx, institution, BankAccount::Cash)
-        .await?;
-    let income = lookups
-        .bank_account(tx, institution, BankAccount::InterestIncome)
-        .await?;
     let base = format!("repay:{}:{}", order.institution_code, order.id);
     let mut transfers = Vec::new();
+    let mut payments = Vec::new();
     for part in &applied.allocations {
         let row = rows
             .iter_mut()
@@ -388,24 +540,21 @@ async fn apply_repayment(
         if uncharged > 0 {
             transfers.push(transfer(
                 format!("{base}:charge:{}", part.number),
-                loan_accounts.interest.id,
-                income,
+                accounts.interest,
+                accounts.income,
                 Fen::new(uncharged),
                 order.paid_on,
                 "interest_charge",
             ));
         }
         let charged = Fen::new(uncharged.max(0));
-        loans::add_to_instalment(
-            tx,
-            loan.id,
-            part.number,
-            part.principal,
-            part.interest,
-            charged,
-        )
-        .await?;
-        // Kept as the row now stands, so it need not be read again.
+        payments.push(loans::InstalmentPayment {
+            loan_id: loan.id,
+            number: part.number,
+            paid_principal: part.principal,
+            paid_interest: part.interest,
+            charged_interest: charged,
+        });
         row.state.paid_principal = Fen::new(row.state.paid_principal.fen() + part.principal.fen());
         row.state.paid_interest = Fen::new(row.state.paid_interest.fen() + part.interest.fen());
         row.interest_charged = Fen::new(row.interest_charged.fen() + charged.fen());
@@ -414,8 +563,8 @@ async fn apply_repayment(
     if interest.is_positive() {
         transfers.push(transfer(
             format!("{base}:interest"),
-            cash,
-            loan_accounts.interest.id,
+            accounts.cash,
+            accounts.interest,
             interest,
             order.paid_on,
             "repayment_interest",
@@ -424,37 +573,149 @@ async fn apply_repayment(
     if principal.is_positive() {
         transfers.push(transfer(
             format!("{base}:principal"),
-            cash,
-            loan_accounts.principal.id,
+            accounts.cash,
+            accounts.principal,
             principal,
             order.paid_on,
             "repayment_principal",
         ));
     }
-    lookups
-        .pending
-        .post(
-            tx,
-            ctx,
-            ("loan.repay", &loan_key(&loan.terms)),
-            transfers,
-            &mut lookups.trail,
-        )
-        .await?;
-    let after = rows;
-    let settled = applied.settles || after.iter().all(|r| r.state.is_paid());
-    if settled {
-        if let Some(first_open) = after.iter().find(|r| !r.state.is_paid()) {
-            loans::supersede_instalments_from(tx, loan.id, first_open.state.number).await?;
-        }
-        loans::close_loan(tx, loan.id, "settled", order.paid_on).await?;
-    }
-    update_standing_after_payment(tx, loan, &after, order.paid_on, settled).await?;
-    Ok(RepaymentOutcome::Applied {
+    let settled = applied.settles || rows.iter().all(|r| r.state.is_paid());
+    let supersede_from = match settled {
+        true => rows
+            .iter()
+            .find(|r| !r.state.is_paid())
+            .map(|r| r.state.number),
+        false => None,
+    };
+    let standing = standing_after_payment(loan, rows, order.paid_on, settled);
+    Ok(Allocation {
+        payments,
+        transfers,
         principal,
         interest,
         settled,
+        supersede_from,
+        standing,
     })
+}
+
+/// The writes of repayments applied in memory, made together: payments to instalments,
+/// settlements, standings and the repayments themselves.
+#[derive(Default)]
+pub(crate) struct Changes {
+    payments: Vec<loans::InstalmentPayment>,
+    settlements: Vec<(i64, Option<u32>, BusinessDate)>,
+    /// Standings by loan id, with the overdue spell's start as stored before the first change.
+    standings: HashMap<i64, loans::StandingChange>,
+    repayments: Vec<Repayment>,
+    /// The loans that have a risk claim, when known: the others return no fund share.
+    with_claims: Option<std::collections::HashSet<i64>>,
+}
+
+impl Changes {
+    /// Takes an allocation of `order` to `loan`: holds its transfers (audited), returns the fund
+    /// share its principal recovers, notes its writes, and gives the repayment's outcome.
+    async fn add(
+        &mut self,
+        loan: &Loan,
+        order: &RepaymentOrder,
+        allocation: Allocation,
+        ctx: &Ctx,
+        lookups: &mut Lookups,
+        tx: &mut Tx,
+    ) -> Result<RepaymentOutcome> {
+        lookups
+            .pending
+            .hold(
+                tx,
+                ctx,
+                ("loan.repay", &loan_key(&loan.terms)),
+                allocation.transfers,
+                &mut lookups.trail,
+            )
+            .await?;
+        lookups.pending.flush_if_full(tx, ctx).await?;
+        self.payments.extend(allocation.payments);
+        if allocation.settled {
+            self.settlements
+                .push((loan.id, allocation.supersede_from, order.paid_on));
+        }
+        let change = self
+            .standings
+            .entry(loan.id)
+            .or_insert_with(|| loans::StandingChange {
+                loan_id: loan.id,
+                overdue_since: loan.overdue_since,
+                standing: allocation.standing,
+                on: order.paid_on,
+            });
+        // A payment never opens a spell: the spell ends on the first payment that cures it.
+        if change.standing.overdue_since.is_some() {
+            change.on = order.paid_on;
+        }
+        change.standing = allocation.standing;
+        if self
+            .with_claims
+            .as_ref()
+            .is_none_or(|ids| ids.contains(&loan.id))
+        {
+            let recovered = allocation.principal;
+            crate::funds::return_fund_share(tx, ctx, loan, &order.id, recovered, order.paid_on)
+                .await?;
+        }
+        self.repayments.push(Repayment {
+            institution_code: order.institution_code.clone(),
+            id: order.id.clone(),
+            loan_id: loan.id,
+            paid_on: order.paid_on,
+            amount: order.amount,
+            kind: "repayment".to_string(),
+        });
+        Ok(RepaymentOutcome::Applied {
+            principal: allocation.principal,
+            interest: allocation.interest,
+            settled: allocation.settled,
+        })
+    }
+
+    /// Writes what was noted, many rows per statement.
+    pub(crate) async fn write(&mut self, tx: &mut Tx) -> Result<()> {
+        let payments = merge_payments(std::mem::take(&mut self.payments));
+        loans::add_to_instalments(tx, &payments).await?;
+        for (loan_id, supersede_from, on) in std::mem::take(&mut self.settlements) {
+            if let Some(number) = supersede_from {
+                loans::supersede_instalments_from(tx, loan_id, number).await?;
+            }
+            loans::close_loan(tx, loan_id, "settled", on).await?;
+        }
+        let standings: Vec<loans::StandingChange> =
+            std::mem::take(&mut self.standings).into_values().collect();
+        loans::set_standings(tx, &standings).await?;
+        insert_repayments(tx, &std::mem::take(&mut self.repayments)).await
+    }
+}
+
+/// Payments to the same instalment summed into one.
+fn merge_payments(payments: Vec<loans::InstalmentPayment>) -> Vec<loans::InstalmentPayment> {
+    let mut merged: Vec<loans::InstalmentPayment> = Vec::with_capacity(payments.len());
+    let mut at: HashMap<(i64, u32), usize> = HashMap::new();
+    for payment in payments {
+        match at.get(&(payment.loan_id, payment.number)) {
+            Some(&index) => {
+                let into = &mut merged[index];
+                let add = |a: Fen, b: Fen| Fen::new(a.fen() + b.fen());
+                into.paid_principal = add(into.paid_principal, payment.paid_principal);
+                into.paid_interest = add(into.paid_interest, payment.paid_interest);
+                into.charged_interest = add(into.charged_interest, payment.charged_interest);
+            }
+            None => {
+                at.insert((payment.loan_id, payment.number), merged.len());
+                merged.push(payment);
+            }
+        }
+    }
+    merged
 }
 
 fn transfer(
@@ -478,13 +739,12 @@ fn transfer(
 
 /// After a payment: the earliest unpaid due date moves; if nothing is overdue any more on the
 /// payment date, the overdue spell ends that day.
-async fn update_standing_after_payment(
-    tx: &mut Tx,
+fn standing_after_payment(
     loan: &Loan,
     after: &[InstalmentRow],
     paid_on: BusinessDate,
     settled: bool,
-) -> Result<()> {
+) -> Standing {
     let states: Vec<InstalmentState> = after.iter().map(|r| r.state.clone()).collect();
     let next = if settled {
         None
@@ -492,7 +752,7 @@ async fn update_standing_after_payment(
         repayment::next_unpaid_due(&states)
     };
     let still_overdue = next.is_some_and(|due| due < paid_on);
-    let standing = Standing {
+    Standing {
         next_unpaid_due_on: next,
         overdue_since: if still_overdue {
             loan.overdue_since
@@ -505,7 +765,18 @@ async fn update_standing_after_payment(
         } else {
             repayment::Classification::Normal
         },
-    };
+    }
+}
+
+/// Writes the standing [`standing_after_payment`] gives.
+async fn update_standing_after_payment(
+    tx: &mut Tx,
+    loan: &Loan,
+    after: &[InstalmentRow],
+    paid_on: BusinessDate,
+    settled: bool,
+) -> Result<()> {
+    let standing = standing_after_payment(loan, after, paid_on, settled);
     // Nothing before this changed the loan's overdue spell: the loan as read still says it.
     loans::set_standing_of(tx, loan.id, loan.overdue_since, standing, paid_on).await?;
     Ok(())

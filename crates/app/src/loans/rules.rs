@@ -6,8 +6,9 @@
 use fupin_core::schedule::RepaymentMethod;
 use fupin_core::{BusinessDate, Fen, Rate, RegionCode, RegionLevel};
 use fupin_store::loans::{LoanTerms, Product};
-use fupin_store::{Db, Tx, registry};
+use fupin_store::{Db, Tx};
 
+use super::borrowers::Borrowers;
 use super::{Lookups, whole_months};
 use crate::error::Result;
 
@@ -77,7 +78,7 @@ pub async fn check_with(
         )]));
     };
     let mut refusals = product_refusals(request, &product);
-    let village = match borrower_village(tx, request, &product, &mut refusals).await? {
+    let village = match borrower_village(tx, request, &product, lookups, &mut refusals).await? {
         Some(village) => village,
         None => return Ok(Err(refusals)),
     };
@@ -228,11 +229,13 @@ async fn borrower_village(
     tx: &mut Tx,
     request: &LoanRequest,
     product: &Product,
+    lookups: &Lookups,
     refusals: &mut Vec<Refusal>,
 ) -> Result<Option<RegionCode>> {
+    let borrowers = &lookups.borrowers;
     match request.borrower_type.as_str() {
-        "household" => household_village(tx, request, product, refusals).await,
-        "enterprise" => match registry::enterprise_in(tx, &request.borrower_id).await? {
+        "household" => household_village(tx, request, product, borrowers, refusals).await,
+        "enterprise" => match borrowers.enterprise(tx, &request.borrower_id).await? {
             Some(enterprise) => Ok(Some(enterprise.village_code)),
             None => {
                 refusals.push((
@@ -256,10 +259,11 @@ async fn household_village(
     tx: &mut Tx,
     request: &LoanRequest,
     product: &Product,
+    borrowers: &Borrowers,
     refusals: &mut Vec<Refusal>,
 ) -> Result<Option<RegionCode>> {
     let id = &request.borrower_id;
-    let Some(version) = registry::version_on_in(tx, id, request.start_on).await? else {
+    let Some(version) = borrowers.household_on(tx, id, request.start_on).await? else {
         refusals.push((
             "borrower_id",
             format!(
@@ -276,8 +280,7 @@ async fn household_village(
         ));
     }
     if product.category == "poverty_microcredit" {
-        let members = registry::members_on_in(tx, id, request.start_on).await?;
-        match members.iter().find(|m| m.member.relation == "head") {
+        match borrowers.head_on(tx, id, request.start_on).await? {
             None => refusals.push((
                 "borrower_id",
                 format!("household {id} has no head on {}", request.start_on),
