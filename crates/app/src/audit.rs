@@ -17,6 +17,14 @@ pub async fn verification(db: &Db, ctx: &crate::Ctx) -> Result<AuditReport> {
     Ok(audit::verify(db).await?)
 }
 
+/// One record, for those who may read the audit trail.
+pub async fn record(db: &Db, ctx: &crate::Ctx, seq: i64) -> Result<AuditRecord> {
+    crate::access::require(ctx, crate::access::Area::Audit, crate::access::Access::Read)?;
+    audit::record(db, seq)
+        .await?
+        .ok_or_else(|| crate::error::AppError::NotFound(format!("audit record {seq}")))
+}
+
 /// The newest records, newest first, for those who may read the audit trail.
 pub async fn recent(
     db: &Db,
@@ -28,8 +36,9 @@ pub async fn recent(
 }
 
 /// Where a use case's audit records go: straight into the chain, or, for an import, held and
-/// appended a batch at a time (the same chain, in the same transaction, before it commits):
-/// three statements a record fewer.
+/// appended a batch at a time as one compact record ([`audit::append_batch`]), in the same
+/// transaction, before it commits: one record and one hash for up to [`PENDING_MAX`] entries,
+/// their content deflated, instead of a record each.
 #[derive(Debug, Default)]
 pub struct Trail {
     defer: bool,
@@ -61,9 +70,15 @@ impl Trail {
         Ok(())
     }
 
-    /// Appends the records held so far.
+    /// Appends the records held so far, a batch record per run of entries that share their
+    /// time, actor and request (an import's all do).
     pub async fn flush(&mut self, tx: &mut Tx) -> Result<()> {
-        audit::append_all(tx, &self.pending).await?;
+        for run in self
+            .pending
+            .chunk_by(|a, b| a.at == b.at && a.actor == b.actor && a.request_id == b.request_id)
+        {
+            audit::append_batch(tx, run).await?;
+        }
         self.pending.clear();
         Ok(())
     }
