@@ -45,8 +45,8 @@ pub struct Trail {
     pending: Vec<audit::AuditEntry>,
 }
 
-/// Records an import holds before appending them: bounds its memory.
-const PENDING_MAX: usize = 1_000;
+/// Records an import holds before appending them: bounds its memory; one batch record's worth.
+const PENDING_MAX: usize = audit::BATCH_ENTRIES_MAX;
 
 impl Trail {
     /// A trail for an import, which must call [`Trail::flush`] before it commits.
@@ -73,12 +73,7 @@ impl Trail {
     /// Appends the records held so far, a batch record per run of entries that share their
     /// time, actor and request (an import's all do).
     pub async fn flush(&mut self, tx: &mut Tx) -> Result<()> {
-        for run in self
-            .pending
-            .chunk_by(|a, b| a.at == b.at && a.actor == b.actor && a.request_id == b.request_id)
-        {
-            audit::append_batch(tx, run).await?;
-        }
+        audit::append_batches(tx, &self.pending).await?;
         self.pending.clear();
         Ok(())
     }

@@ -102,6 +102,22 @@ pub async fn append_batch(tx: &mut Tx, entries: &[AuditEntry]) -> Result<Option<
     }
 }
 
+/// Entries a batch record holds at most: bounds its bytes (a batch of 1,000 loans is about
+/// 400 KiB of JSON before deflating) and what reading it back allocates.
+pub const BATCH_ENTRIES_MAX: usize = 1_000;
+
+/// Appends `entries` as batch records of at most [`BATCH_ENTRIES_MAX`], one per run of entries
+/// that share their time, actor and request. Returns the last record's sequence number.
+pub async fn append_batches(tx: &mut Tx, entries: &[AuditEntry]) -> Result<Option<i64>> {
+    let mut last = None;
+    for run in entries.chunk_by(shares_context) {
+        for batch in run.chunks(BATCH_ENTRIES_MAX) {
+            last = append_batch(tx, batch).await?.or(last);
+        }
+    }
+    Ok(last)
+}
+
 fn shares_context(a: &AuditEntry, b: &AuditEntry) -> bool {
     a.at == b.at && a.actor == b.actor && a.request_id == b.request_id
 }

@@ -117,6 +117,28 @@ fupin_store::on_both_engines! {
         assert_eq!(report.problems, vec![AuditProblem::Altered { seq: 1 }]);
     }
 
+    async fn batches_hold_at_most_a_thousand_entries_and_split_by_request(db) {
+        let mut entries: Vec<AuditEntry> = (0..2_500).map(batch_entry).collect();
+        for entry in &mut entries[2_400..] {
+            entry.request_id = Some("req-2".into());
+        }
+        let mut tx = db.write().await.expect("begin");
+        let last = audit::append_batches(&mut tx, &entries).await.expect("batches");
+        tx.commit().await.expect("commit");
+        // 2,400 of the first request: 1,000 + 1,000 + 400; then 100 of the second.
+        assert_eq!(last, Some(4));
+        let records = audit::recent(&db, 10).await.expect("recent");
+        let sizes: Vec<usize> = records.iter().rev().map(|r| r.entries().expect("entries").len()).collect();
+        assert_eq!(sizes, [1_000, 1_000, 400, 100]);
+        let back: Vec<AuditEntry> = records.iter().rev().flat_map(|r| r.entries().expect("entries")).collect();
+        assert_eq!(back, entries);
+        assert_eq!(audit::recent_entries(&db, 3).await.expect("entries"), [
+            entries[2_499].clone(), entries[2_498].clone(), entries[2_497].clone()
+        ]);
+        let report = audit::verify(&db).await.expect("verify");
+        assert_eq!((report.records, report.problems), (4, vec![]));
+    }
+
     async fn a_batch_of_one_is_a_plain_record(db) {
         let mut tx = db.write().await.expect("begin");
         audit::append_batch(&mut tx, &[batch_entry(7)]).await.expect("batch");
