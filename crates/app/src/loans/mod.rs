@@ -248,6 +248,7 @@ pub async fn disburse_all(
             terms: &d.terms,
             // Standing as a new loan has it (normal, not overdue, no spell), written with it.
             next_unpaid_due_on: repayment::next_unpaid_due(&d.instalments),
+            rolled_from: None,
         })
         .collect();
     let ids = loans::insert_loans(tx, &new_loans).await?;
