@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod backup;
 pub mod credit;
+pub mod data_dates;
 pub mod db;
 pub mod error;
 pub mod funds;

@@ -126,8 +126,34 @@ pub async fn run(db: Db, args: DemoArgs) -> anyhow::Result<ExitCode> {
     let address = listener.local_addr()?;
     println!();
     println!("Fupin is serving on http://{address}/ (Ctrl-C to stop)");
+    let today = fupin_app::fupin_core::BusinessDate::in_china_at(chrono::Utc::now())
+        .context("the clock reads a date outside 1900-2200")?;
+    let as_of = fupin_app::data_date::latest(&db, today).await?;
+    for line in page_links(&address.to_string(), as_of) {
+        println!("  {line}");
+    }
     std::io::stdout().flush().ok();
     let state = fupin_web::AppState::new(db, fupin_web::Config::default());
     fupin_web::serve(state, listener).await?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The pages to open first, on the latest date the data reaches (what they open on anyway).
+fn page_links(address: &str, as_of: fupin_app::fupin_core::BusinessDate) -> Vec<String> {
+    [
+        (
+            "dashboard",
+            "/dashboard?as_of={as_of}&group=state-poverty-counties",
+        ),
+        ("dashboard", "/dashboard?as_of={as_of}"),
+        ("work list", "/worklist?as_of={as_of}"),
+        ("coverage ", "/coverage?as_of={as_of}"),
+        ("funds    ", "/funds?as_of={as_of}"),
+    ]
+    .iter()
+    .map(|(name, path)| {
+        let path = path.replace("{as_of}", &as_of.to_string());
+        format!("{name} http://{address}{path}")
+    })
+    .collect()
 }

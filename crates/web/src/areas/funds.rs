@@ -496,7 +496,7 @@ async fn funds_page(
     OriginalUri(uri): OriginalUri,
     Query(query): Query<FundsPageQuery>,
 ) -> Result<FundsPage> {
-    let as_of = date_param("as_of", &query.as_of)?;
+    let as_of = date_param("as_of", &super::page_date(&state, &query.as_of).await?)?;
     let region = region_param("region", &query.region)?;
     let quarter = match present(&query.quarter) {
         Some(text) => quarter_field("quarter", text)?,

@@ -473,6 +473,10 @@ async fn dashboard_page(
     OriginalUri(uri): OriginalUri,
     Query(query): Query<EvaluateQuery>,
 ) -> Result<DashboardPage> {
+    let query = EvaluateQuery {
+        as_of: super::page_date(&state, &query.as_of).await?,
+        ..query
+    };
     let request = request_of(&user, &query)?;
     let values =
         indicators::evaluate_cached(&state.db, &user.ctx, &request, &state.indicator_cache).await?;

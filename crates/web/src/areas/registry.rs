@@ -566,6 +566,7 @@ async fn households_list_page(
     let page = Page::new(Some(500), None)?;
     let query = HouseholdsQuery {
         show_ids: None,
+        as_of: super::page_date(&state, &query.as_of).await?,
         ..query
     };
     let paged = households_page(&state, &user.ctx, &query, page).await?;
@@ -602,7 +603,7 @@ async fn household_page(
     Path(id): Path<String>,
     Query(query): Query<HouseholdQueryParams>,
 ) -> Result<HouseholdPage> {
-    let as_of = date_param("as_of", &query.as_of)?;
+    let as_of = date_param("as_of", &super::page_date(&state, &query.as_of).await?)?;
     let show_ids = query.show_ids.unwrap_or(false);
     let view = household_view(&state.db, &user.ctx, &id, as_of, show_ids).await?;
     let household: HouseholdDto = view.into();
@@ -669,7 +670,7 @@ async fn worklist_page(
     OriginalUri(uri): OriginalUri,
     Query(query): Query<super::territory::CoverageQuery>,
 ) -> Result<WorklistPage> {
-    let as_of = date_param("as_of", &query.as_of)?;
+    let as_of = date_param("as_of", &super::page_date(&state, &query.as_of).await?)?;
     let region = region_param("region", &query.region)?;
     let scope = CoverageScope {
         region,

@@ -402,7 +402,7 @@ async fn coverage_page(
     OriginalUri(uri): OriginalUri,
     Query(query): Query<CoverageQuery>,
 ) -> Result<CoveragePage> {
-    let as_of: BusinessDate = date_param("as_of", &query.as_of)?;
+    let as_of: BusinessDate = date_param("as_of", &super::page_date(&state, &query.as_of).await?)?;
     let query = CoverageQuery {
         as_of: Some(as_of.to_string()),
         ..query
