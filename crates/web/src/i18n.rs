@@ -600,6 +600,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "By default the latest date the data reaches (the last end of day, return or registry extract)",
     ),
     ("nav.menu", "菜单", "Menu"),
+    ("app.brand", "金融扶贫平台", "Fupin"),
     ("loans.class", "五级分类", "Classification"),
     ("loans.overdue", "逾期", "Overdue"),
     (

@@ -150,7 +150,8 @@ impl Layout {
     }
 
     /// A count with separators and its unit: `households`, `people`, `loans` or `items`.
-    pub fn count(&self, value: i64, counted: &str) -> String {
+    pub fn count(&self, value: impl numbers::AsCount, counted: &str) -> String {
+        let value = value.as_count();
         let counted = match counted {
             "households" => numbers::Counted::Households,
             "people" => numbers::Counted::People,

@@ -21,6 +21,7 @@ pub mod idempotency;
 pub mod labels;
 pub mod layout;
 pub mod metrics;
+pub mod names;
 pub mod numbers;
 pub mod openapi;
 pub mod paging;

@@ -125,6 +125,28 @@ impl Counted {
     }
 }
 
+/// A whole number a template counts with, however it is typed.
+pub trait AsCount {
+    fn as_count(&self) -> i64;
+}
+
+macro_rules! as_count {
+    ($($t:ty),*) => {$(
+        impl AsCount for $t {
+            fn as_count(&self) -> i64 {
+                i64::try_from(*self).unwrap_or(i64::MAX)
+            }
+        }
+    )*};
+}
+as_count!(i64, u64, usize, u32, i32);
+
+impl<T: AsCount> AsCount for &T {
+    fn as_count(&self) -> i64 {
+        (**self).as_count()
+    }
+}
+
 /// A count with separators and its unit: "380,300 人", "5,086 households".
 pub fn count(lang: Lang, value: i64, counted: Counted) -> String {
     let sign = if value < 0 { "-" } else { "" };

@@ -471,7 +471,7 @@ fupin_store::on_both_engines! {
         assert_ne!(funds["subsidy_paid"], "0.00", "{funds}");
         assert_eq!(funds["risk_deposits"], "51000.00", "the deposit of the matrix: {funds}");
         let claims = get(&base, "/api/funds/subsidy-claims?quarter=2017Q1", &token_of("bank_hf")).await.json();
-        assert!(claims.as_array().expect("claims").iter().all(|c| c["institution_code"] == "HFRCB"), "{claims}");
+        assert!(claims["items"].as_array().expect("claims").iter().all(|c| c["institution_code"] == "HFRCB"), "{claims}");
 
         // Returns: the regulator's approval moved it, with the reason kept.
         let shown = get(&base, "/api/returns/PYRCB/361128/2017-06", &token_of("bank_py")).await.json();
@@ -546,10 +546,13 @@ fupin_store::on_both_engines! {
             }
         }
         let funds_page = get(&base, &format!("/funds?as_of={AS_OF}&quarter=2017Q1"), &token_of("finance")).await.text();
-        assert!(funds_page.contains("approved 2017-04-10"), "the claim approved above");
+        assert!(funds_page.contains("已审批拨付 2017-04-10"), "the claim approved above, in words");
         let regulator_funds = get(&base, &format!("/funds?as_of={AS_OF}&quarter=2017Q1"), &token_of("reg_city")).await.text();
         assert!(!regulator_funds.contains("/approve\""), "the regulator gets none");
-        let returns_page = get(&base, "/returns", &token_of("reg_city")).await.text();
+        // Opened without a filter, the returns page shows what awaits approval; `state=` shows all.
+        let awaiting = get(&base, "/returns", &token_of("reg_city")).await.text();
+        assert!(!awaiting.contains("/lock\""), "approved returns are not what awaits approval");
+        let returns_page = get(&base, "/returns?state=", &token_of("reg_city")).await.text();
         assert!(returns_page.contains("/approve\"") || returns_page.contains("/lock\""), "the regulator gets approval buttons");
         assert!(!get(&base, "/returns", &token_of("bank_py")).await.text().contains("/approve\""));
         // A button's form, as a page sends it (a token needs no CSRF field).

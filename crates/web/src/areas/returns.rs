@@ -318,6 +318,8 @@ use fupin_app::access::{self, Access, Area};
 use crate::extract::Form;
 use crate::i18n::Lang;
 use crate::layout::Layout;
+use crate::names::Names;
+use crate::paging::PageLinks;
 
 pub fn pages() -> Router<AppState> {
     Router::new()
@@ -342,9 +344,13 @@ struct ReturnsPage {
     to: String,
     states: Vec<(&'static str, &'static str, bool)>,
     rows: Vec<ReturnRow>,
-    more: bool,
+    pages: PageLinks,
     may_approve: bool,
+    names: Names,
 }
+
+/// Returns per page of the returns page.
+const RETURNS_PER_PAGE: i64 = 100;
 
 /// Translation key of a return's state.
 pub fn state_key(state: &str) -> &'static str {
@@ -363,12 +369,28 @@ async fn returns_list_page(
     OriginalUri(uri): OriginalUri,
     Query(query): Query<ReturnsQuery>,
 ) -> Result<ReturnsPage> {
-    let page = Page::new(Some(1_000), None)?;
+    // Opened without a filter, the page shows what awaits approval.
+    let query = match uri.query().is_none_or(str::is_empty) {
+        true => ReturnsQuery {
+            state: Some("submitted".to_string()),
+            ..query
+        },
+        false => query,
+    };
+    let page = Page::new(Some(RETURNS_PER_PAGE), query.offset)?;
     let paged = returns_page(&state, &user, &query, page).await?;
     let path = uri
         .path_and_query()
         .map(|p| p.as_str())
         .unwrap_or("/returns");
+    let pages = PageLinks::of(path, "offset", &paged);
+    let counties: Vec<String> = paged.items.iter().map(|r| r.county_code.clone()).collect();
+    let institutions: Vec<String> = paged
+        .items
+        .iter()
+        .map(|r| r.institution_code.clone())
+        .collect();
+    let names = Names::load(&state.db, lang, counties, institutions).await?;
     Ok(ReturnsPage {
         layout: Layout::new(lang, Some(&user.principal), path, "returns.title"),
         region: present(&query.region).unwrap_or("").to_string(),
@@ -378,7 +400,8 @@ async fn returns_list_page(
             .into_iter()
             .map(|s| (s, state_key(s), present(&query.state) == Some(s)))
             .collect(),
-        more: paged.next_offset.is_some(),
+        pages,
+        names,
         rows: paged
             .items
             .into_iter()
