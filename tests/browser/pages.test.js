@@ -362,8 +362,8 @@ async function pagesOf(page, extra) {
 }
 
 const ROLES = [
-  ["reg", ["/households/H0001", "/loans/PYRCB/PY2017001", "/loans?status=overdue", "/loans?class=normal"]],
-  ["pyrcb", ["/households/H0002", "/loans/PYRCB/PY2017002"]],
+  ["reg", ["/households/H0001", "/loans/PYRCB/PY2017001", "/loans?status=overdue", "/loans?class=normal", "/returns/PYRCB/361128/2017-06", "/returns?state="]],
+  ["pyrcb", ["/households/H0002", "/loans/PYRCB/PY2017002", "/returns/PYRCB/361128/2017-06"]],
   ["poverty", ["/households/H0001"]],
   ["finance", []],
   ["admin", []],
@@ -422,6 +422,24 @@ test("figures as people read them: the data's date, 万元/亿元, names not cod
   await page.screenshot({ path: join(kept, "dashboard-en-1440.png"), fullPage: true });
   await page.goto(`${baseUrl}/loans/PYRCB/PY2017001`);
   await page.screenshot({ path: join(kept, "loan-en-1440.png"), fullPage: true });
+  await context.close();
+});
+
+test("a return's detail: its values beside the month before, its rules in words", async () => {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: "zh-CN" });
+  const page = await context.newPage();
+  await signIn(page, "reg", "/returns", null);
+  const row = page.locator("#returns tbody tr", { hasText: "鄱阳农商银行" }).filter({ hasText: "2017-06" });
+  await Promise.all([page.waitForURL(/\/returns\/PYRCB\/361128\/2017-06/), row.locator("a").click()]);
+  assert.match(await page.locator("#return-key").textContent(), /鄱阳农商银行.*鄱阳县.*2017-06/s);
+  const values = await page.locator("#return-values").textContent();
+  assert.match(values, /2017-05/, "the month before beside");
+  assert.match(values, /各项贷款余额.*亿元/s, "elements by name, money in 亿元");
+  const rules = await page.locator("#return-rules").textContent();
+  assert.match(rules, /通过/, "rule results in words");
+  assert.match(rules, /涉农贷款余额/, "rules in element names");
+  assert.equal(await page.locator("#approve").count(), 1, "the regulator approves from here");
+  await page.screenshot({ path: join(kept, "return-zh-1440.png"), fullPage: true });
   await context.close();
 });
 

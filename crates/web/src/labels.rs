@@ -40,13 +40,15 @@ pub enum Vocabulary {
     Section,
     Level,
     Role,
+    RuleStatus,
+    Severity,
 }
 
 type Table = &'static [(&'static str, &'static str, &'static str)];
 
 impl Vocabulary {
     /// Every vocabulary, for the tests.
-    pub const ALL: [Vocabulary; 30] = [
+    pub const ALL: [Vocabulary; 32] = [
         Vocabulary::Attribute,
         Vocabulary::Cause,
         Vocabulary::HouseholdStatus,
@@ -77,6 +79,8 @@ impl Vocabulary {
         Vocabulary::Section,
         Vocabulary::Level,
         Vocabulary::Role,
+        Vocabulary::RuleStatus,
+        Vocabulary::Severity,
     ];
 
     /// (code, Chinese, English)
@@ -112,6 +116,8 @@ impl Vocabulary {
             Vocabulary::Section => SECTIONS,
             Vocabulary::Level => LEVELS,
             Vocabulary::Role => ROLES,
+            Vocabulary::RuleStatus => RULE_STATUSES,
+            Vocabulary::Severity => SEVERITIES,
         }
     }
 
@@ -155,6 +161,8 @@ impl Vocabulary {
             Vocabulary::Section => "section",
             Vocabulary::Level => "level",
             Vocabulary::Role => "role",
+            Vocabulary::RuleStatus => "rule_status",
+            Vocabulary::Severity => "severity",
         }
     }
 
@@ -471,6 +479,18 @@ const ROLES: Table = &[
     ("operator", "运维", "Operator"),
 ];
 
+const RULE_STATUSES: Table = &[
+    ("pass", "通过", "Passed"),
+    ("fail", "未通过", "Failed"),
+    (
+        "skipped",
+        "未校验（缺少数据）",
+        "Not checked (data missing)",
+    ),
+];
+
+const SEVERITIES: Table = &[("error", "错误", "Error"), ("warning", "警告", "Warning")];
+
 // ---------------------------------------------------------------------------------------------
 // messages
 
@@ -677,6 +697,17 @@ const MESSAGES: &[(&str, &str)] = &[
         "{}: not a day count (expected act/360, act/365 or 30/360)",
         "{0}：不是计息基准（应为 act/360、act/365 或 30/360）",
     ),
+    // returns' rules
+    ("not checked: no value of {}", "未校验：缺少数据项 {0}"),
+    (
+        "not checked: no value for the month before",
+        "未校验：上月无数据",
+    ),
+    (
+        "{} the month before, {} now: {}, beyond {}%",
+        "上月 {0}，本月 {1}：变动 {2}，超过 {3}% 的阈值",
+    ),
+    ("fails", "未通过"),
     // indicator notes
     ("no data for {}", "暂无数据"),
     ("not shown: {}", "无权查看"),
@@ -775,6 +806,7 @@ mod tests {
             "unit" => &[Vocabulary::Unit],
             "level" => &[Vocabulary::Level],
             "role" => &[Vocabulary::Role],
+            "severity" => &[Vocabulary::Severity],
             _ => &[],
         }
     }
@@ -809,7 +841,7 @@ mod tests {
 
     #[test]
     fn every_code_the_schema_allows_has_chinese_text() {
-        let skipped = ["normal_side", "severity", "operator"];
+        let skipped = ["normal_side", "operator"];
         for (column, codes) in schema_enumerations() {
             if skipped.contains(&column.as_str()) || codes.contains(&"compare".to_string()) {
                 continue;

@@ -161,6 +161,11 @@ impl Layout {
         numbers::count(self.lang, value, counted)
     }
 
+    /// A value of an indicator or return element in its unit (`yuan`, `count`, `percent`…).
+    pub fn figure(&self, code: &str, unit: &str, text: &str) -> String {
+        numbers::indicator_value(self.lang, code, unit, text)
+    }
+
     /// A percentage with two decimals.
     pub fn percent(&self, text: &str) -> String {
         numbers::percent_text(text)

@@ -15,6 +15,7 @@ use crate::i18n::Lang;
 pub struct Names {
     regions: HashMap<String, String>,
     institutions: HashMap<String, String>,
+    products: HashMap<String, String>,
 }
 
 impl Names {
@@ -42,6 +43,22 @@ impl Names {
             }
         }
         Ok(names)
+    }
+
+    /// These names and those of every loan product (a few dozen at most).
+    pub async fn with_products(mut self, db: &Db) -> Result<Names> {
+        for product in fupin_app::loans::products(db, None).await? {
+            self.products.insert(product.code, product.name);
+        }
+        Ok(self)
+    }
+
+    /// A loan product's name, or its code when it has none.
+    pub fn product(&self, code: &str) -> String {
+        self.products
+            .get(code)
+            .cloned()
+            .unwrap_or_else(|| code.to_string())
     }
 
     /// A region's name, or its code when it has none.

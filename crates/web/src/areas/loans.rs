@@ -791,7 +791,10 @@ async fn loans_list_page(
     let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/loans");
     let rows: Vec<LoanDto> = paged.items.into_iter().map(LoanDto::from).collect();
     let institutions: Vec<String> = rows.iter().map(|l| l.institution_code.clone()).collect();
-    let names = Names::load(&state.db, lang, Vec::new(), institutions).await?;
+    let names = Names::load(&state.db, lang, Vec::new(), institutions)
+        .await?
+        .with_products(&state.db)
+        .await?;
     let selected = |options: [&'static str; 5], asked: &Option<String>| {
         options
             .into_iter()
@@ -853,6 +856,8 @@ async fn loan_page(
         [detail.loan.village_code.clone()],
         [detail.loan.institution_code.clone()],
     )
+    .await?
+    .with_products(&state.db)
     .await?;
     Ok(LoanPage {
         layout: Layout::new(lang, Some(&user.principal), path, "loan.title"),

@@ -635,7 +635,10 @@ async fn household_page(
             .iter()
             .map(|l| l.institution_code.clone()),
     );
-    let names = Names::load(&state.db, lang, regions, institutions).await?;
+    let names = Names::load(&state.db, lang, regions, institutions)
+        .await?
+        .with_products(&state.db)
+        .await?;
     Ok(HouseholdPage {
         names,
         layout: Layout::new(
