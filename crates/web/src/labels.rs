@@ -708,6 +708,10 @@ const MESSAGES: &[(&str, &str)] = &[
         "上月 {0}，本月 {1}：变动 {2}，超过 {3}% 的阈值",
     ),
     ("fails", "未通过"),
+    (
+        "month-on-month change of {} within {}%",
+        "{0} 环比变动不超过 {1}%",
+    ),
     // indicator notes
     ("no data for {}", "暂无数据"),
     ("not shown: {}", "无权查看"),

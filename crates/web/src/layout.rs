@@ -166,6 +166,11 @@ impl Layout {
         numbers::indicator_value(self.lang, code, unit, text)
     }
 
+    /// An instant (RFC 3339, UTC) in China time.
+    pub fn time(&self, text: &str) -> String {
+        numbers::china_time(text)
+    }
+
     /// A percentage with two decimals.
     pub fn percent(&self, text: &str) -> String {
         numbers::percent_text(text)

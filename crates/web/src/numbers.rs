@@ -183,6 +183,21 @@ fn rounded_hundredths(text: &str) -> Option<i64> {
     Some(if up { kept + away } else { kept })
 }
 
+/// An instant stored as RFC 3339 (UTC) in China time, to the minute: "2026-12-07 20:30";
+/// other text as it is.
+pub fn china_time(text: &str) -> String {
+    match chrono::DateTime::parse_from_rfc3339(text.trim()) {
+        Ok(instant) => {
+            let china = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is an offset");
+            instant
+                .with_timezone(&china)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        }
+        Err(_) => text.to_string(),
+    }
+}
+
 /// An indicator's value as text for its unit (`yuan`, `percent`, `pp`, `times`, `count`).
 pub fn indicator_value(lang: Lang, code: &str, unit: &str, text: &str) -> String {
     match unit {
@@ -269,6 +284,14 @@ mod tests {
         check("1234567", "1,234,567 people", english);
         check("0", "0 people", english);
         check("-1000", "-1,000 people", english);
+    }
+
+    #[test]
+    fn instants_in_china_time() {
+        check("2026-12-07T12:30:28.423Z", "2026-12-07 20:30", china_time);
+        check("2026-12-07T16:00:00Z", "2026-12-08 00:00", china_time);
+        check("2017-06-30T08:00:00+08:00", "2017-06-30 08:00", china_time);
+        check("yesterday", "yesterday", china_time);
     }
 
     #[test]

@@ -538,7 +538,7 @@ async fn return_page(
         .collect();
     let mut detail = detail;
     for rule in &mut detail.rules {
-        rule.check = in_words(&rule.check, &elements);
+        rule.check = in_words(&crate::labels::message(lang, &rule.check), &elements);
         rule.message = in_words(&crate::labels::message(lang, &rule.message), &elements);
     }
     let path = uri
