@@ -447,13 +447,13 @@ test("a return's detail: its values beside the month before, its rules in words"
   await context.close();
 });
 
-test("a bank user's header fits one line at 1440 px in both languages", async () => {
-  for (const locale of ["zh-CN", "en-US"]) {
+test("the header fits one line at 1440 px in both languages, for the regulator and a bank", async () => {
+  for (const [name, locale] of [["pyrcb", "zh-CN"], ["pyrcb", "en-US"], ["reg", "zh-CN"], ["reg", "en-US"]]) {
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale });
     const page = await context.newPage();
-    await signIn(page, "pyrcb", "/dashboard", null);
+    await signIn(page, name, "/dashboard", null);
     const height = await page.locator("header.top").evaluate((header) => header.getBoundingClientRect().height);
-    assert.ok(height < 60, `${locale}: one line (${height}px)`);
+    assert.ok(height < 60, `${name} ${locale}: one line (${height}px)`);
     assert.equal(await page.locator("#menu-toggle").isVisible(), false, "no menu button on a desktop");
     await context.close();
   }

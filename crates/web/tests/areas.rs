@@ -436,6 +436,27 @@ fupin_store::on_both_engines! {
         let bank_hf_loans = get(&base, "/api/loans", &token_of("bank_hf")).await.json();
         assert!(bank_hf_loans["items"].as_array().expect("items").iter().all(|l| l["institution_code"] == "HFRCB"), "{bank_hf_loans}");
 
+        // Loans by standing: overdue ones are exactly the active loans with overdue days; a class
+        // lists its loans only; anything else is refused.
+        let all = get(&base, "/api/loans", &token_of("reg_city")).await.json();
+        let contracts = |page: &Value, keep: &dyn Fn(&Value) -> bool| -> Vec<String> {
+            page["items"].as_array().expect("items").iter().filter(|l| keep(l)).map(|l| l["contract_no"].to_string()).collect()
+        };
+        let overdue = get(&base, "/api/loans?status=overdue", &token_of("reg_city")).await.json();
+        assert_eq!(
+            contracts(&overdue, &|_| true),
+            contracts(&all, &|l| l["status"] == "active" && l["overdue_days"].as_i64() > Some(0)),
+            "{overdue}"
+        );
+        for class in ["normal", "special_mention", "substandard", "doubtful", "loss"] {
+            let listed = get(&base, &format!("/api/loans?class={class}"), &token_of("reg_city")).await.json();
+            assert_eq!(contracts(&listed, &|_| true), contracts(&all, &|l| l["classification"] == class), "{class}: {listed}");
+        }
+        assert!(!contracts(&all, &|l| l["classification"] == "normal").is_empty(), "the fixture has normal loans");
+        for refused in ["/api/loans?status=late", "/api/loans?class=bad"] {
+            assert_eq!(get(&base, refused, &token_of("reg_city")).await.status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+        }
+
         // The feed's cursor.
         let feed = get(&base, "/api/feed?since=0&limit=2", &token_of("poverty")).await.json();
         assert_eq!((feed["events"].as_array().map(Vec::len), feed["more"].as_bool()), (Some(2), Some(true)), "{feed}");

@@ -157,3 +157,23 @@ fn page_links(address: &str, as_of: fupin_app::fupin_core::BusinessDate) -> Vec<
     })
     .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::page_links;
+    use fupin_app::fupin_core::BusinessDate;
+
+    #[test]
+    fn the_printed_links_carry_the_data_date() {
+        let as_of = BusinessDate::parse("2017-06-30").expect("a date");
+        let links = page_links("127.0.0.1:8080", as_of);
+        assert_eq!(
+            links[0],
+            "dashboard http://127.0.0.1:8080/dashboard?as_of=2017-06-30&group=state-poverty-counties"
+        );
+        assert!(
+            links.iter().all(|l| l.contains("as_of=2017-06-30")),
+            "{links:?}"
+        );
+    }
+}
