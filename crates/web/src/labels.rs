@@ -591,6 +591,113 @@ const MESSAGES: &[(&str, &str)] = &[
         "贫困户 {0} 有 {1} 名户主（第 {2} 行）：每户须有且只有一名户主",
     ),
     (
+        "household {} is not in the registry on {}",
+        "贫困户 {0} 在 {1} 不在建档立卡名册中",
+    ),
+    (
+        "household {} has no head on {}",
+        "贫困户 {0} 在 {1} 没有户主",
+    ),
+    ("household {} has status {}", "贫困户 {0} 的状态为 {1}"),
+    (
+        "household {} was removed from the registry on {}",
+        "贫困户 {0} 已于 {1} 移出名册",
+    ),
+    (
+        "enterprise {} does not exist: import enterprises first",
+        "经营主体 {0} 不存在：请先导入经营主体",
+    ),
+    ("enterprise {} is not registered", "经营主体 {0} 未登记"),
+    (
+        "contract {} exists with different terms; use extend, roll over or write off to change a loan",
+        "合同 {0} 已存在但条款不同；如需变更，请办理展期、续贷或核销",
+    ),
+    (
+        "a term of {} months is above product {}'s maximum of {}",
+        "期限 {0} 个月超过产品 {1} 的上限 {2} 个月",
+    ),
+    (
+        "poverty micro-credit is at most {} per household",
+        "扶贫小额信贷每户不超过 {0} 元",
+    ),
+    (
+        "poverty micro-credit lends to households",
+        "扶贫小额信贷只贷给农户",
+    ),
+    (
+        "matures on {}, not after it starts on {}",
+        "到期日 {0} 应晚于起始日 {1}",
+    ),
+    (
+        "expires on {}, not after it is granted on {}",
+        "到期日 {0} 应晚于授信日 {1}",
+    ),
+    (
+        "ends on {}, not after it starts on {}",
+        "结束日 {0} 应晚于开始日 {1}",
+    ),
+    (
+        "closes on {}, not after it opens on {}",
+        "结束日 {0} 应晚于开始日 {1}",
+    ),
+    (
+        "exited in {}, before the household was identified",
+        "脱贫年度 {0} 早于识别时间",
+    ),
+    (
+        "at most 2 other causes, not {}",
+        "其他致贫原因最多 2 项，不是 {0} 项",
+    ),
+    ("a credit line must be positive", "授信金额必须大于零"),
+    ("a deposit must be positive", "拨入金额必须大于零"),
+    ("a repayment must be positive", "还款金额必须大于零"),
+    (
+        "a recommended line cannot be negative",
+        "建议授信额不能为负数",
+    ),
+    (
+        "a credit file needs a score or factor inputs, or an exempt_reason",
+        "信用档案须填写评分或各项评分因素，或填写不评级原因",
+    ),
+    (
+        "an exempt household ({}) is not rated: leave {} empty",
+        "不评级的贫困户（{0}）不评定等级：请将 {1} 留空",
+    ),
+    (
+        "a user of {} imports only its own rows: nothing was imported",
+        "{0} 的用户只能导入本机构的数据：整个文件未导入",
+    ),
+    (
+        "an institution cannot be its own parent",
+        "机构的上级机构不能是它自己",
+    ),
+    (
+        "grade {} does not match score {}: the {} gives {} (from {})",
+        "等级 {0} 与评分 {1} 不符：应为 {3}（{4} 分起）",
+    ),
+    (
+        "the principal must be above zero, not {} yuan",
+        "本金必须大于零，不是 {0} 元",
+    ),
+    ("the term must be at least one month", "期限至少为一个月"),
+    (
+        "a term of {} months is longer than the {} months allowed",
+        "期限 {0} 个月超过允许的 {1} 个月",
+    ),
+    (
+        "the rate {} is outside 0%..=100%",
+        "利率 {0} 不在 0%–100% 之间",
+    ),
+    ("contains control characters", "含有控制字符"),
+    (
+        "contains a byte-order mark (U+FEFF) inside the text",
+        "文本中间含有字节顺序标记（U+FEFF）",
+    ),
+    (
+        "contains â€, Ã© or similar: UTF-8 text was read as Latin-1/Windows-1252",
+        "含有 â€、Ã© 等乱码：UTF-8 文本被当作 Latin-1/Windows-1252 读取过，请用原始文件重新导出",
+    ),
+    (
         "{} appears twice: rows {} and {}",
         "{0} 重复出现：第 {1} 行和第 {2} 行",
     ),
@@ -1013,6 +1120,18 @@ mod tests {
         check(
             "361128000000 is outside your region: nothing was imported",
             "361128000000 不在您的辖区内：整个文件未导入",
+        );
+        check(
+            "contract C1 exists with different terms; use extend, roll over or write off to change a loan",
+            "合同 C1 已存在但条款不同；如需变更，请办理展期、续贷或核销",
+        );
+        check(
+            "household H9 is not in the registry on 2017-06-30",
+            "贫困户 H9 在 2017-06-30 不在建档立卡名册中",
+        );
+        check(
+            "household H9 is not in the registry: import households first",
+            "贫困户 H9 不在建档立卡名册中：请先导入贫困户",
         );
         check("something new", "something new");
         assert_eq!(message(Lang::En, "division by zero"), "division by zero");
