@@ -155,7 +155,7 @@ test("sign in, coverage with its chart, switch language, phone", async () => {
   assert.equal(await page.locator("h1").textContent(), "金融服务覆盖");
   await page.waitForSelector("#village-chart[data-chart-ready='1'] canvas");
   const figures = await page.locator("#township-coverage dd").allTextContents();
-  assert.deepEqual(figures.map((f) => f.trim()), ["4", "3", "1"], "townships: total, assigned, without");
+  assert.deepEqual(figures.map((f) => f.trim()), ["4 个", "3 个", "1 个"], "townships: total, assigned, without");
   assert.match(await page.locator("#village-coverage").textContent(), /莲花村/, "uncovered village listed");
   await page.screenshot({ path: join(shots, "02-coverage-zh.png"), fullPage: true });
 
