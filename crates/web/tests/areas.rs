@@ -623,7 +623,8 @@ fupin_store::on_both_engines! {
             assert_eq!(page.status, StatusCode::OK, "{name}");
             let text = page.text();
             let row = text.split("title=\"subsidy_fund_balance\"").nth(1).expect("the fund row").to_string();
-            row.split("class=\"num\">").nth(1).and_then(|cell| cell.split('<').next()).map(str::to_string).expect("the value cell")
+            // `<td class="num" title="exact">shown</td>`: the figure as shown, in 万元 or 亿元.
+            row.split("class=\"num\" title=\"").nth(1).and_then(|cell| cell.split('>').nth(1)).and_then(|cell| cell.split('<').next()).map(str::to_string).expect("the value cell")
         };
         let report_funds = async |name: &str| {
             let report = get(&base, &format!("/api/report?as_of={AS_OF}&region=361128&format=json"), &token_of(name)).await.json();
@@ -656,7 +657,7 @@ fupin_store::on_both_engines! {
         assert!(!funds_page.text().contains("id=\"fund-figures\""), "the bank's funds page shows its claims only");
         for name in ["finance", "reg_poyang"] {
             assert_eq!(get(&base, &format!("/api/funds?as_of={AS_OF}&region=361128"), &token_of(name)).await.json()["subsidy_balance"], Value::String(balance.clone()), "{name}");
-            assert_eq!(dashboard_cell(name).await, balance, "{name}");
+            assert_eq!(dashboard_cell(name).await, fupin_web::numbers::money_text(fupin_web::i18n::Lang::Zh, &balance), "{name}");
             let (funds, _) = report_funds(name).await;
             let subsidy = funds.iter().find(|f| f["code"] == "subsidy_fund_balance").expect("subsidy");
             assert_eq!(subsidy["value"], Value::String(balance.clone()), "{name}");
