@@ -615,6 +615,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("returns.history", "修改记录", "Changes"),
     ("returns.submitted_by", "报送", "Submitted by"),
     ("returns.element", "数据项", "Element"),
+    ("actor.cli", "命令行导入", "command line"),
     ("loans.class", "五级分类", "Classification"),
     ("loans.overdue", "逾期", "Overdue"),
     (

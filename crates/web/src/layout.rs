@@ -166,6 +166,16 @@ impl Layout {
         numbers::indicator_value(self.lang, code, unit, text)
     }
 
+    /// Who acted, as audit records name them: a user's name, or `cli:…` for the command line
+    /// (`cli:unknown` when the operating-system user was not known).
+    pub fn actor(&self, name: &str) -> String {
+        match name.strip_prefix("cli:") {
+            Some("unknown") | Some("") => self.t("actor.cli").to_string(),
+            Some(user) => format!("{} ({user})", self.t("actor.cli")),
+            None => name.to_string(),
+        }
+    }
+
     /// An instant (RFC 3339, UTC) in China time.
     pub fn time(&self, text: &str) -> String {
         numbers::china_time(text)
