@@ -419,6 +419,7 @@ test("figures as people read them: the data's date, 万元/亿元, names not cod
   assert.equal(await page.locator("#status").inputValue(), "overdue");
   await page.goto(`${baseUrl}/loans?class=normal`);
   assert.ok((await page.locator("#loan-list tbody tr").count()) >= 1, "loans of one class");
+  assert.match(await page.locator("#loan-list").textContent(), /张三/, "borrowers by name in the list");
 
   await Promise.all([page.waitForURL(/\/loans/), page.click("#switch-language")]);
   await page.goto(`${baseUrl}/dashboard`);

@@ -773,6 +773,8 @@ struct LoansPage {
     rows: Vec<LoanDto>,
     more: bool,
     names: Names,
+    /// Household heads by household id.
+    borrowers: std::collections::HashMap<String, String>,
 }
 
 async fn loans_list_page(
@@ -791,6 +793,7 @@ async fn loans_list_page(
     let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/loans");
     let rows: Vec<LoanDto> = paged.items.into_iter().map(LoanDto::from).collect();
     let institutions: Vec<String> = rows.iter().map(|l| l.institution_code.clone()).collect();
+    let borrowers = borrower_names(&state, &user, &rows).await?;
     let names = Names::load(&state.db, lang, Vec::new(), institutions)
         .await?
         .with_products(&state.db)
@@ -810,7 +813,31 @@ async fn loans_list_page(
         more: paged.next_offset.is_some(),
         rows,
         names,
+        borrowers,
     })
+}
+
+/// The heads of the borrowing households of `rows`, by household id, on the data's latest
+/// date (one statement for the page).
+async fn borrower_names(
+    state: &AppState,
+    user: &CurrentUser,
+    rows: &[LoanDto],
+) -> Result<std::collections::HashMap<String, String>> {
+    let households: Vec<String> = rows
+        .iter()
+        .filter(|l| l.borrower_type == "household")
+        .map(|l| l.borrower_id.clone())
+        .collect();
+    if households.is_empty() {
+        return Ok(Default::default());
+    }
+    let as_of = fupin_app::data_date::latest(&state.db, super::today()).await?;
+    let heads = fupin_app::registry::heads_on(&state.db, &user.ctx, &households, as_of).await?;
+    Ok(heads
+        .into_iter()
+        .map(|head| (head.household_id, head.name))
+        .collect())
 }
 
 #[derive(Template, WebTemplate)]
