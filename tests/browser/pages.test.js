@@ -409,6 +409,10 @@ test("figures as people read them: the data's date, 万元/亿元, names not cod
   assert.doesNotMatch(table, /\d{7,}\.\d\d/, "no raw amounts");
   assert.equal(await page.locator("#indicator-table tr.section").count() >= 5, true, "grouped by section");
   await page.screenshot({ path: join(kept, "dashboard-zh-1440.png"), fullPage: true });
+  await page.goto(`${baseUrl}/dashboard?group=state-poverty-counties`);
+  const group = await page.locator("#data-date").textContent();
+  assert.match(group, /国家级贫困县|贫困县/, `the group by its title: ${group}`);
+  assert.deepEqual(untranslated(group), []);
 
   await page.goto(`${baseUrl}/loans/PYRCB/PY2017001`);
   await page.screenshot({ path: join(kept, "loan-zh-1440.png"), fullPage: true });

@@ -355,6 +355,19 @@ fn unit_label(lang: Lang, unit: &str) -> &'static str {
     }
 }
 
+/// A region group's title in `lang` (its name when it has none).
+async fn group_title(state: &AppState, lang: Lang, name: &str) -> Result<String> {
+    let groups = fupin_app::territory::list_groups(&state.db).await?;
+    Ok(groups
+        .into_iter()
+        .find(|(group, _)| group.name == name)
+        .map(|(group, _)| match (lang, group.title_en) {
+            (Lang::En, Some(english)) => english,
+            _ => group.title,
+        })
+        .unwrap_or_else(|| name.to_string()))
+}
+
 /// The indicator table's rows, grouped by the sections of their definitions (in the order
 /// the sections first appear), each value in words for its unit.
 fn indicator_rows(lang: Lang, values: &[Value]) -> Vec<IndicatorRow> {
@@ -554,7 +567,7 @@ async fn dashboard_page(
         Scope::Region(code) => Names::load(&state.db, lang, [code.to_string()], Vec::new())
             .await?
             .region(&code.to_string()),
-        Scope::Group(name) => name.clone(),
+        Scope::Group(name) => group_title(&state, lang, name).await?,
     };
     let report_query = match &request.scope {
         Scope::Region(code) => format!("as_of={}&region={}", request.as_of, code.prefix()),
