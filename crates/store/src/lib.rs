@@ -7,13 +7,16 @@
 pub mod audit;
 pub mod backup;
 pub mod credit;
+pub mod data_dates;
 pub mod db;
 pub mod error;
 pub mod funds;
 pub mod groups;
+pub mod household_heads;
 pub mod indicators;
 pub mod institutions;
 pub mod ledger;
+pub mod loan_standing;
 pub mod loans;
 pub mod regions;
 pub mod registry;

@@ -145,7 +145,7 @@ pub struct Loan {
     pub rolled_from_loan_id: Option<i64>,
 }
 
-const LOAN_COLUMNS: &str = "id, institution_code, contract_no, product_code, borrower_type, \
+pub(crate) const LOAN_COLUMNS: &str = "id, institution_code, contract_no, product_code, borrower_type, \
     borrower_id, village_code, principal_fen, annual_rate_ppm, start_on, maturity_on, \
     original_maturity_on, repayment, day_count, purpose, project, status, closed_on, \
     next_unpaid_due_on, overdue_since, overdue_days, classification, rolled_from_loan_id";
@@ -437,7 +437,7 @@ pub async fn list_loans(db: &Db, filter: &LoanFilter) -> Result<Vec<Loan>> {
     rows.iter().map(loan_from_row).collect()
 }
 
-fn loan_from_row(row: &AnyRow) -> Result<Loan> {
+pub(crate) fn loan_from_row(row: &AnyRow) -> Result<Loan> {
     let required_date = |column: &'static str| {
         date_column(row, "loans", column)?.ok_or_else(|| corrupt("loans", column, "null"))
     };
