@@ -527,6 +527,10 @@ test("on a phone the menu folds behind a button", async () => {
     assert.ok(overflow <= 1, `the loan fits the phone (overflow ${overflow}px)`);
     await page.screenshot({ path: join(kept, `loan-${suffix}-390.png`), fullPage: true });
     await uploadRefused(page, "贫困户名单.xls", refusedFiles()[1][1]);
+    // The regulator's first kind is not the registry's: the form's date must not be held
+    // against the file, which is refused for being an .xls.
+    const message = await page.locator("#refusal-message").textContent();
+    assert.match(message, /\.xls/, message);
     await page.screenshot({ path: join(kept, `imports-refused-${suffix}-390.png`), fullPage: true });
     await context.close();
   }

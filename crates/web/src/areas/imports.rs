@@ -603,8 +603,13 @@ async fn upload_form(
     body: Body,
 ) -> Result<ImportReportPartial> {
     let query = ImportQuery::default();
-    let form = read_upload(&headers, &query, body, state.config.upload_body_limit).await?;
+    let mut form = read_upload(&headers, &query, body, state.config.upload_body_limit).await?;
     let kind = kind_param(&form_kind(&headers, &form)?)?;
+    // The page shows the registry date for every kind; it means something only for the
+    // registry's (the API refuses it elsewhere, the page does not make a clerk clear it).
+    if !kind.is_registry() {
+        form.as_of = None;
+    }
     let layout = Layout::new(lang, Some(&user.principal), "/imports", "imports.title");
     match run_upload(&state, &user, kind, &form).await {
         Ok((outcome, link)) => Ok(ImportReportPartial {
