@@ -201,6 +201,48 @@ fupin_store::on_both_engines! {
         assert_eq!(stored.file.grade.as_deref(), Some("A"));
     }
 
+    async fn files_and_lines_of_several_batches_compare_with_what_is_stored(db) {
+        // Rows are checked 500 at a time against the households and credit read for the batch:
+        // 600 rows make two batches, and each row must still meet its own stored file or line.
+        let dir = tempfile::tempdir().expect("dir");
+        setup(&db, dir.path()).await;
+        let day = |n: i64| date("2017-04-01").add_days(n).expect("date");
+        let keys: Vec<(&str, fupin_core::BusinessDate)> =
+            (0..600).map(|n| (if n % 2 == 0 { "H1" } else { "H2" }, day(n / 2))).collect();
+        let rows = |changed: Option<usize>| -> String {
+            keys.iter().enumerate().map(|(n, (household, on))| {
+                let score = if Some(n) == changed { 95 } else { 80 };
+                format!("{household},PYRCB,{on},{score},,,,\n")
+            }).collect()
+        };
+        let first = files(&db, dir.path(), "f.csv", &rows(None)).await;
+        assert_applied(&first);
+        assert_eq!(first.counts.added, 600);
+        assert_eq!(files(&db, dir.path(), "f.csv", &rows(None)).await.counts.unchanged, 600);
+        let changed = files(&db, dir.path(), "g.csv", &rows(Some(551))).await;
+        assert_eq!((changed.counts.changed, changed.counts.unchanged), (1, 599));
+        let (household, on) = keys[551];
+        let file = file_of(&db, household, &on.to_string()).await;
+        assert_eq!((file.grade.as_deref(), file.recommended_line), (Some("AAA"), Some(yuan("50000"))));
+        // A line of 50,000 is within the AAA file's line (key 551), not within an A file's
+        // (key 549): refused at its row, named.
+        let line_rows = |amount_of: &dyn Fn(usize) -> &'static str| -> String {
+            keys.iter().enumerate().map(|(n, (household, on))| {
+                format!("{household},PYRCB,{},{on},{},\n", amount_of(n), on.add_months_clamped(12).expect("date"))
+            }).collect()
+        };
+        let granted = lines(&db, dir.path(), "l.csv", &line_rows(&|n| if n == 551 { "50000" } else { "10000" })).await;
+        assert_applied(&granted);
+        assert_eq!(granted.counts.added, 600);
+        let again = lines(&db, dir.path(), "l.csv", &line_rows(&|n| if n == 551 { "50000" } else { "10000" })).await;
+        assert_eq!(again.counts.unchanged, 600);
+        let too_much = lines(&db, dir.path(), "m.csv", &line_rows(&|n| if n == 549 || n == 551 { "50000" } else { "10000" })).await;
+        assert!(!too_much.applied);
+        // Key 549 is on line 551 (the header is line 1).
+        let refused: Vec<(u64, &str)> = too_much.errors.iter().map(|e| (e.line, e.column.as_str())).collect();
+        assert_eq!(refused, [(551, "amount")], "{}", errors(&too_much));
+    }
+
     async fn a_rating_keeps_its_scorecard_version_and_the_household_as_it_was(db) {
         let dir = tempfile::tempdir().expect("dir");
         setup(&db, dir.path()).await;

@@ -373,6 +373,19 @@ pub async fn credit_file_in(
     row.as_ref().map(file_from_row).transpose()
 }
 
+/// Every credit file of each of `households` (in no particular order), in statements of many
+/// households: what a batch of a credit-files import compares its rows with.
+pub async fn credit_files_of_in(tx: &mut Tx, households: &[&str]) -> Result<Vec<StoredCreditFile>> {
+    let sql = |params: &mut crate::sql::Params, count: usize| {
+        format!(
+            "select {FILE_COLUMNS} from credit_files where household_id in ({})",
+            params.list(count)
+        )
+    };
+    let rows = crate::registry::rows_by_ids(tx, households, sql).await?;
+    rows.iter().map(file_from_row).collect()
+}
+
 /// The household's latest file by the institution assessed on or before `date`.
 pub async fn latest_credit_file_in(
     tx: &mut Tx,
@@ -534,6 +547,19 @@ pub async fn credit_line_in(
         .fetch_optional(&mut **tx)
         .await?;
     row.as_ref().map(line_from_row).transpose()
+}
+
+/// Every credit line of each of `households` (in no particular order), in statements of many
+/// households: what a batch of a credit-lines import compares its rows with.
+pub async fn credit_lines_of_in(tx: &mut Tx, households: &[&str]) -> Result<Vec<StoredCreditLine>> {
+    let sql = |params: &mut crate::sql::Params, count: usize| {
+        format!(
+            "select {LINE_COLUMNS} from credit_lines where household_id in ({})",
+            params.list(count)
+        )
+    };
+    let rows = crate::registry::rows_by_ids(tx, households, sql).await?;
+    rows.iter().map(line_from_row).collect()
 }
 
 /// The household's line with the institution in force on `date`: the latest granted on or

@@ -1155,6 +1155,19 @@ pub async fn heads_of_in(tx: &mut Tx, ids: &[&str]) -> Result<Vec<MemberVersion>
     rows.iter().map(member_from_row).collect()
 }
 
+/// Every member version of each of `ids` (in no particular order): what a batch of credit
+/// files snapshots its households from.
+pub async fn members_of_in(tx: &mut Tx, ids: &[&str]) -> Result<Vec<MemberVersion>> {
+    let sql = |params: &mut Params, count: usize| {
+        format!(
+            "select {MEMBER_COLUMNS} from members m where m.household_id in ({})",
+            params.list(count)
+        )
+    };
+    let rows = rows_by_ids(tx, ids, sql).await?;
+    rows.iter().map(member_from_row).collect()
+}
+
 /// The enterprises among `codes` (in no particular order).
 pub async fn enterprises_in(tx: &mut Tx, codes: &[&str]) -> Result<Vec<Enterprise>> {
     let sql = |params: &mut Params, count: usize| {
@@ -1168,7 +1181,7 @@ pub async fn enterprises_in(tx: &mut Tx, codes: &[&str]) -> Result<Vec<Enterpris
 }
 
 /// Runs `sql` (made for a number of ids) over `ids` in chunks, binding the ids in order.
-async fn rows_by_ids(
+pub(crate) async fn rows_by_ids(
     tx: &mut Tx,
     ids: &[&str],
     sql: impl Fn(&mut Params, usize) -> String,

@@ -35,7 +35,7 @@ pub use fupin_store::credit::{
 };
 use fupin_store::ledger::{self, NormalSide};
 use fupin_store::loans::{LoanTerms, Product};
-use fupin_store::{Db, Tx, audit, institutions, registry};
+use fupin_store::{Db, Tx, audit, institutions};
 use serde_json::json;
 
 pub use coverage::{
@@ -332,14 +332,120 @@ fn file_key(file: &CreditFile) -> String {
 /// records what it creates here.
 ///
 /// An import also defers its audit records (see [`crate::audit::Trail`]).
+///
+/// A batch of an import also reads its households and their stored files at once
+/// ([`RatingLookups::read_batch`]); a row of a household not read is looked up alone.
 #[derive(Default)]
 pub struct RatingLookups {
     institutions: KnownInstitutions,
     scorecards: HashMap<(String, BusinessDate), Option<ScorecardVersion>>,
     trail: crate::audit::Trail,
+    households: crate::loans::borrowers::Borrowers,
+    /// The batch's households, each with its stored files and lines (see `read_batch`).
+    stored: HashMap<String, StoredCredit>,
+}
+
+/// A household's stored credit files and lines, read for a batch.
+#[derive(Clone, Debug, Default)]
+struct StoredCredit {
+    files: Vec<StoredCreditFile>,
+    lines: Vec<credit::StoredCreditLine>,
 }
 
 impl RatingLookups {
+    /// Reads the households of a batch of rows (every version; with `members`, every member
+    /// too) and their stored credit files and lines, replacing what the batch before read.
+    pub async fn read_batch(
+        &mut self,
+        tx: &mut Tx,
+        households: &[&str],
+        members: bool,
+    ) -> Result<()> {
+        use crate::loans::borrowers::Borrowers;
+        self.households = match members {
+            true => Borrowers::read_with_members(tx, households).await?,
+            false => Borrowers::read(tx, households, &[]).await?,
+        };
+        self.stored = households
+            .iter()
+            .map(|h| (h.to_string(), StoredCredit::default()))
+            .collect();
+        for stored in credit::credit_files_of_in(tx, households).await? {
+            let slot = self.stored.entry(stored.file.household_id.clone());
+            slot.or_default().files.push(stored);
+        }
+        for stored in credit::credit_lines_of_in(tx, households).await? {
+            let slot = self.stored.entry(stored.line.household_id.clone());
+            slot.or_default().lines.push(stored);
+        }
+        Ok(())
+    }
+
+    /// The stored file of a household, institution and date.
+    async fn stored_file(
+        &self,
+        tx: &mut Tx,
+        (household, institution, date): (&str, &str, BusinessDate),
+    ) -> Result<Option<StoredCreditFile>> {
+        let Some(stored) = self.stored.get(household) else {
+            return Ok(credit::credit_file_in(tx, household, institution, date).await?);
+        };
+        let file = stored
+            .files
+            .iter()
+            .find(|s| s.file.institution_code == institution && s.file.assessed_on == date);
+        Ok(file.cloned())
+    }
+
+    /// The household's latest file with the institution assessed on or before `date`.
+    async fn latest_file(
+        &self,
+        tx: &mut Tx,
+        (household, institution, date): (&str, &str, BusinessDate),
+    ) -> Result<Option<StoredCreditFile>> {
+        let Some(stored) = self.stored.get(household) else {
+            return Ok(credit::latest_credit_file_in(tx, household, institution, date).await?);
+        };
+        let latest = stored
+            .files
+            .iter()
+            .filter(|s| s.file.institution_code == institution && s.file.assessed_on <= date)
+            .max_by_key(|s| s.file.assessed_on);
+        Ok(latest.cloned())
+    }
+
+    /// The stored line of a household, institution and grant date.
+    async fn stored_line(
+        &self,
+        tx: &mut Tx,
+        (household, institution, date): (&str, &str, BusinessDate),
+    ) -> Result<Option<credit::StoredCreditLine>> {
+        let Some(stored) = self.stored.get(household) else {
+            return Ok(credit::credit_line_in(tx, household, institution, date).await?);
+        };
+        let line = stored
+            .lines
+            .iter()
+            .find(|s| s.line.institution_code == institution && s.line.granted_on == date);
+        Ok(line.cloned())
+    }
+
+    /// Keeps a file just written in the batch's, so that a later row reads it.
+    fn wrote_file(&mut self, written: &StoredCreditFile) {
+        if let Some(stored) = self.stored.get_mut(&written.file.household_id) {
+            stored.files.retain(|s| s.id != written.id);
+            stored.files.push(written.clone());
+        }
+    }
+
+    /// Keeps a line just written in the batch's.
+    fn wrote_line(&mut self, written: &credit::StoredCreditLine) {
+        if let Some(stored) = self.stored.get_mut(&written.line.household_id) {
+            stored.lines.retain(|s| s.id != written.id);
+            stored.lines.push(written.clone());
+        }
+    }
+
     /// Lookups for an import, which must call [`RatingLookups::flush`] before it commits.
     pub fn for_import() -> RatingLookups {
         RatingLookups {
@@ -392,7 +498,11 @@ pub async fn rate_in(
         ));
     }
     let assessed_on = request.assessed_on;
-    let version = match registry::version_on_in(tx, household, assessed_on).await? {
+    let version = match lookups
+        .households
+        .household_on(tx, household, assessed_on)
+        .await?
+    {
         Some(version) if access::sees_region(ctx, version.facts.village_code) => Some(version),
         _ => {
             refusals.push((
@@ -440,7 +550,10 @@ pub async fn rate_in(
             Err(refusals) => return Ok(Err(refusals)),
         }
     }
-    let members = registry::members_on_in(tx, household, assessed_on).await?;
+    let members = lookups
+        .households
+        .members_on(tx, household, assessed_on)
+        .await?;
     let mut snapshot = crate::registry::household_json(
         household,
         &version.facts,
@@ -449,13 +562,19 @@ pub async fn rate_in(
     );
     snapshot["version_from"] = json!(version.valid_from.to_string());
     file.household_json = snapshot.to_string();
-    let before = credit::credit_file_in(tx, household, institution, assessed_on).await?;
+    let before = lookups
+        .stored_file(tx, (household, institution, assessed_on))
+        .await?;
     if let Some(before) = &before
         && before.file == file
     {
         return Ok(Ok((Applied::Unchanged, before.clone())));
     }
     let id = credit::upsert_credit_file(tx, &file).await?;
+    lookups.wrote_file(&StoredCreditFile {
+        id,
+        file: file.clone(),
+    });
     let mut entry = ctx.audit("credit_file.save", "credit_file", &file_key(&file));
     entry.before_json = before.as_ref().map(|b| file_json(&b.file).to_string());
     entry.after_json = Some(file_json(&file).to_string());
@@ -698,7 +817,11 @@ pub async fn grant_in(
         ));
     }
     let granted_on = request.granted_on;
-    let village = match registry::version_on_in(tx, household, granted_on).await? {
+    let village = match lookups
+        .households
+        .household_on(tx, household, granted_on)
+        .await?
+    {
         Some(version) if access::sees_region(ctx, version.facts.village_code) => {
             Some(version.facts.village_code)
         }
@@ -713,7 +836,9 @@ pub async fn grant_in(
     let Some(village_code) = village.filter(|_| refusals.is_empty()) else {
         return Ok(Err(refusals));
     };
-    let file = credit::latest_credit_file_in(tx, household, institution, granted_on).await?;
+    let file = lookups
+        .latest_file(tx, (household, institution, granted_on))
+        .await?;
     let problem = match &file {
         None => Some(format!(
             "household {household} has no credit file with {institution} on or before \
@@ -751,13 +876,19 @@ pub async fn grant_in(
         recommended_line: file.as_ref().and_then(|f| f.file.recommended_line),
         override_reason,
     };
-    let before = credit::credit_line_in(tx, household, institution, granted_on).await?;
+    let before = lookups
+        .stored_line(tx, (household, institution, granted_on))
+        .await?;
     if let Some(before) = &before
         && before.line == line
     {
         return Ok(Ok((Applied::Unchanged, before.clone())));
     }
     let id = credit::upsert_credit_line(tx, &line).await?;
+    lookups.wrote_line(&StoredCreditLine {
+        id,
+        line: line.clone(),
+    });
     let key = format!("{household}/{institution}/{granted_on}");
     let mut entry = ctx.audit("credit_line.save", "credit_line", &key);
     entry.before_json = before.as_ref().map(|b| line_json(&b.line).to_string());

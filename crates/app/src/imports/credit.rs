@@ -8,7 +8,7 @@ use fupin_core::BusinessDate;
 use fupin_store::Tx;
 
 use super::fields::{identifier, optional, optional_text, required, required_text, row_error};
-use super::{Applied, Importer, RowErrors};
+use super::{Applied, Importer, RowErrors, RowOutcome};
 use crate::context::Ctx;
 use crate::credit::{self, EXEMPT_REASONS, LineRequest, RatingRequest, Refusal, scoring};
 use crate::error::Result;
@@ -150,10 +150,41 @@ impl Importer for CreditFileImporter {
         )
     }
 
+    /// Rows checked and written a batch at a time: the batch's households and their stored
+    /// files are read in a few statements; each row is still rated and refused on its own.
+    const BATCH_ROWS: usize = CREDIT_BATCH_ROWS;
+
+    async fn apply_batch(
+        &mut self,
+        tx: &mut Tx,
+        ctx: &Ctx,
+        batch: Vec<(u64, RatingRequest)>,
+    ) -> Result<Vec<RowOutcome>> {
+        let households = households_of(batch.iter().map(|(_, r)| r.household_id.as_str()));
+        self.lookups.read_batch(tx, &households, true).await?;
+        let mut outcomes = Vec::with_capacity(batch.len());
+        for (line, request) in batch {
+            outcomes.push(self.apply(tx, ctx, line, request).await?);
+        }
+        Ok(outcomes)
+    }
+
     async fn finish(&mut self, tx: &mut Tx, _ctx: &Ctx) -> Result<Vec<FieldError>> {
         self.lookups.flush(tx).await?;
         Ok(Vec::new())
     }
+}
+
+/// Rows of a credit-files or credit-lines batch: bounds the households, files and lines held
+/// in memory.
+const CREDIT_BATCH_ROWS: usize = 500;
+
+/// The households of a batch's rows, each once.
+fn households_of<'a>(ids: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut households: Vec<&str> = ids.collect();
+    households.sort_unstable();
+    households.dedup();
+    households
 }
 
 fn rating_value(request: &RatingRequest, field: &str) -> String {
@@ -275,6 +306,24 @@ impl Importer for CreditLineImporter {
                 })),
             },
         )
+    }
+
+    /// Rows checked and written a batch at a time, as credit files are.
+    const BATCH_ROWS: usize = CREDIT_BATCH_ROWS;
+
+    async fn apply_batch(
+        &mut self,
+        tx: &mut Tx,
+        ctx: &Ctx,
+        batch: Vec<(u64, LineRequest)>,
+    ) -> Result<Vec<RowOutcome>> {
+        let households = households_of(batch.iter().map(|(_, r)| r.household_id.as_str()));
+        self.lookups.read_batch(tx, &households, false).await?;
+        let mut outcomes = Vec::with_capacity(batch.len());
+        for (line, request) in batch {
+            outcomes.push(self.apply(tx, ctx, line, request).await?);
+        }
+        Ok(outcomes)
     }
 
     async fn finish(&mut self, tx: &mut Tx, _ctx: &Ctx) -> Result<Vec<FieldError>> {

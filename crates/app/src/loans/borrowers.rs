@@ -1,6 +1,7 @@
-//! The borrowers a batch of new loans is checked against, read in a few statements for the
-//! whole batch instead of two or three for each loan. A loan import changes no borrower, so
-//! what was read stays true until the transaction ends.
+//! The borrowers a batch of new loans is checked against (and the households a batch of credit
+//! files snapshots), read in a few statements for the whole batch instead of two or three for
+//! each row. Neither import changes a household, so what was read stays true until the
+//! transaction ends.
 
 use std::collections::HashMap;
 
@@ -16,6 +17,8 @@ use crate::error::Result;
 pub struct Borrowers {
     versions: HashMap<String, Vec<HouseholdVersion>>,
     heads: HashMap<String, Vec<MemberVersion>>,
+    /// Every member version, for [`Borrowers::read_with_members`]'s households only.
+    members: HashMap<String, Vec<MemberVersion>>,
     enterprises: HashMap<String, Option<Enterprise>>,
 }
 
@@ -48,6 +51,43 @@ impl Borrowers {
             borrowers.enterprises.insert(code, Some(enterprise));
         }
         Ok(borrowers)
+    }
+
+    /// Reads the households named with every member version of each (a credit file keeps a
+    /// snapshot of the household as it was): the households of a batch of credit files.
+    pub async fn read_with_members(tx: &mut Tx, households: &[&str]) -> Result<Borrowers> {
+        let mut borrowers = Borrowers::read(tx, households, &[]).await?;
+        for id in households {
+            borrowers.members.insert(id.to_string(), Vec::new());
+        }
+        for member in registry::members_of_in(tx, households).await? {
+            let slot = borrowers.members.entry(member.household_id.clone());
+            slot.or_default().push(member);
+        }
+        Ok(borrowers)
+    }
+
+    /// The household's members on `date`, the head first, then by ID number (as
+    /// `registry::members_on_in` gives them).
+    pub async fn members_on(
+        &self,
+        tx: &mut Tx,
+        id: &str,
+        date: BusinessDate,
+    ) -> Result<Vec<MemberVersion>> {
+        let Some(members) = self.members.get(id) else {
+            return Ok(registry::members_on_in(tx, id, date).await?);
+        };
+        let mut on: Vec<MemberVersion> = members
+            .iter()
+            .filter(|m| valid_on(m.valid_from, m.valid_to, date))
+            .cloned()
+            .collect();
+        on.sort_by(|a, b| {
+            let rank = |m: &MemberVersion| u8::from(m.member.relation != "head");
+            (rank(a), &a.member.id_number).cmp(&(rank(b), &b.member.id_number))
+        });
+        Ok(on)
     }
 
     /// The household's version on `date`.

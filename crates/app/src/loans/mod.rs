@@ -3,7 +3,7 @@
 //! change to the loan, with one audit record per command.
 
 mod accounts;
-mod borrowers;
+pub(crate) mod borrowers;
 pub mod eod;
 mod repayments;
 pub mod rules;
