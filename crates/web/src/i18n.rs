@@ -634,6 +634,52 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("list.page", "第", "Page"),
     ("list.previous", "上一页", "Previous"),
     ("list.next", "下一页", "Next"),
+    // cards (cards branch)
+    ("nav.users", "用户管理", "Users"),
+    (
+        "hint.users",
+        "添加、停用、启用用户，重置密码",
+        "Add, disable and enable users; reset passwords",
+    ),
+    ("users.title", "用户管理", "Users"),
+    (
+        "users.lead",
+        "本辖区的用户：角色、范围（地区、机构）和状态。每项操作都记入审计。",
+        "The users of your region: role, scope (region, institution) and state. Every action is audited.",
+    ),
+    ("users.name", "用户名", "User name"),
+    ("users.display_name", "姓名", "Display name"),
+    ("users.role", "角色", "Role"),
+    ("users.scope", "范围", "Scope"),
+    ("users.region", "地区代码", "Region code"),
+    ("users.institution", "机构代码", "Institution code"),
+    (
+        "users.institution_hint",
+        "仅银行用户填写",
+        "bank users only",
+    ),
+    ("users.password", "初始密码", "Initial password"),
+    ("users.state", "状态", "State"),
+    ("users.actions", "操作", "Actions"),
+    ("users.active", "正常", "Active"),
+    ("users.disabled", "已停用", "Disabled"),
+    ("users.disable", "停用", "Disable"),
+    ("users.enable", "启用", "Enable"),
+    ("users.reset", "重置密码", "Reset password"),
+    (
+        "users.password_blank",
+        "留空则自动生成",
+        "blank: generate one",
+    ),
+    ("users.add", "添加用户", "Add a user"),
+    ("users.added", "已添加用户", "User added"),
+    ("users.password_set", "已重置密码", "Password reset"),
+    ("users.generated", "新密码", "New password"),
+    (
+        "users.generated_hint",
+        "只显示这一次，请转告用户",
+        "shown this once only; pass it on to the user",
+    ),
 ];
 
 #[cfg(test)]
