@@ -642,6 +642,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Add, disable and enable users; reset passwords",
     ),
     ("users.title", "用户管理", "Users"),
+    ("dashboard.cards", "主要指标", "Key figures"),
+    ("dashboard.vs_month", "比上月末", "vs previous month-end"),
+    ("dashboard.vs_year", "比年初", "vs beginning of year"),
+    ("dashboard.by_township", "各乡镇", "By township"),
+    ("dashboard.drill", "查看下级", "Drill down"),
     (
         "users.lead",
         "本辖区的用户：角色、范围（地区、机构）和状态。每项操作都记入审计。",

@@ -145,4 +145,41 @@ fupin_store::on_both_engines! {
         assert!(!signs_in(&base, "intruder", "intruder password").await);
         assert!(signs_in(&base, "admin", PASSWORD).await);
     }
+
+    async fn the_dashboard_leads_with_cards_matching_the_indicators_and_drills_down(db) {
+        seed_territory(&db).await;
+        fupin_app::indicators::load_builtin(&db, &operator()).await.expect("indicators");
+        seed_users(&db).await;
+        let base = start(&db, Config::default()).await;
+        let reg = sign_in(&base, "reg_city").await;
+        let (status, text) = page(&base, &format!("/dashboard?as_of={AS_OF}&region=3611"), &reg).await;
+        assert_eq!(status, StatusCode::OK, "{text}");
+        assert!(text.contains("id=\"summary-cards\"") && text.contains("比上月末") && text.contains("比年初"), "{text}");
+        // Each card's value is the indicator's, as `fupin indicators` computes it, in words.
+        let request = fupin_app::indicators::Request {
+            scope: fupin_app::indicators::Scope::Region(code("3611")),
+            as_of: date(AS_OF),
+            base: None,
+            institution: None,
+            codes: None,
+        };
+        let values = fupin_app::indicators::evaluate(&db, &operator(), &request).await.expect("evaluate");
+        let mut checked = 0;
+        for card in fupin_web::areas::cards::CARD_CODES {
+            let value = values.iter().find(|v| v.indicator.code == *card).expect("a card's indicator");
+            let shown = text.split(&format!("data-code=\"{card}\"")).nth(1).expect("the card").split("class=\"figure\"").nth(1).expect("its figure");
+            let shown = shown.split('>').nth(1).and_then(|rest| rest.split('<').next()).expect("figure text");
+            let expected = value.text().map_or_else(|| "—".to_string(), |t| fupin_web::numbers::indicator_value(fupin_web::i18n::Lang::Zh, card, &value.indicator.unit, &t));
+            assert_eq!(shown, expected, "{card}");
+            checked += 1;
+        }
+        assert_eq!(checked, fupin_web::areas::cards::CARD_CODES.len());
+        // Each county links to the dashboard scoped to it, which lists its townships.
+        let link = format!("/dashboard?as_of={AS_OF}&#38;region=361128\"");
+        assert!(text.contains(&link), "{text}");
+        let (status, county) = page(&base, &format!("/dashboard?as_of={AS_OF}&region=361128"), &reg).await;
+        assert_eq!(status, StatusCode::OK, "{county}");
+        assert!(county.contains("各乡镇") && county.contains("地方361128100") && county.contains("region=361128100\""), "{county}");
+        assert!(!county.contains("地方361125100"), "another county's township: {county}");
+    }
 }

@@ -6,6 +6,7 @@
 //! who sees the link. Texts go in `i18n.rs`.
 
 pub mod audit;
+pub mod cards;
 pub mod funds;
 pub mod home;
 pub mod imports;
