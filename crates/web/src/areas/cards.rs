@@ -42,6 +42,10 @@ pub struct Card {
     /// The previous month-end and the beginning of the year (YYYY-MM-DD).
     pub month_date: String,
     pub year_date: String,
+    /// A figure published elsewhere, in words, when there is one.
+    pub reported: String,
+    /// The published figure differs from the data's.
+    pub flagged: bool,
 }
 
 /// The last day of the month before `as_of`'s month.
@@ -122,6 +126,12 @@ pub async fn cards(
             vs_year: change(text_of(&earlier[1].1, code)),
             month_date: earlier[0].0.clone(),
             year_date: earlier[1].0.clone(),
+            reported: value
+                .reported
+                .as_ref()
+                .map(|r| numbers::indicator_value(lang, code, &r.unit, &r.value))
+                .unwrap_or_default(),
+            flagged: value.reported.as_ref().is_some_and(|r| r.differs),
         });
     }
     Ok(cards)

@@ -615,7 +615,8 @@ async fn dashboard_page(
         scope_name,
         region,
         group,
-        flagged: rows.iter().filter(|r| r.flagged).count(),
+        flagged: rows.iter().filter(|r| r.flagged).count()
+            + cards.iter().filter(|c| c.flagged).count(),
         rows,
         county_chart,
         month_chart,
