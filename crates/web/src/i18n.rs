@@ -645,7 +645,16 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("dashboard.cards", "主要指标", "Key figures"),
     ("dashboard.vs_month", "比上月末", "vs previous month-end"),
     ("dashboard.vs_year", "比年初", "vs beginning of year"),
-    ("dashboard.by_township", "各乡镇", "By township"),
+    (
+        "dashboard.by_township",
+        "各乡镇：授信覆盖率与贫困人口",
+        "By township: credit-line coverage and poor population",
+    ),
+    (
+        "dashboard.credit_line_share",
+        "授信覆盖率",
+        "Credit-line coverage",
+    ),
     ("dashboard.drill", "查看下级", "Drill down"),
     (
         "users.lead",

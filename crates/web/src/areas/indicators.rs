@@ -349,6 +349,9 @@ struct DashboardPage {
 
 /// Per-county chart: loan growth and poor population.
 const COUNTY_CODES: &[&str] = &["loans_total_growth", "poor_population"];
+/// Per-township chart: the banks' returns stop at the county, so the bar is credit-line
+/// coverage, which the registry has for every township.
+const TOWNSHIP_CODES: &[&str] = &["households_with_credit_line_share", "poor_population"];
 /// Month-end chart.
 const MONTH_CODE: &str = "microcredit_balance";
 
@@ -441,9 +444,19 @@ async fn county_chart(
     let Scope::Region(root) = &request.scope else {
         return Ok((String::new(), Vec::new(), "dashboard.by_county"));
     };
-    let (level, title) = match root.level() {
-        RegionLevel::Province | RegionLevel::City => (RegionLevel::County, "dashboard.by_county"),
-        RegionLevel::County => (RegionLevel::Township, "dashboard.by_township"),
+    let (level, title, codes, bar) = match root.level() {
+        RegionLevel::Province | RegionLevel::City => (
+            RegionLevel::County,
+            "dashboard.by_county",
+            COUNTY_CODES,
+            "dashboard.growth",
+        ),
+        RegionLevel::County => (
+            RegionLevel::Township,
+            "dashboard.by_township",
+            TOWNSHIP_CODES,
+            "dashboard.credit_line_share",
+        ),
         _ => return Ok((String::new(), Vec::new(), "dashboard.by_county")),
     };
     let query = fupin_app::regions::RegionQuery {
@@ -460,7 +473,7 @@ async fn county_chart(
     for county in counties {
         let county_request = Request {
             scope: Scope::Region(county.code),
-            codes: Some(COUNTY_CODES.iter().map(|c| c.to_string()).collect()),
+            codes: Some(codes.iter().map(|c| c.to_string()).collect()),
             ..request.clone()
         };
         let values = indicators::evaluate_cached(
@@ -490,7 +503,7 @@ async fn county_chart(
             ),
         ));
         names.push(name);
-        growth.push(of("loans_total_growth"));
+        growth.push(of(codes[0]));
         poor.push(of("poor_population"));
     }
     if names.is_empty() {
@@ -503,11 +516,11 @@ async fn county_chart(
         "grid": {"left": 48, "right": 56, "top": 30, "bottom": 70, "containLabel": true},
         "xAxis": {"type": "category", "data": names, "axisLabel": {"rotate": 30}},
         "yAxis": [
-            {"type": "value", "name": lang.t("dashboard.growth"), "axisLabel": {"formatter": "{value}%"}},
+            {"type": "value", "name": lang.t(bar), "axisLabel": {"formatter": "{value}%"}},
             {"type": "value", "name": lang.t("dashboard.poor")},
         ],
         "series": [
-            {"type": "bar", "name": lang.t("dashboard.growth"), "data": growth, "itemStyle": {"color": "#0b5cad"}},
+            {"type": "bar", "name": lang.t(bar), "data": growth, "itemStyle": {"color": "#0b5cad"}},
             {"type": "line", "name": lang.t("dashboard.poor"), "yAxisIndex": 1, "data": poor, "itemStyle": {"color": "#b42318"}},
         ],
     })
