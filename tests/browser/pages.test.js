@@ -217,7 +217,7 @@ test("regulator: dashboard with charts and flagged figures, language, work list,
   await page.waitForSelector("#county-chart[data-chart-ready='1'] canvas");
   await page.waitForSelector("#month-chart[data-chart-ready='1'] canvas");
   assert.match(await page.locator("#flagged").textContent(), /1/, "the published poor population differs");
-  assert.ok((await page.locator("#indicator-table tr.flag").count()) >= 1);
+  assert.ok((await page.locator("#indicator-table tr.flag, #summary-cards .summary.flag").count()) >= 1, "the flagged figure, on its card");
   await page.screenshot({ path: join(shots, "08-dashboard-zh.png"), fullPage: true });
 
   await Promise.all([page.waitForURL(/\/dashboard/), page.click("#switch-language")]);
@@ -408,7 +408,27 @@ test("figures as people read them: the data's date, 万元/亿元, names not cod
   assert.match(table, /\d+ 户/, "households counted in 户");
   assert.doesNotMatch(table, /\d{7,}\.\d\d/, "no raw amounts");
   assert.equal(await page.locator("#indicator-table tr.section").count() >= 5, true, "grouped by section");
+  // Summary cards lead: the regulator's figures, each with its changes.
+  const cards = page.locator("#summary-cards .summary");
+  assert.ok((await cards.count()) >= 8, "summary cards");
+  const cardText = await page.locator("#summary-cards").innerText();
+  for (const title of ["各项贷款余额", "贫困人口", "责任银行乡镇覆盖率", "基础金融服务覆盖率", "授信覆盖率", "扶贫小额信贷余额"]) {
+    assert.match(cardText, new RegExp(title), `a card for ${title}`);
+  }
+  assert.match(cardText, /比上月末/);
+  assert.match(cardText, /比年初/);
+  assert.match(cardText, /\d+\.\d\d (亿元|万元)/, "card money in 万元/亿元");
+  assert.deepEqual(untranslated(cardText), [], "the cards are in Chinese");
   await page.screenshot({ path: join(kept, "dashboard-zh-1440.png"), fullPage: true });
+  // A county drills down to its townships.
+  await Promise.all([page.waitForURL(/region=361128/), page.click("#drill-down a[title='361128000000']")]);
+  assert.match(await page.locator("#data-date").textContent(), /鄱阳县/);
+  const townships = await page.locator("#drill-down").innerText();
+  for (const township of ["饶州街道", "鸦鹊湖乡", "莲花山乡"]) assert.match(townships, new RegExp(township), `lists ${township}`);
+  assert.doesNotMatch(townships, /岑阳镇/, "only its own townships");
+  await page.waitForSelector("#county-chart[data-chart-ready='1'] canvas");
+  assert.ok((await page.locator("#summary-cards .summary").count()) >= 8, "the county's cards");
+  await page.screenshot({ path: join(kept, "county-zh-1440.png"), fullPage: true });
   await page.goto(`${baseUrl}/dashboard?group=state-poverty-counties`);
   const group = await page.locator("#data-date").textContent();
   assert.match(group, /国家级贫困县|贫困县/, `the group by its title: ${group}`);
@@ -428,7 +448,11 @@ test("figures as people read them: the data's date, 万元/亿元, names not cod
   await Promise.all([page.waitForURL(/\/loans/), page.click("#switch-language")]);
   await page.goto(`${baseUrl}/dashboard`);
   assert.match(await page.locator("#scope").textContent(), /Shangrao/);
+  assert.match(await page.locator("#summary-cards").innerText(), /vs beginning of year/);
   await page.screenshot({ path: join(kept, "dashboard-en-1440.png"), fullPage: true });
+  await page.goto(`${baseUrl}/dashboard?as_of=${asOf}&region=361128`);
+  await page.waitForSelector("#county-chart[data-chart-ready='1'] canvas");
+  await page.screenshot({ path: join(kept, "county-en-1440.png"), fullPage: true });
   await page.goto(`${baseUrl}/loans/PYRCB/PY2017001`);
   await page.screenshot({ path: join(kept, "loan-en-1440.png"), fullPage: true });
   await context.close();
@@ -518,6 +542,12 @@ test("on a phone the menu folds behind a button", async () => {
     assert.ok(height < 60, `the folded header is one line (${height}px)`);
     await page.waitForSelector("#month-chart[data-chart-ready='1'] canvas");
     await page.screenshot({ path: join(kept, `dashboard-${suffix}-390.png`), fullPage: true });
+    await page.goto(`${baseUrl}/dashboard?as_of=${asOf}&region=361128`);
+    await page.waitForSelector("#county-chart[data-chart-ready='1'] canvas");
+    const countyOverflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(countyOverflow <= 1, `the county's dashboard fits the phone (overflow ${countyOverflow}px)`);
+    await page.screenshot({ path: join(kept, `county-${suffix}-390.png`), fullPage: true });
+    await page.goto(`${baseUrl}/dashboard`);
     await page.click("#menu-toggle");
     assert.equal(await page.locator("#main-nav").isVisible(), true, "the button opens it");
     assert.equal(await page.locator("#menu-toggle").getAttribute("aria-expanded"), "true");
@@ -534,4 +564,31 @@ test("on a phone the menu folds behind a button", async () => {
     await page.screenshot({ path: join(kept, `imports-refused-${suffix}-390.png`), fullPage: true });
     await context.close();
   }
+});
+
+test("admin: the users page, in Chinese, and no imports link without file kinds", async () => {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: "zh-CN" });
+  const page = await context.newPage();
+  const problems = watch(page);
+  await signIn(page, "admin", "/users", null);
+  assert.equal(await page.locator("h1").textContent(), "用户管理");
+  const table = await page.locator("#users-table").innerText();
+  assert.match(table, /上饶监管/, "users by display name");
+  assert.match(table, /监管部门/, "roles in words");
+  assert.match(table, /鄱阳县/, "scopes by name");
+  assert.match(table, /正常/, "states in words");
+  assert.deepEqual(untranslated((await page.locator("header, main").allInnerTexts()).join("\n")), []);
+  assert.equal(await page.locator("#main-nav a[href='/imports']").count(), 0, "no imports link for the admin");
+  // Add a user, who can then sign in.
+  await page.fill("#add-user input[name=name]", "clerk");
+  await page.fill("#add-user input[name=display_name]", "鄱阳县扶贫办职员");
+  await page.selectOption("#add-user select[name=role]", "poverty_office");
+  await page.fill("#add-user input[name=region]", "361128");
+  await page.fill("#add-user input[name=password]", password);
+  await Promise.all([page.waitForLoadState("load"), page.click("#add-user-submit")]);
+  assert.match(await page.locator("#users-done").textContent(), /已添加用户: clerk/);
+  assert.match(await page.locator("#users-table").innerText(), /鄱阳县扶贫办职员/);
+  await page.screenshot({ path: join(shots, "users-zh-1440.png"), fullPage: true });
+  assert.deepEqual(problems, []);
+  await context.close();
 });

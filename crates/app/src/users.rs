@@ -359,3 +359,73 @@ pub async fn tokens(db: &Db, ctx: &Ctx, name: &str) -> Result<Vec<ApiToken>> {
     get(db, ctx, name).await?;
     Ok(users::tokens_of(db, name).await?)
 }
+
+/// Enables a disabled user again, in one audited transaction (administrators in their region).
+pub async fn enable(db: &Db, ctx: &Ctx, name: &str) -> Result<UserView> {
+    access::require(ctx, Area::Users, Access::Write)?;
+    let before = get(db, ctx, name).await?;
+    if !before.disabled {
+        return Ok(before);
+    }
+    let mut tx = db.write().await?;
+    users::set_disabled(&mut tx, name, false).await?;
+    let after = UserView {
+        disabled: false,
+        ..before.clone()
+    };
+    let mut entry = ctx.audit("user.enable", "user", name);
+    entry.before_json = Some(user_json(&before).to_string());
+    entry.after_json = Some(user_json(&after).to_string());
+    audit::append(&mut tx, &entry).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(after)
+}
+
+/// A password set by [`reset_password`]: the given one, or a new random one to show once.
+#[derive(Clone, Debug)]
+pub struct PasswordReset {
+    pub user: UserView,
+    /// The generated password, when none was given (shown once, never stored in clear).
+    pub generated: Option<String>,
+}
+
+/// Length in hex digits of a generated password.
+const GENERATED_PASSWORD_BYTES: usize = 8;
+
+/// Sets a user's password (administrators in their region): `password` when given, else a new
+/// random one returned once. The user's sessions end and failed sign-ins are cleared, in one
+/// audited transaction (the record names the reset, never the password or its hash).
+pub async fn reset_password(
+    db: &Db,
+    ctx: &Ctx,
+    name: &str,
+    password: Option<String>,
+) -> Result<PasswordReset> {
+    access::require(ctx, Area::Users, Access::Write)?;
+    let user = get(db, ctx, name).await?;
+    let (password, generated) = match password.filter(|p| !p.is_empty()) {
+        Some(given) => (given, None),
+        None => {
+            let fresh = auth::random_hex(GENERATED_PASSWORD_BYTES)?;
+            (fresh.clone(), Some(fresh))
+        }
+    };
+    check_password(&password)?;
+    let password_hash = auth::hash_password(password).await?;
+    let mut tx = db.write().await?;
+    users::set_password_hash(&mut tx, name, &password_hash).await?;
+    let sessions = users::delete_sessions_of(&mut tx, name).await?;
+    users::clear_sign_in_failures(&mut tx, name).await?;
+    let mut entry = ctx.audit("user.reset_password", "user", name);
+    entry.after_json = Some(
+        json!({
+            "name": name,
+            "generated": generated.is_some(),
+            "sessions_ended": sessions,
+        })
+        .to_string(),
+    );
+    audit::append(&mut tx, &entry).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(PasswordReset { user, generated })
+}

@@ -79,6 +79,12 @@ impl Layout {
                         .area
                         .is_none_or(|area| access::allows(principal.user.role, area, Access::Read))
                 })
+                // The imports page only for roles that import some kind of file.
+                .filter(|entry| {
+                    entry.href != "/imports"
+                        || !fupin_app::imports::upload::Kind::allowed_for(principal.user.role)
+                            .is_empty()
+                })
                 .map(|entry| NavItem {
                     href: entry.href,
                     label: entry.label,

@@ -338,10 +338,20 @@ struct DashboardPage {
     county_chart: String,
     month_chart: String,
     report_query: String,
+    /// The summary cards (issue 25): the regulator's figures and their changes.
+    cards: Vec<super::cards::Card>,
+    /// The parts of the scope (counties of a city, townships of a county), each a link to the
+    /// dashboard scoped to it: (name, code, href).
+    parts: Vec<(String, String, String)>,
+    /// Translation key of the parts' level ("dashboard.by_county", "dashboard.by_township").
+    parts_title: &'static str,
 }
 
 /// Per-county chart: loan growth and poor population.
 const COUNTY_CODES: &[&str] = &["loans_total_growth", "poor_population"];
+/// Per-township chart: the banks' returns stop at the county, so the bar is credit-line
+/// coverage, which the registry has for every township.
+const TOWNSHIP_CODES: &[&str] = &["households_with_credit_line_share", "poor_population"];
 /// Month-end chart.
 const MONTH_CODE: &str = "microcredit_balance";
 
@@ -421,32 +431,49 @@ fn number(value: &Value) -> Option<f64> {
     value.text().and_then(|t| t.parse::<f64>().ok())
 }
 
+/// The chart of the scope's parts (the counties of a city, the townships of a county) and the
+/// parts themselves, each with a link to the dashboard scoped to it.
+type PartsChart = (String, Vec<(String, String, String)>, &'static str);
+
 async fn county_chart(
     state: &AppState,
     user: &CurrentUser,
     lang: Lang,
     request: &Request,
-) -> Result<String> {
+) -> Result<PartsChart> {
     let Scope::Region(root) = &request.scope else {
-        return Ok(String::new());
+        return Ok((String::new(), Vec::new(), "dashboard.by_county"));
     };
-    if root.level() > RegionLevel::City {
-        return Ok(String::new());
-    }
+    let (level, title, codes, bar) = match root.level() {
+        RegionLevel::Province | RegionLevel::City => (
+            RegionLevel::County,
+            "dashboard.by_county",
+            COUNTY_CODES,
+            "dashboard.growth",
+        ),
+        RegionLevel::County => (
+            RegionLevel::Township,
+            "dashboard.by_township",
+            TOWNSHIP_CODES,
+            "dashboard.credit_line_share",
+        ),
+        _ => return Ok((String::new(), Vec::new(), "dashboard.by_county")),
+    };
     let query = fupin_app::regions::RegionQuery {
-        level: Some(RegionLevel::County),
+        level: Some(level),
         within: Some(*root),
         as_of: Some(request.as_of),
         limit: Some(100),
     };
     let counties = fupin_app::regions::list(&state.db, &query).await?;
+    let mut parts = Vec::new();
     let mut names = Vec::new();
     let mut growth = Vec::new();
     let mut poor = Vec::new();
     for county in counties {
         let county_request = Request {
             scope: Scope::Region(county.code),
-            codes: Some(COUNTY_CODES.iter().map(|c| c.to_string()).collect()),
+            codes: Some(codes.iter().map(|c| c.to_string()).collect()),
             ..request.clone()
         };
         let values = indicators::evaluate_cached(
@@ -462,32 +489,43 @@ async fn county_chart(
                 .find(|v| v.indicator.code == code)
                 .and_then(number)
         };
-        names.push(match (lang, &county.name_en) {
+        let name = match (lang, &county.name_en) {
             (Lang::En, Some(en)) => en.clone(),
             _ => county.name.clone(),
-        });
-        growth.push(of("loans_total_growth"));
+        };
+        parts.push((
+            name.clone(),
+            county.code.to_string(),
+            format!(
+                "/dashboard?as_of={}&region={}",
+                request.as_of,
+                county.code.prefix()
+            ),
+        ));
+        names.push(name);
+        growth.push(of(codes[0]));
         poor.push(of("poor_population"));
     }
     if names.is_empty() {
-        return Ok(String::new());
+        return Ok((String::new(), parts, title));
     }
-    Ok(json!({
+    let chart = json!({
         "animation": false,
         "tooltip": {"trigger": "axis"},
         "legend": {"bottom": 0},
         "grid": {"left": 48, "right": 56, "top": 30, "bottom": 70, "containLabel": true},
         "xAxis": {"type": "category", "data": names, "axisLabel": {"rotate": 30}},
         "yAxis": [
-            {"type": "value", "name": lang.t("dashboard.growth"), "axisLabel": {"formatter": "{value}%"}},
+            {"type": "value", "name": lang.t(bar), "axisLabel": {"formatter": "{value}%"}},
             {"type": "value", "name": lang.t("dashboard.poor")},
         ],
         "series": [
-            {"type": "bar", "name": lang.t("dashboard.growth"), "data": growth, "itemStyle": {"color": "#0b5cad"}},
+            {"type": "bar", "name": lang.t(bar), "data": growth, "itemStyle": {"color": "#0b5cad"}},
             {"type": "line", "name": lang.t("dashboard.poor"), "yAxisIndex": 1, "data": poor, "itemStyle": {"color": "#b42318"}},
         ],
     })
-    .to_string())
+    .to_string();
+    Ok((chart, parts, title))
 }
 
 async fn month_chart(
@@ -551,8 +589,15 @@ async fn dashboard_page(
     let request = request_of(&user, &query)?;
     let values =
         indicators::evaluate_cached(&state.db, &user.ctx, &request, &state.indicator_cache).await?;
-    let rows = indicator_rows(lang, &values);
-    let county_chart = county_chart(&state, &user, lang, &request).await?;
+    let cards = super::cards::cards(&state, &user, lang, &request, &values).await?;
+    // The table holds the figures the cards do not.
+    let rest: Vec<Value> = values
+        .iter()
+        .filter(|v| !super::cards::CARD_CODES.contains(&v.indicator.code.as_str()))
+        .cloned()
+        .collect();
+    let rows = indicator_rows(lang, &rest);
+    let (county_chart, parts, parts_title) = county_chart(&state, &user, lang, &request).await?;
     let month_chart = month_chart(&state, &user, lang, &request).await?;
     let path = uri
         .path_and_query()
@@ -583,10 +628,14 @@ async fn dashboard_page(
         scope_name,
         region,
         group,
-        flagged: rows.iter().filter(|r| r.flagged).count(),
+        flagged: rows.iter().filter(|r| r.flagged).count()
+            + cards.iter().filter(|c| c.flagged).count(),
         rows,
         county_chart,
         month_chart,
         report_query,
+        cards,
+        parts,
+        parts_title,
     })
 }

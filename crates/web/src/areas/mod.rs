@@ -6,6 +6,7 @@
 //! who sees the link. Texts go in `i18n.rs`.
 
 pub mod audit;
+pub mod cards;
 pub mod funds;
 pub mod home;
 pub mod imports;
@@ -104,6 +105,12 @@ pub const NAV: &[NavEntry] = &[
         area: Some(Area::Reference),
     },
     NavEntry {
+        href: "/users",
+        label: "nav.users",
+        hint: "hint.users",
+        area: Some(Area::Users),
+    },
+    NavEntry {
         href: "/audit",
         label: "nav.audit",
         hint: "hint.audit",
@@ -135,6 +142,7 @@ pub fn pages_router() -> Router<AppState> {
         .merge(regions::pages())
         .merge(territory::pages())
         .merge(audit::pages())
+        .merge(users::pages())
         .merge(indicators::pages())
         .merge(registry::pages())
         .merge(loans::pages())

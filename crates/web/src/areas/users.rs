@@ -1,8 +1,13 @@
 //! User accounts and API tokens: administrators manage the users of their region; every user
 //! may make API tokens for themselves.
 
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::Redirect;
+use axum::routing::{get, post};
 use fupin_app::Role;
 use fupin_app::users::{self, NewUser};
 use serde::{Deserialize, Serialize};
@@ -15,7 +20,10 @@ use super::session::UserDto;
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{Error, ErrorBody, Result};
-use crate::extract::{Json, Path, Query};
+use crate::extract::{Form, Json, Path, Query};
+use crate::i18n::Lang;
+use crate::layout::{Layout, role_key};
+use crate::names::Names;
 use crate::paging::PageOf;
 
 pub fn api() -> OpenApiRouter<AppState> {
@@ -24,6 +32,14 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(get_user))
         .routes(routes!(disable_user))
         .routes(routes!(new_token))
+}
+
+pub fn pages() -> Router<AppState> {
+    Router::new()
+        .route("/users", get(users_page).post(add_form))
+        .route("/users/{name}/disable", post(disable_form))
+        .route("/users/{name}/enable", post(enable_form))
+        .route("/users/{name}/password", post(password_form))
 }
 
 /// Region filter and page.
@@ -169,4 +185,230 @@ async fn new_token(
             token: token.token,
         }),
     ))
+}
+
+// ---------------------------------------------------------------------------------------------
+// pages
+
+/// One user as the page lists them.
+pub struct UserRow {
+    pub name: String,
+    pub display_name: String,
+    pub role_key: &'static str,
+    pub region: String,
+    pub region_code: String,
+    pub institution: String,
+    pub institution_code: String,
+    pub disabled: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "users.html")]
+struct UsersPage {
+    layout: Layout,
+    users: Vec<UserRow>,
+    /// The roles a user may be given: (code, translation key).
+    roles: Vec<(&'static str, &'static str)>,
+    /// The administrator's own region, the default of a new user's.
+    own_region: String,
+    /// What the last action did: a translation key and the user it concerned.
+    done: Option<(&'static str, String)>,
+    /// A generated password to show once.
+    generated: Option<String>,
+    error: Option<String>,
+}
+
+/// Users listed on one page.
+const USERS_SHOWN: i64 = 1_000;
+
+async fn render_users(
+    state: &AppState,
+    user: &CurrentUser,
+    lang: Lang,
+    done: Option<(&'static str, String)>,
+    generated: Option<String>,
+    error: Option<String>,
+) -> Result<UsersPage> {
+    let page = fupin_app::paging::Page::new(Some(USERS_SHOWN), None)?;
+    let listed = users::list(&state.db, &user.ctx, None, page).await?;
+    let regions: Vec<String> = listed.items.iter().map(|u| u.region.to_string()).collect();
+    let institutions: Vec<String> = listed
+        .items
+        .iter()
+        .filter_map(|u| u.institution.clone())
+        .collect();
+    let names = Names::load(&state.db, lang, regions, institutions).await?;
+    let rows = listed
+        .items
+        .into_iter()
+        .map(|u| UserRow {
+            display_name: u.display_name.clone().unwrap_or_default(),
+            role_key: role_key(u.role),
+            region: names.region(&u.region.to_string()),
+            region_code: u.region.to_string(),
+            institution: u
+                .institution
+                .as_deref()
+                .map(|code| names.institution(code))
+                .unwrap_or_default(),
+            institution_code: u.institution.clone().unwrap_or_default(),
+            disabled: u.disabled,
+            name: u.name,
+        })
+        .collect();
+    let roles = [
+        Role::Regulator,
+        Role::Bank,
+        Role::PovertyOffice,
+        Role::Finance,
+        Role::Admin,
+    ]
+    .into_iter()
+    .map(|role| (role.as_str(), role_key(role)))
+    .collect();
+    Ok(UsersPage {
+        layout: Layout::new(lang, Some(&user.principal), "/users", "users.title"),
+        users: rows,
+        roles,
+        own_region: user.principal.user.region.to_string(),
+        done,
+        generated,
+        error,
+    })
+}
+
+async fn users_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    lang: Lang,
+) -> Result<UsersPage> {
+    render_users(&state, &user, lang, None, None, None).await
+}
+
+/// The add-a-user form.
+#[derive(Clone, Debug, Deserialize)]
+pub struct AddUserForm {
+    pub name: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    pub role: String,
+    pub region: String,
+    #[serde(default)]
+    pub institution: Option<String>,
+    pub password: String,
+}
+
+/// A refused action is shown on the page (with what was wrong), not as a bare error page;
+/// access refusals stay errors.
+fn shown_error(error: Error, lang: Lang) -> Result<String> {
+    match error {
+        Error::Unprocessable { message, .. }
+        | Error::BadRequest { message, .. }
+        | Error::Conflict { message, .. }
+        | Error::NotFound(message) => Ok(crate::labels::message(lang, &message)),
+        other => Err(other),
+    }
+}
+
+async fn add_form(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    lang: Lang,
+    Form(form): Form<AddUserForm>,
+) -> Result<UsersPage> {
+    let outcome: Result<String> = async {
+        let body = NewUserDto {
+            name: form.name,
+            display_name: form.display_name,
+            role: form.role,
+            region: form.region,
+            institution: form.institution,
+            password: form.password,
+        };
+        let role = Role::parse(&body.role).ok_or_else(|| {
+            Error::field(
+                "role",
+                "must be one of regulator, bank, poverty_office, finance, admin",
+            )
+        })?;
+        let region = region_param("region", &Some(body.region))?
+            .ok_or_else(|| Error::field("region", "is required"))?;
+        let new = NewUser {
+            name: body.name.trim().to_string(),
+            display_name: body.display_name,
+            role,
+            region,
+            institution: body.institution.filter(|i| !i.trim().is_empty()),
+            password: body.password,
+        };
+        Ok(users::add(&state.db, &user.ctx, new).await?.name)
+    }
+    .await;
+    match outcome {
+        Ok(name) => {
+            render_users(&state, &user, lang, Some(("users.added", name)), None, None).await
+        }
+        Err(error) => {
+            let message = shown_error(error, lang)?;
+            render_users(&state, &user, lang, None, None, Some(message)).await
+        }
+    }
+}
+
+/// A form with nothing but its CSRF token.
+#[derive(Clone, Debug, Deserialize)]
+pub struct EmptyForm {}
+
+async fn disable_form(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(name): Path<String>,
+    Form(_form): Form<EmptyForm>,
+) -> Result<Redirect> {
+    users::disable(&state.db, &user.ctx, &name).await?;
+    Ok(Redirect::to("/users"))
+}
+
+async fn enable_form(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(name): Path<String>,
+    Form(_form): Form<EmptyForm>,
+) -> Result<Redirect> {
+    users::enable(&state.db, &user.ctx, &name).await?;
+    Ok(Redirect::to("/users"))
+}
+
+/// The reset-a-password form: a password to set, or none for a generated one.
+#[derive(Clone, Debug, Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+async fn password_form(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    lang: Lang,
+    Path(name): Path<String>,
+    Form(form): Form<PasswordForm>,
+) -> Result<UsersPage> {
+    let given = form.password.filter(|p| !p.trim().is_empty());
+    match users::reset_password(&state.db, &user.ctx, &name, given).await {
+        Ok(reset) => {
+            render_users(
+                &state,
+                &user,
+                lang,
+                Some(("users.password_set", reset.user.name)),
+                reset.generated,
+                None,
+            )
+            .await
+        }
+        Err(error) => {
+            let message = shown_error(Error::from(error), lang)?;
+            render_users(&state, &user, lang, None, None, Some(message)).await
+        }
+    }
 }
