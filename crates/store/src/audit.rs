@@ -97,6 +97,8 @@ pub async fn append_all(tx: &mut Tx, entries: &[AuditEntry]) -> Result<Option<i6
         .bind(&prev_hash)
         .execute(&mut **tx)
         .await?;
+    let actions = entries.iter().map(|entry| entry.action.as_str());
+    crate::data_versions::bump(tx, actions, last_seq).await?;
     Ok(Some(last_seq))
 }
 

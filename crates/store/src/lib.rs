@@ -7,8 +7,10 @@
 pub mod audit;
 pub mod backup;
 pub mod credit;
+pub mod data_versions;
 pub mod db;
 pub mod error;
+mod filter;
 pub mod funds;
 pub mod groups;
 pub mod indicators;

@@ -14,16 +14,17 @@
 
 use fupin_core::{BusinessDate, Fen, RegionCode, RegionLevel};
 use sqlx::Row;
-use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::any::AnyRow;
 
 use crate::audit::{self, AuditEntry};
 use crate::db::{Db, Tx};
 use crate::error::{Result, corrupt};
+use crate::filter::Conditions;
 use crate::institutions::prefix_pattern;
 use crate::regions::date_column;
 use crate::sql::{Params, rows_per_insert};
 
-type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, AnyArguments>;
+use crate::filter::AnyQuery;
 
 /// Keys per `IN (...)` list.
 const KEYS_PER_QUERY: usize = 500;
@@ -1001,20 +1002,22 @@ pub async fn households_on(
          from household_versions v \
          left join members h on h.household_id = v.household_id and h.relation = 'head' \
              and {} \
-         where v.village_code like $2 and {}",
+         where {}",
         as_of_condition("c", 1),
         as_of_condition("h", 1),
         as_of_condition("v", 1)
     );
-    let institution = institution_filter(filter, "substr(v.village_code, 1, 9) || '000'", 3);
+    let mut region = Conditions::starting_at(2);
+    region.within("v.village_code", filter.within);
+    sql.push_str(&region.and_clause());
+    let township = "substr(v.village_code, 1, 9) || '000'";
+    let institution = institution_filter(filter, township, region.next());
     sql.push_str(&institution.sql);
-    let limit_n = 3 + institution.binds.len();
+    let limit_n = region.next() + institution.binds.len();
     sql.push_str(&format!(
         " order by v.household_id, h.id_number limit ${limit_n}"
     ));
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(date.to_string())
-        .bind(prefix_pattern(filter.within));
+    let mut query = region.bind(sqlx::query(sqlx::AssertSqlSafe(sql)).bind(date.to_string()));
     for bind in institution.binds {
         query = query.bind(bind);
     }
@@ -1048,18 +1051,19 @@ pub async fn count_households_on(
     statuses: &[&str],
 ) -> Result<i64> {
     let mut sql = format!(
-        "select count(*) as n from household_versions v where v.village_code like $2 and {}",
+        "select count(*) as n from household_versions v where {}",
         as_of_condition("v", 1)
     );
+    let mut region = Conditions::starting_at(2);
+    region.within("v.village_code", within);
+    sql.push_str(&region.and_clause());
     if !statuses.is_empty() {
         sql.push_str(&format!(
             " and v.status in ({})",
-            numbered_list(3, statuses.len())
+            numbered_list(region.next(), statuses.len())
         ));
     }
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(date.to_string())
-        .bind(prefix_pattern(within));
+    let mut query = region.bind(sqlx::query(sqlx::AssertSqlSafe(sql)).bind(date.to_string()));
     for status in statuses {
         query = query.bind(*status);
     }
@@ -1226,15 +1230,16 @@ pub struct FeedFilter {
 pub async fn feed(db: &Db, filter: &FeedFilter) -> Result<Vec<Event>> {
     let mut sql = "select e.seq, e.as_of, e.household_id, e.village_code, e.kind, \
          e.before_json, e.after_json from registry_events e \
-         where e.seq > $1 and e.village_code like $2"
+         where e.seq > $1"
         .to_string();
-    let institution = institution_filter(&filter.registry, "e.township_code", 3);
+    let mut region = Conditions::starting_at(2);
+    region.within("e.village_code", filter.registry.within);
+    sql.push_str(&region.and_clause());
+    let institution = institution_filter(&filter.registry, "e.township_code", region.next());
     sql.push_str(&institution.sql);
-    let limit_n = 3 + institution.binds.len();
+    let limit_n = region.next() + institution.binds.len();
     sql.push_str(&format!(" order by e.seq limit ${limit_n}"));
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(filter.since)
-        .bind(prefix_pattern(filter.registry.within));
+    let mut query = region.bind(sqlx::query(sqlx::AssertSqlSafe(sql)).bind(filter.since));
     for bind in institution.binds {
         query = query.bind(bind);
     }
