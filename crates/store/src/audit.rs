@@ -9,6 +9,7 @@ use sqlx::Row;
 
 use crate::db::{Db, Tx};
 use crate::error::Result;
+use crate::filter::Conditions;
 
 /// What happened, by whom, to what; appended in the same transaction as the change itself.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -256,6 +257,45 @@ pub async fn recent(db: &Db, limit: i64) -> Result<Vec<AuditRecord>> {
     .bind(limit)
     .fetch_all(db.pool())
     .await?;
+    rows.iter().map(record_from_row).collect()
+}
+
+/// Which records a search returns, newest first: every field narrows.
+#[derive(Clone, Debug, Default)]
+pub struct AuditSearch {
+    /// Records before this sequence number (the next page of a listing).
+    pub before: Option<i64>,
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    /// The kind of thing (`household`) or its key (`H1`).
+    pub entity: Option<String>,
+    /// Records at or after this instant (RFC 3339 UTC text, or a prefix of one).
+    pub from_at: Option<String>,
+    /// Records before this instant.
+    pub until_at: Option<String>,
+    pub limit: i64,
+}
+
+/// Records matching `search`, newest first, at most its limit.
+pub async fn search(db: &Db, search: &AuditSearch) -> Result<Vec<AuditRecord>> {
+    let mut conditions = Conditions::starting_at(1);
+    conditions
+        .text_if("actor = {}", search.actor.as_deref())
+        .text_if("action = {}", search.action.as_deref())
+        .text_if("(entity = {} or entity_id = {})", search.entity.as_deref())
+        .text_if("at >= {}", search.from_at.as_deref())
+        .text_if("at < {}", search.until_at.as_deref())
+        .int_if("seq < {}", search.before);
+    let limit = conditions.int(search.limit);
+    let sql = format!(
+        "select seq, at, actor, action, entity, entity_id, before_json, after_json, request_id, \
+         prev_hash, hash from audit_log{} order by seq desc limit {limit}",
+        conditions.where_clause()
+    );
+    let rows = conditions
+        .bind(sqlx::query(sqlx::AssertSqlSafe(sql)))
+        .fetch_all(db.pool())
+        .await?;
     rows.iter().map(record_from_row).collect()
 }
 

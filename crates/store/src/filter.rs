@@ -64,6 +64,15 @@ impl Conditions {
         self
     }
 
+    /// `condition` with every `{}` replaced by the placeholder of `value`, when one is given.
+    pub(crate) fn int_if(&mut self, condition: &str, value: Option<i64>) -> &mut Self {
+        if let Some(value) = value {
+            let placeholder = self.int(value);
+            self.sql.push(condition.replace("{}", &placeholder));
+        }
+        self
+    }
+
     /// `column` is a code at or under the prefix (every code for '').
     pub(crate) fn prefix(&mut self, column: &str, prefix: &str) -> &mut Self {
         let (low, high) = code_range(prefix);
