@@ -1,6 +1,6 @@
 //! Listings built from the filters given (a range of codes, no catch-all conditions) return
 //! exactly the rows of the old patterns: on the demo at a hundredth, every filtered listing of
-//! households, credit files, credit lines and loans equals the unfiltered listing filtered here
+//! households, enterprises, credit files, credit lines and loans equals the unfiltered listing filtered here
 //! by the old rule (a code starts with the region's prefix; a missing filter keeps every row).
 
 use fupin_app::demo::{self, DemoOptions};
@@ -100,6 +100,21 @@ async fn check_households(db: &Db) {
             .filter(|h| ["poor", "relapsed"].contains(&h.version.facts.status.as_str()))
             .count();
         assert_eq!(counted, poor as i64, "poor households within {within:?}");
+    }
+    let enterprises = registry::list_enterprises(db, None, ALL)
+        .await
+        .expect("enterprises");
+    assert!(!enterprises.is_empty(), "the sample has enterprises");
+    for within in regions_of(enterprises[enterprises.len() / 2].village_code) {
+        let listed = registry::list_enterprises(db, within, ALL)
+            .await
+            .expect("enterprises");
+        let expected: Vec<_> = enterprises
+            .iter()
+            .filter(|e| under(e.village_code, within))
+            .cloned()
+            .collect();
+        assert_eq!(listed, expected, "enterprises within {within:?}");
     }
 }
 

@@ -20,7 +20,6 @@ use crate::audit::{self, AuditEntry};
 use crate::db::{Db, Tx};
 use crate::error::{Result, corrupt};
 use crate::filter::Conditions;
-use crate::institutions::prefix_pattern;
 use crate::regions::date_column;
 use crate::sql::{Params, rows_per_insert};
 
@@ -1353,13 +1352,15 @@ pub async fn list_enterprises(
     within: Option<RegionCode>,
     limit: i64,
 ) -> Result<Vec<Enterprise>> {
+    let mut conditions = Conditions::starting_at(1);
+    conditions.within("village_code", within);
+    let limit = conditions.int(limit);
     let sql = format!(
-        "select {ENTERPRISE_COLUMNS} from enterprises where village_code like $1 \
-         order by credit_code limit $2"
+        "select {ENTERPRISE_COLUMNS} from enterprises{} order by credit_code limit {limit}",
+        conditions.where_clause()
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(prefix_pattern(within))
-        .bind(limit)
+    let rows = conditions
+        .bind(sqlx::query(sqlx::AssertSqlSafe(sql)))
         .fetch_all(db.pool())
         .await?;
     rows.iter().map(enterprise_from_row).collect()
@@ -1432,25 +1433,26 @@ pub async fn counts_by_kind(
     date: BusinessDate,
     within: Option<RegionCode>,
 ) -> Result<Vec<KindCounts>> {
-    let enterprises = sqlx::query(
-        "select kind, count(*) as n from enterprises \
-         where village_code like $1 and listed_on <= $2 group by kind",
-    )
-    .bind(prefix_pattern(within))
-    .bind(date.to_string())
-    .fetch_all(db.pool())
-    .await?;
-    let lifted = sqlx::query(
+    let mut region = Conditions::starting_at(2);
+    region.within("village_code", within);
+    let sql = format!(
+        "select kind, count(*) as n from enterprises where listed_on <= $1{} group by kind",
+        region.and_clause()
+    );
+    let query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(date.to_string());
+    let enterprises = region.bind(query).fetch_all(db.pool()).await?;
+    let mut region = Conditions::starting_at(2);
+    region.within("e.village_code", within);
+    let sql = format!(
         "select e.kind, count(*) as links, count(distinct l.household_id) as households, \
          cast(coalesce(sum(l.people), 0) as bigint) as people \
          from enterprise_links l join enterprises e on e.credit_code = l.credit_code \
-         where e.village_code like $1 and e.listed_on <= $2 and l.since <= $2 \
-         and (l.until is null or l.until > $2) group by e.kind",
-    )
-    .bind(prefix_pattern(within))
-    .bind(date.to_string())
-    .fetch_all(db.pool())
-    .await?;
+         where e.listed_on <= $1 and l.since <= $1 \
+         and (l.until is null or l.until > $1){} group by e.kind",
+        region.and_clause()
+    );
+    let query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(date.to_string());
+    let lifted = region.bind(query).fetch_all(db.pool()).await?;
     let mut counts: Vec<KindCounts> = Vec::new();
     for row in &enterprises {
         counts.push(KindCounts {
@@ -1487,17 +1489,18 @@ pub async fn lifted_totals(
     date: BusinessDate,
     within: Option<RegionCode>,
 ) -> Result<(i64, i64)> {
-    let row = sqlx::query(
+    let mut region = Conditions::starting_at(2);
+    region.within("e.village_code", within);
+    let sql = format!(
         "select count(*) as households, cast(coalesce(sum(people), 0) as bigint) as people \
          from (select l.household_id, max(l.people) as people \
              from enterprise_links l join enterprises e on e.credit_code = l.credit_code \
-             where e.village_code like $1 and e.listed_on <= $2 and l.since <= $2 \
-             and (l.until is null or l.until > $2) group by l.household_id) lifted",
-    )
-    .bind(prefix_pattern(within))
-    .bind(date.to_string())
-    .fetch_one(db.pool())
-    .await?;
+             where e.listed_on <= $1 and l.since <= $1 \
+             and (l.until is null or l.until > $1){} group by l.household_id) lifted",
+        region.and_clause()
+    );
+    let query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(date.to_string());
+    let row = region.bind(query).fetch_one(db.pool()).await?;
     Ok((row.try_get("households")?, row.try_get("people")?))
 }
 
