@@ -993,29 +993,35 @@ pub async fn households_on(
     filter: &RegistryFilter,
     limit: i64,
 ) -> Result<Vec<HouseholdSummary>> {
-    let mut sql = format!(
-        "select {VERSION_COLUMNS}, \
-         (select count(*) from members c where c.household_id = v.household_id and {}) \
-             as member_count, \
-         h.name as head_name, h.id_number as head_id_number \
-         from household_versions v \
-         left join members h on h.household_id = v.household_id and h.relation = 'head' \
-             and {} \
-         where {}",
-        as_of_condition("c", 1),
-        as_of_condition("h", 1),
+    // The page's keys first (a range of the covering index, sorted), then the versions, members
+    // and heads of that page only: counting the members of every household of a county took 10
+    // times as long. The page's joined rows are the first `limit` of the whole join, so the
+    // answer is the same.
+    let mut page = format!(
+        "select v.household_id, v.valid_from from household_versions v where {}",
         as_of_condition("v", 1)
     );
     let mut region = Conditions::starting_at(2);
     region.within("v.village_code", filter.within);
-    sql.push_str(&region.and_clause());
+    page.push_str(&region.and_clause());
     let township = "substr(v.village_code, 1, 9) || '000'";
     let institution = institution_filter(filter, township, region.next());
-    sql.push_str(&institution.sql);
+    page.push_str(&institution.sql);
     let limit_n = region.next() + institution.binds.len();
-    sql.push_str(&format!(
-        " order by v.household_id, h.id_number limit ${limit_n}"
-    ));
+    let sql = format!(
+        "select {VERSION_COLUMNS}, \
+         (select count(*) from members c where c.household_id = v.household_id and {}) \
+             as member_count, \
+         h.name as head_name, h.id_number as head_id_number \
+         from ({page} order by v.household_id limit ${limit_n}) p \
+         join household_versions v on v.household_id = p.household_id \
+             and v.valid_from = p.valid_from \
+         left join members h on h.household_id = v.household_id and h.relation = 'head' \
+             and {} \
+         order by v.household_id, h.id_number limit ${limit_n}",
+        as_of_condition("c", 1),
+        as_of_condition("h", 1),
+    );
     let mut query = region.bind(sqlx::query(sqlx::AssertSqlSafe(sql)).bind(date.to_string()));
     for bind in institution.binds {
         query = query.bind(bind);
