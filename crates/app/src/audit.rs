@@ -18,6 +18,14 @@ pub async fn verification(db: &Db, ctx: &crate::Ctx) -> Result<AuditReport> {
     Ok(audit::verify(db).await?)
 }
 
+/// One record, for those who may read the audit trail.
+pub async fn record(db: &Db, ctx: &crate::Ctx, seq: i64) -> Result<AuditRecord> {
+    crate::access::require(ctx, crate::access::Area::Audit, crate::access::Access::Read)?;
+    audit::record(db, seq)
+        .await?
+        .ok_or_else(|| crate::error::AppError::NotFound(format!("audit record {seq}")))
+}
+
 /// The newest records, newest first, for those who may read the audit trail.
 pub async fn recent(
     db: &Db,
@@ -106,16 +114,17 @@ pub fn problem_seq(problem: &AuditProblem) -> i64 {
 }
 
 /// Where a use case's audit records go: straight into the chain, or, for an import, held and
-/// appended a batch at a time (the same chain, in the same transaction, before it commits):
-/// three statements a record fewer.
+/// appended a batch at a time as one compact record ([`audit::append_batch`]), in the same
+/// transaction, before it commits: one record and one hash for up to [`PENDING_MAX`] entries,
+/// their content deflated, instead of a record each.
 #[derive(Debug, Default)]
 pub struct Trail {
     defer: bool,
     pending: Vec<audit::AuditEntry>,
 }
 
-/// Records an import holds before appending them: bounds its memory.
-const PENDING_MAX: usize = 1_000;
+/// Records an import holds before appending them: bounds its memory; one batch record's worth.
+const PENDING_MAX: usize = audit::BATCH_ENTRIES_MAX;
 
 impl Trail {
     /// A trail for an import, which must call [`Trail::flush`] before it commits.
@@ -139,9 +148,10 @@ impl Trail {
         Ok(())
     }
 
-    /// Appends the records held so far.
+    /// Appends the records held so far, a batch record per run of entries that share their
+    /// time, actor and request (an import's all do).
     pub async fn flush(&mut self, tx: &mut Tx) -> Result<()> {
-        audit::append_all(tx, &self.pending).await?;
+        audit::append_batches(tx, &self.pending).await?;
         self.pending.clear();
         Ok(())
     }

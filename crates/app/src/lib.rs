@@ -11,6 +11,7 @@ pub mod auth;
 pub mod backup;
 pub mod context;
 pub mod credit;
+pub mod data_date;
 pub mod demo;
 pub mod error;
 pub mod funds;

@@ -582,6 +582,25 @@ pub async fn list_enterprises(
     Ok(registry::list_enterprises(db, within, clamp_limit(limit, LIST_LIMIT_MAX)).await?)
 }
 
+pub use fupin_store::household_heads::Head;
+
+/// The heads (name, phone) of households on a date, for a list of households the actor already
+/// holds from a scoped use case (the work list of [`crate::credit::coverage_report`]): pass
+/// only ids that list gave.
+pub async fn heads_on(
+    db: &Db,
+    ctx: &Ctx,
+    ids: &[String],
+    as_of: BusinessDate,
+) -> Result<Vec<Head>> {
+    crate::access::require(
+        ctx,
+        crate::access::Area::Registry,
+        crate::access::Access::Read,
+    )?;
+    Ok(fupin_store::household_heads::heads_on(db, ids, as_of).await?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

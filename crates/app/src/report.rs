@@ -138,6 +138,15 @@ fn section_of(value: &Value) -> &str {
         .map_or("returns", |(key, _)| key)
 }
 
+/// A numerator or denominator as the report shows it: amounts and counts exact (two decimals
+/// at most already), ratios such as a growth rate rounded half away from zero to two decimals.
+fn operand_text(value: rust_decimal::Decimal) -> String {
+    value
+        .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+        .normalize()
+        .to_string()
+}
+
 fn row_cells(value: &Value) -> [String; 10] {
     [
         value.indicator.code.clone(),
@@ -145,14 +154,8 @@ fn row_cells(value: &Value) -> [String; 10] {
         value.indicator.name_en.clone(),
         value.indicator.unit.clone(),
         value.text().unwrap_or_default(),
-        value
-            .numerator
-            .map(|v| v.normalize().to_string())
-            .unwrap_or_default(),
-        value
-            .denominator
-            .map(|v| v.normalize().to_string())
-            .unwrap_or_default(),
+        value.numerator.map(operand_text).unwrap_or_default(),
+        value.denominator.map(operand_text).unwrap_or_default(),
         value
             .reported
             .as_ref()
@@ -233,8 +236,8 @@ pub fn value_json(value: &Value) -> serde_json::Value {
         "unit": value.indicator.unit,
         "section": value.indicator.section,
         "value": value.text(),
-        "numerator": value.numerator.map(|v| v.normalize().to_string()),
-        "denominator": value.denominator.map(|v| v.normalize().to_string()),
+        "numerator": value.numerator.map(operand_text),
+        "denominator": value.denominator.map(operand_text),
         "reported": value.reported.as_ref().map(|r| r.value.clone()),
         "reported_unit": value.reported.as_ref().map(|r| r.unit.clone()),
         "reported_source": value.reported.as_ref().map(|r| r.source.clone()),
@@ -457,4 +460,25 @@ fn county_table(
     chart.legend().set_hidden();
     sheet.insert_chart(last + 2, 0, &chart)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod operand_tests {
+    use super::operand_text;
+    use std::str::FromStr;
+
+    fn check(input: &str, expect: &str) {
+        let value = rust_decimal::Decimal::from_str(input).expect("a decimal");
+        assert_eq!(operand_text(value), expect, "{input}");
+    }
+
+    #[test]
+    fn ratios_two_decimals_amounts_and_counts_exact() {
+        check("12.031746031746031746031746032", "12.03");
+        check("10.985", "10.99");
+        check("-0.005", "-0.01");
+        check("35996000000.00", "35996000000");
+        check("380300", "380300");
+        check("1234.5", "1234.5");
+    }
 }

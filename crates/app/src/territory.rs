@@ -454,3 +454,9 @@ fn group_json(group: &RegionGroup, members: &[Membership]) -> serde_json::Value 
         })).collect::<Vec<_>>(),
     })
 }
+
+/// An institution's name by code, for pages that show names beside codes (the directory of
+/// institutions is public; what the code stands for is not scoped).
+pub async fn institution_name(db: &Db, code: &str) -> Result<Option<String>> {
+    Ok(institutions::get(db, code).await?.map(|i| i.name))
+}

@@ -129,13 +129,15 @@ fupin_store::on_both_engines! {
              H2,ABC,2017-04-01,69,B,,,\n").await;
         assert_applied(&report);
         assert_eq!(report.counts.added, 4);
-        // An import appends its audit records in batches: one per file row, in row order, on
-        // an intact chain.
-        let records = fupin_store::audit::recent(&db, 4).await.expect("audit");
-        let mut keys: Vec<&str> = records.iter().map(|r| r.entry.entity_id.as_str()).collect();
-        keys.reverse();
+        // An import appends its audit entries in one batch record: one per file row, in row
+        // order, then the file's own record, on an intact chain.
+        let records = fupin_store::audit::recent(&db, 2).await.expect("audit");
+        assert_eq!(records[0].entry.action, "import.file");
+        assert_eq!(records[1].entry.entity_id, "4 credit_file.save");
+        let entries = records[1].entries().expect("entries");
+        let keys: Vec<&str> = entries.iter().map(|e| e.entity_id.as_str()).collect();
         assert_eq!(keys, ["H1/PYRCB/2017-04-01", "H2/PYRCB/2017-04-01", "H1/ABC/2017-04-01", "H2/ABC/2017-04-01"]);
-        assert!(records.iter().all(|r| r.entry.action == "credit_file.save"));
+        assert!(entries.iter().all(|e| e.action == "credit_file.save"));
         let chain = fupin_store::audit::verify(&db).await.expect("verify");
         assert!(chain.problems.is_empty(), "{:?}", chain.problems);
         let expect = |file: &credit::CreditFile, score: i64, grade: &str, line: &str| {

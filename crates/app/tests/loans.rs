@@ -154,6 +154,7 @@ fupin_store::on_both_engines! {
             assert_eq!(balance(&db, &format!("loan:ABC:B{n}:principal")).await, detail.loan.terms.principal);
         }
         ledger_is_clean(&db).await;
+        the_file_is_audited_in_batches(&db, &file, 1234).await;
         // Loaded again: every row unchanged; with one row given twice, the file is refused.
         assert_eq!(import_file(&db, &file, LoanImporter::new(&db)).await.counts.unchanged, 1234);
         rows.push_str("B3,ABC,ABCMC,household,H1,1003,4.35,2017-01-10,2017-07-10,种植,equal_instalment\n");
@@ -377,4 +378,45 @@ fupin_store::on_both_engines! {
             assert_eq!(detail.principal_outstanding.fen(), expected, "L{n} ({})", detail.loan.status);
         }
     }
+}
+
+/// The audit trail of a loans file: compact batch records holding each loan's `loan.create`
+/// entry, then the file's own record naming its SHA-256; the chain verifies.
+async fn the_file_is_audited_in_batches(
+    db: &fupin_store::Db,
+    file: &std::path::Path,
+    loans: usize,
+) {
+    use sha2::Digest;
+    let records = fupin_store::audit::recent(db, 20).await.expect("recent");
+    let file_record = &records[0];
+    assert_eq!(file_record.entry.action, "import.file");
+    let after: serde_json::Value =
+        serde_json::from_str(file_record.entry.after_json.as_deref().expect("json")).expect("json");
+    let bytes = std::fs::read(file).expect("file");
+    assert_eq!(after["sha256"], hex::encode(sha2::Sha256::digest(&bytes)));
+    assert_eq!(
+        (after["kind"].as_str(), after["added"].as_u64()),
+        (Some("loans"), Some(loans as u64))
+    );
+    let batches: Vec<_> = records
+        .iter()
+        .skip(1)
+        .take_while(|r| r.entry.action == fupin_store::audit::BATCH_ACTION)
+        .collect();
+    assert!(batches.len() > 1, "{} batch records", batches.len());
+    let created: Vec<String> = batches
+        .iter()
+        .rev()
+        .flat_map(|r| r.entries().expect("entries"))
+        .filter(|e| e.action == "loan.create")
+        .map(|e| e.entity_id)
+        .collect();
+    assert_eq!(created.len(), loans);
+    assert!(
+        created[0].ends_with("B1") && created[loans - 1].ends_with(&format!("B{loans}")),
+        "{created:?}"
+    );
+    let report = fupin_app::audit::verify(db).await.expect("verify");
+    assert_eq!(report.problems, vec![]);
 }

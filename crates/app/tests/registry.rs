@@ -1184,21 +1184,32 @@ fupin_store::on_both_engines! {
     }
 }
 
-/// How many records the audit chain holds (verifying it).
+/// Audit entries on an intact chain, a batch record's entries counted one by one; an import's
+/// own `import.file` record is not the entry of a row.
 async fn audit_records(db: &Db) -> i64 {
     let chain = fupin_store::audit::verify(db).await.expect("verify");
     assert!(chain.problems.is_empty(), "{:?}", chain.problems);
-    chain.records
+    let records = fupin_store::audit::recent(db, i64::MAX)
+        .await
+        .expect("audit");
+    let entries = records.iter().flat_map(|r| r.entries().expect("entries"));
+    entries.filter(|e| e.action != "import.file").count() as i64
 }
 
-/// The last `count` audit records as "action entity_id", oldest first.
-async fn latest_audit(db: &Db, count: i64) -> Vec<String> {
-    let records = fupin_store::audit::recent(db, count).await.expect("audit");
-    records
+/// The last `count` audit entries as "action entity_id", oldest first, an import's own
+/// `import.file` record left out.
+async fn latest_audit(db: &Db, count: usize) -> Vec<String> {
+    let entries = fupin_store::audit::recent_entries(db, count + 1)
+        .await
+        .expect("audit");
+    let mut latest: Vec<String> = entries
         .iter()
-        .rev()
-        .map(|r| format!("{} {}", r.entry.action, r.entry.entity_id))
-        .collect()
+        .filter(|e| e.action != "import.file")
+        .take(count)
+        .map(|e| format!("{} {}", e.action, e.entity_id))
+        .collect();
+    latest.reverse();
+    latest
 }
 
 /// A unified social credit code: the first 17 characters given, the check character computed.

@@ -7,15 +7,18 @@
 pub mod audit;
 pub mod backup;
 pub mod credit;
+pub mod data_dates;
 pub mod data_versions;
 pub mod db;
 pub mod error;
 mod filter;
 pub mod funds;
 pub mod groups;
+pub mod household_heads;
 pub mod indicators;
 pub mod institutions;
 pub mod ledger;
+pub mod loan_standing;
 pub mod loans;
 pub mod regions;
 pub mod registry;

@@ -146,7 +146,7 @@ pub struct Loan {
     pub rolled_from_loan_id: Option<i64>,
 }
 
-const LOAN_COLUMNS: &str = "id, institution_code, contract_no, product_code, borrower_type, \
+pub(crate) const LOAN_COLUMNS: &str = "id, institution_code, contract_no, product_code, borrower_type, \
     borrower_id, village_code, principal_fen, annual_rate_ppm, start_on, maturity_on, \
     original_maturity_on, repayment, day_count, purpose, project, status, closed_on, \
     next_unpaid_due_on, overdue_since, overdue_days, classification, rolled_from_loan_id";
@@ -159,42 +159,27 @@ pub async fn insert_loan(
     rolled_from: Option<i64>,
     next_unpaid_due_on: Option<BusinessDate>,
 ) -> Result<i64> {
-    let row = sqlx::query(
-        "insert into loans (institution_code, contract_no, product_code, borrower_type, \
-         borrower_id, village_code, principal_fen, annual_rate_ppm, start_on, maturity_on, \
-         original_maturity_on, repayment, day_count, purpose, project, status, \
-         rolled_from_loan_id, next_unpaid_due_on) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
-         $10, $10, $11, $12, $13, $14, 'active', $15, $16) returning id",
-    )
-    .bind(&terms.institution_code)
-    .bind(&terms.contract_no)
-    .bind(&terms.product_code)
-    .bind(&terms.borrower_type)
-    .bind(&terms.borrower_id)
-    .bind(terms.village_code.to_string())
-    .bind(terms.principal.fen())
-    .bind(terms.annual_rate.ppm())
-    .bind(terms.start_on.to_string())
-    .bind(terms.maturity_on.to_string())
-    .bind(&terms.repayment)
-    .bind(&terms.day_count)
-    .bind(&terms.purpose)
-    .bind(&terms.project)
-    .bind(rolled_from)
-    .bind(next_unpaid_due_on.map(|d| d.to_string()))
-    .fetch_one(&mut **tx)
-    .await?;
-    Ok(row.try_get("id")?)
+    let loan = NewLoan {
+        terms,
+        next_unpaid_due_on,
+        rolled_from,
+    };
+    let ids = insert_loans(tx, &[loan]).await?;
+    ids.first()
+        .copied()
+        .ok_or_else(|| corrupt("loans", "id", "an inserted loan was not returned"))
 }
 
 /// A new loan to insert with [`insert_loans`]: its terms and its first unpaid due date.
 pub struct NewLoan<'a> {
     pub terms: &'a LoanTerms,
     pub next_unpaid_due_on: Option<BusinessDate>,
+    /// The loan this one rolls over, if it does.
+    pub rolled_from: Option<i64>,
 }
 
 /// Columns of [`insert_loans`], bound in this order.
-const NEW_LOAN_COLUMNS: usize = 16;
+const NEW_LOAN_COLUMNS: usize = 17;
 
 /// Inserts new loans (standing normal, not overdue, not rolled over) in multi-row statements;
 /// returns their ids in the order given. Contracts must be new: a stored one is a constraint
@@ -217,7 +202,7 @@ async fn insert_loan_rows(tx: &mut Tx, loans: &[NewLoan<'_>]) -> Result<Vec<i64>
         "insert into loans (institution_code, contract_no, product_code, borrower_type, \
          borrower_id, village_code, principal_fen, annual_rate_ppm, start_on, maturity_on, \
          original_maturity_on, repayment, day_count, purpose, project, next_unpaid_due_on, \
-         status) values {} returning id, institution_code, contract_no",
+         rolled_from_loan_id, status) values {} returning id, institution_code, contract_no",
         values.join(", ")
     );
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -239,7 +224,8 @@ async fn insert_loan_rows(tx: &mut Tx, loans: &[NewLoan<'_>]) -> Result<Vec<i64>
             .bind(&terms.day_count)
             .bind(&terms.purpose)
             .bind(&terms.project)
-            .bind(loan.next_unpaid_due_on.map(|d| d.to_string()));
+            .bind(loan.next_unpaid_due_on.map(|d| d.to_string()))
+            .bind(loan.rolled_from);
     }
     let rows = query.fetch_all(&mut **tx).await?;
     // RETURNING gives the rows in no promised order: match them by contract.
@@ -457,7 +443,7 @@ pub async fn list_loans(db: &Db, filter: &LoanFilter) -> Result<Vec<Loan>> {
     rows.iter().map(loan_from_row).collect()
 }
 
-fn loan_from_row(row: &AnyRow) -> Result<Loan> {
+pub(crate) fn loan_from_row(row: &AnyRow) -> Result<Loan> {
     let required_date = |column: &'static str| {
         date_column(row, "loans", column)?.ok_or_else(|| corrupt("loans", column, "null"))
     };

@@ -960,7 +960,7 @@ pub async fn write(tx: &mut Tx, as_of: BusinessDate, writes: &RegistryWrites) ->
         }
         query.execute(&mut **tx).await?;
     }
-    audit::append_all(tx, &writes.audit).await?;
+    audit::append_batches(tx, &writes.audit).await?;
     Ok(())
 }
 

@@ -1,6 +1,17 @@
 // Fupin pages: charts from server-provided ECharts options, and the CSRF header for htmx.
 (function () {
   "use strict";
+  document.documentElement.classList.add("js");
+
+  function menu() {
+    var toggle = document.getElementById("menu-toggle");
+    var top = document.getElementById("top");
+    if (!toggle || !top) return;
+    toggle.addEventListener("click", function () {
+      var open = top.classList.toggle("open");
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+  }
 
   function drawCharts(root) {
     if (typeof echarts === "undefined") return;
@@ -26,6 +37,7 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
+    menu();
     drawCharts(document);
     var csrf = document.body.dataset.csrf;
     document.body.addEventListener("htmx:configRequest", function (event) {

@@ -15,6 +15,7 @@ use crate::areas::NAV;
 use crate::auth::{MaybeUser, Principal};
 use crate::error::ErrorInfo;
 use crate::i18n::Lang;
+use crate::{labels, numbers};
 
 /// One link of the navigation.
 #[derive(Clone, Debug)]
@@ -30,7 +31,10 @@ pub struct NavItem {
 pub struct UserBadge {
     pub name: String,
     pub role_key: &'static str,
+    /// The region's name (and the bank's code).
     pub scope: String,
+    /// The region's code, on a hover.
+    pub scope_code: String,
 }
 
 /// What the base template needs.
@@ -91,9 +95,12 @@ impl Layout {
                 .unwrap_or_else(|| p.user.name.clone()),
             role_key: role_key(p.user.role),
             scope: match &p.user.institution {
-                Some(institution) => format!("{} · {institution}", p.user.region.prefix()),
-                None => p.user.region.prefix().to_string(),
+                Some(institution) => {
+                    format!("{} · {institution}", region_name(lang, p.user.region))
+                }
+                None => region_name(lang, p.user.region),
             },
+            scope_code: p.user.region.prefix().to_string(),
         });
         Layout {
             lang,
@@ -109,6 +116,90 @@ impl Layout {
 
     pub fn t(&self, key: &'static str) -> &'static str {
         self.lang.t(key)
+    }
+
+    /// An enumerated value in words (`vocabulary` as named in [`labels::Vocabulary::named`]).
+    pub fn label(&self, vocabulary: &str, code: &str) -> String {
+        match labels::Vocabulary::named(vocabulary) {
+            Some(vocabulary) => labels::label(self.lang, vocabulary, code),
+            None => code.to_string(),
+        }
+    }
+
+    /// A `;`-separated list of codes in words.
+    pub fn labels(&self, vocabulary: &str, codes: &str) -> String {
+        match labels::Vocabulary::named(vocabulary) {
+            Some(vocabulary) => labels::labels(self.lang, vocabulary, codes),
+            None => codes.to_string(),
+        }
+    }
+
+    /// A message (an import error, an indicator's note) in the page's language.
+    pub fn message(&self, text: &str) -> String {
+        labels::message(self.lang, text)
+    }
+
+    /// Yuan text as 万元/亿元 with separators.
+    pub fn money(&self, yuan: &str) -> String {
+        numbers::money_text(self.lang, yuan)
+    }
+
+    /// Yuan text exact to the fen, for a `title=` hover.
+    pub fn money_exact(&self, yuan: &str) -> String {
+        numbers::money_exact_text(self.lang, yuan)
+    }
+
+    /// A count with separators and its unit: `households`, `people`, `loans` or `items`.
+    pub fn count(&self, value: impl numbers::AsCount, counted: &str) -> String {
+        let value = value.as_count();
+        let counted = match counted {
+            "households" => numbers::Counted::Households,
+            "people" => numbers::Counted::People,
+            "loans" => numbers::Counted::Loans,
+            _ => numbers::Counted::Items,
+        };
+        numbers::count(self.lang, value, counted)
+    }
+
+    /// A value of an indicator or return element in its unit (`yuan`, `count`, `percent`…).
+    pub fn figure(&self, code: &str, unit: &str, text: &str) -> String {
+        numbers::indicator_value(self.lang, code, unit, text)
+    }
+
+    /// Who acted, as audit records name them: a user's name, or `cli:…` for the command line
+    /// (`cli:unknown` when the operating-system user was not known).
+    pub fn actor(&self, name: &str) -> String {
+        match name.strip_prefix("cli:") {
+            Some("unknown") | Some("") => self.t("actor.cli").to_string(),
+            Some(user) => format!("{} ({user})", self.t("actor.cli")),
+            None => name.to_string(),
+        }
+    }
+
+    /// An instant (RFC 3339, UTC) in China time.
+    pub fn time(&self, text: &str) -> String {
+        numbers::china_time(text)
+    }
+
+    /// A percentage with two decimals.
+    pub fn percent(&self, text: &str) -> String {
+        numbers::percent_text(text)
+    }
+}
+
+/// A region's name from the built-in reference data (the city and its counties), else its code.
+pub fn region_name(lang: Lang, code: fupin_app::fupin_core::RegionCode) -> String {
+    static BUILTIN: std::sync::OnceLock<Vec<fupin_app::regions::Region>> =
+        std::sync::OnceLock::new();
+    let regions = BUILTIN.get_or_init(fupin_app::reference::builtin_regions);
+    let found = regions.iter().find(|region| region.code == code);
+    match (found, lang) {
+        (Some(region), Lang::En) => region
+            .name_en
+            .clone()
+            .unwrap_or_else(|| region.name.clone()),
+        (Some(region), Lang::Zh) => region.name.clone(),
+        (None, _) => code.prefix().to_string(),
     }
 }
 

@@ -18,8 +18,11 @@ pub mod error;
 pub mod extract;
 pub mod i18n;
 pub mod idempotency;
+pub mod labels;
 pub mod layout;
 pub mod metrics;
+pub mod names;
+pub mod numbers;
 pub mod openapi;
 pub mod paging;
 

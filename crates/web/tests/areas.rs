@@ -436,6 +436,27 @@ fupin_store::on_both_engines! {
         let bank_hf_loans = get(&base, "/api/loans", &token_of("bank_hf")).await.json();
         assert!(bank_hf_loans["items"].as_array().expect("items").iter().all(|l| l["institution_code"] == "HFRCB"), "{bank_hf_loans}");
 
+        // Loans by standing: overdue ones are exactly the active loans with overdue days; a class
+        // lists its loans only; anything else is refused.
+        let all = get(&base, "/api/loans", &token_of("reg_city")).await.json();
+        let contracts = |page: &Value, keep: &dyn Fn(&Value) -> bool| -> Vec<String> {
+            page["items"].as_array().expect("items").iter().filter(|l| keep(l)).map(|l| l["contract_no"].to_string()).collect()
+        };
+        let overdue = get(&base, "/api/loans?status=overdue", &token_of("reg_city")).await.json();
+        assert_eq!(
+            contracts(&overdue, &|_| true),
+            contracts(&all, &|l| l["status"] == "active" && l["overdue_days"].as_i64() > Some(0)),
+            "{overdue}"
+        );
+        for class in ["normal", "special_mention", "substandard", "doubtful", "loss"] {
+            let listed = get(&base, &format!("/api/loans?class={class}"), &token_of("reg_city")).await.json();
+            assert_eq!(contracts(&listed, &|_| true), contracts(&all, &|l| l["classification"] == class), "{class}: {listed}");
+        }
+        assert!(!contracts(&all, &|l| l["classification"] == "normal").is_empty(), "the fixture has normal loans");
+        for refused in ["/api/loans?status=late", "/api/loans?class=bad"] {
+            assert_eq!(get(&base, refused, &token_of("reg_city")).await.status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+        }
+
         // The feed's cursor.
         let feed = get(&base, "/api/feed?since=0&limit=2", &token_of("poverty")).await.json();
         assert_eq!((feed["events"].as_array().map(Vec::len), feed["more"].as_bool()), (Some(2), Some(true)), "{feed}");
@@ -471,7 +492,7 @@ fupin_store::on_both_engines! {
         assert_ne!(funds["subsidy_paid"], "0.00", "{funds}");
         assert_eq!(funds["risk_deposits"], "51000.00", "the deposit of the matrix: {funds}");
         let claims = get(&base, "/api/funds/subsidy-claims?quarter=2017Q1", &token_of("bank_hf")).await.json();
-        assert!(claims.as_array().expect("claims").iter().all(|c| c["institution_code"] == "HFRCB"), "{claims}");
+        assert!(claims["items"].as_array().expect("claims").iter().all(|c| c["institution_code"] == "HFRCB"), "{claims}");
 
         // Returns: the regulator's approval moved it, with the reason kept.
         let shown = get(&base, "/api/returns/PYRCB/361128/2017-06", &token_of("bank_py")).await.json();
@@ -546,10 +567,13 @@ fupin_store::on_both_engines! {
             }
         }
         let funds_page = get(&base, &format!("/funds?as_of={AS_OF}&quarter=2017Q1"), &token_of("finance")).await.text();
-        assert!(funds_page.contains("approved 2017-04-10"), "the claim approved above");
+        assert!(funds_page.contains("已审批拨付 2017-04-10"), "the claim approved above, in words");
         let regulator_funds = get(&base, &format!("/funds?as_of={AS_OF}&quarter=2017Q1"), &token_of("reg_city")).await.text();
         assert!(!regulator_funds.contains("/approve\""), "the regulator gets none");
-        let returns_page = get(&base, "/returns", &token_of("reg_city")).await.text();
+        // Opened without a filter, the returns page shows what awaits approval; `state=` shows all.
+        let awaiting = get(&base, "/returns", &token_of("reg_city")).await.text();
+        assert!(!awaiting.contains("/lock\""), "approved returns are not what awaits approval");
+        let returns_page = get(&base, "/returns?state=", &token_of("reg_city")).await.text();
         assert!(returns_page.contains("/approve\"") || returns_page.contains("/lock\""), "the regulator gets approval buttons");
         assert!(!get(&base, "/returns", &token_of("bank_py")).await.text().contains("/approve\""));
         // A button's form, as a page sends it (a token needs no CSRF field).
@@ -599,7 +623,8 @@ fupin_store::on_both_engines! {
             assert_eq!(page.status, StatusCode::OK, "{name}");
             let text = page.text();
             let row = text.split("title=\"subsidy_fund_balance\"").nth(1).expect("the fund row").to_string();
-            row.split("class=\"num\">").nth(1).and_then(|cell| cell.split('<').next()).map(str::to_string).expect("the value cell")
+            // `<td class="num" title="exact">shown</td>`: the figure as shown, in 万元 or 亿元.
+            row.split("class=\"num\" title=\"").nth(1).and_then(|cell| cell.split('>').nth(1)).and_then(|cell| cell.split('<').next()).map(str::to_string).expect("the value cell")
         };
         let report_funds = async |name: &str| {
             let report = get(&base, &format!("/api/report?as_of={AS_OF}&region=361128&format=json"), &token_of(name)).await.json();
@@ -632,7 +657,7 @@ fupin_store::on_both_engines! {
         assert!(!funds_page.text().contains("id=\"fund-figures\""), "the bank's funds page shows its claims only");
         for name in ["finance", "reg_poyang"] {
             assert_eq!(get(&base, &format!("/api/funds?as_of={AS_OF}&region=361128"), &token_of(name)).await.json()["subsidy_balance"], Value::String(balance.clone()), "{name}");
-            assert_eq!(dashboard_cell(name).await, balance, "{name}");
+            assert_eq!(dashboard_cell(name).await, fupin_web::numbers::money_text(fupin_web::i18n::Lang::Zh, &balance), "{name}");
             let (funds, _) = report_funds(name).await;
             let subsidy = funds.iter().find(|f| f["code"] == "subsidy_fund_balance").expect("subsidy");
             assert_eq!(subsidy["value"], Value::String(balance.clone()), "{name}");

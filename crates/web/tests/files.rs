@@ -163,14 +163,14 @@ fupin_store::on_both_engines! {
 
         // Item 6: every claim line names its loan by institution, contract and borrower.
         let subsidy = get(&base, "/api/funds/subsidy-claims?quarter=2017Q1", &finance).await.json();
-        let line = &subsidy[0]["lines"][0];
+        let line = &subsidy["items"][0]["lines"][0];
         assert_eq!(
             (&line["institution_code"], &line["contract_no"], &line["borrower_name"], &line["borrower_id"]),
             (&json!("PYRCB"), &json!("C1"), &json!("张三"), &json!("H1")),
             "{subsidy}"
         );
         let risk = get(&base, "/api/funds/risk-claims", &finance).await.json();
-        let claim = &risk[0];
+        let claim = &risk["items"][0];
         assert_eq!((&claim["contract_no"], &claim["borrower_name"]), (&json!("C1"), &json!("张三")), "{risk}");
         let page = get(&base, "/funds?as_of=2017-05-31&quarter=2017Q1", &finance).await;
         assert_eq!(page.status, StatusCode::OK);

@@ -388,6 +388,12 @@ where
     add_errors(&mut report, errors);
     let accept = report.error_count() == 0 || options.load_valid;
     if accept && !options.dry_run {
+        let counts = report.counts;
+        // A file that changed nothing leaves no trace, as a write that changes nothing.
+        if counts.added + counts.changed + counts.removed > 0 {
+            let entry = file_entry(ctx, &report, &file_sha256(path, &report.file)?);
+            fupin_store::audit::append(&mut tx, &entry).await?;
+        }
         db.commit_bulk(tx).await?;
         report.applied = true;
     } else {
@@ -395,6 +401,50 @@ where
     }
     report.errors.sort_by_key(|error| error.line);
     Ok(report)
+}
+
+/// The audit record of an applied file, after the batch records of its rows: which file (its
+/// name, SHA-256 and kind) the rows came from and what it did. With the batches' keys it answers
+/// "which file wrote this row", and the hash proves which bytes it was.
+fn file_entry(ctx: &Ctx, report: &ImportReport, sha256: &str) -> fupin_store::audit::AuditEntry {
+    let mut entry = ctx.audit("import.file", "import_file", &report.file);
+    let counts = &report.counts;
+    entry.after_json = Some(
+        serde_json::json!({
+            "kind": report.kind,
+            "file": report.file,
+            "sha256": sha256,
+            "rows": report.rows,
+            "added": counts.added,
+            "changed": counts.changed,
+            "unchanged": counts.unchanged,
+            "removed": counts.removed,
+            "refused_rows": report.error_count(),
+        })
+        .to_string(),
+    );
+    entry
+}
+
+/// The SHA-256 of the file at `path` (known to the user as `label`), in hex, read in 64 KiB
+/// pieces.
+pub(crate) fn file_sha256(path: &Path, label: &str) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+    let unreadable = |e: std::io::Error| AppError::File {
+        path: label.to_string(),
+        message: e.to_string(),
+    };
+    let mut file = std::fs::File::open(path).map_err(unreadable)?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 64 * 1024];
+    loop {
+        let read = file.read(&mut buffer).map_err(unreadable)?;
+        if read == 0 {
+            return Ok(hex::encode(hasher.finalize()));
+        }
+        hasher.update(&buffer[..read]);
+    }
 }
 
 /// Applies a batch of parsed records and counts what each did.

@@ -293,6 +293,7 @@ pub async fn import_households(
         entry.after_json = Some(
             json!({
                 "file": run.report.file,
+                "sha256": super::file_sha256(path, &run.report.file)?,
                 "as_of": as_of.to_string(),
                 "rows": run.report.rows,
                 "added": counts.added,

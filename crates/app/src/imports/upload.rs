@@ -405,8 +405,9 @@ async fn scope_errors(
     }))
 }
 
-/// The file name as shown in reports: its last path component, without control characters.
-fn display_name(name: &str) -> String {
+/// The name of an upload as the user knows it: its last path part, without control
+/// characters, at most 200 characters (`upload` when nothing is left).
+pub fn display_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
     let cleaned: String = base.chars().filter(|c| !c.is_control()).take(200).collect();
     match cleaned.trim().is_empty() {

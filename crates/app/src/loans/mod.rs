@@ -248,6 +248,7 @@ pub async fn disburse_all(
             terms: &d.terms,
             // Standing as a new loan has it (normal, not overdue, no spell), written with it.
             next_unpaid_due_on: repayment::next_unpaid_due(&d.instalments),
+            rolled_from: None,
         })
         .collect();
     let ids = loans::insert_loans(tx, &new_loans).await?;
@@ -1131,6 +1132,35 @@ pub async fn show(db: &Db, ctx: &Ctx, institution: &str, contract: &str) -> Resu
 /// bank its own institution (asking for another's is answered as not found). At most 1,000 a
 /// page.
 pub async fn list_for(db: &Db, ctx: &Ctx, filter: &loans::LoanFilter) -> Result<Vec<Loan>> {
+    let filter = scoped_filter(ctx, filter)?;
+    list(db, &filter).await
+}
+
+pub use fupin_store::loan_standing::Standing as LoanStanding;
+
+/// Loans matching a filter and a standing (overdue, a five-category class), as the actor may
+/// see them (the rules of [`list_for`]).
+pub async fn list_standing_for(
+    db: &Db,
+    ctx: &Ctx,
+    filter: &loans::LoanFilter,
+    standing: &fupin_store::loan_standing::Standing,
+) -> Result<Vec<Loan>> {
+    if let Some(class) = &standing.classification
+        && repayment::Classification::parse(class).is_none()
+    {
+        return Err(AppError::field(
+            "class",
+            "must be normal, special_mention, substandard, doubtful or loss",
+        ));
+    }
+    let mut filter = scoped_filter(ctx, filter)?;
+    filter.limit = filter.limit.clamp(0, 1_000);
+    Ok(fupin_store::loan_standing::list_loans(db, &filter, standing).await?)
+}
+
+/// The filter narrowed to the actor's region and, for a bank, its own institution.
+fn scoped_filter(ctx: &Ctx, filter: &loans::LoanFilter) -> Result<loans::LoanFilter> {
     access::require(ctx, Area::Loans, Access::Read)?;
     let mut filter = filter.clone();
     filter.within = access::region_in_scope(ctx, filter.within)?;
@@ -1142,7 +1172,7 @@ pub async fn list_for(db: &Db, ctx: &Ctx, filter: &loans::LoanFilter) -> Result<
             _ => filter.institution = Some(own.to_string()),
         }
     }
-    list(db, &filter).await
+    Ok(filter)
 }
 
 /// What the poverty office may know of a household's loan: who lends, the product, whether it

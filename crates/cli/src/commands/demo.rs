@@ -126,8 +126,54 @@ pub async fn run(db: Db, args: DemoArgs) -> anyhow::Result<ExitCode> {
     let address = listener.local_addr()?;
     println!();
     println!("Fupin is serving on http://{address}/ (Ctrl-C to stop)");
+    let today = fupin_app::fupin_core::BusinessDate::in_china_at(chrono::Utc::now())
+        .context("the clock reads a date outside 1900-2200")?;
+    let as_of = fupin_app::data_date::latest(&db, today).await?;
+    for line in page_links(&address.to_string(), as_of) {
+        println!("  {line}");
+    }
     std::io::stdout().flush().ok();
     let state = fupin_web::AppState::new(db, fupin_web::Config::default());
     fupin_web::serve(state, listener).await?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The pages to open first, on the latest date the data reaches (what they open on anyway).
+fn page_links(address: &str, as_of: fupin_app::fupin_core::BusinessDate) -> Vec<String> {
+    [
+        (
+            "dashboard",
+            "/dashboard?as_of={as_of}&group=state-poverty-counties",
+        ),
+        ("dashboard", "/dashboard?as_of={as_of}"),
+        ("work list", "/worklist?as_of={as_of}"),
+        ("coverage ", "/coverage?as_of={as_of}"),
+        ("funds    ", "/funds?as_of={as_of}"),
+    ]
+    .iter()
+    .map(|(name, path)| {
+        let path = path.replace("{as_of}", &as_of.to_string());
+        format!("{name} http://{address}{path}")
+    })
+    .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::page_links;
+    use fupin_app::fupin_core::BusinessDate;
+
+    #[test]
+    fn the_printed_links_carry_the_data_date() {
+        let as_of = BusinessDate::parse("2017-06-30").expect("a date");
+        let links = page_links("127.0.0.1:8080", as_of);
+        assert_eq!(
+            links[0],
+            "dashboard http://127.0.0.1:8080/dashboard?as_of=2017-06-30&group=state-poverty-counties"
+        );
+        assert!(
+            links.iter().all(|l| l.contains("as_of=2017-06-30")),
+            "{links:?}"
+        );
+    }
 }

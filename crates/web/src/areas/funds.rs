@@ -21,6 +21,8 @@ use crate::auth::CurrentUser;
 use crate::error::{Error, ErrorBody, Result};
 use crate::extract::{Json, Path, Query};
 use crate::idempotency::RequiredKey;
+use crate::paging::PageOf;
+use fupin_app::paging::Page;
 
 pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -245,19 +247,24 @@ pub struct ClaimsQuery {
     pub region: Option<String>,
     /// One institution's (a bank: its own).
     pub institution: Option<String>,
+    /// Claims per page: default 100, at most 1,000.
+    pub limit: Option<i64>,
+    /// Claims to skip: default 0.
+    pub offset: Option<i64>,
 }
 
 /// The subsidy claims of a quarter worked out so far, with their loans (finance bureau and
 /// regulator of the region; a bank its own).
 #[utoipa::path(
     get, path = "/api/funds/subsidy-claims", tag = "funds", params(ClaimsQuery),
-    responses((status = 200, body = Vec<SubsidyClaimDto>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
+    responses((status = 200, body = PageOf<SubsidyClaimDto>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
 )]
 async fn subsidy_claims(
     State(state): State<AppState>,
     user: CurrentUser,
     Query(query): Query<ClaimsQuery>,
-) -> Result<axum::Json<Vec<SubsidyClaimDto>>> {
+) -> Result<axum::Json<PageOf<SubsidyClaimDto>>> {
+    let page = Page::new(query.limit, query.offset)?;
     let quarter = present(&query.quarter).ok_or_else(|| Error::field("quarter", "is required"))?;
     let claims = funds::subsidy_claims_for(
         &state.db,
@@ -267,12 +274,10 @@ async fn subsidy_claims(
         present(&query.institution),
     )
     .await?;
-    Ok(axum::Json(
-        claims
-            .into_iter()
-            .map(|(claim, lines)| subsidy_dto(claim, lines))
-            .collect(),
-    ))
+    Ok(axum::Json(PageOf::from_paged(
+        page.cut(claims, false),
+        |(claim, lines)| subsidy_dto(claim, lines),
+    )))
 }
 
 /// Which claims to work out.
@@ -343,19 +348,24 @@ pub struct RiskClaimsQuery {
     pub region: Option<String>,
     /// One institution's (a bank: its own).
     pub institution: Option<String>,
+    /// Claims per page: default 100, at most 1,000.
+    pub limit: Option<i64>,
+    /// Claims to skip: default 0.
+    pub offset: Option<i64>,
 }
 
 /// Risk-compensation claims raised by end of day (finance bureau and regulator of the region;
 /// a bank its own).
 #[utoipa::path(
     get, path = "/api/funds/risk-claims", tag = "funds", params(RiskClaimsQuery),
-    responses((status = 200, body = Vec<RiskClaimDto>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody))
+    responses((status = 200, body = PageOf<RiskClaimDto>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody))
 )]
 async fn risk_claims(
     State(state): State<AppState>,
     user: CurrentUser,
     Query(query): Query<RiskClaimsQuery>,
-) -> Result<axum::Json<Vec<RiskClaimDto>>> {
+) -> Result<axum::Json<PageOf<RiskClaimDto>>> {
+    let page = Page::new(query.limit, query.offset)?;
     let claims = funds::risk_claims_for(
         &state.db,
         &user.ctx,
@@ -363,7 +373,10 @@ async fn risk_claims(
         present(&query.institution),
     )
     .await?;
-    Ok(axum::Json(claims.into_iter().map(risk_dto).collect()))
+    Ok(axum::Json(PageOf::from_paged(
+        page.cut(claims, false),
+        risk_dto,
+    )))
 }
 
 /// Approves a pending risk claim: pays the bank the fund's share, refused whole (409) when the
@@ -461,6 +474,8 @@ use axum::routing::{get, post};
 use crate::extract::Form;
 use crate::i18n::Lang;
 use crate::layout::Layout;
+use crate::names::Names;
+use crate::paging::PageLinks;
 
 pub fn pages() -> Router<AppState> {
     Router::new()
@@ -474,7 +489,14 @@ pub struct FundsPageQuery {
     pub as_of: Option<String>,
     pub region: Option<String>,
     pub quarter: Option<String>,
+    /// Where the page of subsidy claims starts.
+    pub subsidy_offset: Option<i64>,
+    /// Where the page of risk claims starts.
+    pub risk_offset: Option<i64>,
 }
+
+/// Claims per page of the funds page.
+const CLAIMS_PER_PAGE: i64 = 50;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "funds.html")]
@@ -485,8 +507,11 @@ struct FundsPage {
     quarter: String,
     figures: Option<FundFiguresDto>,
     subsidy: Vec<SubsidyClaimDto>,
+    subsidy_pages: PageLinks,
     risk: Vec<RiskClaimDto>,
+    risk_pages: PageLinks,
     may_approve: bool,
+    names: Names,
 }
 
 async fn funds_page(
@@ -496,7 +521,7 @@ async fn funds_page(
     OriginalUri(uri): OriginalUri,
     Query(query): Query<FundsPageQuery>,
 ) -> Result<FundsPage> {
-    let as_of = date_param("as_of", &query.as_of)?;
+    let as_of = date_param("as_of", &super::page_date(&state, &query.as_of).await?)?;
     let region = region_param("region", &query.region)?;
     let quarter = match present(&query.quarter) {
         Some(text) => quarter_field("quarter", text)?,
@@ -511,26 +536,46 @@ async fn funds_page(
             Some(figures_dto(region, as_of.to_string(), &figures))
         }
     };
-    let subsidy = funds::subsidy_claims_for(&state.db, &user.ctx, quarter, region, None)
-        .await?
-        .into_iter()
-        .map(|(claim, lines)| subsidy_dto(claim, lines))
-        .collect();
-    let risk = funds::risk_claims_for(&state.db, &user.ctx, region, None)
-        .await?
-        .into_iter()
-        .map(risk_dto)
-        .collect();
     let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/funds");
+    let subsidy = Page::new(Some(CLAIMS_PER_PAGE), query.subsidy_offset)?
+        .cut(
+            funds::subsidy_claims_for(&state.db, &user.ctx, quarter, region, None).await?,
+            false,
+        )
+        .map(|(claim, lines)| subsidy_dto(claim, lines));
+    let risk = Page::new(Some(CLAIMS_PER_PAGE), query.risk_offset)?
+        .cut(
+            funds::risk_claims_for(&state.db, &user.ctx, region, None).await?,
+            false,
+        )
+        .map(risk_dto);
+    let counties = subsidy
+        .items
+        .iter()
+        .map(|c| c.county_code.clone())
+        .chain(risk.items.iter().map(|c| c.county_code.clone()));
+    let institutions = subsidy
+        .items
+        .iter()
+        .map(|c| c.institution_code.clone())
+        .chain(risk.items.iter().map(|c| c.loan.institution_code.clone()));
+    let (counties, institutions): (Vec<String>, Vec<String>) =
+        (counties.collect(), institutions.collect());
+    let names = Names::load(&state.db, lang, counties, institutions).await?;
+    let subsidy_pages = PageLinks::of(path, "subsidy_offset", &subsidy);
+    let risk_pages = PageLinks::of(path, "risk_offset", &risk);
     Ok(FundsPage {
         layout: Layout::new(lang, Some(&user.principal), path, "funds.title"),
         as_of: as_of.to_string(),
         region: present(&query.region).unwrap_or("").to_string(),
         quarter: quarter.to_string(),
         figures,
-        subsidy,
-        risk,
+        subsidy: subsidy.items,
+        subsidy_pages,
+        risk: risk.items,
+        risk_pages,
         may_approve: role == fupin_app::Role::Finance,
+        names,
     })
 }
 

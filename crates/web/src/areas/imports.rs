@@ -565,7 +565,32 @@ async fn imports_page(
 #[template(path = "import_report.html")]
 struct ImportReportPartial {
     layout: Layout,
-    report: ImportReportDto,
+    report: Option<ImportReportDto>,
+    refusal: Option<Refusal>,
+}
+
+/// A file refused whole (unreadable, empty, the wrong format): what the page tells the user.
+pub struct Refusal {
+    /// The file's name as the user chose it.
+    pub file: String,
+    /// What was wrong and what to do, in the page's language.
+    pub message: String,
+}
+
+impl Refusal {
+    /// The refusal an error of an upload stands for, if it is one a user can correct (the
+    /// file, or a field of the form); other errors stay errors.
+    fn of(error: &Error, file: &str, lang: Lang) -> Option<Refusal> {
+        let message = match error {
+            Error::Unprocessable { message, .. } | Error::BadRequest { message, .. } => message,
+            Error::PayloadTooLarge(message) => message,
+            _ => return None,
+        };
+        Some(Refusal {
+            file: file.to_string(),
+            message: crate::labels::message(lang, message),
+        })
+    }
 }
 
 /// The form posts here (htmx, with the CSRF header); the answer is the report, swapped into
@@ -578,13 +603,30 @@ async fn upload_form(
     body: Body,
 ) -> Result<ImportReportPartial> {
     let query = ImportQuery::default();
-    let form = read_upload(&headers, &query, body, state.config.upload_body_limit).await?;
+    let mut form = read_upload(&headers, &query, body, state.config.upload_body_limit).await?;
     let kind = kind_param(&form_kind(&headers, &form)?)?;
-    let (outcome, link) = run_upload(&state, &user, kind, &form).await?;
-    Ok(ImportReportPartial {
-        layout: Layout::new(lang, Some(&user.principal), "/imports", "imports.title"),
-        report: report_dto(&outcome, form.dry_run, link),
-    })
+    // The page shows the registry date for every kind; it means something only for the
+    // registry's (the API refuses it elsewhere, the page does not make a clerk clear it).
+    if !kind.is_registry() {
+        form.as_of = None;
+    }
+    let layout = Layout::new(lang, Some(&user.principal), "/imports", "imports.title");
+    match run_upload(&state, &user, kind, &form).await {
+        Ok((outcome, link)) => Ok(ImportReportPartial {
+            layout,
+            report: Some(report_dto(&outcome, form.dry_run, link)),
+            refusal: None,
+        }),
+        Err(error) => match Refusal::of(&error, &upload::display_name(&form.file_name), lang) {
+            // The answer is still the page's report (200), so that htmx shows it in place.
+            Some(refusal) => Ok(ImportReportPartial {
+                layout,
+                report: None,
+                refusal: Some(refusal),
+            }),
+            None => Err(error),
+        },
+    }
 }
 
 /// The kind chosen in the form.

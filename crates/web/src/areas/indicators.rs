@@ -299,7 +299,10 @@ use fupin_app::fupin_core::{BusinessDate, RegionLevel};
 use serde_json::json;
 
 use crate::i18n::Lang;
+use crate::labels::{self, Vocabulary};
 use crate::layout::Layout;
+use crate::names::Names;
+use crate::numbers;
 
 pub fn pages() -> Router<AppState> {
     Router::new().route("/dashboard", get(dashboard_page))
@@ -309,8 +312,12 @@ pub fn pages() -> Router<AppState> {
 pub struct IndicatorRow {
     pub code: String,
     pub name: String,
-    pub unit: String,
+    /// The report section's name, on the first row of each section; empty on the others.
+    pub section: String,
+    /// The value as people read it (万元/亿元, counts with units, two-decimal percentages).
     pub value: String,
+    /// The exact value, for a hover.
+    pub exact: String,
     pub reported: String,
     /// The reported figure differs from the computed one.
     pub flagged: bool,
@@ -322,6 +329,8 @@ pub struct IndicatorRow {
 struct DashboardPage {
     layout: Layout,
     as_of: String,
+    /// The scope's name: the region's, or the group's code.
+    scope_name: String,
     region: String,
     group: String,
     rows: Vec<IndicatorRow>,
@@ -344,6 +353,68 @@ fn unit_label(lang: Lang, unit: &str) -> &'static str {
         "times" => lang.t("unit.times"),
         _ => lang.t("unit.count"),
     }
+}
+
+/// A region group's title in `lang` (its name when it has none).
+async fn group_title(state: &AppState, lang: Lang, name: &str) -> Result<String> {
+    let groups = fupin_app::territory::list_groups(&state.db).await?;
+    Ok(groups
+        .into_iter()
+        .find(|(group, _)| group.name == name)
+        .map(|(group, _)| match (lang, group.title_en) {
+            (Lang::En, Some(english)) => english,
+            _ => group.title,
+        })
+        .unwrap_or_else(|| name.to_string()))
+}
+
+/// The indicator table's rows, grouped by the sections of their definitions (in the order
+/// the sections first appear), each value in words for its unit.
+fn indicator_rows(lang: Lang, values: &[Value]) -> Vec<IndicatorRow> {
+    let mut sections: Vec<&str> = Vec::new();
+    for value in values {
+        if !sections.contains(&value.indicator.section.as_str()) {
+            sections.push(&value.indicator.section);
+        }
+    }
+    let mut rows = Vec::with_capacity(values.len());
+    for section in sections {
+        let in_section = values.iter().filter(|v| v.indicator.section == section);
+        for (index, v) in in_section.enumerate() {
+            let (code, unit) = (v.indicator.code.as_str(), v.indicator.unit.as_str());
+            let text = v.text();
+            rows.push(IndicatorRow {
+                code: code.to_string(),
+                name: match lang {
+                    Lang::Zh => v.indicator.name.clone(),
+                    Lang::En => v.indicator.name_en.clone(),
+                },
+                section: match index {
+                    0 => labels::label(lang, Vocabulary::Section, section),
+                    _ => String::new(),
+                },
+                value: text.as_deref().map_or_else(
+                    || "—".to_string(),
+                    |t| numbers::indicator_value(lang, code, unit, t),
+                ),
+                exact: text
+                    .map(|t| format!("{t} {}", unit_label(lang, unit)))
+                    .unwrap_or_default(),
+                reported: v
+                    .reported
+                    .as_ref()
+                    .map(|r| numbers::indicator_value(lang, code, &r.unit, &r.value))
+                    .unwrap_or_default(),
+                flagged: v.reported.as_ref().is_some_and(|r| r.differs),
+                problem: v
+                    .problem
+                    .as_deref()
+                    .map(|p| labels::message(lang, p))
+                    .unwrap_or_default(),
+            });
+        }
+    }
+    rows
 }
 
 fn number(value: &Value) -> Option<f64> {
@@ -473,28 +544,14 @@ async fn dashboard_page(
     OriginalUri(uri): OriginalUri,
     Query(query): Query<EvaluateQuery>,
 ) -> Result<DashboardPage> {
+    let query = EvaluateQuery {
+        as_of: super::page_date(&state, &query.as_of).await?,
+        ..query
+    };
     let request = request_of(&user, &query)?;
     let values =
         indicators::evaluate_cached(&state.db, &user.ctx, &request, &state.indicator_cache).await?;
-    let rows: Vec<IndicatorRow> = values
-        .iter()
-        .map(|v| IndicatorRow {
-            code: v.indicator.code.clone(),
-            name: match lang {
-                Lang::Zh => v.indicator.name.clone(),
-                Lang::En => v.indicator.name_en.clone(),
-            },
-            unit: unit_label(lang, &v.indicator.unit).to_string(),
-            value: v.text().unwrap_or_else(|| "—".to_string()),
-            reported: v
-                .reported
-                .as_ref()
-                .map(|r| format!("{} {}", r.value, r.unit))
-                .unwrap_or_default(),
-            flagged: v.reported.as_ref().is_some_and(|r| r.differs),
-            problem: v.problem.clone().unwrap_or_default(),
-        })
-        .collect();
+    let rows = indicator_rows(lang, &values);
     let county_chart = county_chart(&state, &user, lang, &request).await?;
     let month_chart = month_chart(&state, &user, lang, &request).await?;
     let path = uri
@@ -506,6 +563,12 @@ async fn dashboard_page(
         Scope::Group(_) => String::new(),
     };
     let group = present(&query.group).unwrap_or("").to_string();
+    let scope_name = match &request.scope {
+        Scope::Region(code) => Names::load(&state.db, lang, [code.to_string()], Vec::new())
+            .await?
+            .region(&code.to_string()),
+        Scope::Group(name) => group_title(&state, lang, name).await?,
+    };
     let report_query = match &request.scope {
         Scope::Region(code) => format!("as_of={}&region={}", request.as_of, code.prefix()),
         Scope::Group(name) => format!(
@@ -517,6 +580,7 @@ async fn dashboard_page(
     Ok(DashboardPage {
         layout: Layout::new(lang, Some(&user.principal), path, "dashboard.title"),
         as_of: request.as_of.to_string(),
+        scope_name,
         region,
         group,
         flagged: rows.iter().filter(|r| r.flagged).count(),

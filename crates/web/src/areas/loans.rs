@@ -321,8 +321,11 @@ pub struct LoansQuery {
     pub product: Option<String>,
     /// Household id or credit code of the borrower.
     pub borrower: Option<String>,
-    /// `active`, `settled`, `rolled_over` or `written_off`.
+    /// `active`, `settled`, `rolled_over`, `written_off`, or `overdue` (active with an
+    /// instalment past due).
     pub status: Option<String>,
+    /// Five-category class: `normal`, `special_mention`, `substandard`, `doubtful` or `loss`.
+    pub class: Option<String>,
     /// Loans outstanding on this date (started, not closed).
     pub as_of: Option<String>,
     /// Rows per page: default 100, at most 1,000.
@@ -331,6 +334,17 @@ pub struct LoansQuery {
     pub offset: Option<i64>,
 }
 
+/// The states a loan list can be filtered by.
+pub const LOAN_STATUSES: [&str; 5] = ["active", "overdue", "settled", "rolled_over", "written_off"];
+/// The five categories, best first.
+pub const CLASSES: [&str; 5] = [
+    "normal",
+    "special_mention",
+    "substandard",
+    "doubtful",
+    "loss",
+];
+
 /// A page of loans as the caller may see them.
 pub async fn loans_page(
     state: &AppState,
@@ -338,18 +352,24 @@ pub async fn loans_page(
     query: &LoansQuery,
 ) -> Result<fupin_app::paging::Paged<Loan>> {
     let page = Page::new(query.limit, query.offset)?;
-    let status = present(&query.status).map(str::to_string);
-    if let Some(status) = &status
-        && !matches!(
-            status.as_str(),
-            "active" | "settled" | "rolled_over" | "written_off"
-        )
+    let asked = present(&query.status).map(str::to_string);
+    if let Some(status) = &asked
+        && !LOAN_STATUSES.contains(&status.as_str())
     {
         return Err(Error::field(
             "status",
-            "must be active, settled, rolled_over or written_off",
+            "must be active, overdue, settled, rolled_over or written_off",
         ));
     }
+    let overdue = asked.as_deref() == Some("overdue");
+    let status = match overdue {
+        true => Some("active".to_string()),
+        false => asked,
+    };
+    let standing = loans::LoanStanding {
+        overdue,
+        classification: present(&query.class).map(str::to_string),
+    };
     let filter = LoanFilter {
         within: region_param("region", &query.region)?,
         institution: present(&query.institution).map(str::to_string),
@@ -363,7 +383,7 @@ pub async fn loans_page(
         limit: page.limit() + 1,
         offset: page.offset(),
     };
-    let rows = loans::list_for(&state.db, &user.ctx, &filter).await?;
+    let rows = loans::list_standing_for(&state.db, &user.ctx, &filter, &standing).await?;
     Ok(page.cut(rows, true))
 }
 
@@ -734,6 +754,7 @@ use serde_json::json;
 
 use crate::i18n::Lang;
 use crate::layout::Layout;
+use crate::names::Names;
 
 pub fn pages() -> Router<AppState> {
     Router::new()
@@ -747,9 +768,13 @@ struct LoansPage {
     layout: Layout,
     region: String,
     statuses: Vec<(&'static str, bool)>,
+    classes: Vec<(&'static str, bool)>,
     borrower: String,
     rows: Vec<LoanDto>,
     more: bool,
+    names: Names,
+    /// Household heads by household id.
+    borrowers: std::collections::HashMap<String, String>,
 }
 
 async fn loans_list_page(
@@ -766,17 +791,53 @@ async fn loans_list_page(
     };
     let paged = loans_page(&state, &user, &query).await?;
     let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/loans");
+    let rows: Vec<LoanDto> = paged.items.into_iter().map(LoanDto::from).collect();
+    let institutions: Vec<String> = rows.iter().map(|l| l.institution_code.clone()).collect();
+    let borrowers = borrower_names(&state, &user, &rows).await?;
+    let names = Names::load(&state.db, lang, Vec::new(), institutions)
+        .await?
+        .with_products(&state.db)
+        .await?;
+    let selected = |options: [&'static str; 5], asked: &Option<String>| {
+        options
+            .into_iter()
+            .map(|option| (option, present(asked) == Some(option)))
+            .collect()
+    };
     Ok(LoansPage {
         layout: Layout::new(lang, Some(&user.principal), path, "loans.title"),
         region: present(&query.region).unwrap_or("").to_string(),
-        statuses: ["active", "settled", "rolled_over", "written_off"]
-            .into_iter()
-            .map(|s| (s, present(&query.status) == Some(s)))
-            .collect(),
+        statuses: selected(LOAN_STATUSES, &query.status),
+        classes: selected(CLASSES, &query.class),
         borrower: present(&query.borrower).unwrap_or("").to_string(),
         more: paged.next_offset.is_some(),
-        rows: paged.items.into_iter().map(LoanDto::from).collect(),
+        rows,
+        names,
+        borrowers,
     })
+}
+
+/// The heads of the borrowing households of `rows`, by household id, on the data's latest
+/// date (one statement for the page).
+async fn borrower_names(
+    state: &AppState,
+    user: &CurrentUser,
+    rows: &[LoanDto],
+) -> Result<std::collections::HashMap<String, String>> {
+    let households: Vec<String> = rows
+        .iter()
+        .filter(|l| l.borrower_type == "household")
+        .map(|l| l.borrower_id.clone())
+        .collect();
+    if households.is_empty() {
+        return Ok(Default::default());
+    }
+    let as_of = fupin_app::data_date::latest(&state.db, super::today()).await?;
+    let heads = fupin_app::registry::heads_on(&state.db, &user.ctx, &households, as_of).await?;
+    Ok(heads
+        .into_iter()
+        .map(|head| (head.household_id, head.name))
+        .collect())
 }
 
 #[derive(Template, WebTemplate)]
@@ -785,6 +846,9 @@ struct LoanPage {
     layout: Layout,
     detail: LoanDetailDto,
     chart: String,
+    /// The head of the borrowing household, or the enterprise's name; empty when unknown.
+    borrower_name: String,
+    names: Names,
 }
 
 async fn loan_page(
@@ -812,9 +876,47 @@ async fn loan_page(
     })
     .to_string();
     let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/loans");
+    let borrower_name = borrower_name(&state, &user, &detail.loan).await;
+    let names = Names::load(
+        &state.db,
+        lang,
+        [detail.loan.village_code.clone()],
+        [detail.loan.institution_code.clone()],
+    )
+    .await?
+    .with_products(&state.db)
+    .await?;
     Ok(LoanPage {
         layout: Layout::new(lang, Some(&user.principal), path, "loan.title"),
         detail,
         chart,
+        borrower_name,
+        names,
     })
+}
+
+/// The name of a borrowing household's head as the caller may read it (empty when the
+/// household is not visible to the caller or not in the registry on the data's date).
+async fn borrower_name(state: &AppState, user: &CurrentUser, loan: &LoanDto) -> String {
+    if loan.borrower_type != "household" {
+        return String::new();
+    }
+    let today = super::today();
+    let Ok(as_of) = fupin_app::data_date::latest(&state.db, today).await else {
+        return String::new();
+    };
+    let detail = fupin_app::registry::show_household(
+        &state.db,
+        &user.ctx,
+        &loan.borrower_id,
+        as_of,
+        false,
+        today,
+    )
+    .await;
+    detail
+        .ok()
+        .and_then(|d| d.members.into_iter().find(|m| m.member.relation == "head"))
+        .map(|head| head.member.name)
+        .unwrap_or_default()
 }

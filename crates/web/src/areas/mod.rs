@@ -175,3 +175,13 @@ pub fn date_param(field: &str, value: &Option<String>) -> Result<BusinessDate, E
 pub fn today() -> BusinessDate {
     BusinessDate::in_china_at(Utc::now()).expect("the clock reads a date between 1900 and 2200")
 }
+
+/// The date a page shows: the one asked for, else the latest business date the data reaches
+/// (`fupin_app::data_date`), so a page opens on figures rather than on an empty today.
+pub async fn page_date(state: &AppState, value: &Option<String>) -> Result<Option<String>, Error> {
+    if let Some(text) = present(value) {
+        return Ok(Some(text.to_string()));
+    }
+    let latest = fupin_app::data_date::latest(&state.db, today()).await?;
+    Ok(Some(latest.to_string()))
+}

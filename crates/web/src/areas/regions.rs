@@ -208,7 +208,10 @@ async fn regions_page(
                     _ => r.name.clone(),
                 },
                 level_key: level_key(r.level().as_str()),
-                population: r.population.map(|p| p.to_string()).unwrap_or_default(),
+                population: r
+                    .population
+                    .map(|p| crate::numbers::count(lang, p, crate::numbers::Counted::People))
+                    .unwrap_or_default(),
                 flags: flags.join(" · "),
             }
         })

@@ -8,6 +8,8 @@ use fupin_app::credit::{self, CreditFilter, StoredCreditFile, StoredCreditLine};
 use fupin_app::fupin_core::BusinessDate;
 use fupin_app::loans::{self, LoanStatus};
 use fupin_app::paging::Page;
+use std::collections::HashMap;
+
 use fupin_app::registry::{self, FeedEntry, FeedQuery, HouseholdDetail, HouseholdQuery};
 use fupin_app::{AppError, Ctx, Db};
 use serde::{Deserialize, Serialize};
@@ -522,6 +524,7 @@ use fupin_app::credit::{CoverageScope, WorkListSort};
 
 use crate::i18n::Lang;
 use crate::layout::Layout;
+use crate::names::Names;
 
 pub fn pages() -> Router<AppState> {
     Router::new()
@@ -554,6 +557,7 @@ struct HouseholdsPage {
     region: String,
     rows: Vec<HouseholdSummaryDto>,
     more: bool,
+    names: Names,
 }
 
 async fn households_list_page(
@@ -566,10 +570,14 @@ async fn households_list_page(
     let page = Page::new(Some(500), None)?;
     let query = HouseholdsQuery {
         show_ids: None,
+        as_of: super::page_date(&state, &query.as_of).await?,
         ..query
     };
     let paged = households_page(&state, &user.ctx, &query, page).await?;
+    let villages: Vec<String> = paged.items.iter().map(|h| h.village_code.clone()).collect();
+    let names = Names::load(&state.db, lang, villages, Vec::new()).await?;
     Ok(HouseholdsPage {
+        names,
         layout: Layout::new(
             lang,
             Some(&user.principal),
@@ -592,6 +600,7 @@ struct HouseholdPage {
     status_key: &'static str,
     may_show_ids: bool,
     show_ids: bool,
+    names: Names,
 }
 
 async fn household_page(
@@ -602,11 +611,36 @@ async fn household_page(
     Path(id): Path<String>,
     Query(query): Query<HouseholdQueryParams>,
 ) -> Result<HouseholdPage> {
-    let as_of = date_param("as_of", &query.as_of)?;
+    let as_of = date_param("as_of", &super::page_date(&state, &query.as_of).await?)?;
     let show_ids = query.show_ids.unwrap_or(false);
     let view = household_view(&state.db, &user.ctx, &id, as_of, show_ids).await?;
     let household: HouseholdDto = view.into();
+    let mut regions = vec![household.village_code.clone()];
+    regions.extend(household.history.iter().map(|e| e.village_code.clone()));
+    let mut institutions: Vec<String> = household
+        .credit_files
+        .iter()
+        .map(|f| f.institution_code.clone())
+        .collect();
+    institutions.extend(
+        household
+            .credit_lines
+            .iter()
+            .map(|l| l.institution_code.clone()),
+    );
+    institutions.extend(household.loans.iter().map(|l| l.institution_code.clone()));
+    institutions.extend(
+        household
+            .loan_statuses
+            .iter()
+            .map(|l| l.institution_code.clone()),
+    );
+    let names = Names::load(&state.db, lang, regions, institutions)
+        .await?
+        .with_products(&state.db)
+        .await?;
     Ok(HouseholdPage {
+        names,
         layout: Layout::new(
             lang,
             Some(&user.principal),
@@ -630,6 +664,8 @@ async fn household_page(
 /// One household of the work list.
 pub struct WorkRow {
     pub household_id: String,
+    pub head_name: String,
+    pub phone: String,
     pub village: String,
     pub township: String,
     pub institution: String,
@@ -669,7 +705,7 @@ async fn worklist_page(
     OriginalUri(uri): OriginalUri,
     Query(query): Query<super::territory::CoverageQuery>,
 ) -> Result<WorklistPage> {
-    let as_of = date_param("as_of", &query.as_of)?;
+    let as_of = date_param("as_of", &super::page_date(&state, &query.as_of).await?)?;
     let region = region_param("region", &query.region)?;
     let scope = CoverageScope {
         region,
@@ -707,10 +743,19 @@ async fn worklist_page(
         (Vec::new(), Vec::new(), String::new())
     };
     let coverage = &report.coverage;
-    let named = |code: String, name: &Option<String>| match name {
-        Some(name) => format!("{name} {code}"),
-        None => code,
-    };
+    let named = |code: String, name: &Option<String>| name.clone().unwrap_or(code);
+    let listed: Vec<String> = report
+        .work_list
+        .iter()
+        .take(WORK_ROWS)
+        .map(|h| h.household_id.clone())
+        .collect();
+    let heads: HashMap<String, registry::Head> =
+        registry::heads_on(&state.db, &user.ctx, &listed, as_of)
+            .await?
+            .into_iter()
+            .map(|head| (head.household_id.clone(), head))
+            .collect();
     Ok(WorklistPage {
         layout: Layout::new(
             lang,
@@ -735,6 +780,14 @@ async fn worklist_page(
             .take(WORK_ROWS)
             .map(|h| WorkRow {
                 household_id: h.household_id.clone(),
+                head_name: heads
+                    .get(&h.household_id)
+                    .map(|head| head.name.clone())
+                    .unwrap_or_default(),
+                phone: heads
+                    .get(&h.household_id)
+                    .and_then(|head| head.phone.clone())
+                    .unwrap_or_default(),
                 village: named(h.village_code.to_string(), &h.village_name),
                 township: named(h.township_code.to_string(), &h.township_name),
                 institution: h

@@ -1,6 +1,8 @@
 //! Statistical returns: listings, one return with its values, rule results and history, and
 //! its approval (the regulator). Who may do what is decided by `fupin_app::returns`.
 
+use std::collections::HashMap;
+
 use axum::extract::State;
 use fupin_app::fupin_core::date::Month;
 use fupin_app::fupin_core::returns::ReturnState;
@@ -318,10 +320,13 @@ use fupin_app::access::{self, Access, Area};
 use crate::extract::Form;
 use crate::i18n::Lang;
 use crate::layout::Layout;
+use crate::names::Names;
+use crate::paging::PageLinks;
 
 pub fn pages() -> Router<AppState> {
     Router::new()
         .route("/returns", get(returns_list_page))
+        .route("/returns/{institution}/{county}/{period}", get(return_page))
         .route(
             "/returns/{institution}/{county}/{period}/{action}",
             post(move_return_form),
@@ -342,9 +347,13 @@ struct ReturnsPage {
     to: String,
     states: Vec<(&'static str, &'static str, bool)>,
     rows: Vec<ReturnRow>,
-    more: bool,
+    pages: PageLinks,
     may_approve: bool,
+    names: Names,
 }
+
+/// Returns per page of the returns page.
+const RETURNS_PER_PAGE: i64 = 100;
 
 /// Translation key of a return's state.
 pub fn state_key(state: &str) -> &'static str {
@@ -363,12 +372,28 @@ async fn returns_list_page(
     OriginalUri(uri): OriginalUri,
     Query(query): Query<ReturnsQuery>,
 ) -> Result<ReturnsPage> {
-    let page = Page::new(Some(1_000), None)?;
+    // Opened without a filter, the page shows what awaits approval.
+    let query = match uri.query().is_none_or(str::is_empty) {
+        true => ReturnsQuery {
+            state: Some("submitted".to_string()),
+            ..query
+        },
+        false => query,
+    };
+    let page = Page::new(Some(RETURNS_PER_PAGE), query.offset)?;
     let paged = returns_page(&state, &user, &query, page).await?;
     let path = uri
         .path_and_query()
         .map(|p| p.as_str())
         .unwrap_or("/returns");
+    let pages = PageLinks::of(path, "offset", &paged);
+    let counties: Vec<String> = paged.items.iter().map(|r| r.county_code.clone()).collect();
+    let institutions: Vec<String> = paged
+        .items
+        .iter()
+        .map(|r| r.institution_code.clone())
+        .collect();
+    let names = Names::load(&state.db, lang, counties, institutions).await?;
     Ok(ReturnsPage {
         layout: Layout::new(lang, Some(&user.principal), path, "returns.title"),
         region: present(&query.region).unwrap_or("").to_string(),
@@ -378,7 +403,8 @@ async fn returns_list_page(
             .into_iter()
             .map(|s| (s, state_key(s), present(&query.state) == Some(s)))
             .collect(),
-        more: paged.next_offset.is_some(),
+        pages,
+        names,
         rows: paged
             .items
             .into_iter()
@@ -426,4 +452,161 @@ async fn move_return_form(
     };
     let back = crate::layout::local_path(form.back.as_deref().unwrap_or("/returns"));
     Ok(Redirect::to(back))
+}
+
+// ---------------------------------------------------------------------------------------------
+// one return: its values beside the month before, its rules, its approval
+
+/// One value of the return beside the same element the month before.
+pub struct ValueRow {
+    pub name: String,
+    pub code: String,
+    pub unit: String,
+    pub value: String,
+    pub before: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "return.html")]
+struct ReturnPage {
+    layout: Layout,
+    detail: ReturnDetailDto,
+    rows: Vec<ValueRow>,
+    /// The period before, when the institution filed it for the county.
+    before_period: Option<String>,
+    state_key: &'static str,
+    may_approve: bool,
+    names: Names,
+}
+
+async fn return_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    lang: Lang,
+    OriginalUri(uri): OriginalUri,
+    Path((institution, county, period)): Path<(String, String, String)>,
+) -> Result<ReturnPage> {
+    let key = key_of(&institution, &county, &period)?;
+    let detail: ReturnDetailDto = returns::show(&state.db, &user.ctx, &key).await?.into();
+    let before = match key.period.previous() {
+        Some(month) => {
+            let previous = ReturnKey {
+                period: month,
+                ..key.clone()
+            };
+            match returns::show(&state.db, &user.ctx, &previous).await {
+                Ok(found) => Some(ReturnDetailDto::from(found)),
+                Err(fupin_app::AppError::NotFound(_)) => None,
+                Err(error) => return Err(error.into()),
+            }
+        }
+        None => None,
+    };
+    let rows = detail
+        .values
+        .iter()
+        .map(|v| ValueRow {
+            name: v.name.clone(),
+            code: v.element.clone(),
+            unit: v.unit.clone(),
+            value: v.value.clone(),
+            before: before.as_ref().and_then(|b| {
+                b.values
+                    .iter()
+                    .find(|old| old.element == v.element)
+                    .map(|old| old.value.clone())
+            }),
+        })
+        .collect();
+    let names = Names::load(
+        &state.db,
+        lang,
+        [detail.header.county_code.clone()],
+        [detail.header.institution_code.clone()],
+    )
+    .await?;
+    let elements: HashMap<String, String> = returns::list_elements(&state.db, &user.ctx)
+        .await?
+        .into_iter()
+        .map(|e| {
+            let name = match (lang, e.name_en) {
+                (Lang::En, Some(english)) => english,
+                _ => e.name,
+            };
+            (e.code.as_str().to_string(), name)
+        })
+        .collect();
+    let mut detail = detail;
+    for rule in &mut detail.rules {
+        rule.check = in_words(&crate::labels::message(lang, &rule.check), &elements);
+        rule.message = in_words(&crate::labels::message(lang, &rule.message), &elements);
+    }
+    let path = uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/returns");
+    Ok(ReturnPage {
+        layout: Layout::new(lang, Some(&user.principal), path, "returns.detail"),
+        state_key: state_key(&detail.header.state),
+        before_period: before.map(|b| b.header.period),
+        rows,
+        detail,
+        may_approve: user.principal.user.role == fupin_app::Role::Regulator
+            && access::allows(user.principal.user.role, Area::Returns, Access::Write),
+        names,
+    })
+}
+
+/// `text` with every element code in it replaced by the element's name:
+/// `loans_poverty <= loans_agriculture` → `精准扶贫贷款余额 <= 涉农贷款余额`.
+fn in_words(text: &str, names: &HashMap<String, String>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        match names.get(word.as_str()) {
+            Some(name) => out.push_str(name),
+            None => out.push_str(word),
+        }
+        word.clear();
+    };
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() || c == '_' {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(input: &str, expect: &str) {
+        let names: HashMap<String, String> = [
+            ("loans_poverty", "精准扶贫贷款余额"),
+            ("loans_agriculture", "涉农贷款余额"),
+        ]
+        .into_iter()
+        .map(|(code, name)| (code.to_string(), name.to_string()))
+        .collect();
+        assert_eq!(in_words(input, &names), expect, "{input}");
+    }
+
+    #[test]
+    fn element_codes_in_words() {
+        check(
+            "loans_poverty <= loans_agriculture",
+            "精准扶贫贷款余额 <= 涉农贷款余额",
+        );
+        check(
+            "未校验：缺少数据项 loans_poverty, x_1",
+            "未校验：缺少数据项 精准扶贫贷款余额, x_1",
+        );
+        check("loans_poverty_npl", "loans_poverty_npl");
+        check("", "");
+    }
 }

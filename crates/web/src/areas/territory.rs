@@ -402,7 +402,7 @@ async fn coverage_page(
     OriginalUri(uri): OriginalUri,
     Query(query): Query<CoverageQuery>,
 ) -> Result<CoveragePage> {
-    let as_of: BusinessDate = date_param("as_of", &query.as_of)?;
+    let as_of: BusinessDate = date_param("as_of", &super::page_date(&state, &query.as_of).await?)?;
     let query = CoverageQuery {
         as_of: Some(as_of.to_string()),
         ..query
@@ -482,6 +482,12 @@ async fn institutions_page(
         .path_and_query()
         .map(|p| p.as_str())
         .unwrap_or("/institutions");
+    let regions: Vec<String> = paged
+        .items
+        .iter()
+        .map(|i| i.region_code.to_string())
+        .collect();
+    let names = crate::names::Names::load(&state.db, lang, regions, Vec::new()).await?;
     Ok(InstitutionsPage {
         layout: Layout::new(lang, Some(&user.principal), path, "institutions.title"),
         region: present(&query.region).unwrap_or("").to_string(),
@@ -497,7 +503,7 @@ async fn institutions_page(
                 },
                 code: i.code,
                 parent: i.parent_code.unwrap_or_default(),
-                region: i.region_code.to_string(),
+                region: names.region(&i.region_code.to_string()),
             })
             .collect(),
     })
