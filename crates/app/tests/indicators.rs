@@ -573,7 +573,31 @@ fupin_store::on_both_engines! {
         let uncached = indicators::evaluate(&db, &ctx(), &request).await.expect("uncached");
         assert_eq!(value(&first), value(&uncached));
 
-        // Any write, here a deposit of 1,000 yuan, makes the next request compute again.
+        // A user added, signing in and out: audited, but no data area moves, so the value stays.
+        let version = indicators::data_version(&db).await.expect("version");
+        let head = fupin_store::audit::head_seq(&db).await.expect("head");
+        let new = fupin_app::users::NewUser {
+            name: "analyst".into(),
+            display_name: None,
+            role: fupin_app::Role::Regulator,
+            region: code("361100"),
+            institution: None,
+            password: "a long enough password".into(),
+        };
+        fupin_app::users::add(&db, &ctx(), new).await.expect("user");
+        let policy = fupin_app::auth::AuthPolicy::default();
+        let now = "2017-07-01T10:00:00.000Z";
+        let session = fupin_app::auth::sign_in(&db, "analyst", "a long enough password", now, None, &policy)
+            .await
+            .expect("sign in");
+        fupin_app::auth::sign_out(&db, &ctx(), &session.session_secret).await.expect("sign out");
+        let audited = fupin_store::audit::head_seq(&db).await.expect("head") - head;
+        assert!(audited >= 3, "the user, the sign-in and the sign-out are audited: {audited}");
+        assert_eq!(indicators::data_version(&db).await.expect("version"), version);
+        let signed_in = indicators::evaluate_cached(&db, &ctx(), &request, &cache).await.expect("signed in");
+        assert!(std::sync::Arc::ptr_eq(&first, &signed_in), "a sign-in keeps the cached value");
+
+        // Any write to the data, here a deposit of 1,000 yuan, makes the next request compute again.
         let deposit = funds::FundDeposit {
             id: "CACHE1".into(),
             county_code: code("361128"),

@@ -15,6 +15,7 @@ use sqlx::Row;
 
 use crate::db::{Db, Tx};
 use crate::error::Result;
+use crate::filter::Conditions;
 
 /// What happened, by whom, to what; appended in the same transaction as the change itself.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -81,7 +82,19 @@ pub async fn append(tx: &mut Tx, entry: &AuditEntry) -> Result<i64> {
 pub async fn append_all(tx: &mut Tx, entries: &[AuditEntry]) -> Result<Option<i64>> {
     let records: Vec<(AuditEntry, Option<Vec<u8>>)> =
         entries.iter().map(|entry| (entry.clone(), None)).collect();
-    append_records(tx, &records).await
+    let last = append_records(tx, &records).await?;
+    move_versions(tx, entries, last).await?;
+    Ok(last)
+}
+
+/// Moves the versions of the data areas `entries` write ([`crate::data_versions`]) to `last`,
+/// the number of the record that holds the last of them, in the same transaction.
+async fn move_versions(tx: &mut Tx, entries: &[AuditEntry], last: Option<i64>) -> Result<()> {
+    if let Some(seq) = last {
+        let actions = entries.iter().map(|entry| entry.action.as_str());
+        crate::data_versions::bump(tx, actions, seq).await?;
+    }
+    Ok(())
 }
 
 /// Appends `entries` as one batch record (one entry alone as itself). They must share their
@@ -97,7 +110,9 @@ pub async fn append_batch(tx: &mut Tx, entries: &[AuditEntry]) -> Result<Option<
                 "a batch's entries share their time, actor and request"
             );
             let record = batch_record(first, entries);
-            append_records(tx, &[record]).await
+            let last = append_records(tx, &[record]).await?;
+            move_versions(tx, entries, last).await?;
+            Ok(last)
         }
     }
 }
@@ -437,6 +452,45 @@ pub async fn recent(db: &Db, limit: i64) -> Result<Vec<AuditRecord>> {
     .bind(limit)
     .fetch_all(db.pool())
     .await?;
+    rows.iter().map(record_from_row).collect()
+}
+
+/// Which records a search returns, newest first: every field narrows.
+#[derive(Clone, Debug, Default)]
+pub struct AuditSearch {
+    /// Records before this sequence number (the next page of a listing).
+    pub before: Option<i64>,
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    /// The kind of thing (`household`) or its key (`H1`).
+    pub entity: Option<String>,
+    /// Records at or after this instant (RFC 3339 UTC text, or a prefix of one).
+    pub from_at: Option<String>,
+    /// Records before this instant.
+    pub until_at: Option<String>,
+    pub limit: i64,
+}
+
+/// Records matching `search`, newest first, at most its limit.
+pub async fn search(db: &Db, search: &AuditSearch) -> Result<Vec<AuditRecord>> {
+    let mut conditions = Conditions::starting_at(1);
+    conditions
+        .text_if("actor = {}", search.actor.as_deref())
+        .text_if("action = {}", search.action.as_deref())
+        .text_if("(entity = {} or entity_id = {})", search.entity.as_deref())
+        .text_if("at >= {}", search.from_at.as_deref())
+        .text_if("at < {}", search.until_at.as_deref())
+        .int_if("seq < {}", search.before);
+    let limit = conditions.int(search.limit);
+    let sql = format!(
+        "select seq, at, actor, action, entity, entity_id, before_json, after_json, request_id, \
+         prev_hash, hash, batch from audit_log{} order by seq desc limit {limit}",
+        conditions.where_clause()
+    );
+    let rows = conditions
+        .bind(sqlx::query(sqlx::AssertSqlSafe(sql)))
+        .fetch_all(db.pool())
+        .await?;
     rows.iter().map(record_from_row).collect()
 }
 

@@ -15,6 +15,7 @@ use sqlx::{AnyConnection, Row};
 
 use crate::db::{Db, Tx};
 use crate::error::{Result, corrupt};
+use crate::filter::{Conditions, code_range};
 use crate::regions::date_column;
 
 // ---------------------------------------------------------------------------------------------
@@ -452,26 +453,32 @@ pub struct CreditFilter {
 
 /// Credit files, by household, institution and date.
 pub async fn list_credit_files(db: &Db, filter: &CreditFilter) -> Result<Vec<StoredCreditFile>> {
+    let (conditions, limit) = credit_conditions(filter, "assessed_on");
     let sql = format!(
-        "select {FILE_COLUMNS} from credit_files where village_code like $1 \
-         and ($2 = '' or household_id = $2) and ($3 = '' or institution_code = $3) \
-         and ($4 = '' or assessed_on <= $4) \
-         order by household_id, institution_code, assessed_on limit $5"
+        "select {FILE_COLUMNS} from credit_files{} \
+         order by household_id, institution_code, assessed_on limit {limit}",
+        conditions.where_clause()
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(crate::institutions::prefix_pattern(filter.within))
-        .bind(filter.household.clone().unwrap_or_default())
-        .bind(filter.institution.clone().unwrap_or_default())
-        .bind(
-            filter
-                .on_or_before
-                .map(|d| d.to_string())
-                .unwrap_or_default(),
-        )
-        .bind(filter.limit)
+    let rows = conditions
+        .bind(sqlx::query(sqlx::AssertSqlSafe(sql)))
         .fetch_all(db.pool())
         .await?;
     rows.iter().map(file_from_row).collect()
+}
+
+/// The conditions of a files' or lines' listing (dated by `date_column`) and its limit's
+/// placeholder.
+fn credit_conditions(filter: &CreditFilter, date_column: &str) -> (Conditions, String) {
+    let mut conditions = Conditions::starting_at(1);
+    conditions
+        .within("village_code", filter.within)
+        .text_if("household_id = {}", filter.household.as_deref())
+        .text_if("institution_code = {}", filter.institution.as_deref());
+    if let Some(date) = filter.on_or_before {
+        conditions.text(&format!("{date_column} <= {{}}"), date.to_string());
+    }
+    let limit = conditions.int(filter.limit);
+    (conditions, limit)
 }
 
 fn file_from_row(row: &AnyRow) -> Result<StoredCreditFile> {
@@ -613,23 +620,14 @@ pub async fn upsert_credit_line(tx: &mut Tx, line: &CreditLine) -> Result<i64> {
 
 /// Credit lines, by household, institution and grant date.
 pub async fn list_credit_lines(db: &Db, filter: &CreditFilter) -> Result<Vec<StoredCreditLine>> {
+    let (conditions, limit) = credit_conditions(filter, "granted_on");
     let sql = format!(
-        "select {LINE_COLUMNS} from credit_lines where village_code like $1 \
-         and ($2 = '' or household_id = $2) and ($3 = '' or institution_code = $3) \
-         and ($4 = '' or granted_on <= $4) \
-         order by household_id, institution_code, granted_on limit $5"
+        "select {LINE_COLUMNS} from credit_lines{} \
+         order by household_id, institution_code, granted_on limit {limit}",
+        conditions.where_clause()
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(crate::institutions::prefix_pattern(filter.within))
-        .bind(filter.household.clone().unwrap_or_default())
-        .bind(filter.institution.clone().unwrap_or_default())
-        .bind(
-            filter
-                .on_or_before
-                .map(|d| d.to_string())
-                .unwrap_or_default(),
-        )
-        .bind(filter.limit)
+    let rows = conditions
+        .bind(sqlx::query(sqlx::AssertSqlSafe(sql)))
         .fetch_all(db.pool())
         .await?;
     rows.iter().map(line_from_row).collect()
@@ -652,12 +650,14 @@ pub async fn lines_in_force(db: &Db, prefix: &str, date: BusinessDate) -> Result
     let sql = format!(
         "select count(distinct l.household_id) as households, \
          cast(coalesce(sum(l.amount_fen), 0) as bigint) as amount \
-         from credit_lines l where l.village_code like $1 and {}",
+         from credit_lines l where l.village_code >= $1 and l.village_code <= $3 and {}",
         line_in_force_condition("l", 2)
     );
+    let (low, high) = code_range(prefix);
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(format!("{prefix}%"))
+        .bind(low)
         .bind(date.to_string())
+        .bind(high)
         .fetch_one(db.pool())
         .await?;
     Ok((row.try_get("households")?, Fen::new(row.try_get("amount")?)))
@@ -804,8 +804,14 @@ fn household_flags(scope: &HouseholdScope) -> (String, Vec<String>) {
             .within
             .iter()
             .map(|region| {
-                binds.push(format!("{}%", region.prefix()));
-                format!("v.village_code like ${}", binds.len() + 1)
+                let (low, high) = code_range(region.prefix());
+                binds.push(low);
+                binds.push(high);
+                format!(
+                    "(v.village_code >= ${} and v.village_code <= ${})",
+                    binds.len(),
+                    binds.len() + 1
+                )
             })
             .collect();
         sql.push_str(&format!(" and ({})", alternatives.join(" or ")));

@@ -7,6 +7,7 @@ use sqlx::any::AnyRow;
 
 use crate::db::{Db, Tx};
 use crate::error::Result;
+use crate::filter::{Conditions, code_range};
 
 /// An indicator's definition.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -89,9 +90,8 @@ async fn scalar(
     date: BusinessDate,
     extra: Option<&str>,
 ) -> Result<i64> {
-    let mut query = sqlx::query(sql)
-        .bind(format!("{prefix}%"))
-        .bind(date.to_string());
+    let (low, high) = code_range(prefix);
+    let mut query = sqlx::query(sql).bind(low).bind(date.to_string()).bind(high);
     if let Some(extra) = extra {
         query = query.bind(extra.to_string());
     }
@@ -103,7 +103,7 @@ async fn scalar(
 pub async fn poor_households(db: &Db, prefix: &str, date: BusinessDate) -> Result<i64> {
     scalar(
         db,
-        "select count(*) as n from household_versions v where v.village_code like $1 \
+        "select count(*) as n from household_versions v where v.village_code >= $1 and v.village_code <= $3 \
          and v.valid_from <= $2 and (v.valid_to is null or v.valid_to > $2) \
          and v.status in ('poor', 'relapsed')",
         prefix,
@@ -120,7 +120,7 @@ pub async fn poor_population(db: &Db, prefix: &str, date: BusinessDate) -> Resul
         "select count(*) as n from members m join household_versions v \
          on v.household_id = m.household_id and v.valid_from <= $2 \
          and (v.valid_to is null or v.valid_to > $2) \
-         where v.village_code like $1 and v.status in ('poor', 'relapsed') \
+         where v.village_code >= $1 and v.village_code <= $3 and v.status in ('poor', 'relapsed') \
          and m.valid_from <= $2 and (m.valid_to is null or m.valid_to > $2)",
         prefix,
         date,
@@ -134,7 +134,7 @@ pub async fn resident_population(db: &Db, prefix: &str, date: BusinessDate) -> R
     scalar(
         db,
         "select cast(coalesce(sum(population), 0) as bigint) as n from regions \
-         where level = 'county' and code like $1 \
+         where level = 'county' and code >= $1 and code <= $3 \
          and (valid_from is null or valid_from <= $2) and (valid_to is null or valid_to > $2)",
         prefix,
         date,
@@ -152,8 +152,8 @@ pub async fn enterprises_of_kind(
 ) -> Result<i64> {
     scalar(
         db,
-        "select count(*) as n from enterprises where village_code like $1 and listed_on <= $2 \
-         and kind = $3",
+        "select count(*) as n from enterprises where village_code >= $1 and village_code <= $3 and listed_on <= $2 \
+         and kind = $4",
         prefix,
         date,
         Some(kind),
@@ -166,7 +166,7 @@ pub async fn people_lifted(db: &Db, prefix: &str, date: BusinessDate) -> Result<
     scalar(
         db,
         "select cast(coalesce(sum(l.people), 0) as bigint) as n from enterprise_links l \
-         join enterprises e on e.credit_code = l.credit_code where e.village_code like $1 \
+         join enterprises e on e.credit_code = l.credit_code where e.village_code >= $1 and e.village_code <= $3 \
          and l.since <= $2 and (l.until is null or l.until > $2)",
         prefix,
         date,
@@ -184,18 +184,20 @@ pub async fn disbursed(
     category: &str,
     institution: Option<&str>,
 ) -> Result<Fen> {
-    let row = sqlx::query(
+    let mut conditions = Conditions::starting_at(3);
+    conditions
+        .prefix("l.village_code", prefix)
+        .text_if("l.institution_code = {}", institution);
+    let sql = format!(
         "select cast(coalesce(sum(l.principal_fen), 0) as bigint) as n from loans l \
-         join products p on p.code = l.product_code where l.village_code like $1 \
-         and l.start_on <= $2 and p.category = $3 and l.rolled_from_loan_id is null \
-         and ($4 = '' or l.institution_code = $4)",
-    )
-    .bind(format!("{prefix}%"))
-    .bind(date.to_string())
-    .bind(category)
-    .bind(institution.unwrap_or(""))
-    .fetch_one(db.pool())
-    .await?;
+         join products p on p.code = l.product_code where l.start_on <= $1 \
+         and p.category = $2 and l.rolled_from_loan_id is null{}",
+        conditions.and_clause()
+    );
+    let query = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(date.to_string())
+        .bind(category.to_string());
+    let row = conditions.bind(query).fetch_one(db.pool()).await?;
     Ok(Fen::new(row.try_get("n")?))
 }
 
@@ -207,18 +209,20 @@ pub async fn borrowers(
     category: &str,
     institution: Option<&str>,
 ) -> Result<i64> {
-    let row = sqlx::query(
+    let mut conditions = Conditions::starting_at(3);
+    conditions
+        .prefix("l.village_code", prefix)
+        .text_if("l.institution_code = {}", institution);
+    let sql = format!(
         "select count(distinct l.borrower_id) as n from loans l \
-         join products p on p.code = l.product_code where l.village_code like $1 \
-         and l.start_on <= $2 and (l.closed_on is null or l.closed_on > $2) and p.category = $3 \
-         and ($4 = '' or l.institution_code = $4)",
-    )
-    .bind(format!("{prefix}%"))
-    .bind(date.to_string())
-    .bind(category)
-    .bind(institution.unwrap_or(""))
-    .fetch_one(db.pool())
-    .await?;
+         join products p on p.code = l.product_code where l.start_on <= $1 \
+         and (l.closed_on is null or l.closed_on > $1) and p.category = $2{}",
+        conditions.and_clause()
+    );
+    let query = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(date.to_string())
+        .bind(category.to_string());
+    let row = conditions.bind(query).fetch_one(db.pool()).await?;
     Ok(row.try_get("n")?)
 }
 
@@ -231,18 +235,20 @@ pub async fn overdue_since(
     since_at_most: BusinessDate,
     institution: Option<&str>,
 ) -> Result<Vec<(String, String)>> {
-    let rows = sqlx::query(
+    let mut conditions = Conditions::starting_at(3);
+    conditions
+        .prefix("l.village_code", prefix)
+        .text_if("l.institution_code = {}", institution);
+    let sql = format!(
         "select l.institution_code, l.contract_no from loan_overdue_spells s \
-         join loans l on l.id = s.loan_id where l.village_code like $1 and s.from_on <= $3 \
-         and (s.to_on is null or s.to_on > $2) and ($4 = '' or l.institution_code = $4) \
-         order by l.id",
-    )
-    .bind(format!("{prefix}%"))
-    .bind(date.to_string())
-    .bind(since_at_most.to_string())
-    .bind(institution.unwrap_or(""))
-    .fetch_all(db.pool())
-    .await?;
+         join loans l on l.id = s.loan_id where s.from_on <= $2 \
+         and (s.to_on is null or s.to_on > $1){} order by l.id",
+        conditions.and_clause()
+    );
+    let query = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(date.to_string())
+        .bind(since_at_most.to_string());
+    let rows = conditions.bind(query).fetch_all(db.pool()).await?;
     rows.iter()
         .map(|row| {
             Ok((

@@ -7,6 +7,7 @@ use sqlx::any::AnyRow;
 
 use crate::db::{Db, Tx};
 use crate::error::{Result, corrupt};
+use crate::filter::Conditions;
 use crate::regions::date_column;
 
 /// A loan product, as data.
@@ -416,22 +417,27 @@ pub struct LoanFilter {
 }
 
 pub async fn list_loans(db: &Db, filter: &LoanFilter) -> Result<Vec<Loan>> {
+    let mut conditions = Conditions::starting_at(1);
+    conditions
+        .within("village_code", filter.within)
+        .text_if("institution_code = {}", filter.institution.as_deref())
+        .text_if("product_code = {}", filter.product.as_deref())
+        .text_if("borrower_id = {}", filter.borrower_id.as_deref())
+        .text_if("status = {}", filter.status.as_deref());
+    if let Some(date) = filter.as_of {
+        conditions.text(
+            "start_on <= {} and (closed_on is null or closed_on > {})",
+            date.to_string(),
+        );
+    }
+    let limit = conditions.int(filter.limit);
+    let offset = conditions.int(filter.offset);
     let sql = format!(
-        "select {LOAN_COLUMNS} from loans where village_code like $1 \
-         and ($2 = '' or institution_code = $2) and ($3 = '' or product_code = $3) \
-         and ($4 = '' or borrower_id = $4) and ($5 = '' or status = $5) \
-         and ($6 = '' or (start_on <= $6 and (closed_on is null or closed_on > $6))) \
-         order by id limit $7 offset $8"
+        "select {LOAN_COLUMNS} from loans{} order by id limit {limit} offset {offset}",
+        conditions.where_clause()
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(crate::institutions::prefix_pattern(filter.within))
-        .bind(filter.institution.clone().unwrap_or_default())
-        .bind(filter.product.clone().unwrap_or_default())
-        .bind(filter.borrower_id.clone().unwrap_or_default())
-        .bind(filter.status.clone().unwrap_or_default())
-        .bind(filter.as_of.map(|d| d.to_string()).unwrap_or_default())
-        .bind(filter.limit)
-        .bind(filter.offset)
+    let rows = conditions
+        .bind(sqlx::query(sqlx::AssertSqlSafe(sql)))
         .fetch_all(db.pool())
         .await?;
     rows.iter().map(loan_from_row).collect()
@@ -1138,13 +1144,18 @@ pub async fn portfolio_summary(
     db: &Db,
     within: Option<RegionCode>,
 ) -> Result<Vec<(String, String, i64, Fen)>> {
-    let rows = sqlx::query(
-        "select status, classification, count(*) as n, cast(coalesce(sum(principal_fen), 0) as bigint) as principal \
-         from loans where village_code like $1 group by status, classification order by status, classification",
-    )
-    .bind(crate::institutions::prefix_pattern(within))
-    .fetch_all(db.pool())
-    .await?;
+    let mut conditions = Conditions::starting_at(1);
+    conditions.within("village_code", within);
+    let sql = format!(
+        "select status, classification, count(*) as n, \
+         cast(coalesce(sum(principal_fen), 0) as bigint) as principal from loans{} \
+         group by status, classification order by status, classification",
+        conditions.where_clause()
+    );
+    let rows = conditions
+        .bind(sqlx::query(sqlx::AssertSqlSafe(sql)))
+        .fetch_all(db.pool())
+        .await?;
     rows.iter()
         .map(|row| {
             Ok((

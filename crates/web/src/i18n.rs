@@ -278,6 +278,31 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("audit.action", "操作", "Action"),
     ("audit.entity", "对象", "Entity"),
     ("audit.request", "请求编号", "Request id"),
+    // audit (reads branch)
+    ("audit.search", "搜索", "Search"),
+    ("audit.from", "起始日期（北京时间）", "From (China date)"),
+    ("audit.to", "截止日期（北京时间）", "To (China date)"),
+    (
+        "audit.china_time",
+        "时间（北京时间 UTC+8）",
+        "Time (China, UTC+8)",
+    ),
+    ("audit.verify", "校验哈希链", "Verify the hash chain"),
+    (
+        "audit.verify_hint",
+        "重新计算每条记录的哈希，记录多时需要数秒",
+        "Recomputes every record's hash; takes seconds on a long trail",
+    ),
+    ("audit.checked", "已校验记录数", "Records checked"),
+    ("audit.first_bad", "第一条异常记录", "First bad record"),
+    ("audit.older", "更早的记录", "Older records"),
+    ("audit.newest", "最新记录", "Newest records"),
+    (
+        "audit.none",
+        "没有符合条件的审计记录",
+        "No audit records match",
+    ),
+    // end of audit (reads branch)
     ("error.title", "出错了", "Something went wrong"),
     ("error.home", "返回首页", "Back to the home page"),
     ("scope.all", "全部地区", "all regions"),

@@ -10,6 +10,7 @@ use fupin_store::ledger::{self, NormalSide};
 use rust_decimal::Decimal;
 
 use crate::context::Ctx;
+use crate::credit::CreditCoverage;
 use crate::error::{AppError, Result};
 use crate::funds::{self, FundFigures};
 use crate::territory::{self, TownshipCoverage, VillageCoverage};
@@ -121,14 +122,22 @@ fn count(n: i64) -> Decimal {
     Decimal::from(n)
 }
 
-/// Reads measures, remembering the costly composite ones per region and date.
+/// A measure of one region on one date: (name, argument, region, date).
+type MeasureKey = (String, Option<String>, RegionCode, BusinessDate);
+
+/// Reads measures for one request, remembering each value and the composite figures several
+/// measures share (coverage, funds, credit counts and lines) per region and date, so that no
+/// query runs twice.
 pub struct Fetcher<'a> {
     db: &'a Db,
     ctx: &'a Ctx,
     institution: Option<String>,
+    values: HashMap<MeasureKey, Option<Decimal>>,
     townships: HashMap<(RegionCode, BusinessDate), TownshipCoverage>,
     villages: HashMap<(RegionCode, BusinessDate), VillageCoverage>,
     funds: HashMap<(RegionCode, BusinessDate), FundFigures>,
+    credit: HashMap<(RegionCode, BusinessDate), CreditCoverage>,
+    lines: HashMap<(RegionCode, BusinessDate), (u64, Fen)>,
 }
 
 impl<'a> Fetcher<'a> {
@@ -137,9 +146,12 @@ impl<'a> Fetcher<'a> {
             db,
             ctx,
             institution,
+            values: HashMap::new(),
             townships: HashMap::new(),
             villages: HashMap::new(),
             funds: HashMap::new(),
+            credit: HashMap::new(),
+            lines: HashMap::new(),
         }
     }
 
@@ -153,11 +165,29 @@ impl<'a> Fetcher<'a> {
     ) -> Result<Option<Decimal>> {
         let mut total: Option<Decimal> = None;
         for region in regions {
-            if let Some(value) = self.one(name, argument, *region, date).await? {
+            if let Some(value) = self.remembered(name, argument, *region, date).await? {
                 total = Some(total.unwrap_or_default() + value);
             }
         }
         Ok(total)
+    }
+
+    /// [`Fetcher::one`], read once per request. A refusal or an error is not remembered: it is
+    /// the caller's answer, whichever leaf asks.
+    async fn remembered(
+        &mut self,
+        name: &str,
+        argument: Option<&str>,
+        region: RegionCode,
+        date: BusinessDate,
+    ) -> Result<Option<Decimal>> {
+        let key = (name.to_string(), argument.map(str::to_string), region, date);
+        if let Some(value) = self.values.get(&key) {
+            return Ok(*value);
+        }
+        let value = self.one(name, argument, region, date).await?;
+        self.values.insert(key, value);
+        Ok(value)
     }
 
     async fn one(
@@ -245,7 +275,7 @@ impl<'a> Fetcher<'a> {
                 yuan(self.funds(region, date).await?.compensation_recovered)
             }
             "funds.covered_balance" => yuan(self.funds(region, date).await?.covered_balance),
-            other => return credit_measure(db, other, region, date).await,
+            other => return self.credit_measure(other, region, date).await,
         }))
     }
 
@@ -273,6 +303,46 @@ impl<'a> Fetcher<'a> {
             self.villages.insert((region, date), coverage);
         }
         Ok(&self.villages[&(region, date)])
+    }
+
+    /// Measures of the credit coverage (three full coverage): the household counts and the
+    /// lines in force are each read once per region and date, whichever measures ask.
+    async fn credit_measure(
+        &mut self,
+        name: &str,
+        region: RegionCode,
+        date: BusinessDate,
+    ) -> Result<Option<Decimal>> {
+        let value = match name {
+            "credit.eligible" => count(self.credit(region, date).await?.eligible as i64),
+            "credit.rated" => count(self.credit(region, date).await?.rated as i64),
+            "credit.with_line" => count(self.credit(region, date).await?.with_line as i64),
+            "credit.lines_amount" => yuan(self.lines(region, date).await?.1),
+            "credit.lines_households" => count(self.lines(region, date).await?.0 as i64),
+            other => return Err(AppError::Invalid(format!("unknown measure {other:?}"))),
+        };
+        Ok(Some(value))
+    }
+
+    async fn credit(&mut self, region: RegionCode, date: BusinessDate) -> Result<&CreditCoverage> {
+        if !self.credit.contains_key(&(region, date)) {
+            let scope = crate::credit::CoverageScope {
+                region: Some(region),
+                group: None,
+                institution: None,
+            };
+            let coverage = crate::credit::credit_coverage(self.db, date, &scope).await?;
+            self.credit.insert((region, date), coverage);
+        }
+        Ok(&self.credit[&(region, date)])
+    }
+
+    async fn lines(&mut self, region: RegionCode, date: BusinessDate) -> Result<(u64, Fen)> {
+        if !self.lines.contains_key(&(region, date)) {
+            let lines = crate::credit::credit_lines_granted(self.db, region.prefix(), date).await?;
+            self.lines.insert((region, date), lines);
+        }
+        Ok(self.lines[&(region, date)])
     }
 
     async fn funds(&mut self, region: RegionCode, date: BusinessDate) -> Result<FundFigures> {
@@ -331,43 +401,6 @@ async fn npl_balance(
         }
     }
     Ok(Fen::new(total))
-}
-
-/// Measures of the credit coverage (three full coverage).
-async fn credit_measure(
-    db: &Db,
-    name: &str,
-    region: RegionCode,
-    date: BusinessDate,
-) -> Result<Option<Decimal>> {
-    let scope = crate::credit::CoverageScope {
-        region: Some(region),
-        group: None,
-        institution: None,
-    };
-    let value = match name {
-        "credit.eligible" | "credit.rated" | "credit.with_line" => {
-            let coverage = crate::credit::credit_coverage(db, date, &scope).await?;
-            let counted = match name {
-                "credit.eligible" => coverage.eligible,
-                "credit.rated" => coverage.rated,
-                _ => coverage.with_line,
-            };
-            count(counted as i64)
-        }
-        "credit.lines_amount" => yuan(
-            crate::credit::credit_lines_granted(db, region.prefix(), date)
-                .await?
-                .1,
-        ),
-        "credit.lines_households" => count(
-            crate::credit::credit_lines_granted(db, region.prefix(), date)
-                .await?
-                .0 as i64,
-        ),
-        other => return Err(AppError::Invalid(format!("unknown measure {other:?}"))),
-    };
-    Ok(Some(value))
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use rust_decimal::Decimal;
 
 use crate::context::Ctx;
 use crate::error::{AppError, Result};
-pub use cache::{ValueCache, evaluate_cached};
+pub use cache::{ValueCache, data_version, evaluate_cached};
 use measures::Fetcher;
 
 /// What to evaluate for.
@@ -424,6 +424,7 @@ async fn fetch(
 ) -> Result<Fetched> {
     let mut requested = Fetcher::new(db, ctx, request.institution.clone());
     let mut whole = Fetcher::new(db, ctx, None);
+    let mut scopes: HashMap<BusinessDate, (Vec<RegionCode>, RegionCode)> = HashMap::new();
     let mut fetched = Fetched::default();
     for (part, leaf) in leaves {
         let date = if leaf.context.at_base {
@@ -431,15 +432,19 @@ async fn fetch(
         } else {
             request.as_of
         };
-        let (regions, city) = resolve(db, &request.scope, date).await?;
+        if let std::collections::hash_map::Entry::Vacant(entry) = scopes.entry(date) {
+            entry.insert(resolve(db, &request.scope, date).await?);
+        }
+        let (regions, city) = &scopes[&date];
         let regions = if leaf.context.for_city {
-            vec![city]
+            vec![*city]
         } else {
-            regions
+            regions.clone()
         };
-        let fetcher = match part {
-            Part::Requested => &mut requested,
-            Part::Whole => &mut whole,
+        // Without an institution the requested part is the whole: one fetcher reads both.
+        let fetcher = match (part, &request.institution) {
+            (Part::Whole, Some(_)) => &mut whole,
+            _ => &mut requested,
         };
         let key = (*part, leaf.clone());
         let value = match fetcher
