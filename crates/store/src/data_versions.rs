@@ -57,6 +57,9 @@ pub fn areas_of(action: &str) -> &'static [Area] {
     match kind {
         // A batch of an import's records (`audit.batch`) is not here: it writes every area.
         "session" | "member" | "user" | "api_token" => &[],
+        // An applied file's own record (`import.file`) follows the entries of its rows, which
+        // moved the areas they write.
+        "import" => &[],
         "database" if action == "database.backup" => &[],
         "household" | "registry" | "enterprise" | "enterprise_link" => &[Area::Registry],
         "credit_file" | "credit_line" | "scorecard" => &[Area::Credit],
@@ -122,8 +125,9 @@ mod tests {
 
     #[test]
     fn actions_move_their_areas_only() {
-        let cases: [(&str, &[Area]); 12] = [
+        let cases: [(&str, &[Area]); 13] = [
             ("session.sign_in", &[]),
+            ("import.file", &[]),
             ("session.sign_out", &[]),
             ("member.read_id", &[]),
             ("user.add", &[]),
