@@ -292,15 +292,28 @@ pub async fn lock_and_read_loans_by_contracts(
     institution: &str,
     contracts: &[&str],
 ) -> Result<Vec<Loan>> {
+    let statement = |institution: &str, list: &str| {
+        format!(
+            "update loans set status = status where institution_code = {institution} and \
+             contract_no in ({list}) returning {LOAN_COLUMNS}"
+        )
+    };
+    loans_of_contracts(tx, institution, contracts, statement).await
+}
+
+/// The loans of an institution's `contracts` that `statement` (given the placeholders of the
+/// institution and of the contracts' list) returns, in statements of many contracts.
+async fn loans_of_contracts(
+    tx: &mut Tx,
+    institution: &str,
+    contracts: &[&str],
+    statement: impl Fn(&str, &str) -> String,
+) -> Result<Vec<Loan>> {
     let mut loans = Vec::new();
     for chunk in contracts.chunks(crate::sql::rows_per_insert(1) - 1) {
         let mut params = crate::sql::Params::of(tx);
-        let sql = format!(
-            "update loans set status = status where institution_code = {} and contract_no in \
-             ({}) returning {LOAN_COLUMNS}",
-            params.one(),
-            params.list(chunk.len())
-        );
+        let institution_param = params.one();
+        let sql = statement(&institution_param, &params.list(chunk.len()));
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(institution);
         for contract in chunk {
             query = query.bind(*contract);
@@ -334,23 +347,13 @@ pub async fn loans_by_contracts_in(
     institution: &str,
     contracts: &[&str],
 ) -> Result<Vec<Loan>> {
-    let mut loans = Vec::new();
-    for chunk in contracts.chunks(crate::sql::rows_per_insert(1) - 1) {
-        let mut params = crate::sql::Params::of(tx);
-        let sql = format!(
-            "select {LOAN_COLUMNS} from loans where institution_code = {} and contract_no in ({})",
-            params.one(),
-            params.list(chunk.len())
-        );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(institution);
-        for contract in chunk {
-            query = query.bind(*contract);
-        }
-        for row in query.fetch_all(&mut **tx).await? {
-            loans.push(loan_from_row(&row)?);
-        }
-    }
-    Ok(loans)
+    let statement = |institution: &str, list: &str| {
+        format!(
+            "select {LOAN_COLUMNS} from loans where institution_code = {institution} and \
+             contract_no in ({list})"
+        )
+    };
+    loans_of_contracts(tx, institution, contracts, statement).await
 }
 
 pub async fn loan_by_contract(db: &Db, institution: &str, contract: &str) -> Result<Option<Loan>> {
