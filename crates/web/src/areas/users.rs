@@ -71,6 +71,29 @@ pub struct NewUserDto {
     pub password: String,
 }
 
+impl NewUserDto {
+    /// The use case's input: the role and region parsed, the name trimmed, a blank
+    /// institution as none; the API and the users page add users through this alone.
+    fn parse(self) -> Result<NewUser> {
+        let role = Role::parse(&self.role).ok_or_else(|| {
+            Error::field(
+                "role",
+                "must be one of regulator, bank, poverty_office, finance, admin",
+            )
+        })?;
+        let region = region_param("region", &Some(self.region))?
+            .ok_or_else(|| Error::field("region", "is required"))?;
+        Ok(NewUser {
+            name: self.name.trim().to_string(),
+            display_name: self.display_name,
+            role,
+            region,
+            institution: self.institution.filter(|i| !i.trim().is_empty()),
+            password: self.password,
+        })
+    }
+}
+
 /// A new API token: shown once, stored only as a hash.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct NewTokenDto {
@@ -114,23 +137,7 @@ async fn add_user(
     user: CurrentUser,
     Json(body): Json<NewUserDto>,
 ) -> Result<(StatusCode, axum::Json<UserDto>)> {
-    let role = Role::parse(&body.role).ok_or_else(|| {
-        Error::field(
-            "role",
-            "must be one of regulator, bank, poverty_office, finance, admin",
-        )
-    })?;
-    let region = region_param("region", &Some(body.region))?
-        .ok_or_else(|| Error::field("region", "is required"))?;
-    let new = NewUser {
-        name: body.name.trim().to_string(),
-        display_name: body.display_name,
-        role,
-        region,
-        institution: body.institution.filter(|i| !i.trim().is_empty()),
-        password: body.password,
-    };
-    let added = users::add(&state.db, &user.ctx, new).await?;
+    let added = users::add(&state.db, &user.ctx, body.parse()?).await?;
     Ok((StatusCode::CREATED, axum::Json(added.into())))
 }
 
@@ -325,23 +332,7 @@ async fn add_form(
             institution: form.institution,
             password: form.password,
         };
-        let role = Role::parse(&body.role).ok_or_else(|| {
-            Error::field(
-                "role",
-                "must be one of regulator, bank, poverty_office, finance, admin",
-            )
-        })?;
-        let region = region_param("region", &Some(body.region))?
-            .ok_or_else(|| Error::field("region", "is required"))?;
-        let new = NewUser {
-            name: body.name.trim().to_string(),
-            display_name: body.display_name,
-            role,
-            region,
-            institution: body.institution.filter(|i| !i.trim().is_empty()),
-            password: body.password,
-        };
-        Ok(users::add(&state.db, &user.ctx, new).await?.name)
+        Ok(users::add(&state.db, &user.ctx, body.parse()?).await?.name)
     }
     .await;
     match outcome {
