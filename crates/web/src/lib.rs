@@ -92,6 +92,8 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// Indicator values until the next write (see `fupin_app::indicators::evaluate_cached`).
     pub indicator_cache: Arc<fupin_app::indicators::ValueCache>,
+    /// Uploads' error reports, kept for download.
+    pub error_reports: Arc<areas::imports::ErrorReports>,
 }
 
 impl AppState {
@@ -101,6 +103,7 @@ impl AppState {
             config: Arc::new(config),
             metrics: Arc::new(metrics::Metrics::default()),
             indicator_cache: Arc::default(),
+            error_reports: Arc::default(),
         }
     }
 }
@@ -174,12 +177,6 @@ pub fn router(state: AppState) -> Router {
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .with_state(state)
-}
-
-/// Routes that take large bodies (imports) get the upload limit instead of the ordinary one:
-/// wrap their router in this.
-pub fn upload_routes(state: &AppState, routes: Router<AppState>) -> Router<AppState> {
-    routes.layer(DefaultBodyLimit::max(state.config.upload_body_limit))
 }
 
 /// Serves until Ctrl-C or SIGTERM, then finishes in-flight requests.

@@ -5,13 +5,25 @@
 
 /// Why `text` looks like damaged encoding, or `None` when it looks fine.
 pub fn mojibake(text: &str) -> Option<&'static str> {
+    // Every import checks every text cell: codes, numbers and dates are ASCII, where only a
+    // control character can be damage (the 8 % of a registry import this used to take).
+    if text.is_ascii() {
+        return text
+            .bytes()
+            .any(|byte| is_stray_control(char::from(byte)))
+            .then_some("contains control characters");
+    }
     if text.contains('\u{FFFD}') {
         return Some(
             "contains the replacement character �: the text was decoded with the wrong \
              encoding (e.g. GBK read as UTF-8)",
         );
     }
-    if GBK_MARKERS.iter().any(|marker| text.contains(marker)) {
+    if text
+        .chars()
+        .any(|character| GBK_MARKER_STARTS.contains(&character))
+        && GBK_MARKERS.iter().any(|marker| text.contains(marker))
+    {
         return Some(
             "contains 锟斤拷, 鈥 or similar: UTF-8 text was read as GBK (or uninitialised memory \
              was exported)",
@@ -34,6 +46,8 @@ pub fn mojibake(text: &str) -> Option<&'static str> {
 /// E3 80). `烫烫烫` and `屯屯屯` are MSVC's fill bytes for uninitialised memory read as GBK.
 /// All are characters no name or place uses.
 const GBK_MARKERS: &[&str] = &["锟斤拷", "烫烫烫", "屯屯屯", "鈥", "锛", "銆"];
+/// The first characters of `GBK_MARKERS`: one pass over a cell finds whether any may be there.
+const GBK_MARKER_STARTS: &[char] = &['锟', '烫', '屯', '鈥', '锛', '銆'];
 
 /// UTF-8 read as Latin-1 or Windows-1252 turns each multi-byte character into a lead
 /// character (U+00C2–U+00F4, e.g. `Ã`, `â`, `ä`) followed by one to three continuation

@@ -5,7 +5,7 @@
 //! `fupin_app::imports::upload`.
 
 use std::collections::VecDeque;
-use std::sync::{Mutex, OnceLock};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
@@ -332,7 +332,7 @@ pub async fn run_upload(
         0 => None,
         _ => {
             let csv = upload::error_csv(&outcome.report)?;
-            let id = keep_error_report(&user.principal.user.name, csv)?;
+            let id = state.error_reports.keep(&user.principal.user.name, csv)?;
             Some(format!("/api/imports/{id}/errors.csv"))
         }
     };
@@ -427,8 +427,14 @@ async fn import(
         (status = 404, body = ErrorBody),
     )
 )]
-async fn error_report(user: CurrentUser, Path(id): Path<String>) -> Result<Response> {
-    let csv = kept_error_report(&user.principal.user.name, &id)
+async fn error_report(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Response> {
+    let csv = state
+        .error_reports
+        .get(&user.principal.user.name, &id)
         .ok_or_else(|| Error::NotFound(format!("error report {id}")))?;
     csv_response(csv, "import-errors.csv")
 }
@@ -461,32 +467,36 @@ struct Kept {
     csv: Vec<u8>,
 }
 
-fn kept() -> &'static Mutex<VecDeque<Kept>> {
-    static KEPT: OnceLock<Mutex<VecDeque<Kept>>> = OnceLock::new();
-    KEPT.get_or_init(|| Mutex::new(VecDeque::new()))
+/// The error reports of recent uploads, per server (in its `AppState`), for download by the user
+/// who uploaded; at most `KEPT_MAX`, each for `KEPT_FOR`.
+#[derive(Default)]
+pub struct ErrorReports {
+    kept: Mutex<VecDeque<Kept>>,
 }
 
-fn keep_error_report(user: &str, csv: Vec<u8>) -> Result<String> {
-    let id = fupin_app::auth::random_hex(16)?;
-    let mut kept = kept().lock().unwrap_or_else(|e| e.into_inner());
-    kept.retain(|k| k.at.elapsed() < KEPT_FOR);
-    while kept.len() >= KEPT_MAX {
-        kept.pop_front();
+impl ErrorReports {
+    fn keep(&self, user: &str, csv: Vec<u8>) -> Result<String> {
+        let id = fupin_app::auth::random_hex(16)?;
+        let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
+        kept.retain(|k| k.at.elapsed() < KEPT_FOR);
+        while kept.len() >= KEPT_MAX {
+            kept.pop_front();
+        }
+        kept.push_back(Kept {
+            id: id.clone(),
+            user: user.to_string(),
+            at: Instant::now(),
+            csv,
+        });
+        Ok(id)
     }
-    kept.push_back(Kept {
-        id: id.clone(),
-        user: user.to_string(),
-        at: Instant::now(),
-        csv,
-    });
-    Ok(id)
-}
 
-fn kept_error_report(user: &str, id: &str) -> Option<Vec<u8>> {
-    let kept = kept().lock().unwrap_or_else(|e| e.into_inner());
-    kept.iter()
-        .find(|k| k.id == id && k.user == user && k.at.elapsed() < KEPT_FOR)
-        .map(|k| k.csv.clone())
+    fn get(&self, user: &str, id: &str) -> Option<Vec<u8>> {
+        let kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
+        kept.iter()
+            .find(|k| k.id == id && k.user == user && k.at.elapsed() < KEPT_FOR)
+            .map(|k| k.csv.clone())
+    }
 }
 
 #[cfg(test)]
