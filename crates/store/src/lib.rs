@@ -9,6 +9,7 @@ pub mod backup;
 pub mod credit;
 pub mod data_dates;
 pub mod data_versions;
+pub mod field;
 pub mod db;
 pub mod error;
 mod filter;
