@@ -14,7 +14,8 @@ use std::collections::BTreeMap;
 
 use fupin_core::{BusinessDate, Fen, RegionCode};
 use fupin_store::credit::{CreditFilter, StoredCreditFile, StoredCreditLine};
-use fupin_store::field::{self as store, FieldVillage, FieldVisit};
+use fupin_store::field as store;
+pub use fupin_store::field::{FieldVillage, FieldVisit};
 use fupin_store::registry::{HouseholdVersion, MemberFacts, RegistryFilter};
 use fupin_store::{Db, Tx, audit, registry};
 use serde_json::json;

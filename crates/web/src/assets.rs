@@ -24,6 +24,21 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../assets/app.js"),
     ),
     (
+        "field.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../assets/field.css"),
+    ),
+    (
+        "field.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/field.js"),
+    ),
+    (
+        "field-icon.svg",
+        "image/svg+xml",
+        include_bytes!("../assets/field-icon.svg"),
+    ),
+    (
         "favicon.svg",
         "image/svg+xml",
         include_bytes!("../assets/favicon.svg"),
