@@ -33,7 +33,9 @@
       agreed_line: "约定授信额度（元，可空）", line_expires: "授信到期日", note: "备注",
       save: "保存（离线）", saved: "已保存在本设备，联网后同步。",
       pending: "待同步", accepted: "已同步", refused: "被拒绝", not_visited: "未走访",
-      redo: "重新评级", result: "同步结果", replayed: "（重复发送，服务器只记录一次）",
+      redo: "重新评级", result: "同步结果",
+      sent: (n, ok, no, left) => `已发送 ${n} 条：${ok} 条已同步，${no} 条被拒绝${left ? `；${left} 条未发出（网络中断）` : ""}。`,
+      download_again: "该户的走访被拒绝。请联网重新下载本村，核对最新情况后再评级。", replayed: "（重复发送，服务器只记录一次）",
       synced_at: "同步", sure_signout: "还有未同步的走访，退出将删除它们。确定退出？",
       problems: "请更正：", missing: (f) => `${f}：未填写`,
       not_level: (f, w) => `${f}：须选择等级或填写 0 到 ${w} 的整数分`,
@@ -73,7 +75,9 @@
       agreed_line: "Agreed line (yuan, optional)", line_expires: "Line expires on", note: "Note",
       save: "Save (offline)", saved: "Kept on this device; it syncs when you are online.",
       pending: "Waiting", accepted: "Synced", refused: "Refused", not_visited: "Not visited",
-      redo: "Rate again", result: "Sync result", replayed: " (sent again: recorded once)",
+      redo: "Rate again", result: "Sync result",
+      sent: (n, ok, no, left) => `Sent ${n}: ${ok} synced, ${no} refused${left ? `; ${left} not sent (network lost)` : ""}.`,
+      download_again: "This visit was refused. Download the village again while online, check the latest facts, then rate again.", replayed: " (sent again: recorded once)",
       synced_at: "Synced", sure_signout: "Some visits are not synced; signing out deletes them. Sign out?",
       problems: "Please correct:", missing: (f) => `${f}: not filled in`,
       not_level: (f, w) => `${f}: choose a level or give whole points from 0 to ${w}`,
@@ -107,6 +111,14 @@
       lack_water: "缺水", lack_skills: "缺技术", lack_labour: "缺劳力", lack_funds: "缺资金",
       transport: "交通条件落后", lack_motivation: "自身发展动力不足",
     },
+  };
+  // Level names of the built-in scorecard; another scorecard's levels show as written.
+  const LEVELS = {
+    zh: {
+      excellent: "优秀", good: "良好", fair: "一般", poor: "较差", skilled: "有技能",
+      normal: "一般", weak: "较弱", none: "无", high: "较高", medium: "中等", low: "较低",
+      strong: "前景好", viable: "可行",
+    },
     en: {
       poor: "poor", exited: "exited", relapsed: "relapsed",
       head: "head", spouse: "spouse", child: "child", parent: "parent", grandchild: "grandchild", other: "other",
@@ -119,6 +131,7 @@
     },
   };
   const t = (key) => T[lang][key];
+  const levelName = (code) => (lang === "zh" && LEVELS.zh[code]) || code;
   const word = (code) => (code && ENUMS[lang][code]) || code || "";
 
   function esc(text) {
@@ -423,7 +436,7 @@
         code, name: list.village.name, township_name: list.village.township_name,
         as_of: list.as_of, expires_at: list.expires_at, scorecard: list.scorecard,
         scorecard_version: list.scorecard_version, line_max: list.line_max,
-        institution_code: list.institution_code,
+        institution_code: list.institution_code, downloaded_at: new Date().toISOString(),
       });
       list.households.forEach((h) => x.objectStore("households").put({ ...h, village_code: code }));
     });
@@ -476,32 +489,44 @@
       <p class="small">${esc(t("latest_file"))}：${file}<br>${esc(t("line_in_force"))}：${line}</p>
       <details><summary>${esc(t("members"))}（${h.members.length}） <span class="muted small">${esc(t("masked"))}</span></summary>
       <table class="members">${members}</table></details></section>`;
-    if (visit && visit.state !== "refused") {
-      body += visitSummary(visit);
+    // Rated and not refused; or refused and not downloaded since (the same stale facts would be
+    // refused again): the visit only.
+    const stale = visit && visit.state === "refused" && !(village.downloaded_at > (visit.synced_at || ""));
+    if (visit && (visit.state !== "refused" || stale)) {
+      body += visitSummary(visit, village);
       render(body);
       return;
     }
-    if (visit && visit.state === "refused") body += visitSummary(visit);
+    if (visit) body += visitSummary(visit, village);
     body += rateForm(village, h);
     render(body);
     wireRateForm(village, h);
   }
 
-  function visitSummary(visit) {
+  /** The server's words are English: shown in English, and in Chinese only when the code alone
+   * does not say enough (the credit rules' own refusals). */
+  function reasonDetail(visit) {
+    return lang === "en" || visit.reason_code === "invalid" ? visit.reason || "" : "";
+  }
+
+  function visitSummary(visit, village) {
     const reason = visit.reason_code ? (T[lang].reason[visit.reason_code] || visit.reason_code) : "";
+    const again = visit.state === "refused" && !(village && village.downloaded_at > (visit.synced_at || ""))
+      ? `<p class="notice" id="download-again">${esc(t("download_again"))}</p>` : "";
     return `<section class="card result ${visit.state}" id="visit-result">
       <h2>${stateBadge(visit)} ${esc(visit.visit_date)}</h2>
       <p>${esc(t("score"))} ${esc(visit.score)} · ${esc(t("grade"))} ${esc(visit.grade)} · ${esc(t("recommended"))} ${esc(yuanText(visit.line_fen))}</p>
       ${visit.line ? `<p>${esc(t("agreed_line"))}：${esc(yuanText(fen(visit.line.amount)))} → ${esc(visit.line.expires_on)}</p>` : ""}
       ${visit.note ? `<p>${esc(t("note"))}：${esc(visit.note)}</p>` : ""}
-      ${reason ? `<p class="error reason"><strong>${esc(reason)}</strong><br><span class="small">${esc(visit.reason || "")}</span></p>` : ""}
+      ${reason ? `<p class="error reason"><strong>${esc(reason)}</strong><br><span class="small">${esc(reasonDetail(visit))}</span></p>` : ""}
+      ${again}
       ${visit.replayed ? `<p class="muted small">${esc(t("replayed"))}</p>` : ""}</section>`;
   }
 
   function rateForm(village, h) {
     const card = village.scorecard;
     const factors = card.factors.map((f) => {
-      const options = f.levels.map((l) => `<option value="${esc(l.level)}">${esc(l.level)}（${l.points}）</option>`).join("");
+      const options = f.levels.map((l) => `<option value="${esc(l.level)}">${esc(levelName(l.level))}（${l.points}）</option>`).join("");
       const input = f.levels.length
         ? `<select name="f_${esc(f.code)}" data-factor="${esc(f.code)}"><option value="">${esc(t("choose_level"))}</option>${options}</select>`
         : `<input name="f_${esc(f.code)}" data-factor="${esc(f.code)}" inputmode="numeric">`;
@@ -571,7 +596,7 @@
     const rows = visits.sort((a, b) => (a.saved_at < b.saved_at ? -1 : 1)).map((v) => {
       const h = households.get(v.household_id);
       const name = h && h.members[0] ? h.members[0].name : "";
-      const reason = v.reason_code ? `<div class="error small reason">${esc(T[lang].reason[v.reason_code] || v.reason_code)}：${esc(v.reason || "")}</div>` : "";
+      const reason = v.reason_code ? `<div class="error small reason">${esc(T[lang].reason[v.reason_code] || v.reason_code)}${reasonDetail(v) ? `${lang === "zh" ? "：" : ": "}${esc(reasonDetail(v))}` : ""}</div>` : "";
       return `<li data-visit="${esc(v.household_id)}"><div><strong>${esc(name)}</strong> <span class="muted">${esc(v.household_id)}</span>
         ${stateBadge(v)} <span class="small">${esc(v.grade || "")}${v.line ? ` · ${esc(yuanText(fen(v.line.amount)))}` : ""}</span>${reason}</div></li>`;
     }).join("");
@@ -593,6 +618,7 @@
     if (!session) return signInView(t("signin_needed"));
     const visits = (await all("visits")).filter(which);
     let sent = 0;
+    const counts = { accepted: 0, refused: 0 };
     for (const visit of visits) {
       let answer;
       try {
@@ -601,11 +627,18 @@
         break; // the network went: the rest stay waiting
       }
       if (answer.status === 403 && answer.json && answer.json.code !== "csrf") return refusedRole(answer.json.message);
-      if (answer.status !== 200 || !answer.json) {
-        visit.state = visit.state === "accepted" ? "accepted" : "pending";
+      if (answer.status === 401) {
+        session = null;
+        return signInView(t("signin_needed"));
+      }
+      if (answer.status === 409 || answer.status >= 500 || !answer.json) {
+        continue; // busy or failing: it stays waiting and goes with the next sync
+      }
+      if (answer.status !== 200) {
+        // The request itself was refused (a malformed visit): nothing was written.
+        if (visit.state !== "accepted") visit.state = "refused";
         visit.reason_code = "invalid";
-        visit.reason = (answer.json && answer.json.message) || String(answer.status);
-        if (visit.state === "pending") visit.state = "refused";
+        visit.reason = answer.json.message || String(answer.status);
       } else {
         const result = answer.json;
         visit.state = result.status;
@@ -614,12 +647,13 @@
         visit.reason = result.reason || null;
         if (result.grade) visit.grade = result.grade;
         if (result.score != null) visit.score = result.score;
-        visit.synced_at = new Date().toISOString();
       }
+      visit.synced_at = new Date().toISOString();
       await put("visits", visit);
       sent += 1;
+      if (visit.state in counts) counts[visit.state] += 1;
     }
-    syncView(`${t("result")}: ${sent}`);
+    syncView(T[lang].sent(sent, counts.accepted, counts.refused, visits.length - sent));
   }
 
   async function signOut() {
