@@ -241,6 +241,18 @@ impl Visit {
     }
 }
 
+/// Every refusal code, as [`Refusal::code`] gives them.
+pub const REFUSAL_CODES: [&str; 8] = [
+    "out_of_scope",
+    "not_registered",
+    "household_exited",
+    "household_changed",
+    "scorecard_changed",
+    "rated_since_download",
+    "future_date",
+    "invalid",
+];
+
 /// Why a visit was refused: a code the app words, and details.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Refusal {
