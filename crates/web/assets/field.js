@@ -286,6 +286,10 @@
   // ---------------------------------------------------------------------------------------------
   // the server
 
+  /** The message of an error answer (`{error: {code, message, field}}`). */
+  const problem = (answer) => (answer.json && answer.json.error && answer.json.error.message) || String(answer.status);
+  const problemCode = (answer) => answer.json && answer.json.error && answer.json.error.code;
+
   async function api(method, path, body, extraHeaders) {
     const headers = { Accept: "application/json", ...(extraHeaders || {}) };
     if (body !== undefined) headers["Content-Type"] = "application/json";
@@ -349,7 +353,7 @@
       const form = new FormData(event.target);
       const answer = await api("POST", "/api/session", { name: form.get("name"), password: form.get("password") });
       if (answer.status !== 200) {
-        signInView(t("signin_failed") + ((answer.json && answer.json.message) || answer.status));
+        signInView(t("signin_failed") + problem(answer));
         return;
       }
       session = answer.json;
@@ -406,7 +410,7 @@
     if (!session) return signInView(t("signin_needed"));
     render(`<p class="muted">${esc(t("loading"))}</p>`);
     const answer = await api("GET", "/api/field/villages");
-    if (answer.status === 403) return refusedRole(answer.json && answer.json.message);
+    if (answer.status === 403) return refusedRole(problem(answer));
     if (answer.status === 401) { session = null; return signInView(t("signin_needed")); }
     const have = new Set((await all("villages")).map((v) => v.code));
     const rows = answer.json.villages.map((v) => `<li><div><strong>${esc(v.name)}</strong>
@@ -426,7 +430,7 @@
 
   async function download(code) {
     const answer = await api("GET", `/api/field/worklist?village=${encodeURIComponent(code)}`);
-    if (answer.status === 403) return refusedRole(answer.json && answer.json.message);
+    if (answer.status === 403) return refusedRole(problem(answer));
     if (answer.status !== 200) throw new Error(`worklist ${answer.status}`);
     const list = answer.json;
     const old = await all("households", "village", code);
@@ -626,7 +630,7 @@
       } catch (_) {
         break; // the network went: the rest stay waiting
       }
-      if (answer.status === 403 && answer.json && answer.json.code !== "csrf") return refusedRole(answer.json.message);
+      if (answer.status === 403 && problemCode(answer) !== "csrf") return refusedRole(problem(answer));
       if (answer.status === 401) {
         session = null;
         return signInView(t("signin_needed"));
@@ -638,7 +642,7 @@
         // The request itself was refused (a malformed visit): nothing was written.
         if (visit.state !== "accepted") visit.state = "refused";
         visit.reason_code = "invalid";
-        visit.reason = answer.json.message || String(answer.status);
+        visit.reason = problem(answer);
       } else {
         const result = answer.json;
         visit.state = result.status;
