@@ -166,7 +166,9 @@ pub async fn work_list(
     let in_force = credit::scorecard_on(db, Some(&institution), today)
         .await?
         .ok_or_else(|| {
-            AppError::Invalid(format!("no scorecard of {institution} is in force on {today}"))
+            AppError::Invalid(format!(
+                "no scorecard of {institution} is in force on {today}"
+            ))
         })?;
     let households = summaries
         .into_iter()
@@ -284,15 +286,14 @@ fn refused(code: &'static str, message: String) -> Result<Outcome> {
 pub const VISITS_PER_SYNC_MAX: usize = 500;
 
 /// Syncs one visit made offline on `visit.visit_date`; `today` is the server's business date.
-pub async fn sync_visit(
-    db: &Db,
-    ctx: &Ctx,
-    visit: &Visit,
-    today: BusinessDate,
-) -> Result<Outcome> {
+pub async fn sync_visit(db: &Db, ctx: &Ctx, visit: &Visit, today: BusinessDate) -> Result<Outcome> {
     let institution = require_officer(ctx)?;
     Visit::check_id(&visit.visit_id)?;
-    if visit.note.as_ref().is_some_and(|n| n.chars().count() > NOTE_LENGTH_MAX) {
+    if visit
+        .note
+        .as_ref()
+        .is_some_and(|n| n.chars().count() > NOTE_LENGTH_MAX)
+    {
         return Err(AppError::field(
             "note",
             format!("is longer than {NOTE_LENGTH_MAX} characters"),
@@ -308,7 +309,10 @@ pub async fn sync_visit(
             format!("the visit date {} is after today {today}", visit.visit_date),
         );
     }
-    if own_village(db, ctx, visit.village_code, today).await?.is_none() {
+    if own_village(db, ctx, visit.village_code, today)
+        .await?
+        .is_none()
+    {
         return refused(
             "out_of_scope",
             format!(

@@ -46,7 +46,11 @@ pub async fn villages_of(
     let query = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(date.to_string())
         .bind(institution);
-    let rows = conditions.bind(query).bind(limit).fetch_all(db.pool()).await?;
+    let rows = conditions
+        .bind(query)
+        .bind(limit)
+        .fetch_all(db.pool())
+        .await?;
     rows.iter()
         .map(|row| {
             let code: String = row.try_get("code")?;

@@ -434,14 +434,46 @@ const EXEMPT_REASONS: Table = &[
 /// Why the server refused a visit synced from the field app (`fupin_app::field`); the app's
 /// script (`assets/field.js`) words them the same.
 const FIELD_REFUSALS: Table = &[
-    ("out_of_scope", "该村不属于您负责的村", "The village is not one of yours"),
-    ("not_registered", "该户已不在建档立卡名单中", "The household is no longer in the registry"),
-    ("household_exited", "该户在下载后已脱贫退出", "The household exited poverty after your download"),
-    ("household_changed", "该户信息在下载后已变更，请重新下载", "The household changed after your download: download again"),
-    ("scorecard_changed", "评分表版本已更换，请重新下载后评级", "The scorecard version changed: download again and rate"),
-    ("rated_since_download", "下载后已有人对该户评级，未覆盖", "Someone rated the household after your download; nothing was overwritten"),
-    ("future_date", "走访日期晚于今天", "The visit date is after today"),
-    ("invalid", "数据未通过服务器校验", "The server's checks refused it"),
+    (
+        "out_of_scope",
+        "该村不属于您负责的村",
+        "The village is not one of yours",
+    ),
+    (
+        "not_registered",
+        "该户已不在建档立卡名单中",
+        "The household is no longer in the registry",
+    ),
+    (
+        "household_exited",
+        "该户在下载后已脱贫退出",
+        "The household exited poverty after your download",
+    ),
+    (
+        "household_changed",
+        "该户信息在下载后已变更，请重新下载",
+        "The household changed after your download: download again",
+    ),
+    (
+        "scorecard_changed",
+        "评分表版本已更换，请重新下载后评级",
+        "The scorecard version changed: download again and rate",
+    ),
+    (
+        "rated_since_download",
+        "下载后已有人对该户评级，未覆盖",
+        "Someone rated the household after your download; nothing was overwritten",
+    ),
+    (
+        "future_date",
+        "走访日期晚于今天",
+        "The visit date is after today",
+    ),
+    (
+        "invalid",
+        "数据未通过服务器校验",
+        "The server's checks refused it",
+    ),
 ];
 
 const IMPORT_KINDS: Table = &[

@@ -33,15 +33,23 @@ async fn seed_households(db: &fupin_app::Db) {
         .as_nanos();
     let path = std::env::temp_dir().join(format!("fupin-field-{}-{nanos}.csv", std::process::id()));
     std::fs::write(&path, rows).expect("write");
-    let report = import_households(db, &operator(), &path, &ImportOptions::default(), date("2016-12-31"))
-        .await
-        .expect("import");
+    let report = import_households(
+        db,
+        &operator(),
+        &path,
+        &ImportOptions::default(),
+        date("2016-12-31"),
+    )
+    .await
+    .expect("import");
     std::fs::remove_file(&path).ok();
     assert!(report.applied, "{:?}", report.errors);
 }
 
 fn today() -> String {
-    BusinessDate::in_china_at(chrono::Utc::now()).expect("today").to_string()
+    BusinessDate::in_china_at(chrono::Utc::now())
+        .expect("today")
+        .to_string()
 }
 
 fupin_store::on_both_engines! {

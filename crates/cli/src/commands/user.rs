@@ -102,8 +102,7 @@ pub async fn run(db: &Db, command: UserCommand) -> anyhow::Result<ExitCode> {
         }
         UserCommand::UnassignVillages(args) => {
             let removed =
-                fupin_app::field::unassign(db, &operator_ctx(), &args.name, &args.villages)
-                    .await?;
+                fupin_app::field::unassign(db, &operator_ctx(), &args.name, &args.villages).await?;
             println!("{removed} villages taken from {}", args.name);
             Ok(ExitCode::SUCCESS)
         }

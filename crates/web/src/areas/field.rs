@@ -33,7 +33,10 @@ pub fn pages() -> Router<AppState> {
         .route("/field", get(|| async { Redirect::permanent("/field/") }))
         .route("/field/", get(|| embedded("index.html")))
         .route("/field/sw.js", get(|| embedded("sw.js")))
-        .route("/field/manifest.webmanifest", get(|| embedded("manifest.webmanifest")))
+        .route(
+            "/field/manifest.webmanifest",
+            get(|| embedded("manifest.webmanifest")),
+        )
 }
 
 /// The app's files: (name, content type, bytes). The page and the service worker are served
