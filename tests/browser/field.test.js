@@ -76,6 +76,7 @@ function seed() {
   const users = [
     ["officer", "bank", "361128", "PYRCB", "鄱阳农商行信贷员小周"],
     ["reg", "regulator", "3611", null, "上饶监管"],
+    ["admin", "admin", "3611", null, "系统管理员"],
   ];
   for (const [name, role, region, institution, display] of users) {
     const args = ["user", "add", name, "--role", role, "--region", region, "--display-name", display];
@@ -363,6 +364,31 @@ test("a village visit offline, synced once, with a refusal explained", async () 
   await page.waitForFunction(() => document.querySelector("#title").textContent === "Village visit");
   await shot(page, "field-sync-en-390.png");
   await page.click("#lang");
+
+  // The phone is lost: the administrator revokes the officer's sessions on the users page.
+  const office = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: "zh-CN" });
+  const adminPage = await office.newPage();
+  await adminPage.goto(`${baseUrl}/signin?next=/users`);
+  await adminPage.fill("#name", "admin");
+  await adminPage.fill("#password", password);
+  await Promise.all([adminPage.waitForURL((url) => url.pathname === "/users"), adminPage.click("#sign-in")]);
+  const revoke = adminPage.locator("tr[data-user='officer'] form[action$='/revoke-sessions'] button");
+  assert.equal(await revoke.textContent(), "注销所有登录");
+  await adminPage.screenshot({ path: join(kept, "users-revoke-zh-1440.png"), fullPage: true });
+  await adminPage.setViewportSize({ width: 390, height: 844 });
+  await adminPage.screenshot({ path: join(kept, "users-revoke-zh-390.png"), fullPage: true });
+  await Promise.all([adminPage.waitForURL((url) => url.pathname === "/users"), revoke.click()]);
+  await office.close();
+  const signedOut = await page.evaluate(async () => (await fetch("/api/field/villages")).status);
+  assert.equal(signedOut, 401, "the lost phone's session no longer works");
+  // The app asks the officer to sign in again before anything goes to the server.
+  await page.goto(`${baseUrl}/field/#/choose`);
+  await page.reload();
+  await page.waitForSelector("#signin");
+  await page.fill("input[name=name]", "officer");
+  await page.fill("input[name=password]", password);
+  await page.click("#signin button[type=submit]");
+  await page.waitForSelector("#choose");
 
   // Sign-out deletes everything downloaded.
   await page.goto(`${baseUrl}/field/#/`);
