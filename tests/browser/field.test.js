@@ -201,6 +201,11 @@ test("another role is refused and nothing is kept on the device", async () => {
   }
   const answer = await page.evaluate(async () => (await fetch("/api/field/villages")).status);
   assert.equal(answer, 403);
+  const leftovers = await page.evaluate(async () => ({
+    workers: (await navigator.serviceWorker.getRegistrations()).length,
+    caches: (await caches.keys()).length,
+  }));
+  assert.deepEqual(leftovers, { workers: 0, caches: 0 }, "no worker and no kept files for a regulator");
   await shot(page, "field-refused-zh-390.png");
   assert.deepEqual(problems, []);
   await context.close();
@@ -276,6 +281,10 @@ test("a village visit offline, synced once, with a refusal explained", async () 
   await rate(page, ["good", "normal", "medium", "fair", "viable"], "", "");
   await page.click("#rate button[type=submit]");
   await page.waitForSelector("#visit-result");
+
+  await page.goto(`${baseUrl}/field/#/`);
+  await page.waitForSelector("[data-village='361128100002']");
+  await shot(page, "field-home-zh-390.png");
 
   // Reload with the network off: the service worker serves the app, IndexedDB the visits.
   await page.goto(`${baseUrl}/field/#/village/361128100002`);
@@ -389,6 +398,28 @@ test("a village visit offline, synced once, with a refusal explained", async () 
   await page.fill("input[name=password]", password);
   await page.click("#signin button[type=submit]");
   await page.waitForSelector("#choose");
+
+  // A download whose days are over is deleted when the app opens (here: its expiry moved into
+  // the past on the device).
+  await page.evaluate(() => new Promise((resolve, reject) => {
+    const open = indexedDB.open("fupin-field");
+    open.onsuccess = () => {
+      const store = open.result.transaction("villages", "readwrite").objectStore("villages");
+      const read = store.get("361128100002");
+      read.onsuccess = () => {
+        const village = read.result;
+        village.expires_at = "2000-01-01T00:00:00Z";
+        store.put(village).onsuccess = () => resolve();
+      };
+      read.onerror = () => reject(read.error);
+    };
+  }));
+  await page.goto(`${baseUrl}/field/#/`);
+  await page.reload();
+  await page.waitForSelector("#choose");
+  assert.equal(await storedCount(page, "villages"), 0, "expired village deleted");
+  assert.equal(await storedCount(page, "households"), 0, "its households deleted");
+  assert.equal(await storedCount(page, "visits"), 0, "its settled visits deleted");
 
   // Sign-out deletes everything downloaded.
   await page.goto(`${baseUrl}/field/#/`);

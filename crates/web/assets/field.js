@@ -333,8 +333,16 @@
     document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
   }
 
+  /** Nothing of the app stays for a role that may not use it: data, worker, kept files. */
   async function refusedRole(message) {
     await wipe();
+    if ("serviceWorker" in navigator) {
+      const registrations = await navigator.serviceWorker.getRegistrations();
+      await Promise.all(registrations.map((registration) => registration.unregister()));
+    }
+    if ("caches" in window) {
+      await Promise.all((await caches.keys()).map((key) => caches.delete(key)));
+    }
     render(`<section class="card refused" id="refused"><p>${esc(t("refused_role"))}</p>
       <p class="muted">${esc(message || "")}</p>
       <button type="button" id="signout">${esc(t("signout"))}</button></section>`);
