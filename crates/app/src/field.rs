@@ -153,8 +153,13 @@ pub async fn work_list(
         limit: credit::LIST_LIMIT_MAX,
         ..CreditFilter::default()
     };
+    // Every file, whatever its date: the sync compares the latest with what was downloaded.
+    let file_filter = CreditFilter {
+        on_or_before: None,
+        ..credit_filter.clone()
+    };
     let mut files: BTreeMap<String, StoredCreditFile> = BTreeMap::new();
-    for stored in fupin_store::credit::list_credit_files(db, &credit_filter).await? {
+    for stored in fupin_store::credit::list_credit_files(db, &file_filter).await? {
         files.insert(stored.file.household_id.clone(), stored);
     }
     let mut lines: BTreeMap<String, StoredCreditLine> = BTreeMap::new();
