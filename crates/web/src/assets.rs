@@ -34,6 +34,16 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../assets/field.js"),
     ),
     (
+        "field-icon-192.png",
+        "image/png",
+        include_bytes!("../assets/field-icon-192.png"),
+    ),
+    (
+        "field-icon-512.png",
+        "image/png",
+        include_bytes!("../assets/field-icon-512.png"),
+    ),
+    (
         "field-icon.svg",
         "image/svg+xml",
         include_bytes!("../assets/field-icon.svg"),

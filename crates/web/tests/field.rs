@@ -64,6 +64,18 @@ fupin_store::on_both_engines! {
         assert_eq!(worker.header("content-type"), Some("text/javascript; charset=utf-8"));
         let manifest = get(&base, "/field/manifest.webmanifest", &Auth::None).await;
         assert_eq!(manifest.json()["start_url"], "/field/");
+        for icon in manifest.json()["icons"].as_array().expect("icons") {
+            let answer = get(&base, icon["src"].as_str().expect("src"), &Auth::None).await;
+            assert_eq!(answer.status, StatusCode::OK, "{icon}");
+            assert_eq!(answer.header("content-type"), icon["type"].as_str(), "{icon}");
+        }
+        // Every file the worker keeps for offline use is there to keep.
+        let shell = worker.text.split("const SHELL = [").nth(1).and_then(|rest| rest.split("];").next()).expect("SHELL");
+        let kept: Vec<&str> = shell.split('"').filter(|part| part.starts_with('/')).collect();
+        assert!(kept.len() >= 5, "{kept:?}");
+        for path in kept {
+            assert_eq!(get(&base, path, &Auth::None).await.status, StatusCode::OK, "{path}");
+        }
         assert_eq!(get(&base, "/field", &Auth::None).await.status, StatusCode::PERMANENT_REDIRECT);
         for (name, auth) in &tokens {
             let answer = get(&base, "/api/field/villages", auth).await;

@@ -8,6 +8,8 @@ const SHELL = [
   "/assets/field.js",
   "/assets/field.css",
   "/assets/field-icon.svg",
+  "/assets/field-icon-192.png",
+  "/assets/field-icon-512.png",
 ];
 
 self.addEventListener("install", (event) => {
