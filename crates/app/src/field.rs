@@ -287,9 +287,6 @@ fn refused(code: &'static str, message: String) -> Result<Outcome> {
     Ok(Outcome::Refused(Refusal { code, message }))
 }
 
-/// The most visits one sync takes.
-pub const VISITS_PER_SYNC_MAX: usize = 500;
-
 /// Syncs one visit made offline on `visit.visit_date`; `today` is the server's business date.
 pub async fn sync_visit(db: &Db, ctx: &Ctx, visit: &Visit, today: BusinessDate) -> Result<Outcome> {
     let institution = require_officer(ctx)?;
