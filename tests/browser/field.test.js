@@ -286,14 +286,27 @@ test("a village visit offline, synced once, with a refusal explained", async () 
   await page.waitForSelector("[data-village='361128100002']");
   await shot(page, "field-home-zh-390.png");
 
+  // H0003: no labour capacity — exempt, not rated; a line is refused on the device.
+  await page.goto(`${baseUrl}/field/#/household/H0003`);
+  await page.waitForSelector("#rate");
+  await page.selectOption("select[name=exempt_reason]", "no_labour");
+  await page.fill("input[name=amount]", "5000");
+  await page.click("#rate button[type=submit]");
+  await page.waitForSelector("#form-problems");
+  assert.match(await page.textContent("#form-problems"), /不评级的户不能授信/);
+  await page.fill("input[name=amount]", "");
+  await page.click("#rate button[type=submit]");
+  await page.waitForSelector("#visit-result");
+  assert.match(await page.textContent("#visit-result"), /无劳动能力/);
+
   // Reload with the network off: the service worker serves the app, IndexedDB the visits.
   await page.goto(`${baseUrl}/field/#/village/361128100002`);
   await page.reload();
   await page.waitForSelector("#progress");
-  assert.match(await page.textContent("#progress"), /已走访 4 \/ 5 户/);
+  assert.match(await page.textContent("#progress"), /已走访 5 \/ 5 户/);
   assert.match(await page.textContent("#net"), /离线/);
   await shot(page, "field-village-offline-zh-390.png");
-  assert.equal(await storedCount(page, "visits"), 4);
+  assert.equal(await storedCount(page, "visits"), 5);
 
   // Meanwhile the poverty office's registry says H0104 exited poverty today.
   const file = join(workDir, "west-lake-exit.csv");
@@ -309,14 +322,14 @@ test("a village visit offline, synced once, with a refusal explained", async () 
   await page.waitForSelector("#sync-message");
   const states = await page.$$eval("#visits li", (items) =>
     Object.fromEntries(items.map((li) => [li.dataset.visit, li.querySelector(".badge").textContent])));
-  assert.deepEqual(states, { H0101: "已同步", H0102: "已同步", H0103: "已同步", H0104: "被拒绝" });
+  assert.deepEqual(states, { H0003: "已同步", H0101: "已同步", H0102: "已同步", H0103: "已同步", H0104: "被拒绝" });
   const refusal = await page.textContent("[data-visit='H0104'] .reason");
   assert.match(refusal, /该户在下载后已脱贫退出/);
   await shot(page, "field-sync-zh-390.png");
 
   const files = () => csvRows(fupin(["credit", "files", "--institution", "PYRCB", "--format", "csv"]));
   const lines = () => csvRows(fupin(["credit", "lines", "--institution", "PYRCB", "--format", "csv"]));
-  assert.equal(files().length, 3, "three credit files");
+  assert.equal(files().length, 4, "three ratings and an exemption");
   assert.equal(lines().length, 2, "two credit lines");
   assert.ok(files().some((row) => row.includes("H0101") && row.includes("AAA")));
   assert.ok(lines().some((row) => row.includes("H0102") && row.includes("10000")));
@@ -324,7 +337,7 @@ test("a village visit offline, synced once, with a refusal explained", async () 
   // The same visits sent again: answered as replays, posted once.
   await page.click("#resend");
   await page.waitForSelector("#sync-message");
-  assert.equal(files().length, 3, "still three credit files");
+  assert.equal(files().length, 4, "still four credit files");
   assert.equal(lines().length, 2, "still two credit lines");
   // Sending a visit's exact request again by hand: the same answer, marked a replay.
   const again = await page.evaluate(async () => {
@@ -347,7 +360,7 @@ test("a village visit offline, synced once, with a refusal explained", async () 
   assert.equal(again.status, 200);
   assert.equal(again.replayed, "true");
   assert.equal(again.body.status, "accepted");
-  assert.equal(files().length, 3);
+  assert.equal(files().length, 4);
 
   // The refused visit, opened: its reason, and the form to rate again after a new download.
   await page.goto(`${baseUrl}/field/#/household/H0104`);
@@ -355,14 +368,14 @@ test("a village visit offline, synced once, with a refusal explained", async () 
   await shot(page, "field-refused-visit-zh-390.png");
 
   // The bank's work list and coverage figures, as of today: 5 registered in PYRCB's township
-  // (西湖村; no other registry was imported); 3 rated, 2 with a line; H0101 and H0102 covered,
-  // H0103 lacks a line, H0104 and H0003 both.
+  // (西湖村; no other registry was imported), H0003 exempt, so 4 eligible; 3 rated, 2 with a
+  // line; H0101 and H0102 covered, H0103 lacks a line, H0104 both.
   await page.goto(`${baseUrl}/worklist?as_of=${today}`);
   const worklist = await page.textContent("main");
-  assert.match(worklist, /建档评级60.00 %3 户 \/ 5 户/, "rated");
-  assert.match(worklist, /授信40.00 %2 户 \/ 5 户/, "with a line");
+  assert.match(worklist, /建档评级75.00 %3 户 \/ 4 户/, "rated");
+  assert.match(worklist, /授信50.00 %2 户 \/ 4 户/, "with a line");
   const listed = await page.$$eval("table a[href^='/households/']", (links) => links.map((a) => a.textContent.trim()));
-  assert.ok(!listed.includes("H0101") && !listed.includes("H0102"), `covered households left the list: ${listed}`);
+  assert.ok(!["H0101", "H0102", "H0003"].some((id) => listed.includes(id)), `covered or exempt households left the list: ${listed}`);
   assert.ok(listed.includes("H0103") && listed.includes("H0104"), `${listed}`);
   await shot(page, "field-worklist-after-zh-390.png");
 

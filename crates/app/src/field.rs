@@ -227,8 +227,10 @@ pub struct Visit {
     pub household_status: String,
     /// As downloaded: [`file_token`].
     pub known_file: Option<String>,
-    /// Factor code → level or points.
+    /// Factor code → level or points (empty for an exemption).
     pub factors: Vec<(String, String)>,
+    /// Not rated, and why (one of [`credit::EXEMPT_REASONS`]): no factors, no line.
+    pub exempt_reason: Option<String>,
     pub line: Option<AgreedLine>,
     pub note: Option<String>,
 }
@@ -327,7 +329,10 @@ pub async fn sync_visit(db: &Db, ctx: &Ctx, visit: &Visit, today: BusinessDate) 
     if let Some(refusal) = household_refusal(&mut tx, visit).await? {
         return Ok(Outcome::Refused(refusal));
     }
-    if let Some(refusal) = scorecard_refusal(&mut tx, &institution, visit).await? {
+    // An exemption is not scored: no scorecard version to agree on.
+    if visit.exempt_reason.is_none()
+        && let Some(refusal) = scorecard_refusal(&mut tx, &institution, visit).await?
+    {
         return Ok(Outcome::Refused(refusal));
     }
     let latest = fupin_store::credit::latest_credit_file_in(
@@ -463,7 +468,7 @@ async fn accept(mut tx: Tx, ctx: &Ctx, institution: &str, visit: &Visit) -> Resu
         score: None,
         grade: None,
         recommended_line: None,
-        exempt_reason: None,
+        exempt_reason: visit.exempt_reason.clone(),
     };
     let file = match credit::rate_in(&mut tx, ctx, &rating, &mut lookups).await? {
         Ok((_, file)) => file,

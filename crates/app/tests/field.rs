@@ -82,6 +82,7 @@ fn visit(list: &field::WorkList, household: &str, id: &str) -> Visit {
             "integrity=good; labour=normal; income=high; assets=fair; project=viable",
         )
         .unwrap(),
+        exempt_reason: None,
         line: Some(AgreedLine {
             amount: yuan("10000"),
             expires_on: date("2020-06-01"),
@@ -143,6 +144,23 @@ fupin_store::on_both_engines! {
         let work = credit::credit_work_list(&db, date(TODAY), &scope, credit::WorkListSort::Village).await.expect("work list");
         let left: Vec<&str> = work.iter().map(|h| h.household_id.as_str()).collect();
         assert_eq!(left, ["H2"]);
+
+        // H2 has no need of a loan: an exemption, no score, no line, whatever the scorecard.
+        let mut exempt = visit(&list, "H2", "visit-exempt-1");
+        exempt.factors.clear();
+        exempt.line = None;
+        exempt.exempt_reason = Some("no_need".into());
+        exempt.scorecard_version = "stale".into();
+        let outcome = field::sync_visit(&db, &officer, &exempt, date(TODAY)).await.expect("exempt");
+        assert!(matches!(outcome, Outcome::Accepted { score: None, grade: None, .. }), "{outcome:?}");
+        assert_eq!(counts(&db).await, (2, 1, 2));
+        let mut both = visit(&list, "H2", "visit-exempt-2");
+        both.exempt_reason = Some("no_need".into());
+        let filter = credit::CreditFilter { household: Some("H2".into()), ..credit::CreditFilter::default() };
+        let stored = credit::list_files(&db, &ctx(), &filter).await.expect("files");
+        both.known_file = field::file_token(stored.last());
+        let (code, message) = refusal(field::sync_visit(&db, &officer, &both, date(TODAY)).await.expect("sync"));
+        assert_eq!(code, "invalid", "an exemption with factors: {message}");
 
         // Another officer cannot take the id over.
         let mut stolen = ask.clone();

@@ -46,6 +46,8 @@
       expires_bad: "授信到期日须晚于走访日期", date_bad: "走访日期无效或晚于今天",
       keep_days: (d) => `下载的数据在本设备保留 ${d} 天，退出登录时删除。`,
       masked: "身份证号已脱敏",
+      exempt: "不评级原因（不评级时选择）", exempt_none: "评级（不选）", exempt_no_line: "不评级的户不能授信",
+      exempt_reasons: { no_labour: "无劳动能力", no_need: "无贷款需求", age: "年龄不符", bad_credit: "不良信用", other: "其他" },
       reason: {
         out_of_scope: "该村不属于您负责的村",
         not_registered: "该户已不在建档立卡名单中",
@@ -88,6 +90,8 @@
       expires_bad: "The line must expire after the visit date", date_bad: "The visit date is invalid or after today",
       keep_days: (d) => `Downloaded data stays on this device for ${d} days and is deleted on sign-out.`,
       masked: "ID numbers masked",
+      exempt: "Not rated because (choose only to exempt)", exempt_none: "Rated (none)", exempt_no_line: "An exempt household gets no line",
+      exempt_reasons: { no_labour: "no labour capacity", no_need: "no need of a loan", age: "age", bad_credit: "bad credit", other: "other" },
       reason: {
         out_of_scope: "The village is not one of yours",
         not_registered: "The household is no longer in the registry",
@@ -211,6 +215,12 @@
 
   /** Checks a whole visit as the server will: inputs, date, line. */
   function checkVisit(village, form) {
+    if (form.exempt_reason) {
+      const problems = [];
+      if (!validDate(form.visit_date) || form.visit_date > today()) problems.push(t("date_bad"));
+      if (String(form.amount || "").trim() !== "") problems.push(t("exempt_no_line"));
+      return { problems, result: { score: null, grade: null, lineFen: 0 }, line: null };
+    }
     const result = score(village.scorecard, fen(village.line_max), form.factors);
     const problems = [...result.problems];
     if (!validDate(form.visit_date) || form.visit_date > today()) problems.push(t("date_bad"));
@@ -491,7 +501,7 @@
     const members = h.members.map((m) => `<tr><td>${esc(m.name)}</td><td>${esc(word(m.relation))}</td>
       <td class="code">${esc(m.id_number)}</td><td>${esc(word(m.labour))}</td></tr>`).join("");
     const file = h.latest_file
-      ? `${esc(h.latest_file.assessed_on)} · ${esc(h.latest_file.grade || word(h.latest_file.exempt_reason))} · ${esc(h.latest_file.score == null ? "" : h.latest_file.score)}`
+      ? `${esc(h.latest_file.assessed_on)} · ${esc(h.latest_file.grade || T[lang].exempt_reasons[h.latest_file.exempt_reason] || h.latest_file.exempt_reason)} · ${esc(h.latest_file.score == null ? "" : h.latest_file.score)}`
       : esc(t("none"));
     const line = h.line ? `${esc(yuanText(fen(h.line.amount)))} · ${esc(h.line.granted_on)}–${esc(h.line.expires_on)}` : esc(t("none"));
     const head = h.members[0] || {};
@@ -527,7 +537,9 @@
       ? `<p class="notice" id="download-again">${esc(t("download_again"))}</p>` : "";
     return `<section class="card result ${visit.state}" id="visit-result">
       <h2>${stateBadge(visit)} ${esc(visit.visit_date)}</h2>
-      <p>${esc(t("score"))} ${esc(visit.score)} · ${esc(t("grade"))} ${esc(visit.grade)} · ${esc(t("recommended"))} ${esc(yuanText(visit.line_fen))}</p>
+      ${visit.exempt_reason
+        ? `<p>${esc(T[lang].exempt_reasons[visit.exempt_reason] || visit.exempt_reason)}</p>`
+        : `<p>${esc(t("score"))} ${esc(visit.score)} · ${esc(t("grade"))} ${esc(visit.grade)} · ${esc(t("recommended"))} ${esc(yuanText(visit.line_fen))}</p>`}
       ${visit.line ? `<p>${esc(t("agreed_line"))}：${esc(yuanText(fen(visit.line.amount)))} → ${esc(visit.line.expires_on)}</p>` : ""}
       ${visit.note ? `<p>${esc(t("note"))}：${esc(visit.note)}</p>` : ""}
       ${reason ? `<p class="error reason"><strong>${esc(reason)}</strong><br><span class="small">${esc(reasonDetail(visit))}</span></p>` : ""}
@@ -548,6 +560,8 @@
     return `<form class="card" id="rate"><h2>${esc(t("rate"))} <span class="muted small">${esc(t("scorecard"))} ${esc(card.effective_from)}</span></h2>
       <label>${esc(t("visit_date"))}<input name="visit_date" type="date" value="${date}" max="${date}"></label>
       ${factors}
+      <label>${esc(t("exempt"))}<select name="exempt_reason"><option value="">${esc(t("exempt_none"))}</option>
+        ${Object.entries(T[lang].exempt_reasons).map(([code, words]) => `<option value="${code}">${esc(words)}</option>`).join("")}</select></label>
       <p class="scoreline" id="scoreline">${esc(t("score"))} — · ${esc(t("grade"))} — · ${esc(t("recommended"))} —</p>
       <label>${esc(t("agreed_line"))}<input name="amount" inputmode="decimal" autocomplete="off"></label>
       <label>${esc(t("line_expires"))}<input name="expires_on" type="date" value="${addYears(date, 3)}"></label>
@@ -560,7 +574,8 @@
     const factors = {};
     village.scorecard.factors.forEach((f) => { factors[f.code] = form.elements[`f_${f.code}`].value; });
     return {
-      factors, visit_date: form.elements.visit_date.value, amount: form.elements.amount.value.trim(),
+      factors, exempt_reason: form.elements.exempt_reason.value,
+      visit_date: form.elements.visit_date.value, amount: form.elements.amount.value.trim(),
       expires_on: form.elements.expires_on.value, note: form.elements.note.value.trim(),
     };
   }
@@ -587,12 +602,14 @@
         visit_id: visitId, household_id: h.household_id, village_code: h.village_code,
         visit_date: values.visit_date, scorecard_version: village.scorecard_version,
         household_from: h.version_from, household_status: h.status, known_file: h.known_file,
-        factors: values.factors, line: checked.line, note: values.note || null,
+        factors: values.exempt_reason ? {} : values.factors, exempt_reason: values.exempt_reason || null,
+        line: checked.line, note: values.note || null,
       };
       await put("visits", {
         visit_id: visitId, household_id: h.household_id, village_code: h.village_code,
         visit_date: values.visit_date, score: checked.result.score, grade: checked.result.grade,
         line_fen: checked.result.lineFen, line: checked.line, note: values.note,
+        exempt_reason: values.exempt_reason || null,
         state: "pending", saved_at: new Date().toISOString(),
         // The exact bytes sent each time: a resend is the same request, answered once.
         body: JSON.stringify(payload),

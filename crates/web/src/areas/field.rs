@@ -267,7 +267,12 @@ pub struct VisitDto {
     #[serde(default)]
     pub known_file: Option<String>,
     /// Factor code → level name or whole points.
+    #[serde(default)]
     pub factors: std::collections::BTreeMap<String, String>,
+    /// Not rated, and why: `no_labour`, `no_need`, `age`, `bad_credit` or `other`; then no
+    /// factors and no line.
+    #[serde(default)]
+    pub exempt_reason: Option<String>,
     #[serde(default)]
     pub line: Option<AgreedLineDto>,
     #[serde(default)]
@@ -300,6 +305,7 @@ impl VisitDto {
             household_status: self.household_status,
             known_file: self.known_file,
             factors: self.factors.into_iter().collect(),
+            exempt_reason: self.exempt_reason.filter(|r| !r.trim().is_empty()),
             line,
             note: self.note,
         })
