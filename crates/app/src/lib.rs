@@ -14,6 +14,7 @@ pub mod credit;
 pub mod data_date;
 pub mod demo;
 pub mod error;
+pub mod field;
 pub mod funds;
 pub mod health;
 pub mod idempotency;

@@ -313,6 +313,29 @@ pub async fn disable(db: &Db, ctx: &Ctx, name: &str) -> Result<UserView> {
     Ok(after)
 }
 
+/// What revoking a user's sessions ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Revoked {
+    pub sessions: u64,
+    pub tokens: u64,
+}
+
+/// Ends every session of a user and revokes their API tokens, leaving the account enabled (a
+/// lost or stolen device: the user signs in again on another). One audited transaction.
+pub async fn revoke_sessions(db: &Db, ctx: &Ctx, name: &str) -> Result<Revoked> {
+    get(db, ctx, name).await?;
+    access::require(ctx, Area::Users, Access::Write)?;
+    let mut tx = db.write().await?;
+    let sessions = users::delete_sessions_of(&mut tx, name).await?;
+    let tokens = users::revoke_tokens_of(&mut tx, name, &ctx.now).await?;
+    let mut entry = ctx.audit("user.revoke_sessions", "user", name);
+    entry.after_json =
+        Some(json!({"sessions_ended": sessions, "tokens_revoked": tokens}).to_string());
+    audit::append(&mut tx, &entry).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(Revoked { sessions, tokens })
+}
+
 /// A new API token, shown once: only its hash is kept.
 #[derive(Clone, Debug)]
 pub struct NewToken {

@@ -120,4 +120,37 @@ fupin_store::on_both_engines! {
         assert!(stdout.contains("user legacy: region 361128000000 lies outside the area of institution WYRCB"), "{stdout}");
         assert!(!stdout.contains("user wy:"), "{stdout}");
     }
+    async fn revoke_sessions_keeps_the_account_and_villages_are_assigned_to_officers(db) {
+        let url = db.url().to_string();
+        assert!(fupin(&url, &["init"]).status.success());
+        let dir = tempfile::tempdir().expect("dir");
+        let banks = dir.path().join("banks.csv");
+        std::fs::write(&banks, "code,name,type,region_code\nPYRCB,鄱阳农商银行,rural_cooperative,361128\n").expect("write");
+        assert!(fupin(&url, &["import", "institutions", banks.to_str().expect("path")]).status.success());
+        let added = fupin_with_stdin(&url, &["user", "add", "officer", "--role", "bank", "--region", "361128", "--institution", "PYRCB", "--password-stdin"], "correct horse battery\n");
+        assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+        let token = String::from_utf8_lossy(&fupin(&url, &["user", "token", "officer"]).stdout).trim().to_string();
+
+        let revoked = fupin(&url, &["user", "revoke-sessions", "officer"]);
+        assert!(revoked.status.success(), "{}", String::from_utf8_lossy(&revoked.stderr));
+        let said = String::from_utf8_lossy(&revoked.stdout).into_owned();
+        assert!(said.contains("0 sessions ended, 1 API tokens revoked; the account stays enabled"), "{said}");
+        assert!(fupin_app::auth::token_user(&db, &token).await.expect("lookup").is_none(), "the token no longer works");
+        let listing = String::from_utf8_lossy(&fupin(&url, &["user", "list", "--format", "csv"]).stdout).into_owned();
+        assert!(listing.contains("officer,bank,361128000000,PYRCB,no,"), "still enabled: {listing}");
+
+        let none = String::from_utf8_lossy(&fupin(&url, &["user", "villages", "officer"]).stdout).into_owned();
+        assert!(none.contains("no assigned villages"), "{none}");
+        let assigned = fupin(&url, &["user", "assign-villages", "officer", "361128100001", "361128100002"]);
+        assert!(assigned.status.success(), "{}", String::from_utf8_lossy(&assigned.stderr));
+        assert!(String::from_utf8_lossy(&assigned.stdout).contains("2 villages newly assigned"));
+        let again = fupin(&url, &["user", "assign-villages", "officer", "361128100001"]);
+        assert!(String::from_utf8_lossy(&again.stdout).contains("0 villages newly assigned"));
+        assert!(fupin(&url, &["user", "unassign-villages", "officer", "361128100002"]).status.success());
+        let list = String::from_utf8_lossy(&fupin(&url, &["user", "villages", "officer"]).stdout).into_owned();
+        assert_eq!(list.trim(), "361128100001");
+        let township = fupin(&url, &["user", "assign-villages", "officer", "361128100"]);
+        assert!(!township.status.success());
+        assert!(String::from_utf8_lossy(&township.stderr).contains("is not a village code"));
+    }
 }

@@ -56,7 +56,7 @@ pub fn areas_of(action: &str) -> &'static [Area] {
     let kind = action.split('.').next().unwrap_or(action);
     match kind {
         // A batch of an import's records (`audit.batch`) is not here: it writes every area.
-        "session" | "member" | "user" | "api_token" => &[],
+        "session" | "member" | "user" | "api_token" | "field" => &[],
         // An applied file's own record (`import.file`) follows the entries of its rows, which
         // moved the areas they write.
         "import" => &[],

@@ -11,6 +11,7 @@ pub mod data_dates;
 pub mod data_versions;
 pub mod db;
 pub mod error;
+pub mod field;
 mod filter;
 pub mod funds;
 pub mod groups;

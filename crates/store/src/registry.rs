@@ -1235,6 +1235,27 @@ pub async fn members_on(db: &Db, id: &str, date: BusinessDate) -> Result<Vec<Mem
     rows.iter().map(member_from_row).collect()
 }
 
+/// Members on `date` of the households of `village` on `date`, by household, head first.
+pub async fn members_in_village_on(
+    db: &Db,
+    village: RegionCode,
+    date: BusinessDate,
+) -> Result<Vec<MemberVersion>> {
+    let sql = format!(
+        "select {MEMBER_COLUMNS} from members m where {} and m.household_id in \
+         (select v.household_id from household_versions v where v.village_code = $2 and {}) \
+         order by m.household_id, case when m.relation = 'head' then 0 else 1 end, m.id_number",
+        as_of_condition("m", 1),
+        as_of_condition("v", 1)
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(date.to_string())
+        .bind(village.to_string())
+        .fetch_all(db.pool())
+        .await?;
+    rows.iter().map(member_from_row).collect()
+}
+
 /// What the feed returns.
 #[derive(Clone, Debug, Default)]
 pub struct FeedFilter {

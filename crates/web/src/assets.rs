@@ -24,6 +24,31 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../assets/app.js"),
     ),
     (
+        "field.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../assets/field.css"),
+    ),
+    (
+        "field.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/field.js"),
+    ),
+    (
+        "field-icon-192.png",
+        "image/png",
+        include_bytes!("../assets/field-icon-192.png"),
+    ),
+    (
+        "field-icon-512.png",
+        "image/png",
+        include_bytes!("../assets/field-icon-512.png"),
+    ),
+    (
+        "field-icon.svg",
+        "image/svg+xml",
+        include_bytes!("../assets/field-icon.svg"),
+    ),
+    (
         "favicon.svg",
         "image/svg+xml",
         include_bytes!("../assets/favicon.svg"),

@@ -704,6 +704,12 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("users.disabled", "已停用", "Disabled"),
     ("users.disable", "停用", "Disable"),
     ("users.enable", "启用", "Enable"),
+    ("users.revoke_sessions", "注销所有登录", "Revoke sessions"),
+    (
+        "users.revoke_sessions_hint",
+        "设备丢失时使用：结束该用户的所有登录并吊销其API令牌，账户保持启用",
+        "For a lost device: ends all the user's sessions and revokes their API tokens; the account stays enabled",
+    ),
     ("users.reset", "重置密码", "Reset password"),
     (
         "users.password_blank",

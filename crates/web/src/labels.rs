@@ -42,13 +42,14 @@ pub enum Vocabulary {
     Role,
     RuleStatus,
     Severity,
+    FieldRefusal,
 }
 
 type Table = &'static [(&'static str, &'static str, &'static str)];
 
 impl Vocabulary {
     /// Every vocabulary, for the tests.
-    pub const ALL: [Vocabulary; 32] = [
+    pub const ALL: [Vocabulary; 33] = [
         Vocabulary::Attribute,
         Vocabulary::Cause,
         Vocabulary::HouseholdStatus,
@@ -81,6 +82,7 @@ impl Vocabulary {
         Vocabulary::Role,
         Vocabulary::RuleStatus,
         Vocabulary::Severity,
+        Vocabulary::FieldRefusal,
     ];
 
     /// (code, Chinese, English)
@@ -118,6 +120,7 @@ impl Vocabulary {
             Vocabulary::Role => ROLES,
             Vocabulary::RuleStatus => RULE_STATUSES,
             Vocabulary::Severity => SEVERITIES,
+            Vocabulary::FieldRefusal => FIELD_REFUSALS,
         }
     }
 
@@ -163,6 +166,7 @@ impl Vocabulary {
             Vocabulary::Role => "role",
             Vocabulary::RuleStatus => "rule_status",
             Vocabulary::Severity => "severity",
+            Vocabulary::FieldRefusal => "field_refusal",
         }
     }
 
@@ -425,6 +429,51 @@ const EXEMPT_REASONS: Table = &[
     ("age", "年龄不符", "Age"),
     ("bad_credit", "信用不良", "Bad credit"),
     ("other", "其他", "Other"),
+];
+
+/// Why the server refused a visit synced from the field app (`fupin_app::field`); the app's
+/// script (`assets/field.js`) words them the same.
+const FIELD_REFUSALS: Table = &[
+    (
+        "out_of_scope",
+        "该村不属于您负责的村",
+        "The village is not one of yours",
+    ),
+    (
+        "not_registered",
+        "该户已不在建档立卡名单中",
+        "The household is no longer in the registry",
+    ),
+    (
+        "household_exited",
+        "该户在下载后已脱贫退出",
+        "The household exited poverty after your download",
+    ),
+    (
+        "household_changed",
+        "该户信息在下载后已变更，请重新下载",
+        "The household changed after your download: download again",
+    ),
+    (
+        "scorecard_changed",
+        "评分表版本已更换，请重新下载后评级",
+        "The scorecard version changed: download again and rate",
+    ),
+    (
+        "rated_since_download",
+        "下载后已有人对该户评级，未覆盖",
+        "Someone rated the household after your download; nothing was overwritten",
+    ),
+    (
+        "future_date",
+        "走访日期晚于今天",
+        "The visit date is after today",
+    ),
+    (
+        "invalid",
+        "数据未通过服务器校验",
+        "The server's checks refused it",
+    ),
 ];
 
 const IMPORT_KINDS: Table = &[
@@ -965,6 +1014,21 @@ mod tests {
                 .unwrap_or_else(|| panic!("{column} {codes:?}: a code lacks its text"));
             for code in &codes {
                 assert_translated(*vocabulary, code);
+            }
+        }
+    }
+
+    #[test]
+    fn every_field_refusal_is_worded_here_and_in_the_field_app_alike() {
+        let script = include_str!("../assets/field.js");
+        for code in fupin_app::field::REFUSAL_CODES {
+            assert_translated(Vocabulary::FieldRefusal, code);
+            for lang in [Lang::Zh, Lang::En] {
+                let words = label(lang, Vocabulary::FieldRefusal, code);
+                assert!(
+                    script.contains(&format!("{code}: \"{words}\"")),
+                    "field.js words {code} otherwise than {words:?}"
+                );
             }
         }
     }

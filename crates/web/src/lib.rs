@@ -57,6 +57,8 @@ pub struct Config {
     pub upload_body_limit: usize,
     /// Mark cookies `Secure` (when served over HTTPS, e.g. behind a proxy).
     pub secure_cookies: bool,
+    /// Days the field app keeps a downloaded work list on a device.
+    pub field_keep_days: u32,
 }
 
 impl Default for Config {
@@ -69,6 +71,7 @@ impl Default for Config {
             body_limit: 1024 * 1024,
             upload_body_limit: 64 * 1024 * 1024,
             secure_cookies: false,
+            field_keep_days: fupin_app::field::KEEP_DAYS_DEFAULT,
         }
     }
 }

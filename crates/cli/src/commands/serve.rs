@@ -33,6 +33,9 @@ pub struct ServeArgs {
     /// Mark cookies Secure: set when users reach the server over HTTPS (e.g. behind a proxy).
     #[arg(long, env = "FUPIN_SECURE_COOKIES")]
     secure_cookies: bool,
+    /// Days the field app keeps a downloaded village's work list on a device (1 to 90).
+    #[arg(long, default_value_t = fupin_app::field::KEEP_DAYS_DEFAULT, env = "FUPIN_FIELD_KEEP_DAYS")]
+    field_keep_days: u32,
 }
 
 pub async fn run(db: Db, args: ServeArgs) -> anyhow::Result<ExitCode> {
@@ -48,6 +51,7 @@ pub async fn run(db: Db, args: ServeArgs) -> anyhow::Result<ExitCode> {
         body_limit: args.body_limit,
         upload_body_limit: args.upload_body_limit,
         secure_cookies: args.secure_cookies,
+        field_keep_days: args.field_keep_days.clamp(1, 90),
     };
     println!("Fupin is serving on http://{address}/ (Ctrl-C to stop)");
     fupin_web::serve(fupin_web::AppState::new(db, config), listener).await?;

@@ -1,4 +1,4 @@
-//! `fupin user add|list|token|disable`: user accounts of the web pages and the API.
+//! `fupin user add|list|token|disable|revoke-sessions|assign-villages|unassign-villages|villages`: user accounts of the web pages and the API.
 
 use std::io::BufRead as _;
 use std::process::ExitCode;
@@ -23,6 +23,16 @@ pub enum UserCommand {
     Token(NameArg),
     /// Disable a user: their sessions end and their API tokens are revoked.
     Disable(NameArg),
+    /// End every session of a user and revoke their API tokens, keeping the account enabled
+    /// (a lost or stolen device).
+    RevokeSessions(NameArg),
+    /// Assign villages to a bank officer: the field app then offers them only these villages
+    /// (still within their bank's townships).
+    AssignVillages(VillagesArgs),
+    /// Take villages from a bank officer.
+    UnassignVillages(VillagesArgs),
+    /// List the villages assigned to a user (none: every village of their bank's townships).
+    Villages(NameArg),
     /// Check every user's scope against the rules of `user add` (a bank user's region within
     /// its institution's); lists the users that break them and fails if there are any.
     Check,
@@ -59,6 +69,14 @@ pub struct ListArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct VillagesArgs {
+    name: String,
+    /// 12-digit village codes.
+    #[arg(required = true, value_parser = parse_region)]
+    villages: Vec<RegionCode>,
+}
+
+#[derive(Debug, Args)]
 pub struct NameArg {
     name: String,
 }
@@ -75,8 +93,43 @@ pub async fn run(db: &Db, command: UserCommand) -> anyhow::Result<ExitCode> {
         UserCommand::List(args) => list(db, args).await,
         UserCommand::Token(args) => token(db, &args.name).await,
         UserCommand::Disable(args) => disable(db, &args.name).await,
+        UserCommand::RevokeSessions(args) => revoke_sessions(db, &args.name).await,
+        UserCommand::AssignVillages(args) => {
+            let added =
+                fupin_app::field::assign(db, &operator_ctx(), &args.name, &args.villages).await?;
+            println!("{added} villages newly assigned to {}", args.name);
+            Ok(ExitCode::SUCCESS)
+        }
+        UserCommand::UnassignVillages(args) => {
+            let removed =
+                fupin_app::field::unassign(db, &operator_ctx(), &args.name, &args.villages).await?;
+            println!("{removed} villages taken from {}", args.name);
+            Ok(ExitCode::SUCCESS)
+        }
+        UserCommand::Villages(args) => {
+            let villages = fupin_app::field::assigned(db, &operator_ctx(), &args.name).await?;
+            if villages.is_empty() {
+                println!(
+                    "{} has no assigned villages: every village of their bank's townships",
+                    args.name
+                );
+            }
+            for village in villages {
+                println!("{village}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         UserCommand::Check => check(db).await,
     }
+}
+
+async fn revoke_sessions(db: &Db, name: &str) -> anyhow::Result<ExitCode> {
+    let revoked = users::revoke_sessions(db, &operator_ctx(), name).await?;
+    println!(
+        "{name}: {} sessions ended, {} API tokens revoked; the account stays enabled",
+        revoked.sessions, revoked.tokens
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn read_password(from_stdin: bool) -> anyhow::Result<String> {

@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod cards;
+pub mod field;
 pub mod funds;
 pub mod home;
 pub mod imports;
@@ -132,6 +133,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(returns::api())
         .merge(indicators::api())
         .merge(imports::api())
+        .merge(field::api())
 }
 
 /// Every page.
@@ -149,6 +151,7 @@ pub fn pages_router() -> Router<AppState> {
         .merge(funds::pages())
         .merge(returns::pages())
         .merge(imports::pages())
+        .merge(field::pages())
 }
 
 /// An optional text parameter; blank counts as absent (forms send empty fields).

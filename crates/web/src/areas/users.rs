@@ -31,6 +31,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(list_users, add_user))
         .routes(routes!(get_user))
         .routes(routes!(disable_user))
+        .routes(routes!(revoke_sessions))
         .routes(routes!(new_token))
 }
 
@@ -39,6 +40,7 @@ pub fn pages() -> Router<AppState> {
         .route("/users", get(users_page).post(add_form))
         .route("/users/{name}/disable", post(disable_form))
         .route("/users/{name}/enable", post(enable_form))
+        .route("/users/{name}/revoke-sessions", post(revoke_sessions_form))
         .route("/users/{name}/password", post(password_form))
 }
 
@@ -171,6 +173,32 @@ async fn disable_user(
     Ok(axum::Json(
         users::disable(&state.db, &user.ctx, &name).await?.into(),
     ))
+}
+
+/// What revoking a user's sessions ended.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct RevokedDto {
+    pub sessions_ended: u64,
+    pub tokens_revoked: u64,
+}
+
+/// Ends every session of a user and revokes their API tokens, leaving the account enabled (a
+/// lost device: the user signs in again elsewhere).
+#[utoipa::path(
+    post, path = "/api/users/{name}/revoke-sessions", tag = "users",
+    params(("name" = String, Path, description = "User name")),
+    responses((status = 200, body = RevokedDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody))
+)]
+async fn revoke_sessions(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(name): Path<String>,
+) -> Result<axum::Json<RevokedDto>> {
+    let revoked = users::revoke_sessions(&state.db, &user.ctx, &name).await?;
+    Ok(axum::Json(RevokedDto {
+        sessions_ended: revoked.sessions,
+        tokens_revoked: revoked.tokens,
+    }))
 }
 
 /// Makes an API token for a user: administrators for their users, anyone for themselves.
@@ -357,6 +385,16 @@ async fn disable_form(
     Form(_form): Form<EmptyForm>,
 ) -> Result<Redirect> {
     users::disable(&state.db, &user.ctx, &name).await?;
+    Ok(Redirect::to("/users"))
+}
+
+async fn revoke_sessions_form(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(name): Path<String>,
+    Form(_form): Form<EmptyForm>,
+) -> Result<Redirect> {
+    users::revoke_sessions(&state.db, &user.ctx, &name).await?;
     Ok(Redirect::to("/users"))
 }
 
