@@ -28,11 +28,37 @@ pub struct Product {
     pub institution_code: String,
     /// Counties where it is offered; empty = everywhere.
     pub counties: Vec<RegionCode>,
+    /// Servicing options (grace, penalty, prepayment).
+    pub servicing: Servicing,
+}
+
+/// A product's servicing options; the default is none of them, keeping the term on prepayment.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Servicing {
+    /// Leading months of interest only (宽限期).
+    pub grace_months: i64,
+    /// Days after a due date before overdue days start counting.
+    pub grace_days: i64,
+    /// Penalty interest (罚息): the uplift on the contract rate, millionths; `None` = none.
+    pub penalty_uplift_ppm: Option<i64>,
+    /// `keep_term` or `keep_instalment`: what a prepayment does unless the borrower chooses.
+    pub prepayment_option: String,
+}
+
+impl Servicing {
+    /// No grace, no penalty, prepayments keep the term.
+    pub fn none() -> Servicing {
+        Servicing {
+            prepayment_option: "keep_term".to_string(),
+            ..Servicing::default()
+        }
+    }
 }
 
 const PRODUCT_COLUMNS: &str = "code, name, category, borrower_type, max_amount_fen, \
     max_term_months, annual_rate_ppm, repayment, day_count, subsidy_rate_ppm, \
-    risk_fund_share_ppm, institution_code, counties";
+    risk_fund_share_ppm, institution_code, counties, grace_months, grace_days, \
+    penalty_uplift_ppm, prepayment_option";
 
 pub async fn product_in(tx: &mut Tx, code: &str) -> Result<Option<Product>> {
     let sql = format!("select {PRODUCT_COLUMNS} from products where code = $1");
@@ -59,15 +85,19 @@ pub async fn upsert_product(tx: &mut Tx, product: &Product) -> Result<()> {
     sqlx::query(
         "insert into products (code, name, category, borrower_type, max_amount_fen, \
          max_term_months, annual_rate_ppm, repayment, day_count, subsidy_rate_ppm, \
-         risk_fund_share_ppm, institution_code, counties) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+         risk_fund_share_ppm, institution_code, counties, grace_months, grace_days, \
+         penalty_uplift_ppm, prepayment_option) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
          on conflict (code) do update set name = excluded.name, category = excluded.category, \
          borrower_type = excluded.borrower_type, max_amount_fen = excluded.max_amount_fen, \
          max_term_months = excluded.max_term_months, annual_rate_ppm = excluded.annual_rate_ppm, \
          repayment = excluded.repayment, day_count = excluded.day_count, \
          subsidy_rate_ppm = excluded.subsidy_rate_ppm, \
          risk_fund_share_ppm = excluded.risk_fund_share_ppm, \
-         institution_code = excluded.institution_code, counties = excluded.counties",
+         institution_code = excluded.institution_code, counties = excluded.counties, \
+         grace_months = excluded.grace_months, grace_days = excluded.grace_days, \
+         penalty_uplift_ppm = excluded.penalty_uplift_ppm, \
+         prepayment_option = excluded.prepayment_option",
     )
     .bind(&product.code)
     .bind(&product.name)
@@ -82,6 +112,10 @@ pub async fn upsert_product(tx: &mut Tx, product: &Product) -> Result<()> {
     .bind(product.risk_fund_share_ppm)
     .bind(&product.institution_code)
     .bind(counties.join(";"))
+    .bind(product.servicing.grace_months)
+    .bind(product.servicing.grace_days)
+    .bind(product.servicing.penalty_uplift_ppm)
+    .bind(&product.servicing.prepayment_option)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -109,6 +143,12 @@ fn product_from_row(row: &AnyRow) -> Result<Product> {
             .filter(|c| !c.is_empty())
             .map(|c| RegionCode::parse(c).map_err(|e| corrupt("products", "counties", e)))
             .collect::<Result<_>>()?,
+        servicing: Servicing {
+            grace_months: row.try_get("grace_months")?,
+            grace_days: row.try_get("grace_days")?,
+            penalty_uplift_ppm: row.try_get("penalty_uplift_ppm")?,
+            prepayment_option: row.try_get("prepayment_option")?,
+        },
     })
 }
 

@@ -268,6 +268,7 @@ impl Lending {
             method: loan.method,
             start: loan.start,
             day_count: DayCount::Act360,
+            grace_months: 0,
         })
         .map_err(|e| AppError::Invalid(format!("schedule of {contract}: {e}")))?;
         for instalment in instalments

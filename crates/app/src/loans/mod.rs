@@ -33,13 +33,14 @@ pub fn whole_months(start: BusinessDate, maturity: BusinessDate) -> Option<u32> 
     (1..=600u32).find(|months| start.add_months_clamped(*months) == Some(maturity))
 }
 
-/// The schedule of `principal` from `start` to `maturity` under the loan's method.
+/// The schedule of `principal` from `start` to `maturity` under the loan's method, the first
+/// `grace_months` paying interest only.
 fn instalments_for(
     principal: Fen,
     terms: &LoanTerms,
-    start: BusinessDate,
-    maturity: BusinessDate,
+    (start, maturity): (BusinessDate, BusinessDate),
     first_number: u32,
+    grace_months: u32,
 ) -> Result<Vec<InstalmentState>> {
     let term_months = whole_months(start, maturity).ok_or_else(|| {
         AppError::Invalid(format!(
@@ -57,6 +58,7 @@ fn instalments_for(
         method,
         start,
         day_count,
+        grace_months,
     })
     .map_err(|e| AppError::Invalid(e.to_string()))?;
     Ok(rows
@@ -199,12 +201,14 @@ impl Disbursement {
     /// Works out the schedule of a loan whose terms the caller has checked against its product.
     pub fn prepare(ctx: &Ctx, terms: LoanTerms, product: Product) -> Result<Disbursement> {
         require_writable(ctx, &terms)?;
+        let grace_months = u32::try_from(product.servicing.grace_months)
+            .map_err(|_| AppError::Invalid("grace_months is negative".to_string()))?;
         let instalments = instalments_for(
             terms.principal,
             &terms,
-            terms.start_on,
-            terms.maturity_on,
+            (terms.start_on, terms.maturity_on),
             1,
+            grace_months,
         )?;
         Ok(Disbursement {
             terms,
@@ -834,9 +838,9 @@ pub async fn extend(
     let new_rows = instalments_for(
         Fen::new(principal),
         &loan.terms,
-        base,
-        new_maturity,
+        (base, new_maturity),
         next_number,
+        0,
     )?;
     loans::supersede_instalments_from(tx, loan.id, first_replaced.state.number).await?;
     loans::insert_instalments(tx, loan.id, &new_rows).await?;
@@ -893,7 +897,7 @@ pub async fn roll_over(
     terms.principal = principal;
     terms.start_on = decided_on;
     terms.maturity_on = new_maturity;
-    let instalments = instalments_for(principal, &terms, decided_on, new_maturity, 1)?;
+    let instalments = instalments_for(principal, &terms, (decided_on, new_maturity), 1, 0)?;
     let new_id = loans::insert_loan(tx, &terms, Some(loan.id), None).await?;
     loans::insert_instalments(tx, new_id, &instalments).await?;
     let product = product_of(tx, &loan.terms.product_code).await?;
