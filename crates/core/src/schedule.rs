@@ -533,6 +533,39 @@ pub fn schedule(terms: &LoanTerms) -> Result<Vec<Instalment>, ScheduleError> {
     Ok(instalments)
 }
 
+/// After a prepayment that keeps the instalment (月供不变): the fewest months, at most
+/// `terms.term_months`, over which `terms.principal` is repaid by instalments no larger than
+/// `level` — the payment of equal instalments, the principal of equal principal
+/// (`⌈P / level⌉` months). The methods that repay principal at maturity keep their term.
+pub fn months_keeping_instalment(terms: &LoanTerms, level: Fen) -> Result<u32, ScheduleError> {
+    validate(terms)?;
+    if !level.is_positive() {
+        return Ok(terms.term_months);
+    }
+    match terms.method {
+        RepaymentMethod::EqualPrincipal => {
+            let months = terms.principal.fen().div_euclid(level.fen())
+                + i64::from(terms.principal.fen().rem_euclid(level.fen()) > 0);
+            let months = u32::try_from(months).unwrap_or(u32::MAX);
+            Ok(months.clamp(1, terms.term_months))
+        }
+        RepaymentMethod::EqualInstalment => {
+            for months in 1..terms.term_months {
+                let shorter = LoanTerms {
+                    term_months: months,
+                    grace_months: 0,
+                    ..*terms
+                };
+                if level_amount(&shorter)? <= level {
+                    return Ok(months);
+                }
+            }
+            Ok(terms.term_months)
+        }
+        _ => Ok(terms.term_months),
+    }
+}
+
 /// Refuses terms no schedule can be computed for.
 fn validate(terms: &LoanTerms) -> Result<(), ScheduleError> {
     if !terms.principal.is_positive() {
@@ -1309,6 +1342,30 @@ mod tests {
     // Grace months: interest only, then amortisation over the months left. Equal principal
     // from tests/reference/equal_principal_day_count.py `120000 4.75 12 2017-03-15 act/360 3`;
     // equal instalment by Python decimal: PMT over 9 months at 4.75 %/12 = 13,598.61.
+    // After a prepayment keeping the instalment. Equal principal: 500,000 at 72,000 a month
+    // takes ⌈6.94⌉ = 7 months. Equal instalment (Python decimal, PMT = P·r/(1−(1+r)^−n), r =
+    // 4.75 %/12): 100,000 over 10 months = 10,219.00, over 11 = 9,308.24; so a payment of
+    // 10,000 needs 11 months, and one of 10,219.00 exactly 10.
+    #[test]
+    fn months_keeping_the_instalment() {
+        let mut terms = terms(
+            "500000",
+            "4.75",
+            12,
+            RepaymentMethod::EqualPrincipal,
+            "2017-03-15",
+            DayCount::Act360,
+        );
+        assert_eq!(months_keeping_instalment(&terms, yuan("72000")), Ok(7));
+        assert_eq!(months_keeping_instalment(&terms, yuan("50000")), Ok(10));
+        assert_eq!(months_keeping_instalment(&terms, yuan("10000")), Ok(12));
+        terms.principal = yuan("100000");
+        terms.method = RepaymentMethod::EqualInstalment;
+        assert_eq!(months_keeping_instalment(&terms, yuan("10000")), Ok(11));
+        assert_eq!(months_keeping_instalment(&terms, yuan("10219.00")), Ok(10));
+        assert_eq!(months_keeping_instalment(&terms, yuan("10218.99")), Ok(11));
+    }
+
     #[test]
     fn golden_grace_months() {
         let mut graced = terms(
