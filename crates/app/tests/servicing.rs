@@ -7,7 +7,55 @@ mod common;
 
 use common::*;
 use fupin_app::imports::loans::{LoanImporter, ProductImporter, RepaymentImporter};
-use fupin_app::loans;
+use fupin_app::loans::{self, Prepayment, PrepaymentOption, RepaymentOrder, RepaymentOutcome};
+
+/// Applies a prepayment by command, committing unless refused.
+async fn prepay(
+    db: &fupin_store::Db,
+    id: &str,
+    contract: &str,
+    on: &str,
+    amount: &str,
+    option: Option<PrepaymentOption>,
+) -> fupin_app::Result<RepaymentOutcome> {
+    let mut tx = db.write().await.expect("begin");
+    let order = RepaymentOrder {
+        institution_code: "PYRCB".into(),
+        id: id.into(),
+        contract_no: contract.into(),
+        paid_on: date(on),
+        amount: yuan(amount),
+        prepayment: Some(Prepayment { option }),
+    };
+    let outcome = loans::repay(&mut tx, &ctx(), &order).await;
+    match &outcome {
+        Ok(_) => tx.commit().await.expect("commit"),
+        Err(_) => tx.rollback().await.expect("rollback"),
+    }
+    outcome
+}
+
+/// Two act/360 equal-principal loans of 864,000 from 2016-12-15 over 12 months, whose first
+/// four instalments are paid (see the bank file test for their figures).
+async fn two_loans_paid_to_april(db: &fupin_store::Db, dir: &std::path::Path) {
+    setup(db, dir).await;
+    servicing_products(db, dir).await;
+    let enterprise = enterprise_code();
+    let loans_file = write(dir, "loans.csv", &format!(
+        "{LOAN_HEADER}EP1,PYRCB,EP360,enterprise,{enterprise},864000,4.75,2016-12-15,2017-12-15,生猪养殖场扩建
+         EP2,PYRCB,EP360,enterprise,{enterprise},864000,4.75,2016-12-15,2017-12-15,茶园扩建
+"
+    ));
+    assert_applied(&import_file(db, &loans_file, LoanImporter::new(db)).await);
+    let mut rows = String::from("id,contract_no,institution_code,paid_on,amount\n");
+    for contract in ["EP1", "EP2"] {
+        for (month, amount) in [("01", "75534.00"), ("02", "75239.50"), ("03", "74660.00"), ("04", "74650.50")] {
+            rows.push_str(&format!("{contract}-{month},{contract},PYRCB,2017-{month}-15,{amount}\n"));
+        }
+    }
+    let file = write(dir, "repayments-to-april.csv", &rows);
+    assert_applied(&import_file(db, &file, RepaymentImporter::default()).await);
+}
 
 const PRODUCT_HEADER: &str = "code,name,category,borrower_type,max_amount,max_term_months,annual_rate,repayment,day_count,subsidy_rate,risk_fund_share,institution_code,counties,grace_months,grace_days,penalty_uplift,prepayment_option\n";
 
@@ -87,5 +135,87 @@ fupin_store::on_both_engines! {
             );
         }
         assert_eq!(report.errors.len(), 3, "{:#?}", report.errors);
+    }
+
+    async fn a_prepayment_keeping_the_term_lowers_the_instalments(db) {
+        let dir = tempfile::tempdir().expect("dir");
+        two_loans_paid_to_april(&db, dir.path()).await;
+        // On 10 May, May's instalment is current: 72,000 + 2,280.00 = 74,280.00 is due. The
+        // settlement: all 576,000 of principal + May's 2,280.00 = 578,280.00; above it, refused.
+        let over = prepay(&db, "X1", "EP1", "2017-05-10", "578280.01", None).await.expect_err("above");
+        assert!(over.to_string().contains("more than the settlement amount on 2017-05-10 (578,280.00)"), "{over}");
+        // 218,280.00 pays May's 74,280.00 and 144,000 of principal ahead, as a bank's file
+        // says it: prepayment = 是, no option (the product's default, keep_term).
+        let file = write(dir.path(), "prepayments.csv",
+            "流水号,合同编号,机构代码,还款日期,还款金额,提前还款,提前还款方式\n\
+             P0001,EP1,PYRCB,2017-05-10,218280.00,是,\n");
+        let report = import_file(&db, &file, RepaymentImporter::default()).await;
+        assert_applied(&report);
+        // 864,000 − 5 × 72,000 − 144,000 = 360,000 left, over the same 7 months to 2017-12-15.
+        assert_eq!(balance(&db, "loan:PYRCB:EP1:principal").await, yuan("360000"));
+        let detail = loans::detail(&db, "PYRCB", "EP1").await.expect("detail");
+        assert_eq!(detail.loan.terms.maturity_on, date("2017-12-15"));
+        let live: Vec<_> = detail.instalments.iter().filter(|r| !r.superseded).collect();
+        let superseded: Vec<u32> = detail.instalments.iter().filter(|r| r.superseded).map(|r| r.state.number).collect();
+        assert_eq!(superseded, (6..=12).collect::<Vec<u32>>(), "the old schedule is kept");
+        // tests/reference/equal_principal_day_count.py 360000 4.75 7 2017-05-15 act/360:
+        // 360,000 / 7 = 51,428.57; June 360,000 × 0.0475 × 31 / 360 = 1,472.50; the last
+        // repays 51,428.58 with 51,428.58 × 0.0475 × 30 / 360 = 203.57.
+        let new: Vec<_> = live.iter().filter(|r| r.state.number >= 13).map(|r| &r.state).collect();
+        assert_eq!(new.len(), 7);
+        assert_eq!((new[0].number, new[0].due_on, new[0].principal, new[0].interest),
+            (13, date("2017-06-15"), yuan("51428.57"), yuan("1472.50")));
+        assert_eq!((new[6].due_on, new[6].principal, new[6].interest),
+            (date("2017-12-15"), yuan("51428.58"), yuan("203.57")));
+        assert_eq!(detail.schedule_versions.len(), 1);
+        let version = &detail.schedule_versions[0];
+        assert_eq!((version.version, version.first_number, version.kind.as_str()), (2, 13, "prepayment"));
+        assert_eq!(version.prepayment_option.as_deref(), Some("keep_term"));
+        assert_eq!(version.repayment_id.as_deref(), Some("P0001"));
+        assert_eq!((version.principal, version.maturity_on), (yuan("360000"), date("2017-12-15")));
+        assert_eq!(detail.loan.next_unpaid_due_on, Some(date("2017-06-15")));
+        assert_eq!(count_rows(&db, "select count(*) from audit_log where action = 'loan.reschedule'").await, 1);
+        ledger_is_clean(&db).await;
+        // The same file again posts nothing.
+        let again = import_file(&db, &file, RepaymentImporter::default()).await;
+        assert_applied(&again);
+        assert_eq!(again.counts.unchanged, 1);
+        assert_eq!(balance(&db, "loan:PYRCB:EP1:principal").await, yuan("360000"));
+        // June's new instalment, 52,901.07, is an ordinary repayment of the new schedule.
+        let june = repay(&db, "J1", "EP1", "2017-06-15", "52901.07").await.expect("applies");
+        assert_eq!(june, RepaymentOutcome::Applied { principal: yuan("51428.57"), interest: yuan("1472.50"), settled: false });
+        ledger_is_clean(&db).await;
+    }
+
+    async fn a_prepayment_keeping_the_instalment_shortens_the_term(db) {
+        let dir = tempfile::tempdir().expect("dir");
+        two_loans_paid_to_april(&db, dir.path()).await;
+        let outcome = prepay(&db, "X2", "EP2", "2017-05-10", "218280.00", Some(PrepaymentOption::KeepInstalment))
+            .await.expect("applies");
+        // May's 72,000 + 144,000 ahead; May's interest 2,280.00.
+        assert_eq!(outcome, RepaymentOutcome::Applied { principal: yuan("216000"), interest: yuan("2280.00"), settled: false });
+        // 360,000 at 72,000 a month: ⌈5⌉ = 5 months from 2017-05-15, maturity 2017-10-15.
+        // Reference script `360000 4.75 5 2017-05-15 act/360`: interest 1,472.50, 1,140.00,
+        // 883.50, 589.00, 285.00.
+        let detail = loans::detail(&db, "PYRCB", "EP2").await.expect("detail");
+        assert_eq!(detail.loan.terms.maturity_on, date("2017-10-15"));
+        let new: Vec<(String, String, String)> = detail.instalments.iter()
+            .filter(|r| !r.superseded && r.state.number >= 13)
+            .map(|r| (r.state.due_on.to_string(), r.state.principal.to_plain_yuan(), r.state.interest.to_plain_yuan()))
+            .collect();
+        let expected: Vec<(String, String, String)> = [
+            ("2017-06-15", "72000.00", "1472.50"),
+            ("2017-07-15", "72000.00", "1140.00"),
+            ("2017-08-15", "72000.00", "883.50"),
+            ("2017-09-15", "72000.00", "589.00"),
+            ("2017-10-15", "72000.00", "285.00"),
+        ].iter().map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string())).collect();
+        assert_eq!(new, expected);
+        assert_eq!(detail.schedule_versions[0].prepayment_option.as_deref(), Some("keep_instalment"));
+        assert_eq!(detail.repayments.last().and_then(|r| r.prepayment_option.as_deref()), Some("keep_instalment"));
+        // The same id as an ordinary repayment is another repayment: refused.
+        let conflict = repay(&db, "X2", "EP2", "2017-05-10", "218280.00").await.expect_err("conflict");
+        assert!(matches!(conflict, fupin_app::AppError::Conflict(_)), "{conflict}");
+        ledger_is_clean(&db).await;
     }
 }

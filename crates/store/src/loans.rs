@@ -883,11 +883,14 @@ pub struct Repayment {
     pub paid_on: BusinessDate,
     pub amount: Fen,
     pub kind: String,
+    /// `keep_term` or `keep_instalment` for a partial prepayment; `None` otherwise.
+    pub prepayment_option: Option<String>,
 }
 
 pub async fn repayment_in(tx: &mut Tx, institution: &str, id: &str) -> Result<Option<Repayment>> {
     let row = sqlx::query(
-        "select institution_code, id, loan_id, paid_on, amount_fen, kind from repayments \
+        "select institution_code, id, loan_id, paid_on, amount_fen, kind, prepayment_option \
+         from repayments \
          where institution_code = $1 and id = $2",
     )
     .bind(institution)
@@ -907,7 +910,8 @@ pub async fn repayments_by_ids_in(
     for chunk in ids.chunks(crate::sql::rows_per_insert(1) - 1) {
         let mut params = crate::sql::Params::of(tx);
         let sql = format!(
-            "select institution_code, id, loan_id, paid_on, amount_fen, kind from repayments \
+            "select institution_code, id, loan_id, paid_on, amount_fen, kind, prepayment_option \
+         from repayments \
              where institution_code = {} and id in ({})",
             params.one(),
             params.list(chunk.len())
@@ -925,11 +929,11 @@ pub async fn repayments_by_ids_in(
 
 /// Inserts repayments, many rows per statement.
 pub async fn insert_repayments(tx: &mut Tx, repayments: &[Repayment]) -> Result<()> {
-    for chunk in repayments.chunks(crate::sql::rows_per_insert(6)) {
+    for chunk in repayments.chunks(crate::sql::rows_per_insert(7)) {
         let sql = format!(
-            "insert into repayments (institution_code, id, loan_id, paid_on, amount_fen, kind) \
-             values {}",
-            crate::sql::Params::of(tx).rows(chunk.len(), 6)
+            "insert into repayments (institution_code, id, loan_id, paid_on, amount_fen, kind, \
+             prepayment_option) values {}",
+            crate::sql::Params::of(tx).rows(chunk.len(), 7)
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for repayment in chunk {
@@ -939,7 +943,8 @@ pub async fn insert_repayments(tx: &mut Tx, repayments: &[Repayment]) -> Result<
                 .bind(repayment.loan_id)
                 .bind(repayment.paid_on.to_string())
                 .bind(repayment.amount.fen())
-                .bind(&repayment.kind);
+                .bind(&repayment.kind)
+                .bind(&repayment.prepayment_option);
         }
         query.execute(&mut **tx).await?;
     }
@@ -948,7 +953,8 @@ pub async fn insert_repayments(tx: &mut Tx, repayments: &[Repayment]) -> Result<
 
 pub async fn repayments_of(db: &Db, loan_id: i64) -> Result<Vec<Repayment>> {
     let rows = sqlx::query(
-        "select institution_code, id, loan_id, paid_on, amount_fen, kind from repayments \
+        "select institution_code, id, loan_id, paid_on, amount_fen, kind, prepayment_option \
+         from repayments \
          where loan_id = $1 order by paid_on, id",
     )
     .bind(loan_id)
@@ -978,7 +984,78 @@ fn repayment_from_row(row: &AnyRow) -> Result<Repayment> {
             .ok_or_else(|| corrupt("repayments", "paid_on", "null"))?,
         amount: Fen::new(row.try_get("amount_fen")?),
         kind: row.try_get("kind")?,
+        prepayment_option: row.try_get("prepayment_option")?,
     })
+}
+
+/// A schedule given to a loan after its first (which is version 1).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScheduleVersion {
+    pub version: i64,
+    /// Instalments numbered from here on belong to it.
+    pub first_number: i64,
+    pub decided_on: BusinessDate,
+    /// `prepayment` or `extension`.
+    pub kind: String,
+    pub prepayment_option: Option<String>,
+    pub repayment_id: Option<String>,
+    pub principal: Fen,
+    pub maturity_on: BusinessDate,
+}
+
+/// Records a new schedule version, numbered after the loan's last (the first recorded is 2).
+pub async fn insert_schedule_version(
+    tx: &mut Tx,
+    loan_id: i64,
+    version: &ScheduleVersion,
+) -> Result<i64> {
+    let row = sqlx::query(
+        "insert into loan_schedule_versions (loan_id, version, first_number, decided_on, kind, \
+         prepayment_option, repayment_id, principal_fen, maturity_on) values ($1, \
+         (select coalesce(max(version), 1) + 1 from loan_schedule_versions where loan_id = $1), \
+         $2, $3, $4, $5, $6, $7, $8) returning version",
+    )
+    .bind(loan_id)
+    .bind(version.first_number)
+    .bind(version.decided_on.to_string())
+    .bind(&version.kind)
+    .bind(&version.prepayment_option)
+    .bind(&version.repayment_id)
+    .bind(version.principal.fen())
+    .bind(version.maturity_on.to_string())
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(row.try_get("version")?)
+}
+
+/// A loan's schedule versions after the first, in order.
+pub async fn schedule_versions_of(db: &Db, loan_id: i64) -> Result<Vec<ScheduleVersion>> {
+    let rows = sqlx::query(
+        "select version, first_number, decided_on, kind, prepayment_option, repayment_id, \
+         principal_fen, maturity_on from loan_schedule_versions where loan_id = $1 \
+         order by version",
+    )
+    .bind(loan_id)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let date = |column: &'static str| {
+                date_column(row, "loan_schedule_versions", column)?
+                    .ok_or_else(|| corrupt("loan_schedule_versions", column, "null"))
+            };
+            Ok(ScheduleVersion {
+                version: row.try_get("version")?,
+                first_number: row.try_get("first_number")?,
+                decided_on: date("decided_on")?,
+                kind: row.try_get("kind")?,
+                prepayment_option: row.try_get("prepayment_option")?,
+                repayment_id: row.try_get("repayment_id")?,
+                principal: Fen::new(row.try_get("principal_fen")?),
+                maturity_on: date("maturity_on")?,
+            })
+        })
+        .collect()
 }
 
 /// An extension or rollover.

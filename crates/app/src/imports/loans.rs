@@ -14,7 +14,9 @@ use crate::context::Ctx;
 use crate::error::{AppError, Result};
 use crate::ingest::{Cell, Column, FieldError, HeaderMap, RawRow, value};
 use crate::loans::rules::{self, LoanRequest, MICROCREDIT_MAX_AMOUNT, MICROCREDIT_MAX_TERM_MONTHS};
-use crate::loans::{Disbursement, Lookups, RepaymentOrder, RepaymentOutcome};
+use crate::loans::{
+    Disbursement, Lookups, Prepayment, PrepaymentOption, RepaymentOrder, RepaymentOutcome,
+};
 
 type RowResult<T> = std::result::Result<T, Vec<FieldError>>;
 
@@ -331,6 +333,34 @@ fn parse_counties(row: &RawRow, map: &HeaderMap, errors: &mut RowErrors) -> Vec<
     counties.sort();
     counties.dedup();
     counties
+}
+
+/// The `prepayment` flag and its `prepayment_option`; an option without the flag is refused.
+fn parse_prepayment(
+    row: &RawRow,
+    map: &HeaderMap,
+    errors: &mut RowErrors,
+) -> Option<Prepayment> {
+    let flag = optional(row, map, "prepayment", value::boolean, errors);
+    let option = |c: &Cell| {
+        let text = value::text(c).unwrap_or_default();
+        PrepaymentOption::parse(&text).ok_or_else(|| {
+            format!("{text:?}: not a prepayment option (expected keep_term 期限不变 or keep_instalment 月供不变)")
+        })
+    };
+    let option = optional(row, map, "prepayment_option", option, errors);
+    match (flag, option) {
+        (Ok(Some(true)), Ok(option)) => Some(Prepayment { option }),
+        (Ok(None | Some(false)), Ok(Some(_))) => {
+            errors.push(row.error(
+                map,
+                "prepayment_option",
+                "a prepayment option needs prepayment = yes",
+            ));
+            None
+        }
+        _ => None,
+    }
 }
 
 /// JSON of a product.
@@ -727,6 +757,8 @@ impl Importer for RepaymentImporter {
         Column::required("institution_code", "机构代码"),
         Column::required("paid_on", "还款日期"),
         Column::required("amount", "还款金额"),
+        Column::optional("prepayment", "提前还款"),
+        Column::optional("prepayment_option", "提前还款方式"),
     ];
     type Record = RepaymentOrder;
 
@@ -740,6 +772,7 @@ impl Importer for RepaymentImporter {
         if amount.is_some_and(|a: Fen| !a.is_positive()) {
             errors.push(row.error(map, "amount", "a repayment must be positive"));
         }
+        let prepayment = parse_prepayment(row, map, &mut errors);
         match (id, contract, institution, paid_on, amount) {
             (Some(id), Some(contract_no), Some(institution_code), Some(paid_on), Some(amount))
                 if errors.is_empty() =>
@@ -750,6 +783,7 @@ impl Importer for RepaymentImporter {
                     contract_no,
                     paid_on,
                     amount,
+                    prepayment,
                 })
             }
             _ => Err(errors.0),

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use clap::{Args, Subcommand};
 use fupin_app::Db;
-use fupin_app::loans::{self, RepaymentOrder, RepaymentOutcome};
+use fupin_app::loans::{self, Prepayment, PrepaymentOption, RepaymentOrder, RepaymentOutcome};
 use fupin_core::{BusinessDate, Fen, RegionCode};
 
 use super::operator_ctx;
@@ -95,6 +95,21 @@ pub struct RepayArgs {
     /// Yuan, e.g. 1492.94.
     #[arg(long, value_parser = parse_amount)]
     amount: Fen,
+    /// A partial prepayment (提前部分还款) paying more than is due: keep-term (lower
+    /// instalments), keep-instalment (shorter term) or product (the product's default).
+    #[arg(long, value_parser = parse_prepayment)]
+    prepayment: Option<Prepayment>,
+}
+
+fn parse_prepayment(text: &str) -> Result<Prepayment, String> {
+    if text.trim() == "product" {
+        return Ok(Prepayment { option: None });
+    }
+    PrepaymentOption::parse(text)
+        .map(|option| Prepayment {
+            option: Some(option),
+        })
+        .ok_or_else(|| format!("{text:?}: expected keep-term, keep-instalment or product"))
 }
 
 #[derive(Debug, Args)]
@@ -336,6 +351,7 @@ async fn repay(db: &Db, args: RepayArgs) -> anyhow::Result<ExitCode> {
         contract_no: args.contract,
         paid_on: args.on,
         amount: args.amount,
+        prepayment: args.prepayment,
     };
     let mut tx = db.write().await?;
     let outcome = loans::repay(&mut tx, &operator_ctx(), &order).await?;

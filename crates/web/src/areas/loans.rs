@@ -5,7 +5,10 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use fupin_app::fupin_core::{BusinessDate, Fen};
-use fupin_app::loans::{self, Loan, LoanDetail, LoanFilter, RepaymentOrder, RepaymentOutcome};
+use fupin_app::loans::{
+    self, Loan, LoanDetail, LoanFilter, Prepayment, PrepaymentOption, RepaymentOrder,
+    RepaymentOutcome,
+};
 use fupin_app::paging::Page;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -434,6 +437,32 @@ pub struct RepayBody {
     pub paid_on: String,
     /// Yuan, e.g. `1492.94`.
     pub amount: String,
+    /// A partial prepayment (提前部分还款): more than is due may be paid, the rest repaying
+    /// principal under a new schedule.
+    #[serde(default)]
+    pub prepayment: bool,
+    /// `keep_term` (lower instalments) or `keep_instalment` (shorter term); absent: the
+    /// product's default. Only with `prepayment`.
+    #[serde(default)]
+    pub prepayment_option: Option<String>,
+}
+
+/// The prepayment a repayment body asks for, if any.
+fn prepayment_field(body: &RepayBody) -> Result<Option<Prepayment>> {
+    let option = match body.prepayment_option.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(text) => Some(PrepaymentOption::parse(text).ok_or_else(|| {
+            Error::field("prepayment_option", "must be keep_term or keep_instalment")
+        })?),
+    };
+    match (body.prepayment, option) {
+        (true, option) => Ok(Some(Prepayment { option })),
+        (false, None) => Ok(None),
+        (false, Some(_)) => Err(Error::field(
+            "prepayment_option",
+            "is only for a prepayment (prepayment: true)",
+        )),
+    }
 }
 
 /// What a repayment did, and the loan after it.
@@ -482,6 +511,7 @@ async fn repay(
         contract_no: contract.clone(),
         paid_on: date_field("paid_on", &body.paid_on)?,
         amount: amount_field("amount", &body.amount)?,
+        prepayment: prepayment_field(&body)?,
     };
     let outcome = loans::repay_command(&state.db, &user.ctx, &order).await?;
     let loan = loans::show(&state.db, &user.ctx, &institution, &contract)
