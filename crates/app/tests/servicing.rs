@@ -67,7 +67,9 @@ async fn servicing_products(db: &fupin_store::Db, dir: &std::path::Path) {
         "servicing-products.csv",
         &format!(
             "{PRODUCT_HEADER}\
-             EP360,等额本金产业贷,industry,enterprise,3000000,60,4.75,equal_principal,act/360,,,PYRCB,,,,,\n"
+             EP360,等额本金产业贷,industry,enterprise,3000000,60,4.75,equal_principal,act/360,,,PYRCB,,,,,\n\
+             GRACE,宽限期产业贷,industry,enterprise,3000000,60,4.75,equal_principal,act/360,,,PYRCB,,3,,,\n\
+             PEN,商业流动资金贷,other,enterprise,3000000,12,6,bullet,act/360,,,PYRCB,,,3,50%,\n"
         ),
     );
     assert_applied(&import_file(db, &file, ProductImporter::default()).await);
@@ -216,6 +218,71 @@ fupin_store::on_both_engines! {
         // The same id as an ordinary repayment is another repayment: refused.
         let conflict = repay(&db, "X2", "EP2", "2017-05-10", "218280.00").await.expect_err("conflict");
         assert!(matches!(conflict, fupin_app::AppError::Conflict(_)), "{conflict}");
+        ledger_is_clean(&db).await;
+    }
+
+    async fn a_graced_product_pays_interest_only_first(db) {
+        let dir = tempfile::tempdir().expect("dir");
+        setup(&db, dir.path()).await;
+        servicing_products(&db, dir.path()).await;
+        let enterprise = enterprise_code();
+        let file = write(dir.path(), "loans.csv", &format!(
+            "{LOAN_HEADER}G1,PYRCB,GRACE,enterprise,{enterprise},120000,4.75,2017-03-15,2018-03-15,冷库建设\n"
+        ));
+        assert_applied(&import_file(&db, &file, LoanImporter::new(&db)).await);
+        // Reference script `120000 4.75 12 2017-03-15 act/360 3`: three months of interest
+        // only (120,000 × 4.75 % × 31 / 360 = 490.83 in April), then 120,000 / 9 = 13,333.33 a
+        // month, the last 13,333.36.
+        let detail = loans::detail(&db, "PYRCB", "G1").await.expect("detail");
+        let rows: Vec<(String, String)> = detail.instalments.iter()
+            .map(|r| (r.state.principal.to_plain_yuan(), r.state.interest.to_plain_yuan()))
+            .collect();
+        assert_eq!(rows[0], ("0.00".to_string(), "490.83".to_string()));
+        assert_eq!(rows[2], ("0.00".to_string(), "490.83".to_string()));
+        assert_eq!(rows[3], ("13333.33".to_string(), "475.00".to_string()));
+        assert_eq!(rows[11], ("13333.36".to_string(), "49.26".to_string()));
+        // A graced loan whose term leaves nothing to repay in is refused, naming why.
+        let short = write(dir.path(), "short.csv", &format!(
+            "{LOAN_HEADER}G2,PYRCB,GRACE,enterprise,{enterprise},120000,4.75,2017-03-15,2017-06-15,冷库建设\n"
+        ));
+        let report = import_file(&db, &short, LoanImporter::new(&db)).await;
+        assert!(!report.applied);
+        assert!(report.errors.iter().any(|e| e.column == "repayment" && e.message.contains("leaves no month to repay")),
+            "{:#?}", report.errors);
+    }
+
+    async fn penalty_interest_runs_on_overdue_principal_after_the_grace_days(db) {
+        let dir = tempfile::tempdir().expect("dir");
+        setup(&db, dir.path()).await;
+        servicing_products(&db, dir.path()).await;
+        let enterprise = enterprise_code();
+        // A commercial bullet loan: 100,000 at 6 % from 2017-01-10 to 2017-04-10 (90 days):
+        // interest 100,000 × 6 % × 90 / 360 = 1,500.00, all due on 10 April. Left unpaid.
+        let file = write(dir.path(), "loans.csv", &format!(
+            "{LOAN_HEADER}PN1,PYRCB,PEN,enterprise,{enterprise},100000,6,2017-01-10,2017-04-10,流动资金\n"
+        ));
+        assert_applied(&import_file(&db, &file, LoanImporter::new(&db)).await);
+        eod(&db, "2017-04-13").await;
+        // Within the 3 grace days (11–13 April): no penalty, no overdue spell, yet the class
+        // follows the regulation's 3 days past due.
+        let detail = loans::detail(&db, "PYRCB", "PN1").await.expect("detail");
+        assert_eq!(detail.penalty_outstanding, fupin_core::Fen::ZERO);
+        assert_eq!((detail.loan.overdue_days, detail.loan.classification.as_str()), (3, "special_mention"));
+        assert_eq!(detail.loan.overdue_since, None);
+        assert!(detail.overdue_spells.is_empty());
+        eod(&db, "2017-04-20").await;
+        // 14–20 April, 7 days × 100,000 × 6 % × 1.5 / 360 = 7 × 25.00 = 175.00, apart from
+        // the 1,500.00 of interest.
+        let detail = loans::detail(&db, "PYRCB", "PN1").await.expect("detail");
+        assert_eq!(detail.penalty_outstanding, yuan("175.00"));
+        assert_eq!(detail.interest_outstanding, yuan("1500.00"));
+        assert_eq!(balance(&db, "bank:PYRCB:penalty_income").await, yuan("175.00"));
+        assert_eq!(detail.loan.overdue_days, 10);
+        assert_eq!(detail.loan.overdue_since, Some(date("2017-04-14")));
+        assert_eq!(detail.overdue_spells, vec![(date("2017-04-14"), None)]);
+        // End of day again for days already done charges nothing twice.
+        eod(&db, "2017-04-20").await;
+        assert_eq!(balance(&db, "bank:PYRCB:penalty_income").await, yuan("175.00"));
         ledger_is_clean(&db).await;
     }
 }

@@ -13,7 +13,7 @@
 //! current instalment's due date ([`PrepaymentOption`]). Above the settlement amount it is
 //! refused, naming that amount.
 
-use crate::{BusinessDate, Fen};
+use crate::{BusinessDate, Fen, Rate};
 
 /// An instalment with what has been paid of it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -326,6 +326,30 @@ pub fn next_unpaid_due(instalments: &[InstalmentState]) -> Option<BusinessDate> 
         .min()
 }
 
+/// Principal overdue on `date` for penalty interest: that of instalments due more than
+/// `grace_days` before it (with no grace, due before it — from the day after the due date).
+pub fn penalised_principal(
+    instalments: &[InstalmentState],
+    date: BusinessDate,
+    grace_days: i64,
+) -> Fen {
+    Fen::new(
+        instalments
+            .iter()
+            .filter(|i| i.due_on.days_until(date) > grace_days)
+            .map(|i| i.principal_left().fen().max(0))
+            .sum(),
+    )
+}
+
+/// One day's penalty interest (罚息) on `principal`: the contract rate raised by
+/// `uplift_ppm` (500,000 = +50 %), over one day of a `basis`-day year, rounded half away from
+/// zero to the fen. `None` on overflow.
+pub fn daily_penalty(principal: Fen, rate: Rate, uplift_ppm: i64, basis: i64) -> Option<Fen> {
+    let raised = i128::from(rate.ppm()).checked_mul(1_000_000 + i128::from(uplift_ppm))?;
+    principal.mul_ratio_half_up(raised, 1_000_000_000_000 * i128::from(basis))
+}
+
 /// The five-category classification (五级分类) by overdue days.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Classification {
@@ -550,6 +574,24 @@ mod tests {
         );
         assert_eq!(PrepaymentOption::parse("期限不变"), Some(PrepaymentOption::KeepTerm));
         assert_eq!(PrepaymentOption::parse("shorter"), None);
+    }
+
+    #[test]
+    fn penalty_runs_on_overdue_principal_after_any_grace() {
+        // January's 1,000 is unpaid: penalised from 16 January; with 3 days' grace, from 19th.
+        let loan = loan();
+        assert_eq!(penalised_principal(&loan, date("2017-01-15"), 0), Fen::ZERO);
+        assert_eq!(penalised_principal(&loan, date("2017-01-16"), 0), yuan("1000"));
+        assert_eq!(penalised_principal(&loan, date("2017-01-18"), 3), Fen::ZERO);
+        assert_eq!(penalised_principal(&loan, date("2017-01-19"), 3), yuan("1000"));
+        assert_eq!(penalised_principal(&loan, date("2017-02-16"), 0), yuan("2000"));
+        // By hand: 100,000 × 6 % × 1.5 / 360 = 25.00 a day; 1,000 × 4.75 % × 1.5 / 360 =
+        // 0.19791… → 0.20.
+        let six = Rate::parse_percent("6").expect("rate");
+        assert_eq!(daily_penalty(yuan("100000"), six, 500_000, 360), Some(yuan("25.00")));
+        let rate = Rate::parse_percent("4.75").expect("rate");
+        assert_eq!(daily_penalty(yuan("1000"), rate, 500_000, 360), Some(yuan("0.20")));
+        assert_eq!(daily_penalty(Fen::ZERO, rate, 500_000, 360), Some(Fen::ZERO));
     }
 
     #[test]

@@ -1244,10 +1244,12 @@ pub async fn overdue_loans_on(
     date: BusinessDate,
     after_id: i64,
     limit: i64,
-) -> Result<Vec<Loan>> {
+) -> Result<Vec<(Loan, i64)>> {
     let sql = format!(
-        "select {LOAN_COLUMNS} from loans where status = 'active' and next_unpaid_due_on < $1 \
-         and id > $2 order by id limit $3"
+        "select {}, p.grace_days from loans l join products p on p.code = l.product_code \
+         where l.status = 'active' and l.next_unpaid_due_on < $1 and l.id > $2 \
+         order by l.id limit $3",
+        qualified_loan_columns()
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(date.to_string())
@@ -1255,7 +1257,50 @@ pub async fn overdue_loans_on(
         .bind(limit)
         .fetch_all(&mut **tx)
         .await?;
-    rows.iter().map(loan_from_row).collect()
+    rows.iter()
+        .map(|row| Ok((loan_from_row(row)?, row.try_get("grace_days")?)))
+        .collect()
+}
+
+/// [`LOAN_COLUMNS`] of the table aliased `l`.
+fn qualified_loan_columns() -> String {
+    LOAN_COLUMNS
+        .split(',')
+        .map(|c| format!("l.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Active loans with an instalment unpaid before `date` whose product charges penalty
+/// interest, a page after `after_id`, each with its product's uplift (ppm) and grace days.
+pub async fn penalised_overdue_loans_on(
+    tx: &mut Tx,
+    date: BusinessDate,
+    after_id: i64,
+    limit: i64,
+) -> Result<Vec<(Loan, i64, i64)>> {
+    let sql = format!(
+        "select {}, p.penalty_uplift_ppm, p.grace_days from loans l \
+         join products p on p.code = l.product_code \
+         where l.status = 'active' and l.next_unpaid_due_on < $1 and l.id > $2 \
+         and p.penalty_uplift_ppm is not null order by l.id limit $3",
+        qualified_loan_columns()
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(date.to_string())
+        .bind(after_id)
+        .bind(limit)
+        .fetch_all(&mut **tx)
+        .await?;
+    rows.iter()
+        .map(|row| {
+            Ok((
+                loan_from_row(row)?,
+                row.try_get("penalty_uplift_ppm")?,
+                row.try_get("grace_days")?,
+            ))
+        })
+        .collect()
 }
 
 /// Counts and principal of loans by status, classification, for loans whose borrowers are at or

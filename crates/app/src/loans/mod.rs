@@ -1151,6 +1151,8 @@ pub struct LoanDetail {
     pub transfers: Vec<fupin_store::ledger::Transfer>,
     pub principal_outstanding: Fen,
     pub interest_outstanding: Fen,
+    /// Penalty interest (罚息) charged and not paid, apart from the interest.
+    pub penalty_outstanding: Fen,
 }
 
 /// Refuses unless the actor may change this loan: a bank its own loans in its region (another
@@ -1301,8 +1303,9 @@ pub async fn detail(db: &Db, institution: &str, contract: &str) -> Result<LoanDe
     let base = format!("loan:{institution}:{contract}");
     let principal = fupin_store::ledger::account_by_code(db, &format!("{base}:principal")).await?;
     let interest = fupin_store::ledger::account_by_code(db, &format!("{base}:interest")).await?;
+    let penalty = fupin_store::ledger::account_by_code(db, &format!("{base}:penalty")).await?;
     let mut transfers = Vec::new();
-    for account in principal.iter().chain(interest.iter()) {
+    for account in principal.iter().chain(interest.iter()).chain(penalty.iter()) {
         transfers.extend(fupin_store::ledger::transfers_of(db, account.id, 10_000).await?);
     }
     transfers.sort_by_key(|t| t.seq);
@@ -1316,6 +1319,7 @@ pub async fn detail(db: &Db, institution: &str, contract: &str) -> Result<LoanDe
         transfers,
         principal_outstanding: principal.map_or(Fen::ZERO, |a| a.balance()),
         interest_outstanding: interest.map_or(Fen::ZERO, |a| a.balance()),
+        penalty_outstanding: penalty.map_or(Fen::ZERO, |a| a.balance()),
         loan,
     })
 }
