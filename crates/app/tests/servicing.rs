@@ -285,4 +285,45 @@ fupin_store::on_both_engines! {
         assert_eq!(balance(&db, "bank:PYRCB:penalty_income").await, yuan("175.00"));
         ledger_is_clean(&db).await;
     }
+
+    async fn the_subsidy_follows_the_principal_a_prepayment_leaves(db) {
+        let dir = tempfile::tempdir().expect("dir");
+        setup(&db, dir.path()).await;
+        let county = fupin_core::RegionCode::parse("361128").expect("county");
+        let settings = fupin_app::funds::RiskFundSettings {
+            county_code: county,
+            effective_from: date("2017-01-01"),
+            leverage_multiple: 8,
+            fund_share_ppm: 800_000,
+            trigger_days: 90,
+        };
+        fupin_app::funds::set_risk_settings(&db, &ctx(), &settings).await.expect("settings");
+        let deposits = write(dir.path(), "deposits.csv",
+            "id,county_code,fund,deposited_on,amount\nD1,361128,subsidy,2017-01-05,10000\nD2,361128,risk_compensation,2017-01-05,20000\n");
+        assert_applied(&import_file(&db, &deposits, fupin_app::imports::funds::DepositImporter::default()).await);
+        // MC is subsidised at 4.75 %. 50,000 from 2017-03-15, interest monthly (act/360).
+        let header = "contract_no,institution_code,product_code,borrower_type,borrower_id,principal,annual_rate,start_on,maturity_on,repayment,purpose\n";
+        let file = write(dir.path(), "loans.csv", &format!(
+            "{header}S1,PYRCB,MC,household,H1,50000,4.75,2017-03-15,2018-03-15,monthly_interest,养殖\n"));
+        assert_applied(&import_file(&db, &file, LoanImporter::new(&db)).await);
+        // April: 50,000 × 4.75 % × 31 / 360 = 204.51, paid when due.
+        eod(&db, "2017-04-14").await;
+        repay(&db, "S1-04", "S1", "2017-04-15", "204.51").await.expect("April");
+        eod(&db, "2017-05-09").await;
+        // 10 May: May's 50,000 × 4.75 % × 30 / 360 = 197.92 is due; 20,197.92 prepays 20,000.
+        prepay(&db, "S1-P", "S1", "2017-05-10", "20197.92", Some(PrepaymentOption::KeepTerm)).await.expect("prepays");
+        assert_eq!(balance(&db, "loan:PYRCB:S1:principal").await, yuan("30000"));
+        // June on the new schedule: 30,000 × 4.75 % × 31 / 360 = 122.71, paid when due.
+        eod(&db, "2017-06-14").await;
+        repay(&db, "S1-06", "S1", "2017-06-15", "122.71").await.expect("June");
+        eod(&db, "2017-06-30").await;
+        // Q2 subsidy, never overdue: 50,000 at the end of 1 Apr – 9 May (39 days), 30,000 from
+        // 10 May to 30 Jun (52 days): (50,000 × 39 + 30,000 × 52) × 4.75 % / 360 = 463.125 →
+        // 463.13.
+        let quarter = fupin_core::date::Quarter::parse("2017Q2").expect("quarter");
+        let claims = fupin_app::funds::prepare_subsidy_claims(&db, &ctx(), quarter, Some(county)).await.expect("claims");
+        let lines: Vec<(i64, fupin_core::Fen)> = claims[0].1.iter().map(|l| (l.line.days, l.line.amount)).collect();
+        assert_eq!(lines, vec![(91, yuan("463.13"))]);
+        ledger_is_clean(&db).await;
+    }
 }
