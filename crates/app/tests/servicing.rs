@@ -283,6 +283,18 @@ fupin_store::on_both_engines! {
         // End of day again for days already done charges nothing twice.
         eod(&db, "2017-04-20").await;
         assert_eq!(balance(&db, "bank:PYRCB:penalty_income").await, yuan("175.00"));
+        // The indicator of penalty interest outstanding: the county holds 175.00.
+        let request = fupin_app::indicators::Request {
+            scope: fupin_app::indicators::Scope::Region(fupin_core::RegionCode::parse("361128").expect("county")),
+            as_of: date("2017-04-20"),
+            base: None,
+            institution: None,
+            codes: Some(vec!["penalty_interest_outstanding".to_string()]),
+        };
+        fupin_app::indicators::load_builtin(&db, &ctx()).await.expect("built-in indicators");
+        let values = fupin_app::indicators::evaluate(&db, &ctx(), &request).await.expect("evaluate");
+        let penalty = values.iter().find(|v| v.indicator.code == "penalty_interest_outstanding").expect("indicator");
+        assert_eq!(penalty.text().as_deref(), Some("175.00"), "{penalty:?}");
         ledger_is_clean(&db).await;
     }
 
