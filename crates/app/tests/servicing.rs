@@ -49,8 +49,15 @@ async fn two_loans_paid_to_april(db: &fupin_store::Db, dir: &std::path::Path) {
     assert_applied(&import_file(db, &loans_file, LoanImporter::new(db)).await);
     let mut rows = String::from("id,contract_no,institution_code,paid_on,amount\n");
     for contract in ["EP1", "EP2"] {
-        for (month, amount) in [("01", "75534.00"), ("02", "75239.50"), ("03", "74660.00"), ("04", "74650.50")] {
-            rows.push_str(&format!("{contract}-{month},{contract},PYRCB,2017-{month}-15,{amount}\n"));
+        for (month, amount) in [
+            ("01", "75534.00"),
+            ("02", "75239.50"),
+            ("03", "74660.00"),
+            ("04", "74650.50"),
+        ] {
+            rows.push_str(&format!(
+                "{contract}-{month},{contract},PYRCB,2017-{month}-15,{amount}\n"
+            ));
         }
     }
     let file = write(dir, "repayments-to-april.csv", &rows);

@@ -548,10 +548,7 @@ mod tests {
             .collect();
         assert_eq!(
             parts,
-            vec![
-                (1, yuan("1000"), yuan("10")),
-                (2, yuan("1000"), yuan("10"))
-            ]
+            vec![(1, yuan("1000"), yuan("10")), (2, yuan("1000"), yuan("10"))]
         );
         assert_eq!(paid.ahead, yuan("480"));
         assert!(!paid.applied.settles);
@@ -572,7 +569,10 @@ mod tests {
             PrepaymentOption::parse(" Keep-Instalment"),
             Some(PrepaymentOption::KeepInstalment)
         );
-        assert_eq!(PrepaymentOption::parse("期限不变"), Some(PrepaymentOption::KeepTerm));
+        assert_eq!(
+            PrepaymentOption::parse("期限不变"),
+            Some(PrepaymentOption::KeepTerm)
+        );
         assert_eq!(PrepaymentOption::parse("shorter"), None);
     }
 
@@ -581,17 +581,35 @@ mod tests {
         // January's 1,000 is unpaid: penalised from 16 January; with 3 days' grace, from 19th.
         let loan = loan();
         assert_eq!(penalised_principal(&loan, date("2017-01-15"), 0), Fen::ZERO);
-        assert_eq!(penalised_principal(&loan, date("2017-01-16"), 0), yuan("1000"));
+        assert_eq!(
+            penalised_principal(&loan, date("2017-01-16"), 0),
+            yuan("1000")
+        );
         assert_eq!(penalised_principal(&loan, date("2017-01-18"), 3), Fen::ZERO);
-        assert_eq!(penalised_principal(&loan, date("2017-01-19"), 3), yuan("1000"));
-        assert_eq!(penalised_principal(&loan, date("2017-02-16"), 0), yuan("2000"));
+        assert_eq!(
+            penalised_principal(&loan, date("2017-01-19"), 3),
+            yuan("1000")
+        );
+        assert_eq!(
+            penalised_principal(&loan, date("2017-02-16"), 0),
+            yuan("2000")
+        );
         // By hand: 100,000 × 6 % × 1.5 / 360 = 25.00 a day; 1,000 × 4.75 % × 1.5 / 360 =
         // 0.19791… → 0.20.
         let six = Rate::parse_percent("6").expect("rate");
-        assert_eq!(daily_penalty(yuan("100000"), six, 500_000, 360), Some(yuan("25.00")));
+        assert_eq!(
+            daily_penalty(yuan("100000"), six, 500_000, 360),
+            Some(yuan("25.00"))
+        );
         let rate = Rate::parse_percent("4.75").expect("rate");
-        assert_eq!(daily_penalty(yuan("1000"), rate, 500_000, 360), Some(yuan("0.20")));
-        assert_eq!(daily_penalty(Fen::ZERO, rate, 500_000, 360), Some(Fen::ZERO));
+        assert_eq!(
+            daily_penalty(yuan("1000"), rate, 500_000, 360),
+            Some(yuan("0.20"))
+        );
+        assert_eq!(
+            daily_penalty(Fen::ZERO, rate, 500_000, 360),
+            Some(Fen::ZERO)
+        );
     }
 
     #[test]

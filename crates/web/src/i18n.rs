@@ -581,11 +581,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("loan.prepay_id", "还款流水号", "Repayment id"),
     ("loan.prepay_option", "提前还款方式", "Prepayment option"),
-    (
-        "loan.product_default",
-        "按产品约定",
-        "As the product sets",
-    ),
+    ("loan.product_default", "按产品约定", "As the product sets"),
     ("loan.prepay_submit", "提前还款", "Prepay"),
     ("loan.refused", "未受理", "Refused"),
     ("loan.value_date", "起息日", "Value date"),

@@ -3,9 +3,9 @@
 //! loaded through the same upload use case the API calls; every endpoint against every role and
 //! scope.
 
-use fupin_app::fupin_core::{BusinessDate, Fen};
 use fupin_app::fupin_core::date::Quarter;
 use fupin_app::fupin_core::resident_id::check_character;
+use fupin_app::fupin_core::{BusinessDate, Fen};
 use fupin_app::imports::ImportOptions;
 use fupin_app::imports::upload::{Kind, Upload, import_upload};
 use fupin_app::users::{self, NewUser};

@@ -154,7 +154,8 @@ impl Importer for ProductImporter {
         let servicing = parse_servicing(row, map, &mut errors);
         if let (Some(method), Ok(day_count)) = (&repayment, &day_count) {
             let day_count = day_count.as_deref().unwrap_or("act/360");
-            if let Some(message) = rules::method_refusal(method, day_count, servicing.grace_months, max_term)
+            if let Some(message) =
+                rules::method_refusal(method, day_count, servicing.grace_months, max_term)
             {
                 errors.push(row.error(map, "repayment", message));
             }
@@ -336,11 +337,7 @@ fn parse_counties(row: &RawRow, map: &HeaderMap, errors: &mut RowErrors) -> Vec<
 }
 
 /// The `prepayment` flag and its `prepayment_option`; an option without the flag is refused.
-fn parse_prepayment(
-    row: &RawRow,
-    map: &HeaderMap,
-    errors: &mut RowErrors,
-) -> Option<Prepayment> {
+fn parse_prepayment(row: &RawRow, map: &HeaderMap, errors: &mut RowErrors) -> Option<Prepayment> {
     let flag = optional(row, map, "prepayment", value::boolean, errors);
     let option = |c: &Cell| {
         let text = value::text(c).unwrap_or_default();

@@ -199,7 +199,9 @@ async fn charge_penalties(tx: &mut Tx, ctx: &Ctx, date: BusinessDate) -> Result<
         after_id = last.id;
         let mut transfers = Vec::new();
         for (loan, uplift_ppm, grace_days) in &page {
-            if let Some(transfer) = penalty_transfer(tx, loan, *uplift_ppm, *grace_days, date).await? {
+            if let Some(transfer) =
+                penalty_transfer(tx, loan, *uplift_ppm, *grace_days, date).await?
+            {
                 transfers.push(transfer);
             }
         }
@@ -234,8 +236,11 @@ async fn penalty_transfer(
         return Ok(None);
     }
     let product = product_of(tx, &loan.terms.product_code).await?;
-    let receivable = accounts::penalty_of_loan(tx, &loan.terms, &product).await?.id;
-    let income = bank_account_id(tx, &loan.terms.institution_code, BankAccount::PenaltyIncome).await?;
+    let receivable = accounts::penalty_of_loan(tx, &loan.terms, &product)
+        .await?
+        .id;
+    let income =
+        bank_account_id(tx, &loan.terms.institution_code, BankAccount::PenaltyIncome).await?;
     Ok(Some(NewTransfer {
         id: format!(
             "penalty:{}:{}:{date}",

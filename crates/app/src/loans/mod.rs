@@ -11,8 +11,8 @@ pub mod rules;
 
 use std::collections::HashMap;
 
-use fupin_core::repayment::{self, InstalmentState};
 pub use fupin_core::repayment::PrepaymentOption;
+use fupin_core::repayment::{self, InstalmentState};
 use fupin_core::schedule::{self, DayCount, RepaymentMethod};
 use fupin_core::{BusinessDate, Fen, RegionLevel};
 use fupin_store::ledger::NewTransfer;
@@ -1305,7 +1305,11 @@ pub async fn detail(db: &Db, institution: &str, contract: &str) -> Result<LoanDe
     let interest = fupin_store::ledger::account_by_code(db, &format!("{base}:interest")).await?;
     let penalty = fupin_store::ledger::account_by_code(db, &format!("{base}:penalty")).await?;
     let mut transfers = Vec::new();
-    for account in principal.iter().chain(interest.iter()).chain(penalty.iter()) {
+    for account in principal
+        .iter()
+        .chain(interest.iter())
+        .chain(penalty.iter())
+    {
         transfers.extend(fupin_store::ledger::transfers_of(db, account.id, 10_000).await?);
     }
     transfers.sort_by_key(|t| t.seq);

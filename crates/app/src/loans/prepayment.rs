@@ -43,7 +43,13 @@ pub(super) async fn apply(
     let mut allocation = allocate_applied(loan, &mut rows, order, accounts, &prepaid.applied);
     allocation.prepayment_option = Some(option);
     let plan = match prepaid.ahead.is_positive() {
-        true => Some(reschedule(loan, &rows, prepaid.ahead, option, order.paid_on)?),
+        true => Some(reschedule(
+            loan,
+            &rows,
+            prepaid.ahead,
+            option,
+            order.paid_on,
+        )?),
         false => None,
     };
     if let Some(plan) = &plan {

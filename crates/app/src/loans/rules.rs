@@ -145,7 +145,9 @@ pub fn method_refusal(
         return Some(error.to_string());
     }
     let grace = u32::try_from(grace_months).ok()?;
-    let term = term_months.and_then(|t| u32::try_from(t).ok()).unwrap_or(u32::MAX);
+    let term = term_months
+        .and_then(|t| u32::try_from(t).ok())
+        .unwrap_or(u32::MAX);
     method.check_grace(grace, term).err().map(|e| e.to_string())
 }
 

@@ -305,6 +305,33 @@ async fn show(db: &Db, args: LoanRef) -> anyhow::Result<ExitCode> {
             loan.overdue_days,
             loan.classification.as_str()
         )?;
+        if detail.penalty_outstanding.is_positive() {
+            writeln!(
+                out,
+                "penalty interest (罚息) outstanding {}",
+                detail.penalty_outstanding
+            )?;
+        }
+        for version in &detail.schedule_versions {
+            writeln!(
+                out,
+                "schedule version {} from instalment {}: {} on {}{}, principal {} to {}",
+                version.version,
+                version.first_number,
+                version.kind,
+                version.decided_on,
+                version
+                    .prepayment_option
+                    .as_ref()
+                    .map(|option| format!(
+                        " ({option}, repayment {})",
+                        version.repayment_id.as_deref().unwrap_or("")
+                    ))
+                    .unwrap_or_default(),
+                version.principal,
+                version.maturity_on
+            )?;
+        }
     }
     let mut schedule = Listing::new(vec![
         "number",

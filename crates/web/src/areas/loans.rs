@@ -909,7 +909,16 @@ async fn prepay_form(
                 | Error::Conflict { message, .. } => crate::labels::message(lang, &message),
                 other => return Err(other),
             };
-            let page = render_loan(&state, &user, lang, &page_path, &institution, &contract, Some(message)).await?;
+            let page = render_loan(
+                &state,
+                &user,
+                lang,
+                &page_path,
+                &institution,
+                &contract,
+                Some(message),
+            )
+            .await?;
             Ok(page.into_response())
         }
     }
@@ -920,7 +929,9 @@ fn urlencoding_path(segment: &str) -> String {
     segment
         .bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             other => format!("%{other:02X}"),
         })
         .collect()
