@@ -736,7 +736,12 @@ fn serviced_loans(borrowers: &[String], lending: &mut Lending) -> Result<()> {
     let institution = rcb_code(&COUNTIES[plan::county_index(plan::SHANGRAO_COUNTY)]);
     let graced = [
         (1_200_000, plan::date(2016, 9, 15), 300_000, "keep_term"),
-        (900_000, plan::date(2016, 10, 15), 200_000, "keep_instalment"),
+        (
+            900_000,
+            plan::date(2016, 10, 15),
+            200_000,
+            "keep_instalment",
+        ),
     ];
     for (borrower, (principal, start, ahead, option)) in borrowers.iter().zip(graced) {
         lending.write(&NewLoan {
