@@ -592,3 +592,42 @@ test("admin: the users page, in Chinese, and no imports link without file kinds"
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test("bank: a partial prepayment on the loan page, refused above the settlement, then versioned", async () => {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: "zh-CN" });
+  const page = await context.newPage();
+  await signIn(page, "pyrcb", "/loans/PYRCB/PY2017002", null);
+  // PY2017002: 20,000 at 4.75 % over 24 months from 2017-03-15, nothing paid. On 2017-04-10
+  // April's instalment is current: 875.19 (interest 20,000 × 4.75 % / 12 = 79.17); the
+  // settlement is 20,000 + 79.17 = 20,079.17.
+  const prepay = async (id, amount, option) => {
+    await page.fill("#prepay input[name=id]", id);
+    await page.fill("#prepay input[name=paid_on]", "2017-04-10");
+    await page.fill("#prepay input[name=amount]", amount);
+    await page.selectOption("#prepay select[name=prepayment_option]", option);
+    await Promise.all([page.waitForLoadState("load"), page.click("#prepay button[type=submit]")]);
+  };
+  await prepay("WEB-P1", "30000", "");
+  const refusal = await page.locator("#prepay-refusal").textContent();
+  assert.match(refusal, /结清金额（20,079\.17）/, `the settlement figure, in Chinese: ${refusal}`);
+  // 5,000: April's 875.19, then 4,124.81 ahead; 20,000 − 796.02 − 4,124.81 = 15,079.17 left.
+  await prepay("WEB-P1", "5000", "keep_term");
+  assert.match(page.url(), /\/loans\/PYRCB\/PY2017002$/);
+  const versions = await page.locator("#schedule-versions").innerText();
+  assert.match(versions, /提前部分还款/);
+  assert.match(versions, /期限不变，月供减少/);
+  assert.match(versions, /15,079\.17/);
+  assert.ok((await page.locator("#schedule tbody tr.muted").count()) >= 23, "the old instalments kept, greyed");
+  assert.deepEqual(untranslated(await page.locator("main").innerText()), []);
+  await page.screenshot({ path: join(shots, "21-loan-prepaid-zh-1440.png"), fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: join(shots, "22-loan-prepaid-zh-390.png"), fullPage: true });
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await Promise.all([page.waitForURL(/\/loans/), page.click("#switch-language")]);
+  await page.goto(`${baseUrl}/loans/PYRCB/PY2017002`);
+  assert.match(await page.locator("#schedule-versions").innerText(), /Keep the term, lower the instalments/);
+  await page.screenshot({ path: join(shots, "24-loan-prepaid-en-1440.png"), fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: join(shots, "23-loan-prepaid-en-390.png"), fullPage: true });
+  await context.close();
+});

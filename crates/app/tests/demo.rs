@@ -123,6 +123,42 @@ fupin_store::on_both_engines! {
         let shangrao_county = figures(&db, region("361121")).await;
         assert_figure(&shangrao_county, "breeding_bases", "10");
         assert_figure(&shangrao_county, "people_lifted_by_enterprises", "78");
+        // The overdue commercial loan: 2,000,000 at 6 %, due 2017-04-20, three days' grace; a
+        // day's penalty 2,000,000 × 6 % × 1.5 / 360 = 500.00, from 24 April to 30 June: 68 days.
+        assert_figure(&shangrao_county, "penalty_interest_outstanding", "34000.00");
+        // The graced loans, prepaid on 2017-06-20 (six months of interest only, then 1/18 a
+        // month). 1,200,000: four principals of 66,666.67 (April to July's, current) and
+        // 300,000 ahead leave 633,333.32 to the same maturity. 900,000: three of 50,000 (May to
+        // July's) and 200,000 ahead leave 550,000, at 50,000 a month 11 months from 2017-07-15.
+        let filter = fupin_app::loans::LoanFilter {
+            product: Some("SRX-KXQ".to_string()), // the demo's graced product
+            limit: 10,
+            ..Default::default()
+        };
+        let mut graced = Vec::new();
+        for loan in fupin_app::loans::list(&db, &filter).await.expect("loans") {
+            let detail = fupin_app::loans::detail(&db, &loan.terms.institution_code, &loan.terms.contract_no)
+                .await
+                .expect("detail");
+            let version = detail.schedule_versions.first().expect("a prepayment's schedule");
+            graced.push((
+                loan.terms.principal.to_plain_yuan(),
+                version.prepayment_option.clone().unwrap_or_default(),
+                version.principal.to_plain_yuan(),
+                detail.loan.terms.maturity_on.to_string(),
+                detail.principal_outstanding.to_plain_yuan(),
+            ));
+        }
+        graced.sort();
+        let expected = [
+            ("1200000.00", "keep_term", "633333.32", "2018-09-15", "633333.32"),
+            ("900000.00", "keep_instalment", "550000.00", "2018-06-15", "550000.00"),
+        ];
+        let expected: Vec<(String, String, String, String, String)> = expected
+            .iter()
+            .map(|(a, b, c, d, e)| (a.to_string(), b.to_string(), c.to_string(), d.to_string(), e.to_string()))
+            .collect();
+        assert_eq!(graced, expected);
         assert_figure(&city, "characteristic_loans_disbursed_cumulative", "50680000.00");
 
         if db.engine() == fupin_store::Engine::Postgres {

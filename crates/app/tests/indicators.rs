@@ -482,6 +482,8 @@ fupin_store::on_both_engines! {
             // M1 30,000 + M2 20,000 outstanding (interest-only and bullet).
             ("microcredit_balance", "50000.00"),
             ("microcredit_households", "2"),
+            // No product of the county charges penalty interest.
+            ("penalty_interest_outstanding", "0.00"),
             // M1 overdue 121 days (substandard): 30,000 of 30,000 + 20,000 + 500,000 + 300,000.
             ("npl_ratio", "3.53"),
             ("characteristic_loans_disbursed_cumulative", "500000.00"),

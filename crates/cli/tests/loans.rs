@@ -72,5 +72,17 @@ fupin_store::on_both_engines! {
         let refused = fupin(&url, &["loans", "repay", "--institution", "PYRCB", "--contract", "C1", "--id", "R2", "--on", "2017-04-20", "--amount", "9999"]);
         assert!(!refused.status.success());
         assert!(String::from_utf8_lossy(&refused.stderr).contains("the excess would be lost"));
+        // As a prepayment keeping the instalment: May's 1,492.94 (interest 48,704.98 × 4.75 % /
+        // 12 = 192.79, principal 1,300.15), then 8,506.06 ahead; 38,898.77 left, repaid at no more
+        // than 1,492.94 a month: 28 months (Python decimal: PMT = 1,470.40), to 2019-09-15.
+        let prepaid = out(&fupin(&url, &["loans", "repay", "--institution", "PYRCB", "--contract", "C1", "--id", "R2", "--on", "2017-04-20", "--amount", "9999", "--prepayment", "keep-instalment"]));
+        assert!(prepaid.contains("applied: principal 9,806.21, interest 192.79"), "{prepaid}");
+        let show = out(&fupin(&url, &["loans", "show", "--institution", "PYRCB", "--contract", "C1"]));
+        assert!(show.contains("outstanding principal 38,898.77"), "{show}");
+        assert!(show.contains("schedule version 2 from instalment 37: prepayment on 2017-04-20 (keep_instalment, repayment R2), principal 38,898.77 to 2019-09-15"), "{show}");
+        let schedule = out(&fupin(&url, &["loans", "show", "--institution", "PYRCB", "--contract", "C1", "--format", "csv"]));
+        assert!(schedule.contains("64,2019-09-15,"), "{schedule}");
+        let check = out(&fupin(&url, &["ledger", "check"]));
+        assert!(check.contains("ledger consistent"), "{check}");
     }
 }

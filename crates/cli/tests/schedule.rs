@@ -163,3 +163,60 @@ fn bad_arguments_fail_with_one_clear_line() {
         "{stderr}"
     );
 }
+
+/// Equal principal accrues by the day count: the bank case, 864,000 yuan at 4.75 %
+/// from 2016-12-15. By hand: 864,000 × 4.75 % × 31 / 360 = 3,534.00 (act/360); under 30/360
+/// the month counts 30 days: 864,000 × 4.75 % / 12 = 3,420.00. With three months of grace the
+/// first instalment is interest only and the fourth repays 864,000 / 9 = 96,000.
+#[test]
+fn equal_principal_accrues_by_the_day_count() {
+    let args = |day_count: &'static str, grace: &'static str| {
+        vec![
+            "schedule",
+            "--principal",
+            "864000",
+            "--rate",
+            "4.75",
+            "--months",
+            "12",
+            "--method",
+            "equal-principal",
+            "--start",
+            "2016-12-15",
+            "--day-count",
+            day_count,
+            "--grace-months",
+            grace,
+            "--format",
+            "json",
+        ]
+    };
+    let rows = |day_count, grace| -> Vec<serde_json::Value> {
+        let output = fupin(NO_DATABASE, &args(day_count, grace));
+        serde_json::from_str(&stdout(&output)).expect("a JSON array")
+    };
+    let act = rows("act/360", "0");
+    assert_eq!(act[0]["principal"], "72000.00");
+    assert_eq!(act[0]["interest"], "3534.00");
+    assert_eq!(act[0]["total"], "75534.00");
+    // 720,000 × 4.75 % × 28 / 360 = 2,660.00 for February.
+    assert_eq!(act[2]["interest"], "2660.00");
+    let thirty = rows("30/360", "0");
+    assert_eq!(thirty[0]["interest"], "3420.00");
+    let graced = rows("act/360", "3");
+    assert_eq!(graced[0]["principal"], "0.00");
+    assert_eq!(graced[0]["interest"], "3534.00");
+    // 2017-03-15 → 2017-04-15 is 31 days on all 864,000: 3,534.00 again, with 96,000.
+    assert_eq!(graced[3]["principal"], "96000.00");
+    assert_eq!(graced[3]["interest"], "3534.00");
+}
+
+/// Equal instalment keeps the annuity; act/365 cannot apply to it and is refused with why.
+#[test]
+fn equal_instalment_refuses_act_365() {
+    let output = run(&["--day-count", "act/365"]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("cannot accrue by act/365"), "{stderr}");
+    assert!(stderr.contains("equal_instalment"), "{stderr}");
+}

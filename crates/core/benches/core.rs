@@ -29,6 +29,7 @@ fn terms(months: u32, method: RepaymentMethod) -> LoanTerms {
         method,
         start: date(2017, 3, 15),
         day_count: DayCount::Act360,
+        grace_months: 0,
     }
 }
 

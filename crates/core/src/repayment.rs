@@ -6,8 +6,14 @@
 //! due on or after the date. A payment larger than that is refused — unless it is exactly what
 //! settles the loan (all principal left plus the interest due so far and the current
 //! instalment's interest), in which case later instalments' interest is not owed.
+//!
+//! A partial prepayment (提前部分还款, [`prepay`]) may pay more than is due: what is due is
+//! allocated in the usual order (so the current instalment is paid whole, its interest
+//! included), and the rest repays principal, for which the caller draws a new schedule from the
+//! current instalment's due date ([`PrepaymentOption`]). Above the settlement amount it is
+//! refused, naming that amount.
 
-use crate::{BusinessDate, Fen};
+use crate::{BusinessDate, Fen, Rate};
 
 /// An instalment with what has been paid of it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -77,6 +83,98 @@ pub enum RepaymentError {
         due: Fen,
         settlement: Fen,
     },
+    #[error(
+        "{amount} is more than the settlement amount on {date} ({settlement}): a prepayment \
+         can repay at most the whole loan"
+    )]
+    AboveSettlement {
+        amount: Fen,
+        date: BusinessDate,
+        settlement: Fen,
+    },
+}
+
+/// What a partial prepayment does to the schedule (提前部分还款方式).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PrepaymentOption {
+    /// Keep the maturity, lower the instalments (期限不变，月供减少).
+    KeepTerm,
+    /// Keep the instalment, shorten the term (月供不变，期限缩短).
+    KeepInstalment,
+}
+
+impl PrepaymentOption {
+    pub const ALL: [PrepaymentOption; 2] =
+        [PrepaymentOption::KeepTerm, PrepaymentOption::KeepInstalment];
+
+    /// `keep_term` or `keep_instalment`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PrepaymentOption::KeepTerm => "keep_term",
+            PrepaymentOption::KeepInstalment => "keep_instalment",
+        }
+    }
+
+    /// `keep_term`/`keep-term`/`期限不变`, `keep_instalment`/`keep-instalment`/
+    /// `keep_installment`/`月供不变`, any ASCII case, trimmed.
+    pub fn parse(text: &str) -> Option<PrepaymentOption> {
+        let normal = text.trim().to_ascii_lowercase().replace(['-', ' '], "_");
+        match normal.as_str() {
+            "keep_term" | "期限不变" => Some(PrepaymentOption::KeepTerm),
+            "keep_instalment" | "keep_installment" | "月供不变" => {
+                Some(PrepaymentOption::KeepInstalment)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A prepayment allocated: what is due, and the principal repaid ahead of the schedule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Prepaid {
+    /// What is due, allocated in the usual order (or the settlement).
+    pub applied: Applied,
+    /// Principal repaid beyond what is due; zero when the payment was no more than due.
+    pub ahead: Fen,
+}
+
+/// Allocates a prepayment of `amount` on `date`: what is due first, the rest to principal.
+/// No more than is due is an ordinary payment; exactly the settlement amount settles; above it
+/// is refused.
+pub fn prepay(
+    instalments: &[InstalmentState],
+    date: BusinessDate,
+    amount: Fen,
+) -> Result<Prepaid, RepaymentError> {
+    if !amount.is_positive() {
+        return Err(RepaymentError::NotPositive(amount));
+    }
+    let due = amount_due(instalments, date);
+    let settlement = settlement_amount(instalments, date);
+    if !settlement.is_positive() {
+        return Err(RepaymentError::NothingOwed(date));
+    }
+    if amount > settlement {
+        return Err(RepaymentError::AboveSettlement {
+            amount,
+            date,
+            settlement,
+        });
+    }
+    if amount == settlement {
+        return Ok(Prepaid {
+            applied: settle(instalments, date),
+            ahead: Fen::ZERO,
+        });
+    }
+    let paid_now = amount.min(due);
+    Ok(Prepaid {
+        applied: Applied {
+            allocations: in_order(instalments, date, paid_now),
+            settles: false,
+        },
+        ahead: Fen::new(amount.fen() - paid_now.fen()),
+    })
 }
 
 /// What is due on `date`: overdue and current instalments' interest and principal.
@@ -226,6 +324,30 @@ pub fn next_unpaid_due(instalments: &[InstalmentState]) -> Option<BusinessDate> 
         .filter(|i| !i.is_paid())
         .map(|i| i.due_on)
         .min()
+}
+
+/// Principal overdue on `date` for penalty interest: that of instalments due more than
+/// `grace_days` before it (with no grace, due before it — from the day after the due date).
+pub fn penalised_principal(
+    instalments: &[InstalmentState],
+    date: BusinessDate,
+    grace_days: i64,
+) -> Fen {
+    Fen::new(
+        instalments
+            .iter()
+            .filter(|i| i.due_on.days_until(date) > grace_days)
+            .map(|i| i.principal_left().fen().max(0))
+            .sum(),
+    )
+}
+
+/// One day's penalty interest (罚息) on `principal`: the contract rate raised by
+/// `uplift_ppm` (500,000 = +50 %), over one day of a `basis`-day year, rounded half away from
+/// zero to the fen. `None` on overflow.
+pub fn daily_penalty(principal: Fen, rate: Rate, uplift_ppm: i64, basis: i64) -> Option<Fen> {
+    let raised = i128::from(rate.ppm()).checked_mul(1_000_000 + i128::from(uplift_ppm))?;
+    principal.mul_ratio_half_up(raised, 1_000_000_000_000 * i128::from(basis))
 }
 
 /// The five-category classification (五级分类) by overdue days.
@@ -409,6 +531,84 @@ mod tests {
             error.to_string(),
             "1,500.00 is more than is due on 2017-01-15 (1,010.00) and is not the settlement amount (3,010.00); \
              the excess would be lost, so the payment is refused"
+        );
+    }
+
+    #[test]
+    fn prepayment_pays_what_is_due_then_principal() {
+        // On 20 Jan, due: January (overdue, 1,010) and February (current, 1,010) = 2,020;
+        // 2,500 leaves 480 of principal ahead. Settlement: 3,000 principal + 20 interest.
+        let loan = loan();
+        let paid = prepay(&loan, date("2017-01-20"), yuan("2500")).expect("applies");
+        let parts: Vec<(u32, Fen, Fen)> = paid
+            .applied
+            .allocations
+            .iter()
+            .map(|a| (a.number, a.principal, a.interest))
+            .collect();
+        assert_eq!(
+            parts,
+            vec![(1, yuan("1000"), yuan("10")), (2, yuan("1000"), yuan("10"))]
+        );
+        assert_eq!(paid.ahead, yuan("480"));
+        assert!(!paid.applied.settles);
+        // No more than is due: an ordinary payment.
+        let paid = prepay(&loan, date("2017-01-20"), yuan("15")).expect("applies");
+        assert_eq!(paid.ahead, Fen::ZERO);
+        assert_eq!(paid.applied.interest(), yuan("10"));
+        // Exactly the settlement settles; above it is refused naming it.
+        let paid = prepay(&loan, date("2017-01-20"), yuan("3020")).expect("settles");
+        assert!(paid.applied.settles);
+        let error = prepay(&loan, date("2017-01-20"), yuan("3020.01")).expect_err("refused");
+        assert_eq!(
+            error.to_string(),
+            "3,020.01 is more than the settlement amount on 2017-01-20 (3,020.00): a \
+             prepayment can repay at most the whole loan"
+        );
+        assert_eq!(
+            PrepaymentOption::parse(" Keep-Instalment"),
+            Some(PrepaymentOption::KeepInstalment)
+        );
+        assert_eq!(
+            PrepaymentOption::parse("期限不变"),
+            Some(PrepaymentOption::KeepTerm)
+        );
+        assert_eq!(PrepaymentOption::parse("shorter"), None);
+    }
+
+    #[test]
+    fn penalty_runs_on_overdue_principal_after_any_grace() {
+        // January's 1,000 is unpaid: penalised from 16 January; with 3 days' grace, from 19th.
+        let loan = loan();
+        assert_eq!(penalised_principal(&loan, date("2017-01-15"), 0), Fen::ZERO);
+        assert_eq!(
+            penalised_principal(&loan, date("2017-01-16"), 0),
+            yuan("1000")
+        );
+        assert_eq!(penalised_principal(&loan, date("2017-01-18"), 3), Fen::ZERO);
+        assert_eq!(
+            penalised_principal(&loan, date("2017-01-19"), 3),
+            yuan("1000")
+        );
+        assert_eq!(
+            penalised_principal(&loan, date("2017-02-16"), 0),
+            yuan("2000")
+        );
+        // By hand: 100,000 × 6 % × 1.5 / 360 = 25.00 a day; 1,000 × 4.75 % × 1.5 / 360 =
+        // 0.19791… → 0.20.
+        let six = Rate::parse_percent("6").expect("rate");
+        assert_eq!(
+            daily_penalty(yuan("100000"), six, 500_000, 360),
+            Some(yuan("25.00"))
+        );
+        let rate = Rate::parse_percent("4.75").expect("rate");
+        assert_eq!(
+            daily_penalty(yuan("1000"), rate, 500_000, 360),
+            Some(yuan("0.20"))
+        );
+        assert_eq!(
+            daily_penalty(Fen::ZERO, rate, 500_000, 360),
+            Some(Fen::ZERO)
         );
     }
 

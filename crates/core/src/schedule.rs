@@ -14,24 +14,35 @@
 //! the last due date is the maturity, start + term months. Each period runs from the previous
 //! due date (the start date for the first) up to, not including, its due date.
 //!
-//! **Interest of the amortising methods** ([`RepaymentMethod::EqualInstalment`] 等额本息 and
-//! [`RepaymentMethod::EqualPrincipal`] 等额本金), as Chinese banks compute them: the monthly
-//! rate is the annual rate / 12, and each instalment's interest is
-//! `round(outstanding principal × annual rate / 12)`, whatever the number of days in the
-//! period. **The day count is ignored** by these two methods (a test checks that all three day
-//! counts give the same schedule).
+//! **Equal instalment** ([`RepaymentMethod::EqualInstalment`] 等额本息) keeps the textbook
+//! annuity, as Chinese banks compute it: the monthly rate is the annual rate / 12 and each
+//! instalment's interest is `round(outstanding principal × annual rate / 12)`, whatever the
+//! number of days in the period. That monthly rate is a 30-day month of a 360-day year, so the
+//! method applies with `act/360` (the daily accrual of overdue interest and subsidy) and
+//! `30/360`; with `act/365` a 30-day month would accrue 30/365 of the rate, not a twelfth, and
+//! the pair is refused ([`RepaymentMethod::check_day_count`]).
 //!
-//! - Equal instalment: the level payment is the textbook annuity
-//!   `PMT = P·r·(1+r)^n / ((1+r)^n − 1)` with `r` = annual / 12 (`P / n` at a zero rate),
-//!   computed exactly as a rational number and rounded half-up to the fen. Each instalment's
-//!   principal is `PMT − interest`.
-//! - Equal principal: each instalment repays `round(P / n)` of principal.
+//! - The level payment is `PMT = P·r·(1+r)^n / ((1+r)^n − 1)` with `r` = annual / 12 (`P / n`
+//!   at a zero rate), computed exactly as a rational number and rounded half-up to the fen.
+//!   Each instalment's principal is `PMT − interest`.
+//!
+//! **Equal principal** ([`RepaymentMethod::EqualPrincipal`] 等额本金) repays `round(P / n)` of
+//! principal each instalment, and accrues interest by the day count on the principal
+//! outstanding over the period: `round(outstanding × annual rate × days / basis)` — 864,000
+//! yuan at 4.75 % from 2016-12-15 pays 72,000 + 3,534.00 on 2017-01-15 under `act/360` (31
+//! days), 72,000 + 3,420.00 under `30/360`.
 //!
 //! In both, the last instalment repays whatever principal is left (the residue of the
 //! rounding), so principals sum exactly to the loan; its total therefore differs a little from
 //! the others' (−2 fen for 50,000 yuan at 4.75 % over 36 months). No instalment repays more
 //! than is still owed: for loans of a few fen per month, where the rounded level amount times
 //! the term exceeds the loan, the instalments after the loan is repaid are zero.
+//!
+//! **Grace** (宽限期, [`LoanTerms::grace_months`]): the first months of an amortising loan pay
+//! interest only; amortisation runs over the months left (equal principal: `round(P / (n −
+//! grace))` a month; equal instalment: the annuity over `n − grace` months). A grace month's
+//! interest is that of the method (a twelfth for equal instalment, by the day count for equal
+//! principal). Grace applies only to the amortising methods and must leave a month to repay.
 //!
 //! **Interest of the interest-only methods** ([`RepaymentMethod::MonthlyInterest`]
 //! 按月付息到期还本, [`RepaymentMethod::QuarterlyInterest`] 按季付息到期还本) and of
@@ -143,6 +154,49 @@ impl RepaymentMethod {
         Ok(method)
     }
 
+    /// Whether instalments repay principal along the way (equal instalment, equal principal).
+    pub fn is_amortising(self) -> bool {
+        matches!(
+            self,
+            RepaymentMethod::EqualInstalment | RepaymentMethod::EqualPrincipal
+        )
+    }
+
+    /// Refuses a day count the method cannot apply: equal instalment charges a twelfth of the
+    /// annual rate a month (a 30-day month of a 360-day year), which `act/365` contradicts.
+    pub fn check_day_count(self, day_count: DayCount) -> Result<(), ScheduleError> {
+        match (self, day_count) {
+            (RepaymentMethod::EqualInstalment, DayCount::Act365) => {
+                Err(ScheduleError::DayCountCannotApply {
+                    method: self,
+                    day_count,
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Refuses `grace_months` of interest only that the method cannot have, or that leave no
+    /// month to repay in: grace applies to the amortising methods only.
+    pub fn check_grace(self, grace_months: u32, term_months: u32) -> Result<(), ScheduleError> {
+        if grace_months == 0 {
+            return Ok(());
+        }
+        if !self.is_amortising() {
+            return Err(ScheduleError::GraceNotAmortising {
+                method: self,
+                grace_months,
+            });
+        }
+        if grace_months >= term_months {
+            return Err(ScheduleError::GraceTooLong {
+                grace_months,
+                term_months,
+            });
+        }
+        Ok(())
+    }
+
     /// Months between due dates (the last period may be shorter); `None` for a bullet loan,
     /// which has one period, the whole term.
     fn period_months(self) -> Option<u32> {
@@ -248,8 +302,11 @@ pub struct LoanTerms {
     pub method: RepaymentMethod,
     /// The value date of the disbursement; interest runs from here.
     pub start: BusinessDate,
-    /// How interest accrues by day (ignored by the amortising methods; see the module doc).
+    /// How interest accrues by day (equal instalment charges a twelfth a month; see the
+    /// module doc).
     pub day_count: DayCount,
+    /// Leading months of interest only before amortisation (宽限期); 0 for none.
+    pub grace_months: u32,
 }
 
 /// One instalment of a schedule.
@@ -325,6 +382,41 @@ pub enum ScheduleError {
         /// The trimmed input.
         input: String,
     },
+    /// A method with a day count it cannot apply.
+    #[error(
+        "{method} ({zh}) charges a twelfth of the annual rate a month, a 30-day month of a \
+         360-day year, so it cannot accrue by {day_count}: use act/360 or 30/360, or \
+         equal_principal to accrue by actual days",
+        zh = method.name_zh()
+    )]
+    DayCountCannotApply {
+        /// The method.
+        method: RepaymentMethod,
+        /// The day count refused.
+        day_count: DayCount,
+    },
+    /// Grace months with a method that repays principal only at maturity.
+    #[error(
+        "{method} ({zh}) repays principal at maturity, so a grace of {grace_months} months \
+         of interest only cannot apply: grace is for equal_instalment and equal_principal",
+        zh = method.name_zh()
+    )]
+    GraceNotAmortising {
+        /// The method.
+        method: RepaymentMethod,
+        /// The grace given.
+        grace_months: u32,
+    },
+    /// Grace as long as the term or longer.
+    #[error(
+        "a grace of {grace_months} months leaves no month to repay in a {term_months}-month term"
+    )]
+    GraceTooLong {
+        /// The grace given.
+        grace_months: u32,
+        /// The term.
+        term_months: u32,
+    },
     /// Not a day count.
     #[error("{input:?}: not a day count (expected act/360, act/365 or 30/360)")]
     UnknownDayCount {
@@ -377,10 +469,23 @@ pub fn schedule(terms: &LoanTerms) -> Result<Vec<Instalment>, ScheduleError> {
                     months: terms.term_months,
                 })?;
         let is_last = index + 1 == count;
+        let in_grace = index < terms.grace_months as usize;
         let (principal, interest) = match terms.method {
             RepaymentMethod::EqualInstalment | RepaymentMethod::EqualPrincipal => {
-                let interest = monthly_interest(remaining, terms.rate)?;
-                let principal = if is_last {
+                let interest = match terms.method {
+                    RepaymentMethod::EqualInstalment => monthly_interest(remaining, terms.rate)?,
+                    _ => accrued_interest(
+                        remaining,
+                        terms.rate,
+                        period_start,
+                        due_date,
+                        terms.day_count,
+                    )
+                    .ok_or(ScheduleError::Overflow)?,
+                };
+                let principal = if in_grace {
+                    Fen::ZERO
+                } else if is_last {
                     remaining
                 } else if terms.method == RepaymentMethod::EqualInstalment {
                     // Interest on at most the loan never exceeds the rounded payment
@@ -430,6 +535,39 @@ pub fn schedule(terms: &LoanTerms) -> Result<Vec<Instalment>, ScheduleError> {
     Ok(instalments)
 }
 
+/// After a prepayment that keeps the instalment (月供不变): the fewest months, at most
+/// `terms.term_months`, over which `terms.principal` is repaid by instalments no larger than
+/// `level` — the payment of equal instalments, the principal of equal principal
+/// (`⌈P / level⌉` months). The methods that repay principal at maturity keep their term.
+pub fn months_keeping_instalment(terms: &LoanTerms, level: Fen) -> Result<u32, ScheduleError> {
+    validate(terms)?;
+    if !level.is_positive() {
+        return Ok(terms.term_months);
+    }
+    match terms.method {
+        RepaymentMethod::EqualPrincipal => {
+            let months = terms.principal.fen().div_euclid(level.fen())
+                + i64::from(terms.principal.fen().rem_euclid(level.fen()) > 0);
+            let months = u32::try_from(months).unwrap_or(u32::MAX);
+            Ok(months.clamp(1, terms.term_months))
+        }
+        RepaymentMethod::EqualInstalment => {
+            for months in 1..terms.term_months {
+                let shorter = LoanTerms {
+                    term_months: months,
+                    grace_months: 0,
+                    ..*terms
+                };
+                if level_amount(&shorter)? <= level {
+                    return Ok(months);
+                }
+            }
+            Ok(terms.term_months)
+        }
+        _ => Ok(terms.term_months),
+    }
+}
+
 /// Refuses terms no schedule can be computed for.
 fn validate(terms: &LoanTerms) -> Result<(), ScheduleError> {
     if !terms.principal.is_positive() {
@@ -455,7 +593,10 @@ fn validate(terms: &LoanTerms) -> Result<(), ScheduleError> {
             months: terms.term_months,
         });
     }
-    Ok(())
+    terms.method.check_day_count(terms.day_count)?;
+    terms
+        .method
+        .check_grace(terms.grace_months, terms.term_months)
 }
 
 /// Months from the start to each due date; the last is the term.
@@ -479,7 +620,7 @@ fn monthly_interest(outstanding: Fen, rate: Rate) -> Result<Fen, ScheduleError> 
 /// The rounded level amount of the amortising methods: the payment of equal instalments, the
 /// principal of equal principal; zero (unused) for the other methods.
 fn level_amount(terms: &LoanTerms) -> Result<Fen, ScheduleError> {
-    let term = i128::from(terms.term_months);
+    let term = i128::from(amortising_months(terms));
     let level = match terms.method {
         RepaymentMethod::EqualPrincipal => terms.principal.mul_ratio_half_up(1, term),
         RepaymentMethod::EqualInstalment if terms.rate == Rate::ZERO => {
@@ -489,6 +630,11 @@ fn level_amount(terms: &LoanTerms) -> Result<Fen, ScheduleError> {
         _ => Some(Fen::ZERO),
     };
     level.ok_or(ScheduleError::Overflow)
+}
+
+/// Months over which principal is repaid: the term less the grace.
+fn amortising_months(terms: &LoanTerms) -> u32 {
+    terms.term_months - terms.grace_months
 }
 
 /// The annuity payment `P·r·q^n / (q^n − 1)` (r = ppm / B, q = 1 + r, B = 12,000,000),
@@ -505,8 +651,8 @@ fn annuity_payment(terms: &LoanTerms) -> Option<Fen> {
     let principal = u64::try_from(terms.principal.fen()).ok()?;
     let ppm = u64::try_from(terms.rate.ppm()).ok()?;
     let a = MONTHLY_RATE_DENOMINATOR.checked_add(ppm)?;
-    let a_pow = Natural::power(a, terms.term_months);
-    let b_pow = Natural::power(MONTHLY_RATE_DENOMINATOR, terms.term_months);
+    let a_pow = Natural::power(a, amortising_months(terms));
+    let b_pow = Natural::power(MONTHLY_RATE_DENOMINATOR, amortising_months(terms));
     let mut twice_numerator = a_pow.clone();
     twice_numerator.mul_small(principal);
     twice_numerator.mul_small(ppm);
@@ -650,6 +796,7 @@ mod tests {
             method,
             start: date(start),
             day_count,
+            grace_months: 0,
         }
     }
 
@@ -813,7 +960,7 @@ mod tests {
             36,
             RepaymentMethod::EqualPrincipal,
             "2017-03-15",
-            DayCount::Act360,
+            DayCount::Thirty360,
         );
         let rows: &[Row] = &[
             (
@@ -981,13 +1128,15 @@ mod tests {
             (36, "2020-03-15", 29, "1388.85", "0.00", "1388.85", "0.00"),
         ];
         check_golden(&zero, 36, rows, "0.00");
-        for method in [
-            RepaymentMethod::EqualInstalment,
-            RepaymentMethod::EqualPrincipal,
+        // A twelfth for equal instalment; 28 days / 360 for equal principal:
+        // 10,000 × 4.35 % × 28 / 360 = 33.833… → 33.83.
+        for (method, interest, total) in [
+            (RepaymentMethod::EqualInstalment, "36.25", "10036.25"),
+            (RepaymentMethod::EqualPrincipal, "33.83", "10033.83"),
         ] {
             let one = terms("10000", "4.35", 1, method, "2017-01-31", DayCount::Act360);
-            let rows: &[Row] = &[(1, "2017-02-28", 28, "10000", "36.25", "10036.25", "0")];
-            check_golden(&one, 1, rows, "36.25");
+            let rows: &[Row] = &[(1, "2017-02-28", 28, "10000", interest, total, "0")];
+            check_golden(&one, 1, rows, interest);
         }
     }
 
@@ -1163,17 +1312,244 @@ mod tests {
     }
 
     #[test]
-    fn amortising_methods_ignore_the_day_count() {
-        for method in [
+    fn equal_instalment_keeps_the_annuity_whatever_the_360_day_count() {
+        let base = terms(
+            "50000",
+            "4.75",
+            36,
             RepaymentMethod::EqualInstalment,
+            "2017-01-31",
+            DayCount::Act360,
+        );
+        let expected = schedule(&base).expect("schedule");
+        let thirty = LoanTerms {
+            day_count: DayCount::Thirty360,
+            ..base
+        };
+        assert_eq!(schedule(&thirty).expect("schedule"), expected);
+        let act365 = LoanTerms {
+            day_count: DayCount::Act365,
+            ..base
+        };
+        let error = schedule(&act365).expect_err("act/365 cannot apply to an annuity");
+        assert!(matches!(error, ScheduleError::DayCountCannotApply { .. }));
+        let message = error.to_string();
+        assert!(message.contains("equal_instalment"), "{message}");
+        assert!(message.contains("act/365"), "{message}");
+    }
+
+    // Equal principal accruing by the day count. Expected figures from
+    // tests/reference/equal_principal_day_count.py (Python decimal, ROUND_HALF_UP, datetime),
+    // written apart from this module: `python3 tests/reference/equal_principal_day_count.py
+    // 864000 4.75 12 2016-12-15 act/360`. By hand, instalment 1: 864,000 × 4.75 % × 31 / 360
+    // = 3,534.00; instalment 3 (28 days): 720,000 × 4.75 % × 28 / 360 = 2,660.00.
+    // Grace months: interest only, then amortisation over the months left. Equal principal
+    // from tests/reference/equal_principal_day_count.py `120000 4.75 12 2017-03-15 act/360 3`;
+    // equal instalment by Python decimal: PMT over 9 months at 4.75 %/12 = 13,598.61.
+    // After a prepayment keeping the instalment. Equal principal: 500,000 at 72,000 a month
+    // takes ⌈6.94⌉ = 7 months. Equal instalment (Python decimal, PMT = P·r/(1−(1+r)^−n), r =
+    // 4.75 %/12): 100,000 over 10 months = 10,219.00, over 11 = 9,308.24; so a payment of
+    // 10,000 needs 11 months, and one of 10,219.00 exactly 10.
+    #[test]
+    fn months_keeping_the_instalment() {
+        let mut terms = terms(
+            "500000",
+            "4.75",
+            12,
             RepaymentMethod::EqualPrincipal,
-        ] {
-            let base = terms("50000", "4.75", 36, method, "2017-01-31", DayCount::Act360);
-            let expected = schedule(&base).expect("schedule");
-            for day_count in DayCount::ALL {
-                let other = LoanTerms { day_count, ..base };
-                assert_eq!(schedule(&other).expect("schedule"), expected, "{other:?}");
-            }
+            "2017-03-15",
+            DayCount::Act360,
+        );
+        assert_eq!(months_keeping_instalment(&terms, yuan("72000")), Ok(7));
+        assert_eq!(months_keeping_instalment(&terms, yuan("50000")), Ok(10));
+        assert_eq!(months_keeping_instalment(&terms, yuan("10000")), Ok(12));
+        terms.principal = yuan("100000");
+        terms.method = RepaymentMethod::EqualInstalment;
+        assert_eq!(months_keeping_instalment(&terms, yuan("10000")), Ok(11));
+        assert_eq!(months_keeping_instalment(&terms, yuan("10219.00")), Ok(10));
+        assert_eq!(months_keeping_instalment(&terms, yuan("10218.99")), Ok(11));
+    }
+
+    #[test]
+    fn golden_grace_months() {
+        let mut graced = terms(
+            "120000",
+            "4.75",
+            12,
+            RepaymentMethod::EqualPrincipal,
+            "2017-03-15",
+            DayCount::Act360,
+        );
+        graced.grace_months = 3;
+        let rows: &[Row] = &[
+            (1, "2017-04-15", 31, "0", "490.83", "490.83", "120000"),
+            (3, "2017-06-15", 31, "0", "490.83", "490.83", "120000"),
+            (
+                4,
+                "2017-07-15",
+                30,
+                "13333.33",
+                "475.00",
+                "13808.33",
+                "106666.67",
+            ),
+            (12, "2018-03-15", 28, "13333.36", "49.26", "13382.62", "0"),
+        ];
+        check_golden(&graced, 12, rows, "3872.13");
+        graced.method = RepaymentMethod::EqualInstalment;
+        let rows: &[Row] = &[
+            (1, "2017-04-15", 31, "0", "475.00", "475.00", "120000"),
+            (
+                4,
+                "2017-07-15",
+                30,
+                "13123.61",
+                "475.00",
+                "13598.61",
+                "106876.39",
+            ),
+            (
+                5,
+                "2017-08-15",
+                31,
+                "13175.56",
+                "423.05",
+                "13598.61",
+                "93700.83",
+            ),
+            (12, "2018-03-15", 28, "13545.01", "53.62", "13598.63", "0"),
+        ];
+        check_golden(&graced, 12, rows, "3812.51");
+        graced.grace_months = 12;
+        assert!(matches!(
+            schedule(&graced),
+            Err(ScheduleError::GraceTooLong { .. })
+        ));
+        graced.grace_months = 3;
+        graced.method = RepaymentMethod::Bullet;
+        assert!(matches!(
+            schedule(&graced),
+            Err(ScheduleError::GraceNotAmortising { .. })
+        ));
+    }
+
+    #[test]
+    fn golden_equal_principal_864000_by_each_day_count() {
+        let cases: [(DayCount, &[Row], &str); 3] = [
+            (
+                DayCount::Act360,
+                &[
+                    (
+                        1,
+                        "2017-01-15",
+                        31,
+                        "72000",
+                        "3534.00",
+                        "75534.00",
+                        "792000",
+                    ),
+                    (
+                        2,
+                        "2017-02-15",
+                        31,
+                        "72000",
+                        "3239.50",
+                        "75239.50",
+                        "720000",
+                    ),
+                    (
+                        3,
+                        "2017-03-15",
+                        28,
+                        "72000",
+                        "2660.00",
+                        "74660.00",
+                        "648000",
+                    ),
+                    (
+                        4,
+                        "2017-04-15",
+                        31,
+                        "72000",
+                        "2650.50",
+                        "74650.50",
+                        "576000",
+                    ),
+                    (
+                        5,
+                        "2017-05-15",
+                        30,
+                        "72000",
+                        "2280.00",
+                        "74280.00",
+                        "504000",
+                    ),
+                    (11, "2017-11-15", 31, "72000", "589.00", "72589.00", "72000"),
+                    (12, "2017-12-15", 30, "72000", "285.00", "72285.00", "0"),
+                ],
+                "22515.00",
+            ),
+            (
+                DayCount::Act365,
+                &[
+                    (
+                        1,
+                        "2017-01-15",
+                        31,
+                        "72000",
+                        "3485.59",
+                        "75485.59",
+                        "792000",
+                    ),
+                    (
+                        3,
+                        "2017-03-15",
+                        28,
+                        "72000",
+                        "2623.56",
+                        "74623.56",
+                        "648000",
+                    ),
+                    (12, "2017-12-15", 30, "72000", "281.10", "72281.10", "0"),
+                ],
+                "22206.58",
+            ),
+            (
+                DayCount::Thirty360,
+                &[
+                    (
+                        1,
+                        "2017-01-15",
+                        31,
+                        "72000",
+                        "3420.00",
+                        "75420.00",
+                        "792000",
+                    ),
+                    (
+                        3,
+                        "2017-03-15",
+                        28,
+                        "72000",
+                        "2850.00",
+                        "74850.00",
+                        "648000",
+                    ),
+                    (12, "2017-12-15", 30, "72000", "285.00", "72285.00", "0"),
+                ],
+                "22230.00",
+            ),
+        ];
+        for (day_count, rows, interest) in cases {
+            let terms = terms(
+                "864000",
+                "4.75",
+                12,
+                RepaymentMethod::EqualPrincipal,
+                "2016-12-15",
+                day_count,
+            );
+            check_golden(&terms, 12, rows, interest);
         }
     }
 
@@ -1443,6 +1819,11 @@ mod tests {
             any_day_count(),
         )
             .prop_map(|(principal, ppm, term_months, method, start, day_count)| {
+                // Equal instalment cannot accrue by act/365 (refused, tested apart).
+                let day_count = match (method, day_count) {
+                    (RepaymentMethod::EqualInstalment, DayCount::Act365) => DayCount::Act360,
+                    _ => day_count,
+                };
                 LoanTerms {
                     principal: Fen::new(principal),
                     rate: Rate::from_ppm(ppm),
@@ -1450,6 +1831,7 @@ mod tests {
                     method,
                     start,
                     day_count,
+                    grace_months: 0,
                 }
             })
     }
@@ -1503,7 +1885,11 @@ mod tests {
 
         #[test]
         fn equal_instalments_are_level(terms in any_terms()) {
-            let terms = LoanTerms { method: RepaymentMethod::EqualInstalment, ..terms };
+            let terms = LoanTerms {
+                method: RepaymentMethod::EqualInstalment,
+                day_count: DayCount::Act360,
+                ..terms
+            };
             let rows = schedule(&terms).expect("valid terms");
             // Until the loan is repaid, every instalment but the last pays the same total,
             // and the interest is a twelfth of the annual rate on what is owed.
@@ -1553,9 +1939,14 @@ mod tests {
                 method,
                 start: BusinessDate::from_ymd(2017, 1, 31).expect("valid"),
                 day_count,
+                grace_months: 0,
             };
             match schedule(&terms) {
                 Ok(rows) => prop_assert!(invariants_hold(&terms, &rows)),
+                Err(ScheduleError::DayCountCannotApply { .. }) => {
+                    prop_assert_eq!(method, RepaymentMethod::EqualInstalment);
+                    prop_assert_eq!(day_count, DayCount::Act365);
+                }
                 Err(error) => prop_assert_eq!(error, ScheduleError::Overflow),
             }
         }

@@ -28,11 +28,37 @@ pub struct Product {
     pub institution_code: String,
     /// Counties where it is offered; empty = everywhere.
     pub counties: Vec<RegionCode>,
+    /// Servicing options (grace, penalty, prepayment).
+    pub servicing: Servicing,
+}
+
+/// A product's servicing options; the default is none of them, keeping the term on prepayment.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Servicing {
+    /// Leading months of interest only (宽限期).
+    pub grace_months: i64,
+    /// Days after a due date before overdue days start counting.
+    pub grace_days: i64,
+    /// Penalty interest (罚息): the uplift on the contract rate, millionths; `None` = none.
+    pub penalty_uplift_ppm: Option<i64>,
+    /// `keep_term` or `keep_instalment`: what a prepayment does unless the borrower chooses.
+    pub prepayment_option: String,
+}
+
+impl Servicing {
+    /// No grace, no penalty, prepayments keep the term.
+    pub fn none() -> Servicing {
+        Servicing {
+            prepayment_option: "keep_term".to_string(),
+            ..Servicing::default()
+        }
+    }
 }
 
 const PRODUCT_COLUMNS: &str = "code, name, category, borrower_type, max_amount_fen, \
     max_term_months, annual_rate_ppm, repayment, day_count, subsidy_rate_ppm, \
-    risk_fund_share_ppm, institution_code, counties";
+    risk_fund_share_ppm, institution_code, counties, grace_months, grace_days, \
+    penalty_uplift_ppm, prepayment_option";
 
 pub async fn product_in(tx: &mut Tx, code: &str) -> Result<Option<Product>> {
     let sql = format!("select {PRODUCT_COLUMNS} from products where code = $1");
@@ -59,15 +85,19 @@ pub async fn upsert_product(tx: &mut Tx, product: &Product) -> Result<()> {
     sqlx::query(
         "insert into products (code, name, category, borrower_type, max_amount_fen, \
          max_term_months, annual_rate_ppm, repayment, day_count, subsidy_rate_ppm, \
-         risk_fund_share_ppm, institution_code, counties) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+         risk_fund_share_ppm, institution_code, counties, grace_months, grace_days, \
+         penalty_uplift_ppm, prepayment_option) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
          on conflict (code) do update set name = excluded.name, category = excluded.category, \
          borrower_type = excluded.borrower_type, max_amount_fen = excluded.max_amount_fen, \
          max_term_months = excluded.max_term_months, annual_rate_ppm = excluded.annual_rate_ppm, \
          repayment = excluded.repayment, day_count = excluded.day_count, \
          subsidy_rate_ppm = excluded.subsidy_rate_ppm, \
          risk_fund_share_ppm = excluded.risk_fund_share_ppm, \
-         institution_code = excluded.institution_code, counties = excluded.counties",
+         institution_code = excluded.institution_code, counties = excluded.counties, \
+         grace_months = excluded.grace_months, grace_days = excluded.grace_days, \
+         penalty_uplift_ppm = excluded.penalty_uplift_ppm, \
+         prepayment_option = excluded.prepayment_option",
     )
     .bind(&product.code)
     .bind(&product.name)
@@ -82,6 +112,10 @@ pub async fn upsert_product(tx: &mut Tx, product: &Product) -> Result<()> {
     .bind(product.risk_fund_share_ppm)
     .bind(&product.institution_code)
     .bind(counties.join(";"))
+    .bind(product.servicing.grace_months)
+    .bind(product.servicing.grace_days)
+    .bind(product.servicing.penalty_uplift_ppm)
+    .bind(&product.servicing.prepayment_option)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -109,6 +143,12 @@ fn product_from_row(row: &AnyRow) -> Result<Product> {
             .filter(|c| !c.is_empty())
             .map(|c| RegionCode::parse(c).map_err(|e| corrupt("products", "counties", e)))
             .collect::<Result<_>>()?,
+        servicing: Servicing {
+            grace_months: row.try_get("grace_months")?,
+            grace_days: row.try_get("grace_days")?,
+            penalty_uplift_ppm: row.try_get("penalty_uplift_ppm")?,
+            prepayment_option: row.try_get("prepayment_option")?,
+        },
     })
 }
 
@@ -843,11 +883,14 @@ pub struct Repayment {
     pub paid_on: BusinessDate,
     pub amount: Fen,
     pub kind: String,
+    /// `keep_term` or `keep_instalment` for a partial prepayment; `None` otherwise.
+    pub prepayment_option: Option<String>,
 }
 
 pub async fn repayment_in(tx: &mut Tx, institution: &str, id: &str) -> Result<Option<Repayment>> {
     let row = sqlx::query(
-        "select institution_code, id, loan_id, paid_on, amount_fen, kind from repayments \
+        "select institution_code, id, loan_id, paid_on, amount_fen, kind, prepayment_option \
+         from repayments \
          where institution_code = $1 and id = $2",
     )
     .bind(institution)
@@ -867,7 +910,8 @@ pub async fn repayments_by_ids_in(
     for chunk in ids.chunks(crate::sql::rows_per_insert(1) - 1) {
         let mut params = crate::sql::Params::of(tx);
         let sql = format!(
-            "select institution_code, id, loan_id, paid_on, amount_fen, kind from repayments \
+            "select institution_code, id, loan_id, paid_on, amount_fen, kind, prepayment_option \
+         from repayments \
              where institution_code = {} and id in ({})",
             params.one(),
             params.list(chunk.len())
@@ -885,11 +929,11 @@ pub async fn repayments_by_ids_in(
 
 /// Inserts repayments, many rows per statement.
 pub async fn insert_repayments(tx: &mut Tx, repayments: &[Repayment]) -> Result<()> {
-    for chunk in repayments.chunks(crate::sql::rows_per_insert(6)) {
+    for chunk in repayments.chunks(crate::sql::rows_per_insert(7)) {
         let sql = format!(
-            "insert into repayments (institution_code, id, loan_id, paid_on, amount_fen, kind) \
-             values {}",
-            crate::sql::Params::of(tx).rows(chunk.len(), 6)
+            "insert into repayments (institution_code, id, loan_id, paid_on, amount_fen, kind, \
+             prepayment_option) values {}",
+            crate::sql::Params::of(tx).rows(chunk.len(), 7)
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for repayment in chunk {
@@ -899,7 +943,8 @@ pub async fn insert_repayments(tx: &mut Tx, repayments: &[Repayment]) -> Result<
                 .bind(repayment.loan_id)
                 .bind(repayment.paid_on.to_string())
                 .bind(repayment.amount.fen())
-                .bind(&repayment.kind);
+                .bind(&repayment.kind)
+                .bind(&repayment.prepayment_option);
         }
         query.execute(&mut **tx).await?;
     }
@@ -908,7 +953,8 @@ pub async fn insert_repayments(tx: &mut Tx, repayments: &[Repayment]) -> Result<
 
 pub async fn repayments_of(db: &Db, loan_id: i64) -> Result<Vec<Repayment>> {
     let rows = sqlx::query(
-        "select institution_code, id, loan_id, paid_on, amount_fen, kind from repayments \
+        "select institution_code, id, loan_id, paid_on, amount_fen, kind, prepayment_option \
+         from repayments \
          where loan_id = $1 order by paid_on, id",
     )
     .bind(loan_id)
@@ -938,7 +984,78 @@ fn repayment_from_row(row: &AnyRow) -> Result<Repayment> {
             .ok_or_else(|| corrupt("repayments", "paid_on", "null"))?,
         amount: Fen::new(row.try_get("amount_fen")?),
         kind: row.try_get("kind")?,
+        prepayment_option: row.try_get("prepayment_option")?,
     })
+}
+
+/// A schedule given to a loan after its first (which is version 1).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScheduleVersion {
+    pub version: i64,
+    /// Instalments numbered from here on belong to it.
+    pub first_number: i64,
+    pub decided_on: BusinessDate,
+    /// `prepayment` or `extension`.
+    pub kind: String,
+    pub prepayment_option: Option<String>,
+    pub repayment_id: Option<String>,
+    pub principal: Fen,
+    pub maturity_on: BusinessDate,
+}
+
+/// Records a new schedule version, numbered after the loan's last (the first recorded is 2).
+pub async fn insert_schedule_version(
+    tx: &mut Tx,
+    loan_id: i64,
+    version: &ScheduleVersion,
+) -> Result<i64> {
+    let row = sqlx::query(
+        "insert into loan_schedule_versions (loan_id, version, first_number, decided_on, kind, \
+         prepayment_option, repayment_id, principal_fen, maturity_on) values ($1, \
+         (select coalesce(max(version), 1) + 1 from loan_schedule_versions where loan_id = $1), \
+         $2, $3, $4, $5, $6, $7, $8) returning version",
+    )
+    .bind(loan_id)
+    .bind(version.first_number)
+    .bind(version.decided_on.to_string())
+    .bind(&version.kind)
+    .bind(&version.prepayment_option)
+    .bind(&version.repayment_id)
+    .bind(version.principal.fen())
+    .bind(version.maturity_on.to_string())
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(row.try_get("version")?)
+}
+
+/// A loan's schedule versions after the first, in order.
+pub async fn schedule_versions_of(db: &Db, loan_id: i64) -> Result<Vec<ScheduleVersion>> {
+    let rows = sqlx::query(
+        "select version, first_number, decided_on, kind, prepayment_option, repayment_id, \
+         principal_fen, maturity_on from loan_schedule_versions where loan_id = $1 \
+         order by version",
+    )
+    .bind(loan_id)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let date = |column: &'static str| {
+                date_column(row, "loan_schedule_versions", column)?
+                    .ok_or_else(|| corrupt("loan_schedule_versions", column, "null"))
+            };
+            Ok(ScheduleVersion {
+                version: row.try_get("version")?,
+                first_number: row.try_get("first_number")?,
+                decided_on: date("decided_on")?,
+                kind: row.try_get("kind")?,
+                prepayment_option: row.try_get("prepayment_option")?,
+                repayment_id: row.try_get("repayment_id")?,
+                principal: Fen::new(row.try_get("principal_fen")?),
+                maturity_on: date("maturity_on")?,
+            })
+        })
+        .collect()
 }
 
 /// An extension or rollover.
@@ -1127,10 +1244,12 @@ pub async fn overdue_loans_on(
     date: BusinessDate,
     after_id: i64,
     limit: i64,
-) -> Result<Vec<Loan>> {
+) -> Result<Vec<(Loan, i64)>> {
     let sql = format!(
-        "select {LOAN_COLUMNS} from loans where status = 'active' and next_unpaid_due_on < $1 \
-         and id > $2 order by id limit $3"
+        "select {}, p.grace_days from loans l join products p on p.code = l.product_code \
+         where l.status = 'active' and l.next_unpaid_due_on < $1 and l.id > $2 \
+         order by l.id limit $3",
+        qualified_loan_columns()
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(date.to_string())
@@ -1138,7 +1257,50 @@ pub async fn overdue_loans_on(
         .bind(limit)
         .fetch_all(&mut **tx)
         .await?;
-    rows.iter().map(loan_from_row).collect()
+    rows.iter()
+        .map(|row| Ok((loan_from_row(row)?, row.try_get("grace_days")?)))
+        .collect()
+}
+
+/// [`LOAN_COLUMNS`] of the table aliased `l`.
+fn qualified_loan_columns() -> String {
+    LOAN_COLUMNS
+        .split(',')
+        .map(|c| format!("l.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Active loans with an instalment unpaid before `date` whose product charges penalty
+/// interest, a page after `after_id`, each with its product's uplift (ppm) and grace days.
+pub async fn penalised_overdue_loans_on(
+    tx: &mut Tx,
+    date: BusinessDate,
+    after_id: i64,
+    limit: i64,
+) -> Result<Vec<(Loan, i64, i64)>> {
+    let sql = format!(
+        "select {}, p.penalty_uplift_ppm, p.grace_days from loans l \
+         join products p on p.code = l.product_code \
+         where l.status = 'active' and l.next_unpaid_due_on < $1 and l.id > $2 \
+         and p.penalty_uplift_ppm is not null order by l.id limit $3",
+        qualified_loan_columns()
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(date.to_string())
+        .bind(after_id)
+        .bind(limit)
+        .fetch_all(&mut **tx)
+        .await?;
+    rows.iter()
+        .map(|row| {
+            Ok((
+                loan_from_row(row)?,
+                row.try_get("penalty_uplift_ppm")?,
+                row.try_get("grace_days")?,
+            ))
+        })
+        .collect()
 }
 
 /// Counts and principal of loans by status, classification, for loans whose borrowers are at or

@@ -43,13 +43,14 @@ pub enum Vocabulary {
     RuleStatus,
     Severity,
     FieldRefusal,
+    PrepaymentOption,
 }
 
 type Table = &'static [(&'static str, &'static str, &'static str)];
 
 impl Vocabulary {
     /// Every vocabulary, for the tests.
-    pub const ALL: [Vocabulary; 33] = [
+    pub const ALL: [Vocabulary; 34] = [
         Vocabulary::Attribute,
         Vocabulary::Cause,
         Vocabulary::HouseholdStatus,
@@ -83,6 +84,7 @@ impl Vocabulary {
         Vocabulary::RuleStatus,
         Vocabulary::Severity,
         Vocabulary::FieldRefusal,
+        Vocabulary::PrepaymentOption,
     ];
 
     /// (code, Chinese, English)
@@ -121,6 +123,7 @@ impl Vocabulary {
             Vocabulary::RuleStatus => RULE_STATUSES,
             Vocabulary::Severity => SEVERITIES,
             Vocabulary::FieldRefusal => FIELD_REFUSALS,
+            Vocabulary::PrepaymentOption => PREPAYMENT_OPTIONS,
         }
     }
 
@@ -167,6 +170,7 @@ impl Vocabulary {
             Vocabulary::RuleStatus => "rule_status",
             Vocabulary::Severity => "severity",
             Vocabulary::FieldRefusal => "field_refusal",
+            Vocabulary::PrepaymentOption => "prepayment_option",
         }
     }
 
@@ -374,6 +378,7 @@ const DAY_COUNTS: Table = &[
 
 const TRANSFER_KINDS: Table = &[
     ("disbursement", "放款", "Disbursement"),
+    ("penalty_charge", "计收罚息", "Penalty interest charged"),
     ("interest_charge", "计提利息", "Interest charged"),
     ("repayment_interest", "归还利息", "Interest repaid"),
     ("repayment_principal", "归还本金", "Principal repaid"),
@@ -396,6 +401,19 @@ const TRANSFER_KINDS: Table = &[
     ),
 ];
 
+const PREPAYMENT_OPTIONS: Table = &[
+    (
+        "keep_term",
+        "期限不变，月供减少",
+        "Keep the term, lower the instalments",
+    ),
+    (
+        "keep_instalment",
+        "月供不变，期限缩短",
+        "Keep the instalment, shorten the term",
+    ),
+];
+
 const REPAYMENT_KINDS: Table = &[
     ("repayment", "还款", "Repayment"),
     ("recovery", "核销后收回", "Recovery"),
@@ -404,6 +422,7 @@ const REPAYMENT_KINDS: Table = &[
 const EXTENSION_KINDS: Table = &[
     ("extension", "展期", "Extension"),
     ("rollover", "续贷", "Rollover"),
+    ("prepayment", "提前部分还款", "Partial prepayment"),
 ];
 
 const FUNDS: Table = &[
@@ -853,6 +872,39 @@ const MESSAGES: &[(&str, &str)] = &[
         "{}: not a day count (expected act/360, act/365 or 30/360)",
         "{0}：不是计息基准（应为 act/360、act/365 或 30/360）",
     ),
+    // loan servicing
+    (
+        "repayment {}: {} is more than the settlement amount on {} ({}): a prepayment can repay at most the whole loan",
+        "还款 {0}：{1} 超过 {2} 的结清金额（{3}），提前还款最多还清全部贷款",
+    ),
+    (
+        "repayment {}: {} is more than is due on {} ({}) and is not the settlement amount ({}); the excess would be lost, so the payment is refused",
+        "还款 {0}：{1} 超过 {2} 的应还金额（{3}），也不是结清金额（{4}）；多余部分会丢失，故拒绝。如为提前部分还款，请标明提前还款",
+    ),
+    (
+        "{} ({}) charges a twelfth of the annual rate a month, a 30-day month of a 360-day year, so it cannot accrue by {}: use act/360 or 30/360, or equal_principal to accrue by actual days",
+        "{1}按年利率的十二分之一按月计息（每月 30 天、每年 360 天），不能按 {2} 计息：请用 act/360 或 30/360，或改用等额本金按实际天数计息",
+    ),
+    (
+        "{} ({}) repays principal at maturity, so a grace of {} months of interest only cannot apply: grace is for equal_instalment and equal_principal",
+        "{1}到期还本，不适用 {2} 个月只付息的宽限期：宽限期只适用于等额本息和等额本金",
+    ),
+    (
+        "a grace of {} months leaves no month to repay in a {}-month term",
+        "宽限期 {0} 个月，在 {1} 个月的期限内没有还本的月份",
+    ),
+    (
+        "keep_instalment shortens the term of equal_instalment or equal_principal loans; {} repays principal at maturity: use keep_term",
+        "“月供不变”只能缩短等额本息或等额本金贷款的期限；{0} 到期还本，请选“期限不变”",
+    ),
+    (
+        "a prepayment option needs prepayment = yes",
+        "填写提前还款方式时，提前还款须为“是”",
+    ),
+    (
+        "{}: not a prepayment option (expected keep_term 期限不变 or keep_instalment 月供不变)",
+        "{0}：不是提前还款方式（应为 keep_term 期限不变 或 keep_instalment 月供不变）",
+    ),
     // returns' rules
     ("not checked: no value of {}", "未校验：缺少数据项 {0}"),
     (
@@ -967,6 +1019,7 @@ mod tests {
             "level" => &[Vocabulary::Level],
             "role" => &[Vocabulary::Role],
             "severity" => &[Vocabulary::Severity],
+            "prepayment_option" => &[Vocabulary::PrepaymentOption],
             _ => &[],
         }
     }
@@ -1047,6 +1100,9 @@ mod tests {
         }
         for day_count in DayCount::ALL {
             assert_translated(Vocabulary::DayCount, day_count.as_str());
+        }
+        for option in fupin_app::loans::PrepaymentOption::ALL {
+            assert_translated(Vocabulary::PrepaymentOption, option.as_str());
         }
         for state in ReturnState::ALL {
             assert_translated(Vocabulary::ReturnState, state.as_str());

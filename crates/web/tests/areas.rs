@@ -3,9 +3,9 @@
 //! loaded through the same upload use case the API calls; every endpoint against every role and
 //! scope.
 
-use fupin_app::fupin_core::BusinessDate;
 use fupin_app::fupin_core::date::Quarter;
 use fupin_app::fupin_core::resident_id::check_character;
+use fupin_app::fupin_core::{BusinessDate, Fen};
 use fupin_app::imports::ImportOptions;
 use fupin_app::imports::upload::{Kind, Upload, import_upload};
 use fupin_app::users::{self, NewUser};
@@ -485,6 +485,32 @@ fupin_store::on_both_engines! {
         assert_eq!(replay.bytes, first.bytes);
         let loan = get(&base, "/api/loans/PYRCB/L1", &token_of("bank_py")).await.json();
         assert_eq!(loan["repayments"].as_array().map(Vec::len), Some(2));
+
+        // A partial prepayment: more than the whole loan is refused naming the settlement
+        // figure; 5,000 (more than is due, less than what settles) repays principal ahead under
+        // a new schedule version, the instalments kept.
+        let too_much = Body::Json(json!({"id": "PRE-1", "paid_on": "2017-03-02", "amount": "1000000", "prepayment": true}));
+        let refused = call(&base, Method::POST, "/api/loans/PYRCB/L1/repayments", Some(&token_of("bank_py")), &too_much, &[("idempotency-key", "pre-0")]).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.text());
+        assert!(refused.text().contains("more than the settlement amount on 2017-03-02"), "{}", refused.text());
+        let bad_option = Body::Json(json!({"id": "PRE-1", "paid_on": "2017-03-02", "amount": "5000", "prepayment_option": "keep_term"}));
+        let refused = call(&base, Method::POST, "/api/loans/PYRCB/L1/repayments", Some(&token_of("bank_py")), &bad_option, &[("idempotency-key", "pre-00")]).await;
+        assert_eq!((refused.status, refused.json()["error"]["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("prepayment_option")));
+        let before = loan["principal_outstanding"].as_str().and_then(|t| Fen::parse_yuan(t).ok()).expect("principal");
+        let prepay = Body::Json(json!({"id": "PRE-1", "paid_on": "2017-03-02", "amount": "5000", "prepayment": true, "prepayment_option": "keep_term"}));
+        let paid = call(&base, Method::POST, "/api/loans/PYRCB/L1/repayments", Some(&token_of("bank_py")), &prepay, &[("idempotency-key", "pre-1")]).await;
+        assert_eq!(paid.status, StatusCode::CREATED, "{}", paid.text());
+        let principal = paid.json()["principal"].as_str().and_then(|t| Fen::parse_yuan(t).ok()).expect("principal");
+        let interest = paid.json()["interest"].as_str().and_then(|t| Fen::parse_yuan(t).ok()).expect("interest");
+        assert_eq!(principal.fen() + interest.fen(), 500_000, "all 5,000 applied");
+        let loan = get(&base, "/api/loans/PYRCB/L1", &token_of("bank_py")).await.json();
+        let after = loan["principal_outstanding"].as_str().and_then(|t| Fen::parse_yuan(t).ok()).expect("principal");
+        assert_eq!(after.fen(), before.fen() - principal.fen(), "{loan}");
+        let versions = loan["schedule_versions"].as_array().expect("versions");
+        let last = versions.last().expect("a version");
+        assert_eq!((last["kind"].clone(), last["prepayment_option"].clone(), last["repayment_id"].clone()), (json!("prepayment"), json!("keep_term"), json!("PRE-1")), "{loan}");
+        assert_eq!(last["principal"], loan["principal_outstanding"], "the new schedule repays what is left: {loan}");
+        assert_eq!(loan["penalty_outstanding"], "0.00");
 
         // Funds: the approved claim paid the bank from the county fund.
         let funds = get(&base, &format!("/api/funds?as_of={AS_OF}"), &token_of("finance")).await.json();

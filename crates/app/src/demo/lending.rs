@@ -32,8 +32,15 @@ pub const LOAN_HEADER: &[&str] = &[
     "project",
 ];
 
-pub const REPAYMENT_HEADER: &[&str] =
-    &["id", "contract_no", "institution_code", "paid_on", "amount"];
+pub const REPAYMENT_HEADER: &[&str] = &[
+    "id",
+    "contract_no",
+    "institution_code",
+    "paid_on",
+    "amount",
+    "prepayment",
+    "prepayment_option",
+];
 
 /// Rates of the scenario's products (percent a year).
 pub const MICROCREDIT_RATE: &str = "4.75";
@@ -61,6 +68,12 @@ pub fn enterprise_industry_product(spec: &CountySpec) -> String {
 pub const BEAUTIFUL_VILLAGE_PRODUCT: &str = "ADBC-MLXC";
 pub const BEAUTIFUL_VILLAGE_LENDER: &str = "ADBC-HF";
 pub const INDUSTRY_PRODUCT: &str = "ABC-CYFP";
+/// Shangrao County's industry loan with six months of grace.
+pub const GRACE_PRODUCT: &str = "SRX-KXQ";
+/// Shangrao County's commercial working-capital loan, charging penalty interest.
+pub const PENALTY_PRODUCT: &str = "SRX-LDZJ";
+/// The commercial loan's rate (percent a year).
+pub const COMMERCIAL_RATE: &str = "6.0";
 
 /// `products`: per county a poverty micro-credit product and a characteristic industry
 /// product for households and one for enterprises; the policy bank's beautiful-village loan in
@@ -82,6 +95,10 @@ pub fn write_products(dir: &Path) -> Result<(String, u64)> {
             "risk_fund_share",
             "institution_code",
             "counties",
+            "grace_months",
+            "grace_days",
+            "penalty_uplift",
+            "prepayment_option",
         ],
     )?;
     for spec in &COUNTIES {
@@ -104,6 +121,10 @@ pub fn write_products(dir: &Path) -> Result<(String, u64)> {
             "80%",
             &rcb,
             spec.code,
+            "",
+            "",
+            "",
+            "",
         ])?;
         let (_, name, _) = spec.product;
         file.row([
@@ -120,6 +141,10 @@ pub fn write_products(dir: &Path) -> Result<(String, u64)> {
             "",
             &rcb,
             spec.code,
+            "",
+            "",
+            "",
+            "",
         ])?;
         file.row([
             enterprise_industry_product(spec).as_str(),
@@ -135,6 +160,10 @@ pub fn write_products(dir: &Path) -> Result<(String, u64)> {
             "",
             &rcb,
             spec.code,
+            "",
+            "",
+            "",
+            "",
         ])?;
     }
     file.row([
@@ -151,6 +180,10 @@ pub fn write_products(dir: &Path) -> Result<(String, u64)> {
         "",
         BEAUTIFUL_VILLAGE_LENDER,
         plan::HENGFENG,
+        "",
+        "",
+        "",
+        "",
     ])?;
     file.row([
         INDUSTRY_PRODUCT,
@@ -165,6 +198,52 @@ pub fn write_products(dir: &Path) -> Result<(String, u64)> {
         "",
         "",
         "ABC-SR",
+        "",
+        "",
+        "",
+        "",
+        "",
+    ])?;
+    // Servicing as banks run it: an industry loan with six months of grace (宽限期), repaid in
+    // equal principal accruing actual/360, and a commercial working-capital loan charging
+    // penalty interest (罚息, +50 %) after three days' grace; both of Shangrao County's bank.
+    let shangrao = rcb_code(&COUNTIES[plan::county_index(plan::SHANGRAO_COUNTY)]);
+    file.row([
+        GRACE_PRODUCT,
+        "产业发展贷（宽限期）",
+        "industry",
+        "enterprise",
+        "5000000",
+        "36",
+        ENTERPRISE_INDUSTRY_RATE,
+        "equal_principal",
+        "act/360",
+        "",
+        "",
+        &shangrao,
+        plan::SHANGRAO_COUNTY,
+        "6",
+        "",
+        "",
+        "keep_term",
+    ])?;
+    file.row([
+        PENALTY_PRODUCT,
+        "流动资金贷款（商业性）",
+        "other",
+        "enterprise",
+        "10000000",
+        "12",
+        COMMERCIAL_RATE,
+        "bullet",
+        "act/360",
+        "",
+        "",
+        &shangrao,
+        plan::SHANGRAO_COUNTY,
+        "",
+        "3",
+        "50%",
         "",
     ])?;
     let (path, rows) = file.finish()?;
@@ -187,6 +266,18 @@ pub struct NewLoan<'a> {
     pub project: Option<&'a str>,
     /// Pays nothing: end of day will find it overdue.
     pub defaults: bool,
+    /// The product's leading months of interest only.
+    pub grace_months: u32,
+    /// A partial prepayment after the instalments due by then.
+    pub prepay: Option<Prepay>,
+}
+
+/// A partial prepayment of a demo loan: on a day, the instalment current then plus `ahead`
+/// yuan of principal, with an option.
+pub struct Prepay {
+    pub on: BusinessDate,
+    pub ahead: i64,
+    pub option: &'static str,
 }
 
 /// Loans and repayments being written, and what the funds will need.
@@ -268,12 +359,11 @@ impl Lending {
             method: loan.method,
             start: loan.start,
             day_count: DayCount::Act360,
+            grace_months: loan.grace_months,
         })
         .map_err(|e| AppError::Invalid(format!("schedule of {contract}: {e}")))?;
-        for instalment in instalments
-            .iter()
-            .take_while(|i| i.due_date <= plan::as_of())
-        {
+        let paid_until = loan.prepay.as_ref().map_or(plan::as_of(), |p| p.on);
+        for instalment in instalments.iter().take_while(|i| i.due_date <= paid_until) {
             let amount = instalment.principal.fen() + instalment.interest.fen();
             self.repayments.row(
                 instalment.due_date,
@@ -283,6 +373,28 @@ impl Lending {
                     loan.institution,
                     &instalment.due_date.to_string(),
                     &Fen::new(amount).to_plain_yuan(),
+                    "",
+                    "",
+                ],
+            )?;
+        }
+        if let Some(prepay) = &loan.prepay {
+            // The instalment current on the day is paid whole, then `ahead` of principal.
+            let current = instalments
+                .iter()
+                .find(|i| i.due_date > prepay.on)
+                .ok_or_else(|| AppError::Invalid(format!("{contract}: nothing to prepay")))?;
+            let amount = current.principal.fen() + current.interest.fen() + prepay.ahead * 100;
+            self.repayments.row(
+                prepay.on,
+                [
+                    format!("{contract}-P{:02}", current.number).as_str(),
+                    &contract,
+                    loan.institution,
+                    &prepay.on.to_string(),
+                    &Fen::new(amount).to_plain_yuan(),
+                    "是",
+                    prepay.option,
                 ],
             )?;
         }
@@ -500,6 +612,8 @@ pub fn write_enterprises(
     let mut split = ExactSplit::new(rest, count, 200_000, 30_000_000, 10_000);
     let mut rng = Rng::stream(seed, "enterprise_loans", 0);
     let mut industry_loans = Vec::new();
+    let shangrao = plan::county_index(plan::SHANGRAO_COUNTY);
+    let mut serviced = Vec::new();
     for (county, spec) in COUNTIES.iter().enumerate() {
         let counts = enterprise_counts(spec, scale);
         let rcb = rcb_code(spec);
@@ -522,6 +636,9 @@ pub fn write_enterprises(
                 ])?;
                 if enterprise.kind == "leading_enterprise" {
                     industry_loans.push(enterprise.credit_code.clone());
+                }
+                if county == shangrao && enterprise.old && serviced.len() < 3 {
+                    serviced.push(enterprise.credit_code.clone());
                 }
                 if !borrows_characteristic(kind) {
                     continue;
@@ -547,6 +664,8 @@ pub fn write_enterprises(
                             purpose: &purpose,
                             project: None,
                             defaults: false,
+                            grace_months: 0,
+                            prepay: None,
                         })?;
                         lending.characteristic += principal;
                     }
@@ -569,6 +688,8 @@ pub fn write_enterprises(
                         purpose: &purpose,
                         project: None,
                         defaults: false,
+                        grace_months: 0,
+                        prepay: None,
                     })?;
                     lending.characteristic += principal;
                 }
@@ -576,6 +697,7 @@ pub fn write_enterprises(
         }
     }
     beautiful_village_loans(seed, scale, lending)?;
+    serviced_loans(&serviced, lending)?;
     for (index, borrower) in industry_loans.iter().enumerate() {
         let mut rng = Rng::stream(seed, "industry_loans", index as u64);
         let start = plan::date(2016, 1, 10)
@@ -594,6 +716,8 @@ pub fn write_enterprises(
             purpose: "扩大生产、带动贫困户就业",
             project: None,
             defaults: false,
+            grace_months: 0,
+            prepay: None,
         })?;
     }
     let mut parts: Vec<(String, u64)> = Vec::new();
@@ -603,6 +727,63 @@ pub fn write_enterprises(
         }
     }
     Ok(parts)
+}
+
+/// Shangrao County's servicing cases, whatever the scale: two graced industry loans prepaid
+/// in June 2017 (one keeping the term, one the instalment) and a commercial loan left unpaid
+/// since April, charged penalty interest by end of day.
+fn serviced_loans(borrowers: &[String], lending: &mut Lending) -> Result<()> {
+    let institution = rcb_code(&COUNTIES[plan::county_index(plan::SHANGRAO_COUNTY)]);
+    let graced = [
+        (1_200_000, plan::date(2016, 9, 15), 300_000, "keep_term"),
+        (
+            900_000,
+            plan::date(2016, 10, 15),
+            200_000,
+            "keep_instalment",
+        ),
+    ];
+    for (borrower, (principal, start, ahead, option)) in borrowers.iter().zip(graced) {
+        lending.write(&NewLoan {
+            institution: &institution,
+            product: GRACE_PRODUCT,
+            borrower_type: "enterprise",
+            borrower_id: borrower,
+            principal,
+            rate: ENTERPRISE_INDUSTRY_RATE,
+            start,
+            months: 24,
+            method: RepaymentMethod::EqualPrincipal,
+            purpose: "扩建加工车间",
+            project: None,
+            defaults: false,
+            grace_months: 6,
+            prepay: Some(Prepay {
+                on: plan::date(2017, 6, 20),
+                ahead,
+                option,
+            }),
+        })?;
+    }
+    if let Some(borrower) = borrowers.get(2) {
+        lending.write(&NewLoan {
+            institution: &institution,
+            product: PENALTY_PRODUCT,
+            borrower_type: "enterprise",
+            borrower_id: borrower,
+            principal: 2_000_000,
+            rate: COMMERCIAL_RATE,
+            start: plan::date(2016, 10, 20),
+            months: 6,
+            method: RepaymentMethod::Bullet,
+            purpose: "购买原材料",
+            project: None,
+            defaults: true,
+            grace_months: 0,
+            prepay: None,
+        })?;
+    }
+    Ok(())
 }
 
 /// Hengfeng's beautiful-village loans from the policy bank: about 700 million yuan in loans of
@@ -643,6 +824,8 @@ fn beautiful_village_loans(seed: u64, scale: Scale, lending: &mut Lending) -> Re
             purpose: "美丽乡村建设",
             project: Some(project),
             defaults: false,
+            grace_months: 0,
+            prepay: None,
         })?;
     }
     Ok(())

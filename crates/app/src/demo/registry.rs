@@ -542,6 +542,8 @@ impl Pass<'_> {
                     purpose: &purpose,
                     project: None,
                     defaults,
+                    grace_months: 0,
+                    prepay: None,
                 })?;
                 let fen = principal * 100;
                 self.lending.covered[state.index] += fen;
@@ -578,6 +580,8 @@ impl Pass<'_> {
                 purpose: &purpose,
                 project: None,
                 defaults: false,
+                grace_months: 0,
+                prepay: None,
             })?;
             state.industry_written += principal;
             self.lending.characteristic += principal;

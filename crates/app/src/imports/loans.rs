@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use fupin_core::schedule::{DayCount, RepaymentMethod};
 use fupin_core::{Fen, RegionCode, RegionLevel};
-use fupin_store::loans::{self, Product};
+use fupin_store::loans::{self, Product, Servicing};
 use fupin_store::{Db, Tx, regions};
 
 use super::fields::{identifier, optional, optional_text, required, required_text, row_error};
@@ -14,7 +14,9 @@ use crate::context::Ctx;
 use crate::error::{AppError, Result};
 use crate::ingest::{Cell, Column, FieldError, HeaderMap, RawRow, value};
 use crate::loans::rules::{self, LoanRequest, MICROCREDIT_MAX_AMOUNT, MICROCREDIT_MAX_TERM_MONTHS};
-use crate::loans::{Disbursement, Lookups, RepaymentOrder, RepaymentOutcome};
+use crate::loans::{
+    Disbursement, Lookups, Prepayment, PrepaymentOption, RepaymentOrder, RepaymentOutcome,
+};
 
 type RowResult<T> = std::result::Result<T, Vec<FieldError>>;
 
@@ -56,6 +58,21 @@ fn day_count(cell: &Cell) -> std::result::Result<String, String> {
 fn share_ppm(cell: &Cell) -> std::result::Result<i64, String> {
     let rate = value::rate(cell)?;
     Ok(rate.ppm())
+}
+
+/// Prepayment options: English value, Chinese alias.
+pub const PREPAYMENT_OPTIONS: &[(&str, &str, &str)] = &[
+    ("keep_term", "期限不变", "keep_term"),
+    ("keep_instalment", "月供不变", "keep_instalment"),
+];
+
+/// A count of months or days from 0 to `max`.
+fn count_up_to(cell: &Cell, max: i64, unit: &str) -> std::result::Result<i64, String> {
+    let number = value::integer(cell)?;
+    match (0..=max).contains(&number) {
+        true => Ok(number),
+        false => Err(format!("{number} {unit} is not between 0 and {max}")),
+    }
 }
 
 fn months(cell: &Cell) -> std::result::Result<i64, String> {
@@ -100,6 +117,10 @@ impl Importer for ProductImporter {
         Column::optional("risk_fund_share", "风险补偿比例"),
         Column::required("institution_code", "机构代码"),
         Column::optional("counties", "适用县"),
+        Column::optional("grace_months", "宽限期(月)"),
+        Column::optional("grace_days", "宽限天数"),
+        Column::optional("penalty_uplift", "罚息上浮比例"),
+        Column::optional("prepayment_option", "提前还款方式"),
     ];
     type Record = Product;
 
@@ -130,6 +151,15 @@ impl Importer for ProductImporter {
         let share = optional(row, map, "risk_fund_share", share_ppm, &mut errors);
         let institution = required(row, map, "institution_code", identifier, &mut errors);
         let counties = parse_counties(row, map, &mut errors);
+        let servicing = parse_servicing(row, map, &mut errors);
+        if let (Some(method), Ok(day_count)) = (&repayment, &day_count) {
+            let day_count = day_count.as_deref().unwrap_or("act/360");
+            if let Some(message) =
+                rules::method_refusal(method, day_count, servicing.grace_months, max_term)
+            {
+                errors.push(row.error(map, "repayment", message));
+            }
+        }
         if category == Some("poverty_microcredit") {
             if max_amount.is_some_and(|a| a > MICROCREDIT_MAX_AMOUNT) {
                 errors.push(row.error(
@@ -196,6 +226,7 @@ impl Importer for ProductImporter {
                 risk_fund_share_ppm,
                 institution_code,
                 counties,
+                servicing,
             }),
             _ => Err(errors.0),
         }
@@ -266,6 +297,27 @@ impl Importer for ProductImporter {
     }
 }
 
+/// The product's grace, penalty and prepayment option; absent cells mean none and keep_term.
+fn parse_servicing(row: &RawRow, map: &HeaderMap, errors: &mut RowErrors) -> Servicing {
+    let mut servicing = Servicing::none();
+    let grace_months = |c: &Cell| count_up_to(c, 120, "months");
+    if let Ok(Some(months)) = optional(row, map, "grace_months", grace_months, errors) {
+        servicing.grace_months = months;
+    }
+    let grace_days = |c: &Cell| count_up_to(c, 90, "days");
+    if let Ok(Some(days)) = optional(row, map, "grace_days", grace_days, errors) {
+        servicing.grace_days = days;
+    }
+    if let Ok(uplift) = optional(row, map, "penalty_uplift", share_ppm, errors) {
+        servicing.penalty_uplift_ppm = uplift.filter(|ppm| *ppm > 0);
+    }
+    let option = |c: &Cell| value::enumeration(c, PREPAYMENT_OPTIONS);
+    if let Ok(Some(option)) = optional(row, map, "prepayment_option", option, errors) {
+        servicing.prepayment_option = option.to_string();
+    }
+    servicing
+}
+
 fn parse_counties(row: &RawRow, map: &HeaderMap, errors: &mut RowErrors) -> Vec<RegionCode> {
     let mut counties = Vec::new();
     for item in value::list(row.get(map, "counties")) {
@@ -284,6 +336,30 @@ fn parse_counties(row: &RawRow, map: &HeaderMap, errors: &mut RowErrors) -> Vec<
     counties
 }
 
+/// The `prepayment` flag and its `prepayment_option`; an option without the flag is refused.
+fn parse_prepayment(row: &RawRow, map: &HeaderMap, errors: &mut RowErrors) -> Option<Prepayment> {
+    let flag = optional(row, map, "prepayment", value::boolean, errors);
+    let option = |c: &Cell| {
+        let text = value::text(c).unwrap_or_default();
+        PrepaymentOption::parse(&text).ok_or_else(|| {
+            format!("{text:?}: not a prepayment option (expected keep_term 期限不变 or keep_instalment 月供不变)")
+        })
+    };
+    let option = optional(row, map, "prepayment_option", option, errors);
+    match (flag, option) {
+        (Ok(Some(true)), Ok(option)) => Some(Prepayment { option }),
+        (Ok(None | Some(false)), Ok(Some(_))) => {
+            errors.push(row.error(
+                map,
+                "prepayment_option",
+                "a prepayment option needs prepayment = yes",
+            ));
+            None
+        }
+        _ => None,
+    }
+}
+
 /// JSON of a product.
 pub fn product_json(product: &Product) -> serde_json::Value {
     serde_json::json!({
@@ -300,6 +376,10 @@ pub fn product_json(product: &Product) -> serde_json::Value {
         "risk_fund_share_ppm": product.risk_fund_share_ppm,
         "institution_code": product.institution_code,
         "counties": product.counties.iter().map(|c| c.to_string()).collect::<Vec<_>>(),
+        "grace_months": product.servicing.grace_months,
+        "grace_days": product.servicing.grace_days,
+        "penalty_uplift_ppm": product.servicing.penalty_uplift_ppm,
+        "prepayment_option": product.servicing.prepayment_option,
     })
 }
 
@@ -674,6 +754,8 @@ impl Importer for RepaymentImporter {
         Column::required("institution_code", "机构代码"),
         Column::required("paid_on", "还款日期"),
         Column::required("amount", "还款金额"),
+        Column::optional("prepayment", "提前还款"),
+        Column::optional("prepayment_option", "提前还款方式"),
     ];
     type Record = RepaymentOrder;
 
@@ -687,6 +769,7 @@ impl Importer for RepaymentImporter {
         if amount.is_some_and(|a: Fen| !a.is_positive()) {
             errors.push(row.error(map, "amount", "a repayment must be positive"));
         }
+        let prepayment = parse_prepayment(row, map, &mut errors);
         match (id, contract, institution, paid_on, amount) {
             (Some(id), Some(contract_no), Some(institution_code), Some(paid_on), Some(amount))
                 if errors.is_empty() =>
@@ -697,6 +780,7 @@ impl Importer for RepaymentImporter {
                     contract_no,
                     paid_on,
                     amount,
+                    prepayment,
                 })
             }
             _ => Err(errors.0),

@@ -286,6 +286,16 @@ const DEFINITIONS: &[Definition] = &[
         None,
     ),
     (
+        "penalty_interest_outstanding",
+        "罚息余额",
+        "Penalty interest outstanding",
+        "yuan",
+        "loans",
+        "ledger.balance[loan_penalty:%]",
+        None,
+        None,
+    ),
+    (
         "loans_in_system_balance",
         "系统内贷款余额",
         "Loans held in Fupin, outstanding",

@@ -105,6 +105,23 @@ fn loan_accounts(terms: &LoanTerms, product: &Product) -> [NewAccount; 2] {
     ]
 }
 
+/// Finds (or opens) a loan's penalty interest receivable (罚息), `loan:<institution>:<contract>:
+/// penalty`, kind `loan_penalty:<category>`: apart from the interest, never subsidised.
+pub async fn penalty_of_loan(tx: &mut Tx, terms: &LoanTerms, product: &Product) -> Result<Account> {
+    let account = NewAccount {
+        code: format!(
+            "loan:{}:{}:penalty",
+            terms.institution_code, terms.contract_no
+        ),
+        normal_side: NormalSide::Debit,
+        kind: format!("loan_penalty:{}", product.category),
+        institution_code: Some(terms.institution_code.clone()),
+        region_code: Some(terms.village_code),
+        no_overdraft: true,
+    };
+    Ok(ledger::open_account(tx, &account).await?)
+}
+
 /// A bank's own account of the given purpose.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum BankAccount {
@@ -112,6 +129,7 @@ pub enum BankAccount {
     InterestIncome,
     LoanLosses,
     Recoveries,
+    PenaltyIncome,
 }
 
 impl BankAccount {
@@ -121,6 +139,7 @@ impl BankAccount {
             BankAccount::InterestIncome => ("interest_income", NormalSide::Credit),
             BankAccount::LoanLosses => ("loan_losses", NormalSide::Debit),
             BankAccount::Recoveries => ("recoveries", NormalSide::Credit),
+            BankAccount::PenaltyIncome => ("penalty_income", NormalSide::Credit),
         }
     }
 }

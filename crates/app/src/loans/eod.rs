@@ -20,6 +20,8 @@ use crate::ledger::post_batch;
 pub struct DayReport {
     pub date: Option<BusinessDate>,
     pub interest_charges: u64,
+    /// Loans charged a day of penalty interest (罚息).
+    pub penalty_charges: u64,
     pub overdue_loans: u64,
     pub reclassified: u64,
     /// Risk-compensation claims raised for covered loans past their trigger.
@@ -103,6 +105,7 @@ async fn process_day(
         ..DayReport::default()
     };
     report.interest_charges = charge_interest(&mut tx, ctx, date).await?;
+    report.penalty_charges = charge_penalties(&mut tx, ctx, date).await?;
     let (overdue, reclassified) = classify(&mut tx, date).await?;
     report.overdue_loans = overdue;
     report.reclassified = reclassified;
@@ -182,13 +185,83 @@ async fn charge_interest_page(tx: &mut Tx, ctx: &Ctx, date: BusinessDate) -> Res
     Ok(due.len() as u64)
 }
 
+/// Charges one day of penalty interest (罚息) on the overdue principal of every loan whose
+/// product charges it: the contract rate raised by the product's uplift, on principal unpaid
+/// past its due date (and past the product's grace days), at the end of `date`. The loan's
+/// penalty receivable is apart from its interest, so no subsidy ever counts it.
+async fn charge_penalties(tx: &mut Tx, ctx: &Ctx, date: BusinessDate) -> Result<u64> {
+    let (mut charged, mut after_id) = (0, 0);
+    loop {
+        let page = loans::penalised_overdue_loans_on(tx, date, after_id, EOD_PAGE_ROWS).await?;
+        let Some((last, _, _)) = page.last() else {
+            return Ok(charged);
+        };
+        after_id = last.id;
+        let mut transfers = Vec::new();
+        for (loan, uplift_ppm, grace_days) in &page {
+            if let Some(transfer) =
+                penalty_transfer(tx, loan, *uplift_ppm, *grace_days, date).await?
+            {
+                transfers.push(transfer);
+            }
+        }
+        charged += transfers.len() as u64;
+        if !transfers.is_empty() {
+            post_batch(tx, ctx, "eod.penalty", &date.to_string(), &transfers).await?;
+        }
+    }
+}
+
+/// The day's penalty of one loan, if any is owed.
+async fn penalty_transfer(
+    tx: &mut Tx,
+    loan: &loans::Loan,
+    uplift_ppm: i64,
+    grace_days: i64,
+    date: BusinessDate,
+) -> Result<Option<NewTransfer>> {
+    let states: Vec<repayment::InstalmentState> = loans::instalments_in(tx, loan.id)
+        .await?
+        .into_iter()
+        .filter(|r| !r.superseded)
+        .map(|r| r.state)
+        .collect();
+    let principal = repayment::penalised_principal(&states, date, grace_days);
+    let basis = fupin_core::schedule::DayCount::parse(&loan.terms.day_count)
+        .map_err(|e| AppError::Invalid(e.to_string()))?
+        .basis();
+    let amount = repayment::daily_penalty(principal, loan.terms.annual_rate, uplift_ppm, basis)
+        .ok_or_else(|| AppError::Invalid(format!("penalty of loan {} overflows", loan.id)))?;
+    if !amount.is_positive() {
+        return Ok(None);
+    }
+    let product = product_of(tx, &loan.terms.product_code).await?;
+    let receivable = accounts::penalty_of_loan(tx, &loan.terms, &product)
+        .await?
+        .id;
+    let income =
+        bank_account_id(tx, &loan.terms.institution_code, BankAccount::PenaltyIncome).await?;
+    Ok(Some(NewTransfer {
+        id: format!(
+            "penalty:{}:{}:{date}",
+            loan.terms.institution_code, loan.terms.contract_no
+        ),
+        debit_account_id: receivable,
+        credit_account_id: income,
+        amount,
+        value_date: date,
+        code: "penalty_charge".to_string(),
+        memo: None,
+    }))
+}
+
 /// Overdue days and class of every loan with an instalment unpaid past its due date.
 async fn classify(tx: &mut Tx, date: BusinessDate) -> Result<(u64, u64)> {
     let thresholds = loans::thresholds_on(tx, date).await?;
     let (mut overdue, mut reclassified, mut after_id) = (0, 0, 0);
     loop {
         let page = loans::overdue_loans_on(tx, date, after_id, EOD_PAGE_ROWS).await?;
-        let Some(last) = page.last() else {
+        let Some((last, _)) = page.last() else {
             return Ok((overdue, reclassified));
         };
         after_id = last.id;
@@ -201,15 +274,23 @@ async fn classify_page(
     tx: &mut Tx,
     date: BusinessDate,
     thresholds: &fupin_core::repayment::Thresholds,
-    overdue: &[loans::Loan],
+    overdue: &[(loans::Loan, i64)],
 ) -> Result<u64> {
     let mut reclassified = 0;
-    for loan in overdue {
+    for (loan, grace_days) in overdue {
+        // The class follows the regulation's days past due; the overdue spell (which the
+        // subsidy does not pay) starts only once the product's grace days have passed.
         let days = repayment::overdue_days(loan.next_unpaid_due_on, date);
         let classification: Classification = thresholds.classify(days);
+        let overdue_since = match days > *grace_days {
+            true => loan
+                .next_unpaid_due_on
+                .and_then(|d| d.add_days(grace_days + 1)),
+            false => None,
+        };
         let standing = Standing {
             next_unpaid_due_on: loan.next_unpaid_due_on,
-            overdue_since: loan.next_unpaid_due_on.and_then(|d| d.succ()),
+            overdue_since,
             overdue_days: days,
             classification,
         };

@@ -5,11 +5,13 @@
 mod accounts;
 pub(crate) mod borrowers;
 pub mod eod;
+mod prepayment;
 mod repayments;
 pub mod rules;
 
 use std::collections::HashMap;
 
+pub use fupin_core::repayment::PrepaymentOption;
 use fupin_core::repayment::{self, InstalmentState};
 use fupin_core::schedule::{self, DayCount, RepaymentMethod};
 use fupin_core::{BusinessDate, Fen, RegionLevel};
@@ -33,13 +35,14 @@ pub fn whole_months(start: BusinessDate, maturity: BusinessDate) -> Option<u32> 
     (1..=600u32).find(|months| start.add_months_clamped(*months) == Some(maturity))
 }
 
-/// The schedule of `principal` from `start` to `maturity` under the loan's method.
+/// The schedule of `principal` from `start` to `maturity` under the loan's method, the first
+/// `grace_months` paying interest only.
 fn instalments_for(
     principal: Fen,
     terms: &LoanTerms,
-    start: BusinessDate,
-    maturity: BusinessDate,
+    (start, maturity): (BusinessDate, BusinessDate),
     first_number: u32,
+    grace_months: u32,
 ) -> Result<Vec<InstalmentState>> {
     let term_months = whole_months(start, maturity).ok_or_else(|| {
         AppError::Invalid(format!(
@@ -57,6 +60,7 @@ fn instalments_for(
         method,
         start,
         day_count,
+        grace_months,
     })
     .map_err(|e| AppError::Invalid(e.to_string()))?;
     Ok(rows
@@ -199,12 +203,14 @@ impl Disbursement {
     /// Works out the schedule of a loan whose terms the caller has checked against its product.
     pub fn prepare(ctx: &Ctx, terms: LoanTerms, product: Product) -> Result<Disbursement> {
         require_writable(ctx, &terms)?;
+        let grace_months = u32::try_from(product.servicing.grace_months)
+            .map_err(|_| AppError::Invalid("grace_months is negative".to_string()))?;
         let instalments = instalments_for(
             terms.principal,
             &terms,
-            terms.start_on,
-            terms.maturity_on,
+            (terms.start_on, terms.maturity_on),
             1,
+            grace_months,
         )?;
         Ok(Disbursement {
             terms,
@@ -323,6 +329,15 @@ pub struct RepaymentOrder {
     pub contract_no: String,
     pub paid_on: BusinessDate,
     pub amount: Fen,
+    /// A partial prepayment (提前部分还款): more than is due may be paid, the rest repaying
+    /// principal under a new schedule. `None` for an ordinary repayment.
+    pub prepayment: Option<Prepayment>,
+}
+
+/// How a prepayment reschedules: the borrower's choice, or (`None`) the product's default.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Prepayment {
+    pub option: Option<PrepaymentOption>,
 }
 
 /// What applying a repayment did.
@@ -397,6 +412,7 @@ pub async fn repay_with(
                 paid_on: order.paid_on,
                 amount: order.amount,
                 kind: "recovery".to_string(),
+                prepayment_option: None,
             };
             insert_repayments(tx, &[recovery]).await?;
             Ok(outcome)
@@ -429,9 +445,17 @@ fn same_repayment(
     loan: &Loan,
     order: &RepaymentOrder,
 ) -> Result<RepaymentOutcome> {
+    let same_prepayment = match (&existing.prepayment_option, order.prepayment) {
+        (None, None) => true,
+        (Some(stored), Some(prepayment)) => prepayment
+            .option
+            .is_none_or(|option| option.as_str() == stored),
+        _ => false,
+    };
     if existing.loan_id == loan.id
         && existing.paid_on == order.paid_on
         && existing.amount == order.amount
+        && same_prepayment
     {
         return Ok(RepaymentOutcome::AlreadyApplied);
     }
@@ -450,6 +474,9 @@ async fn apply_repayment(
 ) -> Result<RepaymentOutcome> {
     let mut rows = live_instalments(tx, loan.id).await?;
     let accounts = lookups.repayment_accounts(tx, loan).await?;
+    if let Some(prepayment) = order.prepayment {
+        return prepayment::apply(tx, ctx, loan, order, prepayment, rows, &accounts, lookups).await;
+    }
     let allocation = allocate(loan, &mut rows, order, &accounts)?;
     let mut changes = Changes::default();
     let outcome = changes
@@ -514,6 +541,8 @@ struct Allocation {
     /// On settlement, the first instalment left open: it and those after it are superseded.
     supersede_from: Option<u32>,
     standing: Standing,
+    /// The option a prepayment was applied with.
+    prepayment_option: Option<PrepaymentOption>,
 }
 
 /// Allocates a repayment over the loan's live instalments `rows`, which it leaves as the
@@ -527,6 +556,17 @@ fn allocate(
     let states: Vec<InstalmentState> = rows.iter().map(|r| r.state.clone()).collect();
     let applied = repayment::allocate(&states, order.paid_on, order.amount)
         .map_err(|e| AppError::Invalid(format!("repayment {}: {e}", order.id)))?;
+    Ok(allocate_applied(loan, rows, order, accounts, &applied))
+}
+
+/// The transfers and instalment payments of a repayment allocated as `applied`.
+fn allocate_applied(
+    loan: &Loan,
+    rows: &mut [InstalmentRow],
+    order: &RepaymentOrder,
+    accounts: &RepaymentAccounts,
+    applied: &repayment::Applied,
+) -> Allocation {
     let base = format!("repay:{}:{}", order.institution_code, order.id);
     let mut transfers = Vec::new();
     let mut payments = Vec::new();
@@ -590,7 +630,7 @@ fn allocate(
         false => None,
     };
     let standing = standing_after_payment(loan, rows, order.paid_on, settled);
-    Ok(Allocation {
+    Allocation {
         payments,
         transfers,
         principal,
@@ -598,7 +638,8 @@ fn allocate(
         settled,
         supersede_from,
         standing,
-    })
+        prepayment_option: None,
+    }
 }
 
 /// The writes of repayments applied in memory, made together: payments to instalments,
@@ -672,6 +713,7 @@ impl Changes {
             paid_on: order.paid_on,
             amount: order.amount,
             kind: "repayment".to_string(),
+            prepayment_option: allocation.prepayment_option.map(|o| o.as_str().to_string()),
         });
         Ok(RepaymentOutcome::Applied {
             principal: allocation.principal,
@@ -834,13 +876,24 @@ pub async fn extend(
     let new_rows = instalments_for(
         Fen::new(principal),
         &loan.terms,
-        base,
-        new_maturity,
+        (base, new_maturity),
         next_number,
+        0,
     )?;
     loans::supersede_instalments_from(tx, loan.id, first_replaced.state.number).await?;
     loans::insert_instalments(tx, loan.id, &new_rows).await?;
     loans::set_maturity(tx, loan.id, new_maturity).await?;
+    let version = loans::ScheduleVersion {
+        version: 0,
+        first_number: i64::from(next_number),
+        decided_on,
+        kind: "extension".to_string(),
+        prepayment_option: None,
+        repayment_id: None,
+        principal: Fen::new(principal),
+        maturity_on: new_maturity,
+    };
+    loans::insert_schedule_version(tx, loan.id, &version).await?;
     let extension = Extension {
         kind: "extension".to_string(),
         decided_on,
@@ -893,7 +946,7 @@ pub async fn roll_over(
     terms.principal = principal;
     terms.start_on = decided_on;
     terms.maturity_on = new_maturity;
-    let instalments = instalments_for(principal, &terms, decided_on, new_maturity, 1)?;
+    let instalments = instalments_for(principal, &terms, (decided_on, new_maturity), 1, 0)?;
     let new_id = loans::insert_loan(tx, &terms, Some(loan.id), None).await?;
     loans::insert_instalments(tx, new_id, &instalments).await?;
     let product = product_of(tx, &loan.terms.product_code).await?;
@@ -1090,12 +1143,16 @@ pub fn terms_json(terms: &LoanTerms) -> serde_json::Value {
 pub struct LoanDetail {
     pub loan: Loan,
     pub instalments: Vec<InstalmentRow>,
+    /// Schedules given after the first (prepayments, extensions), in order.
+    pub schedule_versions: Vec<loans::ScheduleVersion>,
     pub repayments: Vec<Repayment>,
     pub extensions: Vec<Extension>,
     pub overdue_spells: Vec<(BusinessDate, Option<BusinessDate>)>,
     pub transfers: Vec<fupin_store::ledger::Transfer>,
     pub principal_outstanding: Fen,
     pub interest_outstanding: Fen,
+    /// Penalty interest (罚息) charged and not paid, apart from the interest.
+    pub penalty_outstanding: Fen,
 }
 
 /// Refuses unless the actor may change this loan: a bank its own loans in its region (another
@@ -1246,20 +1303,27 @@ pub async fn detail(db: &Db, institution: &str, contract: &str) -> Result<LoanDe
     let base = format!("loan:{institution}:{contract}");
     let principal = fupin_store::ledger::account_by_code(db, &format!("{base}:principal")).await?;
     let interest = fupin_store::ledger::account_by_code(db, &format!("{base}:interest")).await?;
+    let penalty = fupin_store::ledger::account_by_code(db, &format!("{base}:penalty")).await?;
     let mut transfers = Vec::new();
-    for account in principal.iter().chain(interest.iter()) {
+    for account in principal
+        .iter()
+        .chain(interest.iter())
+        .chain(penalty.iter())
+    {
         transfers.extend(fupin_store::ledger::transfers_of(db, account.id, 10_000).await?);
     }
     transfers.sort_by_key(|t| t.seq);
     transfers.dedup_by_key(|t| t.seq);
     Ok(LoanDetail {
         instalments: loans::instalments(db, loan.id).await?,
+        schedule_versions: loans::schedule_versions_of(db, loan.id).await?,
         repayments: loans::repayments_of(db, loan.id).await?,
         extensions: loans::extensions_of(db, loan.id).await?,
         overdue_spells: loans::overdue_spells(db, loan.id).await?,
         transfers,
         principal_outstanding: principal.map_or(Fen::ZERO, |a| a.balance()),
         interest_outstanding: interest.map_or(Fen::ZERO, |a| a.balance()),
+        penalty_outstanding: penalty.map_or(Fen::ZERO, |a| a.balance()),
         loan,
     })
 }

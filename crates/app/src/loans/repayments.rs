@@ -165,6 +165,12 @@ impl Batch {
                 order.paid_on, loan.terms.start_on
             )));
         }
+        if order.prepayment.is_some() {
+            // A prepayment redraws the schedule: applied alone, then the loan read afresh.
+            let outcome = Self::apply_alone(tx, ctx, order, lookups, changes).await;
+            self.refresh(tx, &key).await?;
+            return outcome;
+        }
         let repayment_accounts = lookups
             .repayment_accounts_with(tx, loan, loan_accounts)
             .await?;
@@ -187,6 +193,26 @@ impl Batch {
             loan.closed_on = Some(order.paid_on);
         }
         Ok(outcome)
+    }
+
+    /// Reads a loan and its live instalments again, as a repayment applied alone left them.
+    async fn refresh(&mut self, tx: &mut Tx, key: &(String, String)) -> Result<()> {
+        let read = loans::lock_and_read_loans_by_contracts(tx, &key.0, &[key.1.as_str()]).await?;
+        let Some(loan) = read.into_iter().next() else {
+            return Ok(());
+        };
+        let mut rows: Vec<InstalmentRow> = loans::live_instalments_of_loans_in(tx, &[loan.id])
+            .await?
+            .into_iter()
+            .map(|(_, row)| row)
+            .collect();
+        rows.sort_by_key(|r| r.state.number);
+        match loan.status.as_str() {
+            "active" => self.instalments.insert(loan.id, rows),
+            _ => self.instalments.remove(&loan.id),
+        };
+        self.loans.insert(key.clone(), loan);
+        Ok(())
     }
 
     /// Writes what the batch holds, then applies the repayment as a command would.

@@ -3,7 +3,7 @@
 //! registered household borrower (poor, exited or relapsed) whose head is 18–65 at signing, and
 //! "household borrows, uses and repays" — never an enterprise's equity or on-lending.
 
-use fupin_core::schedule::RepaymentMethod;
+use fupin_core::schedule::{DayCount, RepaymentMethod};
 use fupin_core::{BusinessDate, Fen, Rate, RegionCode, RegionLevel};
 use fupin_store::loans::{LoanTerms, Product};
 use fupin_store::{Db, Tx};
@@ -132,6 +132,25 @@ pub async fn check_with(
     Ok(Ok((terms, product)))
 }
 
+/// Why a method cannot go with a day count or a grace, if it cannot.
+pub fn method_refusal(
+    method: &str,
+    day_count: &str,
+    grace_months: i64,
+    term_months: Option<i64>,
+) -> Option<String> {
+    let method = RepaymentMethod::parse(method).ok()?;
+    let day_count = DayCount::parse(day_count).ok()?;
+    if let Err(error) = method.check_day_count(day_count) {
+        return Some(error.to_string());
+    }
+    let grace = u32::try_from(grace_months).ok()?;
+    let term = term_months
+        .and_then(|t| u32::try_from(t).ok())
+        .unwrap_or(u32::MAX);
+    method.check_grace(grace, term).err().map(|e| e.to_string())
+}
+
 /// Everything checkable from the request and the product alone.
 fn product_refusals(request: &LoanRequest, product: &Product) -> Vec<Refusal> {
     let mut refusals = Vec::new();
@@ -188,6 +207,16 @@ fn product_refusals(request: &LoanRequest, product: &Product) -> Vec<Refusal> {
         && let Err(error) = RepaymentMethod::parse(method)
     {
         refusals.push(("repayment", error.to_string()));
+    }
+    let method = request.repayment.as_ref().unwrap_or(&product.repayment);
+    let term = whole_months(request.start_on, request.maturity_on).map(i64::from);
+    if let Some(message) = method_refusal(
+        method,
+        &product.day_count,
+        product.servicing.grace_months,
+        term,
+    ) {
+        refusals.push(("repayment", message));
     }
     if product.category == "poverty_microcredit" {
         refusals.extend(microcredit_refusals(request));

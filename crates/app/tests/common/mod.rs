@@ -165,6 +165,7 @@ pub async fn repay(
         contract_no: contract.into(),
         paid_on: date(on),
         amount: yuan(amount),
+        prepayment: None,
     };
     let outcome = loans::repay(&mut tx, &ctx(), &order).await;
     match &outcome {

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use clap::{Args, Subcommand};
 use fupin_app::Db;
-use fupin_app::loans::{self, RepaymentOrder, RepaymentOutcome};
+use fupin_app::loans::{self, Prepayment, PrepaymentOption, RepaymentOrder, RepaymentOutcome};
 use fupin_core::{BusinessDate, Fen, RegionCode};
 
 use super::operator_ctx;
@@ -95,6 +95,21 @@ pub struct RepayArgs {
     /// Yuan, e.g. 1492.94.
     #[arg(long, value_parser = parse_amount)]
     amount: Fen,
+    /// A partial prepayment (提前部分还款) paying more than is due: keep-term (lower
+    /// instalments), keep-instalment (shorter term) or product (the product's default).
+    #[arg(long, value_parser = parse_prepayment)]
+    prepayment: Option<Prepayment>,
+}
+
+fn parse_prepayment(text: &str) -> Result<Prepayment, String> {
+    if text.trim() == "product" {
+        return Ok(Prepayment { option: None });
+    }
+    PrepaymentOption::parse(text)
+        .map(|option| Prepayment {
+            option: Some(option),
+        })
+        .ok_or_else(|| format!("{text:?}: expected keep-term, keep-instalment or product"))
 }
 
 #[derive(Debug, Args)]
@@ -290,6 +305,33 @@ async fn show(db: &Db, args: LoanRef) -> anyhow::Result<ExitCode> {
             loan.overdue_days,
             loan.classification.as_str()
         )?;
+        if detail.penalty_outstanding.is_positive() {
+            writeln!(
+                out,
+                "penalty interest (罚息) outstanding {}",
+                detail.penalty_outstanding
+            )?;
+        }
+        for version in &detail.schedule_versions {
+            writeln!(
+                out,
+                "schedule version {} from instalment {}: {} on {}{}, principal {} to {}",
+                version.version,
+                version.first_number,
+                version.kind,
+                version.decided_on,
+                version
+                    .prepayment_option
+                    .as_ref()
+                    .map(|option| format!(
+                        " ({option}, repayment {})",
+                        version.repayment_id.as_deref().unwrap_or("")
+                    ))
+                    .unwrap_or_default(),
+                version.principal,
+                version.maturity_on
+            )?;
+        }
     }
     let mut schedule = Listing::new(vec![
         "number",
@@ -336,6 +378,7 @@ async fn repay(db: &Db, args: RepayArgs) -> anyhow::Result<ExitCode> {
         contract_no: args.contract,
         paid_on: args.on,
         amount: args.amount,
+        prepayment: args.prepayment,
     };
     let mut tx = db.write().await?;
     let outcome = loans::repay(&mut tx, &operator_ctx(), &order).await?;

@@ -28,11 +28,16 @@ pub struct ScheduleArgs {
     /// The value date of the disbursement (YYYY-MM-DD); due dates are counted from it.
     #[arg(long, value_parser = parse_date)]
     start: BusinessDate,
-    /// How interest accrues by day for the interest-only and bullet methods: act/360, act/365
-    /// or 30/360 (30E/360). Equal instalment and equal principal charge a twelfth of the annual
-    /// rate a month whatever the day count.
+    /// How interest accrues by day: act/360, act/365 or 30/360 (30E/360). Equal principal,
+    /// the interest-only methods and bullet charge the outstanding principal × rate × days /
+    /// basis each period; equal instalment keeps the annuity, a twelfth of the annual rate a
+    /// month, and refuses act/365.
     #[arg(long, value_parser = parse_day_count, default_value = "act/360")]
     day_count: DayCount,
+    /// Leading months of interest only before amortisation (宽限期), for equal instalment and
+    /// equal principal.
+    #[arg(long, default_value_t = 0)]
+    grace_months: u32,
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
 }
@@ -46,6 +51,7 @@ pub fn run(args: ScheduleArgs) -> anyhow::Result<ExitCode> {
         method: args.method,
         start: args.start,
         day_count: args.day_count,
+        grace_months: args.grace_months,
     };
     let instalments = schedule::schedule(&terms)?;
     let listing = listing(&instalments, args.format)?;

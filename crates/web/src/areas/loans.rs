@@ -5,7 +5,10 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use fupin_app::fupin_core::{BusinessDate, Fen};
-use fupin_app::loans::{self, Loan, LoanDetail, LoanFilter, RepaymentOrder, RepaymentOutcome};
+use fupin_app::loans::{
+    self, Loan, LoanDetail, LoanFilter, Prepayment, PrepaymentOption, RepaymentOrder,
+    RepaymentOutcome,
+};
 use fupin_app::paging::Page;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -115,6 +118,9 @@ pub struct RepaymentDto {
     pub id: String,
     pub paid_on: String,
     pub amount: String,
+    /// `keep_term` or `keep_instalment` for a partial prepayment; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prepayment_option: Option<String>,
     /// `repayment` or `recovery`.
     pub kind: String,
 }
@@ -128,6 +134,24 @@ pub struct ExtensionDto {
     pub previous_maturity_on: String,
     pub new_maturity_on: String,
     pub reason: String,
+}
+
+/// A schedule the loan was given after its first (version 1, at disbursement).
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ScheduleVersionDto {
+    pub version: i64,
+    /// Instalments numbered from here on belong to it.
+    pub first_number: i64,
+    pub decided_on: String,
+    /// `prepayment` or `extension`.
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prepayment_option: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repayment_id: Option<String>,
+    /// Principal the new schedule repays.
+    pub principal: String,
+    pub maturity_on: String,
 }
 
 /// A ledger transfer on the loan's accounts.
@@ -157,7 +181,11 @@ pub struct LoanDetailDto {
     pub loan: LoanDto,
     pub principal_outstanding: String,
     pub interest_outstanding: String,
+    /// Penalty interest (罚息) charged and unpaid, apart from the interest.
+    pub penalty_outstanding: String,
     pub schedule: Vec<InstalmentDto>,
+    /// Schedules given after the first, in order.
+    pub schedule_versions: Vec<ScheduleVersionDto>,
     pub repayments: Vec<RepaymentDto>,
     pub extensions: Vec<ExtensionDto>,
     pub overdue_spells: Vec<SpellDto>,
@@ -169,6 +197,21 @@ impl From<LoanDetail> for LoanDetailDto {
         LoanDetailDto {
             principal_outstanding: detail.principal_outstanding.to_plain_yuan(),
             interest_outstanding: detail.interest_outstanding.to_plain_yuan(),
+            penalty_outstanding: detail.penalty_outstanding.to_plain_yuan(),
+            schedule_versions: detail
+                .schedule_versions
+                .iter()
+                .map(|v| ScheduleVersionDto {
+                    version: v.version,
+                    first_number: v.first_number,
+                    decided_on: v.decided_on.to_string(),
+                    kind: v.kind.clone(),
+                    prepayment_option: v.prepayment_option.clone(),
+                    repayment_id: v.repayment_id.clone(),
+                    principal: v.principal.to_plain_yuan(),
+                    maturity_on: v.maturity_on.to_string(),
+                })
+                .collect(),
             schedule: detail
                 .instalments
                 .iter()
@@ -191,6 +234,7 @@ impl From<LoanDetail> for LoanDetailDto {
                     paid_on: r.paid_on.to_string(),
                     amount: r.amount.to_plain_yuan(),
                     kind: r.kind.clone(),
+                    prepayment_option: r.prepayment_option.clone(),
                 })
                 .collect(),
             extensions: detail
@@ -250,6 +294,15 @@ pub struct ProductDto {
     pub institution_code: String,
     /// Counties where it is offered; empty = everywhere.
     pub counties: Vec<String>,
+    /// Leading months of interest only (宽限期).
+    pub grace_months: i64,
+    /// Days after a due date before the overdue spell and penalty start.
+    pub grace_days: i64,
+    /// Penalty interest (罚息): the uplift on the contract rate, percent; absent when none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub penalty_uplift: Option<String>,
+    /// What a prepayment does unless the borrower chooses: `keep_term` or `keep_instalment`.
+    pub prepayment_option: String,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -306,6 +359,13 @@ async fn list_products(
                 .map(|ppm| fupin_app::fupin_core::Rate::from_ppm(ppm).to_percent_string()),
             institution_code: p.institution_code,
             counties: p.counties.iter().map(|c| c.to_string()).collect(),
+            grace_months: p.servicing.grace_months,
+            grace_days: p.servicing.grace_days,
+            penalty_uplift: p
+                .servicing
+                .penalty_uplift_ppm
+                .map(|ppm| fupin_app::fupin_core::Rate::from_ppm(ppm).to_percent_string()),
+            prepayment_option: p.servicing.prepayment_option,
         }
     })))
 }
@@ -434,6 +494,32 @@ pub struct RepayBody {
     pub paid_on: String,
     /// Yuan, e.g. `1492.94`.
     pub amount: String,
+    /// A partial prepayment (提前部分还款): more than is due may be paid, the rest repaying
+    /// principal under a new schedule.
+    #[serde(default)]
+    pub prepayment: bool,
+    /// `keep_term` (lower instalments) or `keep_instalment` (shorter term); absent: the
+    /// product's default. Only with `prepayment`.
+    #[serde(default)]
+    pub prepayment_option: Option<String>,
+}
+
+/// The prepayment a repayment body asks for, if any.
+fn prepayment_field(body: &RepayBody) -> Result<Option<Prepayment>> {
+    let option = match body.prepayment_option.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(text) => Some(PrepaymentOption::parse(text).ok_or_else(|| {
+            Error::field("prepayment_option", "must be keep_term or keep_instalment")
+        })?),
+    };
+    match (body.prepayment, option) {
+        (true, option) => Ok(Some(Prepayment { option })),
+        (false, None) => Ok(None),
+        (false, Some(_)) => Err(Error::field(
+            "prepayment_option",
+            "is only for a prepayment (prepayment: true)",
+        )),
+    }
 }
 
 /// What a repayment did, and the loan after it.
@@ -482,6 +568,7 @@ async fn repay(
         contract_no: contract.clone(),
         paid_on: date_field("paid_on", &body.paid_on)?,
         amount: amount_field("amount", &body.amount)?,
+        prepayment: prepayment_field(&body)?,
     };
     let outcome = loans::repay_command(&state.db, &user.ctx, &order).await?;
     let loan = loans::show(&state.db, &user.ctx, &institution, &contract)
@@ -760,6 +847,94 @@ pub fn pages() -> Router<AppState> {
     Router::new()
         .route("/loans", get(loans_list_page))
         .route("/loans/{institution}/{contract}", get(loan_page))
+        .route(
+            "/loans/{institution}/{contract}/prepay",
+            axum::routing::post(prepay_form),
+        )
+}
+
+/// The loan page's prepayment form.
+#[derive(Clone, Debug, Deserialize)]
+pub struct PrepayForm {
+    pub id: String,
+    pub paid_on: String,
+    pub amount: String,
+    /// `keep_term`, `keep_instalment`, or empty for the product's default.
+    #[serde(default)]
+    pub prepayment_option: Option<String>,
+}
+
+/// Applies a prepayment from the loan page; a refusal is shown on the page, with its reason.
+async fn prepay_form(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    lang: Lang,
+    Path((institution, contract)): Path<(String, String)>,
+    crate::extract::Form(form): crate::extract::Form<PrepayForm>,
+) -> Result<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let outcome: Result<RepaymentOutcome> = async {
+        let body = RepayBody {
+            id: form.id.trim().to_string(),
+            paid_on: form.paid_on,
+            amount: form.amount,
+            prepayment: true,
+            prepayment_option: form.prepayment_option,
+        };
+        if body.id.is_empty() {
+            return Err(Error::field("id", "is required"));
+        }
+        let order = RepaymentOrder {
+            institution_code: institution.clone(),
+            id: body.id.clone(),
+            contract_no: contract.clone(),
+            paid_on: date_field("paid_on", &body.paid_on)?,
+            amount: amount_field("amount", &body.amount)?,
+            prepayment: prepayment_field(&body)?,
+        };
+        Ok(loans::repay_command(&state.db, &user.ctx, &order).await?)
+    }
+    .await;
+    let page_path = format!(
+        "/loans/{}/{}",
+        urlencoding_path(&institution),
+        urlencoding_path(&contract)
+    );
+    match outcome {
+        Ok(_) => Ok(axum::response::Redirect::to(&page_path).into_response()),
+        Err(error) => {
+            let message = match error {
+                Error::Unprocessable { message, .. }
+                | Error::BadRequest { message, .. }
+                | Error::Conflict { message, .. } => crate::labels::message(lang, &message),
+                other => return Err(other),
+            };
+            let page = render_loan(
+                &state,
+                &user,
+                lang,
+                &page_path,
+                &institution,
+                &contract,
+                Some(message),
+            )
+            .await?;
+            Ok(page.into_response())
+        }
+    }
+}
+
+/// A path segment with the characters a URL path cannot carry escaped.
+fn urlencoding_path(segment: &str) -> String {
+    segment
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
 }
 
 #[derive(Template, WebTemplate)]
@@ -849,6 +1024,10 @@ struct LoanPage {
     /// The head of the borrowing household, or the enterprise's name; empty when unknown.
     borrower_name: String,
     names: Names,
+    /// Whether the user may repay this loan (an active loan, a role that changes loans).
+    can_repay: bool,
+    /// Why the last prepayment from this page was refused.
+    refusal: Option<String>,
 }
 
 async fn loan_page(
@@ -858,7 +1037,20 @@ async fn loan_page(
     OriginalUri(uri): OriginalUri,
     Path((institution, contract)): Path<(String, String)>,
 ) -> Result<LoanPage> {
-    let detail: LoanDetailDto = loans::show(&state.db, &user.ctx, &institution, &contract)
+    let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/loans");
+    render_loan(&state, &user, lang, path, &institution, &contract, None).await
+}
+
+async fn render_loan(
+    state: &AppState,
+    user: &CurrentUser,
+    lang: Lang,
+    path: &str,
+    institution: &str,
+    contract: &str,
+    refusal: Option<String>,
+) -> Result<LoanPage> {
+    let detail: LoanDetailDto = loans::show(&state.db, &user.ctx, institution, contract)
         .await?
         .into();
     let live: Vec<&InstalmentDto> = detail.schedule.iter().filter(|r| !r.superseded).collect();
@@ -875,8 +1067,13 @@ async fn loan_page(
         ],
     })
     .to_string();
-    let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/loans");
-    let borrower_name = borrower_name(&state, &user, &detail.loan).await;
+    let borrower_name = borrower_name(state, user, &detail.loan).await;
+    let can_repay = detail.loan.status == "active"
+        && fupin_app::access::allows(
+            user.ctx.actor.role,
+            fupin_app::access::Area::Loans,
+            fupin_app::access::Access::Write,
+        );
     let names = Names::load(
         &state.db,
         lang,
@@ -892,6 +1089,8 @@ async fn loan_page(
         chart,
         borrower_name,
         names,
+        can_repay,
+        refusal,
     })
 }
 

@@ -1,0 +1,348 @@
+//! Loan servicing as banks run it (issue 26): the product's day count for equal principal,
+//! grace, prepayment and penalty interest — through files and use cases, on both engines.
+//! Every expected amount is worked out by hand (shown beside it) or by
+//! tests/reference/equal_principal_day_count.py, never by the code under test.
+
+mod common;
+
+use common::*;
+use fupin_app::imports::loans::{LoanImporter, ProductImporter, RepaymentImporter};
+use fupin_app::loans::{self, Prepayment, PrepaymentOption, RepaymentOrder, RepaymentOutcome};
+
+/// Applies a prepayment by command, committing unless refused.
+async fn prepay(
+    db: &fupin_store::Db,
+    id: &str,
+    contract: &str,
+    on: &str,
+    amount: &str,
+    option: Option<PrepaymentOption>,
+) -> fupin_app::Result<RepaymentOutcome> {
+    let mut tx = db.write().await.expect("begin");
+    let order = RepaymentOrder {
+        institution_code: "PYRCB".into(),
+        id: id.into(),
+        contract_no: contract.into(),
+        paid_on: date(on),
+        amount: yuan(amount),
+        prepayment: Some(Prepayment { option }),
+    };
+    let outcome = loans::repay(&mut tx, &ctx(), &order).await;
+    match &outcome {
+        Ok(_) => tx.commit().await.expect("commit"),
+        Err(_) => tx.rollback().await.expect("rollback"),
+    }
+    outcome
+}
+
+/// Two act/360 equal-principal loans of 864,000 from 2016-12-15 over 12 months, whose first
+/// four instalments are paid (see the bank file test for their figures).
+async fn two_loans_paid_to_april(db: &fupin_store::Db, dir: &std::path::Path) {
+    setup(db, dir).await;
+    servicing_products(db, dir).await;
+    let enterprise = enterprise_code();
+    let loans_file = write(dir, "loans.csv", &format!(
+        "{LOAN_HEADER}EP1,PYRCB,EP360,enterprise,{enterprise},864000,4.75,2016-12-15,2017-12-15,生猪养殖场扩建
+         EP2,PYRCB,EP360,enterprise,{enterprise},864000,4.75,2016-12-15,2017-12-15,茶园扩建
+"
+    ));
+    assert_applied(&import_file(db, &loans_file, LoanImporter::new(db)).await);
+    let mut rows = String::from("id,contract_no,institution_code,paid_on,amount\n");
+    for contract in ["EP1", "EP2"] {
+        for (month, amount) in [
+            ("01", "75534.00"),
+            ("02", "75239.50"),
+            ("03", "74660.00"),
+            ("04", "74650.50"),
+        ] {
+            rows.push_str(&format!(
+                "{contract}-{month},{contract},PYRCB,2017-{month}-15,{amount}\n"
+            ));
+        }
+    }
+    let file = write(dir, "repayments-to-april.csv", &rows);
+    assert_applied(&import_file(db, &file, RepaymentImporter::default()).await);
+}
+
+const PRODUCT_HEADER: &str = "code,name,category,borrower_type,max_amount,max_term_months,annual_rate,repayment,day_count,subsidy_rate,risk_fund_share,institution_code,counties,grace_months,grace_days,penalty_uplift,prepayment_option\n";
+
+/// Adds the servicing products: an enterprise loan repaid in equal principal accruing
+/// actual/360 (as a bank's core system computes it).
+async fn servicing_products(db: &fupin_store::Db, dir: &std::path::Path) {
+    let file = write(
+        dir,
+        "servicing-products.csv",
+        &format!(
+            "{PRODUCT_HEADER}\
+             EP360,等额本金产业贷,industry,enterprise,3000000,60,4.75,equal_principal,act/360,,,PYRCB,,,,,\n\
+             GRACE,宽限期产业贷,industry,enterprise,3000000,60,4.75,equal_principal,act/360,,,PYRCB,,3,,,\n\
+             PEN,商业流动资金贷,other,enterprise,3000000,12,6,bullet,act/360,,,PYRCB,,,3,50%,\n"
+        ),
+    );
+    assert_applied(&import_file(db, &file, ProductImporter::default()).await);
+}
+
+fupin_store::on_both_engines! {
+    async fn a_bank_file_on_an_act_360_equal_principal_product_imports_cleanly(db) {
+        let dir = tempfile::tempdir().expect("dir");
+        setup(&db, dir.path()).await;
+        servicing_products(&db, dir.path()).await;
+        let enterprise = enterprise_code();
+        let loans_file = write(dir.path(), "loans.csv", &format!(
+            "{LOAN_HEADER}EP1,PYRCB,EP360,enterprise,{enterprise},864000,4.75,2016-12-15,2017-12-15,生猪养殖场扩建\n"
+        ));
+        assert_applied(&import_file(&db, &loans_file, LoanImporter::new(&db)).await);
+
+        // The bank's own figures, worked by hand (and by the reference script): 72,000 of
+        // principal a month; interest = principal outstanding × 4.75 % × actual days / 360.
+        //   2017-01-15: 864,000 × 0.0475 × 31 / 360 = 3,534.00 → 75,534.00
+        //   2017-02-15: 792,000 × 0.0475 × 31 / 360 = 3,239.50 → 75,239.50
+        //   2017-03-15: 720,000 × 0.0475 × 28 / 360 = 2,660.00 → 74,660.00
+        //   2017-04-15: 648,000 × 0.0475 × 31 / 360 = 2,650.50 → 74,650.50
+        // A bank's repayments file, Chinese headers, amounts as the bank's system prints them.
+        let repayments = write(dir.path(), "repayments.csv",
+            "流水号,合同编号,机构代码,还款日期,还款金额\n\
+             B0001,EP1,PYRCB,2017-01-15,\"75,534.00\"\n\
+             B0002,EP1,PYRCB,2017-02-15,\"75,239.50\"\n\
+             B0003,EP1,PYRCB,2017-03-15,\"74,660.00\"\n\
+             B0004,EP1,PYRCB,2017-04-15,\"74,650.50\"\n");
+        let report = import_file(&db, &repayments, RepaymentImporter::default()).await;
+        assert_applied(&report);
+        assert_eq!(report.counts.added, 4);
+        // 864,000 − 4 × 72,000 = 576,000 left; interest 3,534 + 3,239.50 + 2,660 + 2,650.50.
+        assert_eq!(balance(&db, "loan:PYRCB:EP1:principal").await, yuan("576000"));
+        assert_eq!(balance(&db, "bank:PYRCB:interest_income").await, yuan("12084.00"));
+        let detail = loans::detail(&db, "PYRCB", "EP1").await.expect("detail");
+        assert_eq!(detail.loan.next_unpaid_due_on, Some(date("2017-05-15")));
+        // May: 576,000 × 0.0475 × 30 / 360 = 2,280.00.
+        let may = &detail.instalments[4].state;
+        assert_eq!((may.principal, may.interest), (yuan("72000"), yuan("2280.00")));
+        ledger_is_clean(&db).await;
+    }
+
+    async fn a_method_with_a_day_count_or_grace_it_cannot_apply_is_refused(db) {
+        let dir = tempfile::tempdir().expect("dir");
+        setup(&db, dir.path()).await;
+        let file = write(dir.path(), "products.csv", &format!(
+            "{PRODUCT_HEADER}\
+             OK1,等额本金,industry,enterprise,3000000,60,4.75,equal_principal,act/365,,,PYRCB,,,,,\n\
+             BAD1,等额本息,industry,enterprise,3000000,60,4.75,equal_instalment,act/365,,,PYRCB,,,,,\n\
+             BAD2,利随本清,industry,enterprise,3000000,12,4.75,bullet,act/360,,,PYRCB,,3,,,\n\
+             BAD3,等额本金,industry,enterprise,3000000,12,4.75,equal_principal,act/360,,,PYRCB,,12,,,\n"
+        ));
+        let report = import_file(&db, &file, ProductImporter::default()).await;
+        assert!(!report.applied);
+        let expect = [
+            (3, "repayment", "cannot accrue by act/365"),
+            (4, "repayment", "grace of 3 months of interest only cannot apply"),
+            (5, "repayment", "leaves no month to repay"),
+        ];
+        for (line, column, fragment) in expect {
+            assert!(
+                report.errors.iter().any(|e| e.line == line && e.column == column && e.message.contains(fragment)),
+                "line {line} {column} {fragment:?} in {:#?}", report.errors
+            );
+        }
+        assert_eq!(report.errors.len(), 3, "{:#?}", report.errors);
+    }
+
+    async fn a_prepayment_keeping_the_term_lowers_the_instalments(db) {
+        let dir = tempfile::tempdir().expect("dir");
+        two_loans_paid_to_april(&db, dir.path()).await;
+        // On 10 May, May's instalment is current: 72,000 + 2,280.00 = 74,280.00 is due. The
+        // settlement: all 576,000 of principal + May's 2,280.00 = 578,280.00; above it, refused.
+        let over = prepay(&db, "X1", "EP1", "2017-05-10", "578280.01", None).await.expect_err("above");
+        assert!(over.to_string().contains("more than the settlement amount on 2017-05-10 (578,280.00)"), "{over}");
+        // 218,280.00 pays May's 74,280.00 and 144,000 of principal ahead, as a bank's file
+        // says it: prepayment = 是, no option (the product's default, keep_term).
+        let file = write(dir.path(), "prepayments.csv",
+            "流水号,合同编号,机构代码,还款日期,还款金额,提前还款,提前还款方式\n\
+             P0001,EP1,PYRCB,2017-05-10,218280.00,是,\n");
+        let report = import_file(&db, &file, RepaymentImporter::default()).await;
+        assert_applied(&report);
+        // 864,000 − 5 × 72,000 − 144,000 = 360,000 left, over the same 7 months to 2017-12-15.
+        assert_eq!(balance(&db, "loan:PYRCB:EP1:principal").await, yuan("360000"));
+        let detail = loans::detail(&db, "PYRCB", "EP1").await.expect("detail");
+        assert_eq!(detail.loan.terms.maturity_on, date("2017-12-15"));
+        let live: Vec<_> = detail.instalments.iter().filter(|r| !r.superseded).collect();
+        let superseded: Vec<u32> = detail.instalments.iter().filter(|r| r.superseded).map(|r| r.state.number).collect();
+        assert_eq!(superseded, (6..=12).collect::<Vec<u32>>(), "the old schedule is kept");
+        // tests/reference/equal_principal_day_count.py 360000 4.75 7 2017-05-15 act/360:
+        // 360,000 / 7 = 51,428.57; June 360,000 × 0.0475 × 31 / 360 = 1,472.50; the last
+        // repays 51,428.58 with 51,428.58 × 0.0475 × 30 / 360 = 203.57.
+        let new: Vec<_> = live.iter().filter(|r| r.state.number >= 13).map(|r| &r.state).collect();
+        assert_eq!(new.len(), 7);
+        assert_eq!((new[0].number, new[0].due_on, new[0].principal, new[0].interest),
+            (13, date("2017-06-15"), yuan("51428.57"), yuan("1472.50")));
+        assert_eq!((new[6].due_on, new[6].principal, new[6].interest),
+            (date("2017-12-15"), yuan("51428.58"), yuan("203.57")));
+        assert_eq!(detail.schedule_versions.len(), 1);
+        let version = &detail.schedule_versions[0];
+        assert_eq!((version.version, version.first_number, version.kind.as_str()), (2, 13, "prepayment"));
+        assert_eq!(version.prepayment_option.as_deref(), Some("keep_term"));
+        assert_eq!(version.repayment_id.as_deref(), Some("P0001"));
+        assert_eq!((version.principal, version.maturity_on), (yuan("360000"), date("2017-12-15")));
+        assert_eq!(detail.loan.next_unpaid_due_on, Some(date("2017-06-15")));
+        assert_eq!(count_rows(&db, "select count(*) from audit_log where action = 'loan.reschedule'").await, 1);
+        ledger_is_clean(&db).await;
+        // The same file again posts nothing.
+        let again = import_file(&db, &file, RepaymentImporter::default()).await;
+        assert_applied(&again);
+        assert_eq!(again.counts.unchanged, 1);
+        assert_eq!(balance(&db, "loan:PYRCB:EP1:principal").await, yuan("360000"));
+        // June's new instalment, 52,901.07, is an ordinary repayment of the new schedule.
+        let june = repay(&db, "J1", "EP1", "2017-06-15", "52901.07").await.expect("applies");
+        assert_eq!(june, RepaymentOutcome::Applied { principal: yuan("51428.57"), interest: yuan("1472.50"), settled: false });
+        ledger_is_clean(&db).await;
+    }
+
+    async fn a_prepayment_keeping_the_instalment_shortens_the_term(db) {
+        let dir = tempfile::tempdir().expect("dir");
+        two_loans_paid_to_april(&db, dir.path()).await;
+        let outcome = prepay(&db, "X2", "EP2", "2017-05-10", "218280.00", Some(PrepaymentOption::KeepInstalment))
+            .await.expect("applies");
+        // May's 72,000 + 144,000 ahead; May's interest 2,280.00.
+        assert_eq!(outcome, RepaymentOutcome::Applied { principal: yuan("216000"), interest: yuan("2280.00"), settled: false });
+        // 360,000 at 72,000 a month: ⌈5⌉ = 5 months from 2017-05-15, maturity 2017-10-15.
+        // Reference script `360000 4.75 5 2017-05-15 act/360`: interest 1,472.50, 1,140.00,
+        // 883.50, 589.00, 285.00.
+        let detail = loans::detail(&db, "PYRCB", "EP2").await.expect("detail");
+        assert_eq!(detail.loan.terms.maturity_on, date("2017-10-15"));
+        let new: Vec<(String, String, String)> = detail.instalments.iter()
+            .filter(|r| !r.superseded && r.state.number >= 13)
+            .map(|r| (r.state.due_on.to_string(), r.state.principal.to_plain_yuan(), r.state.interest.to_plain_yuan()))
+            .collect();
+        let expected: Vec<(String, String, String)> = [
+            ("2017-06-15", "72000.00", "1472.50"),
+            ("2017-07-15", "72000.00", "1140.00"),
+            ("2017-08-15", "72000.00", "883.50"),
+            ("2017-09-15", "72000.00", "589.00"),
+            ("2017-10-15", "72000.00", "285.00"),
+        ].iter().map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string())).collect();
+        assert_eq!(new, expected);
+        assert_eq!(detail.schedule_versions[0].prepayment_option.as_deref(), Some("keep_instalment"));
+        assert_eq!(detail.repayments.last().and_then(|r| r.prepayment_option.as_deref()), Some("keep_instalment"));
+        // The same id as an ordinary repayment is another repayment: refused.
+        let conflict = repay(&db, "X2", "EP2", "2017-05-10", "218280.00").await.expect_err("conflict");
+        assert!(matches!(conflict, fupin_app::AppError::Conflict(_)), "{conflict}");
+        ledger_is_clean(&db).await;
+    }
+
+    async fn a_graced_product_pays_interest_only_first(db) {
+        let dir = tempfile::tempdir().expect("dir");
+        setup(&db, dir.path()).await;
+        servicing_products(&db, dir.path()).await;
+        let enterprise = enterprise_code();
+        let file = write(dir.path(), "loans.csv", &format!(
+            "{LOAN_HEADER}G1,PYRCB,GRACE,enterprise,{enterprise},120000,4.75,2017-03-15,2018-03-15,冷库建设\n"
+        ));
+        assert_applied(&import_file(&db, &file, LoanImporter::new(&db)).await);
+        // Reference script `120000 4.75 12 2017-03-15 act/360 3`: three months of interest
+        // only (120,000 × 4.75 % × 31 / 360 = 490.83 in April), then 120,000 / 9 = 13,333.33 a
+        // month, the last 13,333.36.
+        let detail = loans::detail(&db, "PYRCB", "G1").await.expect("detail");
+        let rows: Vec<(String, String)> = detail.instalments.iter()
+            .map(|r| (r.state.principal.to_plain_yuan(), r.state.interest.to_plain_yuan()))
+            .collect();
+        assert_eq!(rows[0], ("0.00".to_string(), "490.83".to_string()));
+        assert_eq!(rows[2], ("0.00".to_string(), "490.83".to_string()));
+        assert_eq!(rows[3], ("13333.33".to_string(), "475.00".to_string()));
+        assert_eq!(rows[11], ("13333.36".to_string(), "49.26".to_string()));
+        // A graced loan whose term leaves nothing to repay in is refused, naming why.
+        let short = write(dir.path(), "short.csv", &format!(
+            "{LOAN_HEADER}G2,PYRCB,GRACE,enterprise,{enterprise},120000,4.75,2017-03-15,2017-06-15,冷库建设\n"
+        ));
+        let report = import_file(&db, &short, LoanImporter::new(&db)).await;
+        assert!(!report.applied);
+        assert!(report.errors.iter().any(|e| e.column == "repayment" && e.message.contains("leaves no month to repay")),
+            "{:#?}", report.errors);
+    }
+
+    async fn penalty_interest_runs_on_overdue_principal_after_the_grace_days(db) {
+        let dir = tempfile::tempdir().expect("dir");
+        setup(&db, dir.path()).await;
+        servicing_products(&db, dir.path()).await;
+        let enterprise = enterprise_code();
+        // A commercial bullet loan: 100,000 at 6 % from 2017-01-10 to 2017-04-10 (90 days):
+        // interest 100,000 × 6 % × 90 / 360 = 1,500.00, all due on 10 April. Left unpaid.
+        let file = write(dir.path(), "loans.csv", &format!(
+            "{LOAN_HEADER}PN1,PYRCB,PEN,enterprise,{enterprise},100000,6,2017-01-10,2017-04-10,流动资金\n"
+        ));
+        assert_applied(&import_file(&db, &file, LoanImporter::new(&db)).await);
+        eod(&db, "2017-04-13").await;
+        // Within the 3 grace days (11–13 April): no penalty, no overdue spell, yet the class
+        // follows the regulation's 3 days past due.
+        let detail = loans::detail(&db, "PYRCB", "PN1").await.expect("detail");
+        assert_eq!(detail.penalty_outstanding, fupin_core::Fen::ZERO);
+        assert_eq!((detail.loan.overdue_days, detail.loan.classification.as_str()), (3, "special_mention"));
+        assert_eq!(detail.loan.overdue_since, None);
+        assert!(detail.overdue_spells.is_empty());
+        eod(&db, "2017-04-20").await;
+        // 14–20 April, 7 days × 100,000 × 6 % × 1.5 / 360 = 7 × 25.00 = 175.00, apart from
+        // the 1,500.00 of interest.
+        let detail = loans::detail(&db, "PYRCB", "PN1").await.expect("detail");
+        assert_eq!(detail.penalty_outstanding, yuan("175.00"));
+        assert_eq!(detail.interest_outstanding, yuan("1500.00"));
+        assert_eq!(balance(&db, "bank:PYRCB:penalty_income").await, yuan("175.00"));
+        assert_eq!(detail.loan.overdue_days, 10);
+        assert_eq!(detail.loan.overdue_since, Some(date("2017-04-14")));
+        assert_eq!(detail.overdue_spells, vec![(date("2017-04-14"), None)]);
+        // End of day again for days already done charges nothing twice.
+        eod(&db, "2017-04-20").await;
+        assert_eq!(balance(&db, "bank:PYRCB:penalty_income").await, yuan("175.00"));
+        // The indicator of penalty interest outstanding: the county holds 175.00.
+        let request = fupin_app::indicators::Request {
+            scope: fupin_app::indicators::Scope::Region(fupin_core::RegionCode::parse("361128").expect("county")),
+            as_of: date("2017-04-20"),
+            base: None,
+            institution: None,
+            codes: Some(vec!["penalty_interest_outstanding".to_string()]),
+        };
+        fupin_app::indicators::load_builtin(&db, &ctx()).await.expect("built-in indicators");
+        let values = fupin_app::indicators::evaluate(&db, &ctx(), &request).await.expect("evaluate");
+        let penalty = values.iter().find(|v| v.indicator.code == "penalty_interest_outstanding").expect("indicator");
+        assert_eq!(penalty.text().as_deref(), Some("175.00"), "{penalty:?}");
+        ledger_is_clean(&db).await;
+    }
+
+    async fn the_subsidy_follows_the_principal_a_prepayment_leaves(db) {
+        let dir = tempfile::tempdir().expect("dir");
+        setup(&db, dir.path()).await;
+        let county = fupin_core::RegionCode::parse("361128").expect("county");
+        let settings = fupin_app::funds::RiskFundSettings {
+            county_code: county,
+            effective_from: date("2017-01-01"),
+            leverage_multiple: 8,
+            fund_share_ppm: 800_000,
+            trigger_days: 90,
+        };
+        fupin_app::funds::set_risk_settings(&db, &ctx(), &settings).await.expect("settings");
+        let deposits = write(dir.path(), "deposits.csv",
+            "id,county_code,fund,deposited_on,amount\nD1,361128,subsidy,2017-01-05,10000\nD2,361128,risk_compensation,2017-01-05,20000\n");
+        assert_applied(&import_file(&db, &deposits, fupin_app::imports::funds::DepositImporter::default()).await);
+        // MC is subsidised at 4.75 %. 50,000 from 2017-03-15, interest monthly (act/360).
+        let header = "contract_no,institution_code,product_code,borrower_type,borrower_id,principal,annual_rate,start_on,maturity_on,repayment,purpose\n";
+        let file = write(dir.path(), "loans.csv", &format!(
+            "{header}S1,PYRCB,MC,household,H1,50000,4.75,2017-03-15,2018-03-15,monthly_interest,养殖\n"));
+        assert_applied(&import_file(&db, &file, LoanImporter::new(&db)).await);
+        // April: 50,000 × 4.75 % × 31 / 360 = 204.51, paid when due.
+        eod(&db, "2017-04-14").await;
+        repay(&db, "S1-04", "S1", "2017-04-15", "204.51").await.expect("April");
+        eod(&db, "2017-05-09").await;
+        // 10 May: May's 50,000 × 4.75 % × 30 / 360 = 197.92 is due; 20,197.92 prepays 20,000.
+        prepay(&db, "S1-P", "S1", "2017-05-10", "20197.92", Some(PrepaymentOption::KeepTerm)).await.expect("prepays");
+        assert_eq!(balance(&db, "loan:PYRCB:S1:principal").await, yuan("30000"));
+        // June on the new schedule: 30,000 × 4.75 % × 31 / 360 = 122.71, paid when due.
+        eod(&db, "2017-06-14").await;
+        repay(&db, "S1-06", "S1", "2017-06-15", "122.71").await.expect("June");
+        eod(&db, "2017-06-30").await;
+        // Q2 subsidy, never overdue: 50,000 at the end of 1 Apr – 9 May (39 days), 30,000 from
+        // 10 May to 30 Jun (52 days): (50,000 × 39 + 30,000 × 52) × 4.75 % / 360 = 463.125 →
+        // 463.13.
+        let quarter = fupin_core::date::Quarter::parse("2017Q2").expect("quarter");
+        let claims = fupin_app::funds::prepare_subsidy_claims(&db, &ctx(), quarter, Some(county)).await.expect("claims");
+        let lines: Vec<(i64, fupin_core::Fen)> = claims[0].1.iter().map(|l| (l.line.days, l.line.amount)).collect();
+        assert_eq!(lines, vec![(91, yuan("463.13"))]);
+        ledger_is_clean(&db).await;
+    }
+}
