@@ -249,8 +249,11 @@ impl LoanFacts<'_> {
             "borrower_registered_on_disbursement" if household => {
                 flag(self.row.status_at_start.is_some())
             }
-            "borrower_exited_before_disbursement" if household => {
-                flag(self.row.status_at_start.as_deref() == Some("exited"))
+            "borrower_exited_years_before_disbursement"
+                if self.row.status_at_start.as_deref() == Some("exited") =>
+            {
+                let start_year = self.row.start_on.get(..4)?.parse::<i64>().ok()?;
+                Some(start_year - self.row.exited_year_at_start?)
             }
             "household_banks_count" if household => Some(self.banks),
             "household_microcredit_total_fen" if household => Some(self.household_total_fen),

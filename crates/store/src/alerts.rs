@@ -108,6 +108,8 @@ pub struct LoanFactRow {
     pub microcredit: bool,
     /// The household's status on the start date; `None` when not in the registry then.
     pub status_at_start: Option<String>,
+    /// The household's exit year on the start date, when it had exited.
+    pub exited_year_at_start: Option<i64>,
     /// The household head's birth date on the start date.
     pub head_birth_date: Option<String>,
 }
@@ -117,7 +119,7 @@ pub async fn loan_facts(db: &Db, as_of: BusinessDate) -> Result<Vec<LoanFactRow>
     let rows = sqlx::query(
         "select l.id, l.contract_no, l.institution_code, l.village_code, l.borrower_type, \
          l.borrower_id, l.principal_fen, l.start_on, l.original_maturity_on, l.purpose, \
-         p.category, hv.status as status_at_start, m.birth_date as head_birth_date \
+         p.category, hv.status as status_at_start, hv.exited_year, m.birth_date as head_birth_date \
          from loans l join products p on p.code = l.product_code \
          left join household_versions hv on l.borrower_type = 'household' \
            and hv.household_id = l.borrower_id and hv.valid_from <= l.start_on \
@@ -151,6 +153,7 @@ pub async fn loan_facts(db: &Db, as_of: BusinessDate) -> Result<Vec<LoanFactRow>
             purpose: row.try_get("purpose")?,
             microcredit: row.try_get::<String, _>("category")? == "poverty_microcredit",
             status_at_start: row.try_get("status_at_start")?,
+            exited_year_at_start: row.try_get("exited_year")?,
             head_birth_date: row.try_get("head_birth_date")?,
         });
     }
