@@ -42,13 +42,17 @@ pub enum Vocabulary {
     Role,
     RuleStatus,
     Severity,
+    AlertSeverity,
+    AlertSubject,
+    AlertStatus,
+    AnswerKind,
 }
 
 type Table = &'static [(&'static str, &'static str, &'static str)];
 
 impl Vocabulary {
     /// Every vocabulary, for the tests.
-    pub const ALL: [Vocabulary; 32] = [
+    pub const ALL: [Vocabulary; 36] = [
         Vocabulary::Attribute,
         Vocabulary::Cause,
         Vocabulary::HouseholdStatus,
@@ -81,6 +85,10 @@ impl Vocabulary {
         Vocabulary::Role,
         Vocabulary::RuleStatus,
         Vocabulary::Severity,
+        Vocabulary::AlertSeverity,
+        Vocabulary::AlertSubject,
+        Vocabulary::AlertStatus,
+        Vocabulary::AnswerKind,
     ];
 
     /// (code, Chinese, English)
@@ -118,6 +126,10 @@ impl Vocabulary {
             Vocabulary::Role => ROLES,
             Vocabulary::RuleStatus => RULE_STATUSES,
             Vocabulary::Severity => SEVERITIES,
+            Vocabulary::AlertSeverity => ALERT_SEVERITIES,
+            Vocabulary::AlertSubject => ALERT_SUBJECTS,
+            Vocabulary::AlertStatus => ALERT_STATUSES,
+            Vocabulary::AnswerKind => ANSWER_KINDS,
         }
     }
 
@@ -163,6 +175,10 @@ impl Vocabulary {
             Vocabulary::Role => "role",
             Vocabulary::RuleStatus => "rule_status",
             Vocabulary::Severity => "severity",
+            Vocabulary::AlertSeverity => "alert_severity",
+            Vocabulary::AlertSubject => "alert_subject",
+            Vocabulary::AlertStatus => "alert_status",
+            Vocabulary::AnswerKind => "answer_kind",
         }
     }
 
@@ -490,6 +506,35 @@ const RULE_STATUSES: Table = &[
 ];
 
 const SEVERITIES: Table = &[("error", "错误", "Error"), ("warning", "警告", "Warning")];
+
+const ALERT_SEVERITIES: Table = &[
+    ("high", "高", "High"),
+    ("medium", "中", "Medium"),
+    ("low", "低", "Low"),
+];
+
+const ALERT_SUBJECTS: Table = &[
+    ("loan", "贷款", "Loan"),
+    ("credit_line", "授信", "Credit line"),
+    ("village", "行政村", "Village"),
+    ("enterprise_day", "企业同日放款", "Enterprise's loans of one day"),
+];
+
+const ALERT_STATUSES: Table = &[
+    ("open", "待处理", "Open"),
+    ("explained", "已说明", "Explained"),
+    ("corrected", "已整改", "Corrected"),
+    ("escalated", "已上报", "Escalated"),
+    ("dismissed", "已排除", "Dismissed"),
+    ("closed", "已消除", "Closed"),
+];
+
+const ANSWER_KINDS: Table = &[
+    ("explain", "情况说明", "Explain"),
+    ("correct", "整改", "Correct"),
+    ("escalate", "上报", "Escalate"),
+    ("dismiss", "排除（监管）", "Dismiss (regulator)"),
+];
 
 // ---------------------------------------------------------------------------------------------
 // messages
@@ -895,7 +940,11 @@ mod tests {
         match column {
             "poverty_attribute" => &[Vocabulary::Attribute],
             "main_cause" => &[Vocabulary::Cause],
-            "status" => &[Vocabulary::HouseholdStatus, Vocabulary::LoanStatus],
+            "status" => &[
+                Vocabulary::HouseholdStatus,
+                Vocabulary::LoanStatus,
+                Vocabulary::AlertStatus,
+            ],
             "relation" => &[Vocabulary::Relation],
             "sex" => &[Vocabulary::Sex],
             "labour" => &[Vocabulary::Labour],
@@ -904,6 +953,7 @@ mod tests {
                 Vocabulary::ServicePointKind,
                 Vocabulary::EnterpriseKind,
                 Vocabulary::ExtensionKind,
+                Vocabulary::AnswerKind,
             ],
             "leading_level" => &[Vocabulary::LeadingLevel],
             "link" => &[Vocabulary::EnterpriseLink],
@@ -917,7 +967,8 @@ mod tests {
             "unit" => &[Vocabulary::Unit],
             "level" => &[Vocabulary::Level],
             "role" => &[Vocabulary::Role],
-            "severity" => &[Vocabulary::Severity],
+            "severity" => &[Vocabulary::Severity, Vocabulary::AlertSeverity],
+            "subject" => &[Vocabulary::AlertSubject],
             _ => &[],
         }
     }
@@ -978,6 +1029,19 @@ mod tests {
 
     #[test]
     fn every_variant_of_the_core_enums_has_chinese_text() {
+        use fupin_app::fupin_core::alert;
+        for severity in alert::Severity::ALL {
+            assert_translated(Vocabulary::AlertSeverity, severity.as_str());
+        }
+        for subject in alert::Subject::ALL {
+            assert_translated(Vocabulary::AlertSubject, subject.as_str());
+        }
+        for status in alert::AlertStatus::ALL {
+            assert_translated(Vocabulary::AlertStatus, status.as_str());
+        }
+        for kind in alert::AnswerKind::ALL {
+            assert_translated(Vocabulary::AnswerKind, kind.as_str());
+        }
         for method in RepaymentMethod::ALL {
             assert_translated(Vocabulary::Method, method.as_str());
         }
