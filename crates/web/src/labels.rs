@@ -46,13 +46,14 @@ pub enum Vocabulary {
     AlertSubject,
     AlertStatus,
     AnswerKind,
+    AlertFact,
 }
 
 type Table = &'static [(&'static str, &'static str, &'static str)];
 
 impl Vocabulary {
     /// Every vocabulary, for the tests.
-    pub const ALL: [Vocabulary; 36] = [
+    pub const ALL: [Vocabulary; 37] = [
         Vocabulary::Attribute,
         Vocabulary::Cause,
         Vocabulary::HouseholdStatus,
@@ -89,6 +90,7 @@ impl Vocabulary {
         Vocabulary::AlertSubject,
         Vocabulary::AlertStatus,
         Vocabulary::AnswerKind,
+        Vocabulary::AlertFact,
     ];
 
     /// (code, Chinese, English)
@@ -130,6 +132,7 @@ impl Vocabulary {
             Vocabulary::AlertSubject => ALERT_SUBJECTS,
             Vocabulary::AlertStatus => ALERT_STATUSES,
             Vocabulary::AnswerKind => ANSWER_KINDS,
+            Vocabulary::AlertFact => ALERT_FACTS,
         }
     }
 
@@ -179,6 +182,7 @@ impl Vocabulary {
             Vocabulary::AlertSubject => "alert_subject",
             Vocabulary::AlertStatus => "alert_status",
             Vocabulary::AnswerKind => "answer_kind",
+            Vocabulary::AlertFact => "alert_fact",
         }
     }
 
@@ -527,6 +531,39 @@ const ALERT_STATUSES: Table = &[
     ("escalated", "已上报", "Escalated"),
     ("dismissed", "已排除", "Dismissed"),
     ("closed", "已消除", "Closed"),
+];
+
+/// The facts alert rules read, and the parameters of the shipped rules.
+const ALERT_FACTS: Table = &[
+    ("amount_fen", "贷款金额", "Amount"),
+    ("term_months", "期限（月）", "Term (months)"),
+    ("is_microcredit", "扶贫小额信贷（1=是）", "Poverty micro-credit (1 = yes)"),
+    ("borrower_age_years", "户主放款时年龄", "Head's age at disbursement"),
+    ("borrower_registered_on_disbursement", "放款时在册（1=是）", "Registered at disbursement (1 = yes)"),
+    ("borrower_exited_years_before_disbursement", "放款前已脱贫年数", "Years since exit at disbursement"),
+    ("household_banks_count", "借款银行数", "Banks lending to the household"),
+    ("household_microcredit_total_fen", "户扶贫小额信贷合计", "Household's micro-credit in total"),
+    ("purpose_names_enterprise", "用途指向企业（1=是）", "Purpose names an enterprise (1 = yes)"),
+    ("subsidy_overdue_days", "逾期期间申领贴息天数", "Subsidy days claimed while overdue"),
+    ("line_fen", "授信额度", "Credit line"),
+    ("recommended_line_fen", "评级对应额度", "Line of the grade"),
+    ("line_above_recommended_fen", "超出评级额度", "Above the grade's line"),
+    ("village_loans_count", "村贷款笔数", "Loans in the village"),
+    ("village_overdue_count", "村逾期笔数", "Overdue loans in the village"),
+    ("village_overdue_rate_bps", "村逾期率（万分之）", "Village overdue rate (bp)"),
+    ("county_overdue_rate_bps", "县逾期率（万分之）", "County overdue rate (bp)"),
+    ("linked_loans_count", "同日带动户贷款笔数", "Loans of the day to linked households"),
+    ("linked_loans_fen", "同日带动户贷款金额", "Their amount"),
+    ("banks_min", "银行数下限", "Banks at least"),
+    ("cap_fen", "金额上限", "Amount cap"),
+    ("cap_months", "期限上限（月）", "Term cap (months)"),
+    ("grace_years", "脱贫过渡年数", "Years of grace after exit"),
+    ("age_min", "最低年龄", "Youngest age"),
+    ("age_max", "最高年龄", "Oldest age"),
+    ("loans_min", "贷款笔数下限", "Loans at least"),
+    ("factor", "倍数", "Times the county's"),
+    ("gap_bps", "高出县（万分之）", "Above the county (bp)"),
+    ("tolerance_fen", "容差", "Tolerance"),
 ];
 
 const ANSWER_KINDS: Table = &[
@@ -1041,6 +1078,11 @@ mod tests {
         }
         for kind in alert::AnswerKind::ALL {
             assert_translated(Vocabulary::AnswerKind, kind.as_str());
+        }
+        for subject in alert::Subject::ALL {
+            for fact in subject.facts() {
+                assert_translated(Vocabulary::AlertFact, fact);
+            }
         }
         for method in RepaymentMethod::ALL {
             assert_translated(Vocabulary::Method, method.as_str());

@@ -412,6 +412,7 @@ async fn alerts_page(
 /// A fact of the evidence, in words (money in 万元, other numbers as they are).
 pub struct FactRow {
     pub name: String,
+    pub code: String,
     pub value: String,
 }
 
@@ -445,7 +446,8 @@ fn fact_rows(lang: Lang, evidence: &serde_json::Value) -> Vec<FactRow> {
                 None => "—".to_string(),
             };
             FactRow {
-                name: name.clone(),
+                name: crate::labels::label(lang, crate::labels::Vocabulary::AlertFact, name),
+                code: name.clone(),
                 value: text,
             }
         })
