@@ -65,7 +65,8 @@ impl ParsedRule {
                 ));
             }
         }
-        let severity = Severity::parse(&row.severity).map_err(|e| AppError::field("severity", e.0))?;
+        let severity =
+            Severity::parse(&row.severity).map_err(|e| AppError::field("severity", e.0))?;
         let subject = Subject::parse(&row.subject).map_err(|e| AppError::field("subject", e.0))?;
         let parameters = parse_parameters(&row.parameters)?;
         let condition =
@@ -137,7 +138,9 @@ pub async fn rules(db: &Db, ctx: &Ctx) -> Result<Vec<AlertRule>> {
 pub async fn save_rule(db: &Db, ctx: &Ctx, rule: AlertRule) -> Result<AlertRule> {
     access::require(ctx, Area::Alerts, Access::Write)?;
     if !matches!(ctx.actor.role, Role::Regulator | Role::Operator) {
-        return Err(AppError::Forbidden("only the regulator defines alert rules".into()));
+        return Err(AppError::Forbidden(
+            "only the regulator defines alert rules".into(),
+        ));
     }
     let parsed = ParsedRule::parse(rule)?;
     let mut row = parsed.row;
@@ -393,15 +396,20 @@ async fn subsidy_overdue_days(db: &Db, date: BusinessDate) -> Result<HashMap<i64
             continue;
         };
         let from = start.max(quarter.first_day());
-        let to = line.closed_on.as_deref().and_then(date_of).map_or(end, |c| c.min(end));
+        let to = line
+            .closed_on
+            .as_deref()
+            .and_then(date_of)
+            .map_or(end, |c| c.min(end));
         let outstanding = fupin_core::subsidy::Segment {
             from,
             to: to.max(from),
             principal: fupin_core::Fen::new(1),
         };
         let own = spells.get(&line.loan_id).map(Vec::as_slice).unwrap_or(&[]);
-        let eligible = fupin_core::subsidy::subsidy(&[outstanding], own, fupin_core::Rate::from_ppm(0), 360)
-            .map_or(0, |s| s.days);
+        let eligible =
+            fupin_core::subsidy::subsidy(&[outstanding], own, fupin_core::Rate::from_ppm(0), 360)
+                .map_or(0, |s| s.days);
         let excess = line.days - eligible;
         if excess > 0 {
             *out.entry(line.loan_id).or_default() += excess;
@@ -417,7 +425,10 @@ async fn village_findings(
     rules: &[&ParsedRule],
     findings: &mut Vec<Finding>,
 ) -> Result<()> {
-    let overdue: HashSet<i64> = store::overdue_loan_ids(db, date).await?.into_iter().collect();
+    let overdue: HashSet<i64> = store::overdue_loan_ids(db, date)
+        .await?
+        .into_iter()
+        .collect();
     let mut villages: BTreeMap<&str, (i64, i64)> = BTreeMap::new();
     let mut counties: HashMap<&str, (i64, i64)> = HashMap::new();
     for loan in loans {
@@ -425,7 +436,9 @@ async fn village_findings(
         let village = villages.entry(&loan.village_code).or_default();
         village.0 += 1;
         village.1 += late;
-        let county = counties.entry(&loan.village_code[..loan.village_code.len().min(6)]).or_default();
+        let county = counties
+            .entry(&loan.village_code[..loan.village_code.len().min(6)])
+            .or_default();
         county.0 += 1;
         county.1 += late;
     }
@@ -537,7 +550,10 @@ async fn line_findings(
                 });
                 findings.push(Finding {
                     rule_code: rule.row.code.clone(),
-                    subject_key: format!("{}/{}/{}", line.household_id, line.institution_code, line.granted_on),
+                    subject_key: format!(
+                        "{}/{}/{}",
+                        line.household_id, line.institution_code, line.granted_on
+                    ),
                     institution_code: Some(line.institution_code.clone()),
                     village_code: line.village_code.clone(),
                     evidence_json: evidence.to_string(),
@@ -568,7 +584,11 @@ fn scoped(ctx: &Ctx, query: &ListQuery) -> Result<AlertFilter> {
     let within = access::region_in_scope(ctx, query.region)?;
     let institution = match access::bank_institution(ctx)? {
         Some(own) => {
-            if query.institution.as_deref().is_some_and(|asked| asked != own) {
+            if query
+                .institution
+                .as_deref()
+                .is_some_and(|asked| asked != own)
+            {
                 return Err(AppError::NotFound(format!(
                     "institution {}",
                     query.institution.as_deref().unwrap_or_default()
@@ -597,7 +617,11 @@ pub async fn list(db: &Db, ctx: &Ctx, query: &ListQuery) -> Result<Vec<Alert>> {
 }
 
 /// Counts of alerts in the actor's view by rule, county and institution.
-pub async fn counts(db: &Db, ctx: &Ctx, query: &ListQuery) -> Result<Vec<(String, String, String, i64)>> {
+pub async fn counts(
+    db: &Db,
+    ctx: &Ctx,
+    query: &ListQuery,
+) -> Result<Vec<(String, String, String, i64)>> {
     let filter = scoped(ctx, query)?;
     Ok(store::count_alerts(db, &filter).await?)
 }
@@ -612,7 +636,9 @@ pub async fn show(db: &Db, ctx: &Ctx, id: i64) -> Result<(Alert, Vec<Answer>)> {
 
 async fn visible(db: &Db, ctx: &Ctx, id: i64) -> Result<Alert> {
     let what = || format!("alert {id}");
-    let alert = store::alert(db, id).await?.ok_or_else(|| AppError::NotFound(what()))?;
+    let alert = store::alert(db, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(what()))?;
     let village = RegionCode::parse(&alert.village_code).map_err(|_| AppError::NotFound(what()))?;
     access::require_region(ctx, village, what)?;
     if let Some(own) = access::bank_institution(ctx)?
@@ -625,13 +651,7 @@ async fn visible(db: &Db, ctx: &Ctx, id: i64) -> Result<Alert> {
 
 /// Answers an alert: the responsible bank explains, corrects or escalates; the regulator may
 /// also dismiss (with its reason). Audited in the same transaction.
-pub async fn answer(
-    db: &Db,
-    ctx: &Ctx,
-    id: i64,
-    kind: AnswerKind,
-    note: &str,
-) -> Result<Alert> {
+pub async fn answer(db: &Db, ctx: &Ctx, id: i64, kind: AnswerKind, note: &str) -> Result<Alert> {
     access::require(ctx, Area::Alerts, Access::Write)?;
     let note = note.trim();
     if note.is_empty() || note.chars().count() > MAX_NOTE_CHARS {
@@ -641,7 +661,9 @@ pub async fn answer(
         ));
     }
     if kind == AnswerKind::Dismiss && !matches!(ctx.actor.role, Role::Regulator | Role::Operator) {
-        return Err(AppError::Forbidden("only the regulator dismisses an alert".into()));
+        return Err(AppError::Forbidden(
+            "only the regulator dismisses an alert".into(),
+        ));
     }
     let alert = visible(db, ctx, id).await?;
     let status = AlertStatus::parse(&alert.status).map_err(|e| AppError::Invalid(e.0))?;
@@ -665,7 +687,11 @@ pub async fn answer(
             "alert {id} changed meanwhile; look at it again"
         )));
     }
-    let mut entry = ctx.audit(&format!("alert.{}", kind.as_str()), "alert", &id.to_string());
+    let mut entry = ctx.audit(
+        &format!("alert.{}", kind.as_str()),
+        "alert",
+        &id.to_string(),
+    );
     entry.before_json = Some(json!({"status": status.as_str()}).to_string());
     entry.after_json = Some(json!({"status": new_status.as_str(), "note": note}).to_string());
     audit::append(&mut tx, &entry).await?;
@@ -711,16 +737,27 @@ fn work_list_workbook(
     sheet.set_name("预警工作清单 Alerts")?;
     let bold = rust_xlsxwriter::Format::new().set_bold();
     let headers = [
-        "编号 id", "规则 rule", "规则名称 name", "严重程度 severity", "对象 subject",
-        "机构 institution", "村 village", "状态 status", "首次发现 first seen",
-        "最近发现 last seen", "证据 evidence", "答复 answer",
+        "编号 id",
+        "规则 rule",
+        "规则名称 name",
+        "严重程度 severity",
+        "对象 subject",
+        "机构 institution",
+        "村 village",
+        "状态 status",
+        "首次发现 first seen",
+        "最近发现 last seen",
+        "证据 evidence",
+        "答复 answer",
     ];
     for (column, header) in headers.iter().enumerate() {
         sheet.write_string_with_format(0, column as u16, *header, &bold)?;
     }
     for (index, alert) in alerts.iter().enumerate() {
         let row = index as u32 + 1;
-        let name = rules.get(&alert.rule_code).map_or(String::new(), |r| r.name_zh.clone());
+        let name = rules
+            .get(&alert.rule_code)
+            .map_or(String::new(), |r| r.name_zh.clone());
         let cells = [
             alert.rule_code.clone(),
             name,

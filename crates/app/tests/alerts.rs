@@ -13,10 +13,10 @@ use std::collections::BTreeSet;
 
 use common::*;
 use fupin_app::alerts::{self, AlertRule, ListQuery};
+use fupin_app::imports::ImportOptions;
 use fupin_app::imports::loans::{LoanImporter, ProductImporter};
 use fupin_app::imports::registry::{EnterpriseImporter, EnterpriseLinkImporter, import_households};
 use fupin_app::imports::territory::{InstitutionImporter, RegionImporter};
-use fupin_app::imports::ImportOptions;
 use fupin_app::{Actor, AppError, Ctx, Db, Role};
 use fupin_core::RegionCode;
 use fupin_core::alert::AnswerKind;
@@ -58,17 +58,32 @@ async fn fixture(db: &Db, dir: &std::path::Path) {
         ));
     }
     let households = write(dir, "households.csv", &households);
-    let report = import_households(db, &ctx(), &households, &ImportOptions::default(), date("2016-12-31"))
-        .await
-        .expect("households");
+    let report = import_households(
+        db,
+        &ctx(),
+        &households,
+        &ImportOptions::default(),
+        date("2016-12-31"),
+    )
+    .await
+    .expect("households");
     assert_applied(&report);
     let code = enterprise_code();
     let enterprises = write(
         dir,
         "enterprises.csv",
-        &format!("credit_code,name,kind,industry,village_code\n{code},东湖茶业合作社,cooperative,tea,{V2}\n"),
+        &format!(
+            "credit_code,name,kind,industry,village_code\n{code},东湖茶业合作社,cooperative,tea,{V2}\n"
+        ),
     );
-    assert_applied(&import_file(db, &enterprises, EnterpriseImporter::new(date("2016-12-31"))).await);
+    assert_applied(
+        &import_file(
+            db,
+            &enterprises,
+            EnterpriseImporter::new(date("2016-12-31")),
+        )
+        .await,
+    );
     let mut links = String::from("credit_code,household_id,link,people,since\n");
     for n in 5..=9 {
         links.push_str(&format!("{code},H{n},employment,1,2016-06-01\n"));
@@ -85,8 +100,20 @@ async fn fixture(db: &Db, dir: &std::path::Path) {
     assert_applied(&import_file(db, &products, ProductImporter::default()).await);
 }
 
-/// Imports loan rows `contract,bank,product,household,principal,start,maturity,purpose`.
-async fn loans(db: &Db, dir: &std::path::Path, name: &str, rows: &[(&str, &str, &str, &str, &str, &str, &str, &str)]) {
+/// A loan row: contract, bank, product, household, principal, start, maturity, purpose.
+type LoanRow<'a> = (
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+);
+
+/// Imports loan rows.
+async fn loans(db: &Db, dir: &std::path::Path, name: &str, rows: &[LoanRow<'_>]) {
     let mut content = String::from(LOAN_HEADER);
     for (contract, bank, product, household, principal, start, maturity, purpose) in rows {
         let rate = if *bank == "ABC" { "4.35" } else { "4.75" };
@@ -116,7 +143,10 @@ async fn found(db: &Db, on: &str) -> BTreeSet<(String, String)> {
 }
 
 fn set(items: &[(&str, &str)]) -> BTreeSet<(String, String)> {
-    items.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+    items
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
 }
 
 fn actor_ctx(name: &str, role: Role, institution: Option<&str>) -> Ctx {

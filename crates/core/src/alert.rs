@@ -129,7 +129,11 @@ impl Subject {
                 "purpose_names_enterprise",
                 "subsidy_overdue_days",
             ],
-            Subject::CreditLine => &["line_fen", "recommended_line_fen", "line_above_recommended_fen"],
+            Subject::CreditLine => &[
+                "line_fen",
+                "recommended_line_fen",
+                "line_above_recommended_fen",
+            ],
             Subject::Village => &[
                 "village_loans_count",
                 "village_overdue_count",
@@ -429,7 +433,8 @@ impl Condition {
 }
 
 /// Words in a loan's purpose that say the money goes to an enterprise (入股分红, 转贷, …).
-pub const ENTERPRISE_PURPOSE_WORDS: &[&str] = &["入股", "分红", "转贷", "指标交换", "公司", "合作社"];
+pub const ENTERPRISE_PURPOSE_WORDS: &[&str] =
+    &["入股", "分红", "转贷", "指标交换", "公司", "合作社"];
 
 /// Whether a loan's purpose names an enterprise or an enterprise use.
 pub fn purpose_names_enterprise(purpose: &str) -> bool {

@@ -169,9 +169,7 @@ pub async fn overdue_loan_ids(db: &Db, as_of: BusinessDate) -> Result<Vec<i64>> 
     .bind(as_of.to_string())
     .fetch_all(db.pool())
     .await?;
-    rows.iter()
-        .map(|row| Ok(row.try_get("loan_id")?))
-        .collect()
+    rows.iter().map(|row| Ok(row.try_get("loan_id")?)).collect()
 }
 
 /// A subsidy claim line with its quarter and loan dates.
@@ -487,7 +485,10 @@ pub async fn list_alerts(db: &Db, filter: &AlertFilter) -> Result<Vec<Alert>> {
 }
 
 /// Counts of alerts matching the filter by rule, county and institution ('' for none).
-pub async fn count_alerts(db: &Db, filter: &AlertFilter) -> Result<Vec<(String, String, String, i64)>> {
+pub async fn count_alerts(
+    db: &Db,
+    filter: &AlertFilter,
+) -> Result<Vec<(String, String, String, i64)>> {
     let conditions = conditions_of(filter);
     let sql = format!(
         "select a.rule_code, a.county_code, coalesce(a.institution_code, '') as institution, \

@@ -521,7 +521,11 @@ const ALERT_SUBJECTS: Table = &[
     ("loan", "贷款", "Loan"),
     ("credit_line", "授信", "Credit line"),
     ("village", "行政村", "Village"),
-    ("enterprise_day", "企业同日放款", "Enterprise's loans of one day"),
+    (
+        "enterprise_day",
+        "企业同日放款",
+        "Enterprise's loans of one day",
+    ),
 ];
 
 const ALERT_STATUSES: Table = &[
@@ -537,22 +541,74 @@ const ALERT_STATUSES: Table = &[
 const ALERT_FACTS: Table = &[
     ("amount_fen", "贷款金额", "Amount"),
     ("term_months", "期限（月）", "Term (months)"),
-    ("is_microcredit", "扶贫小额信贷（1=是）", "Poverty micro-credit (1 = yes)"),
-    ("borrower_age_years", "户主放款时年龄", "Head's age at disbursement"),
-    ("borrower_registered_on_disbursement", "放款时在册（1=是）", "Registered at disbursement (1 = yes)"),
-    ("borrower_exited_years_before_disbursement", "放款前已脱贫年数", "Years since exit at disbursement"),
-    ("household_banks_count", "借款银行数", "Banks lending to the household"),
-    ("household_microcredit_total_fen", "户扶贫小额信贷合计", "Household's micro-credit in total"),
-    ("purpose_names_enterprise", "用途指向企业（1=是）", "Purpose names an enterprise (1 = yes)"),
-    ("subsidy_overdue_days", "逾期期间申领贴息天数", "Subsidy days claimed while overdue"),
+    (
+        "is_microcredit",
+        "扶贫小额信贷（1=是）",
+        "Poverty micro-credit (1 = yes)",
+    ),
+    (
+        "borrower_age_years",
+        "户主放款时年龄",
+        "Head's age at disbursement",
+    ),
+    (
+        "borrower_registered_on_disbursement",
+        "放款时在册（1=是）",
+        "Registered at disbursement (1 = yes)",
+    ),
+    (
+        "borrower_exited_years_before_disbursement",
+        "放款前已脱贫年数",
+        "Years since exit at disbursement",
+    ),
+    (
+        "household_banks_count",
+        "借款银行数",
+        "Banks lending to the household",
+    ),
+    (
+        "household_microcredit_total_fen",
+        "户扶贫小额信贷合计",
+        "Household's micro-credit in total",
+    ),
+    (
+        "purpose_names_enterprise",
+        "用途指向企业（1=是）",
+        "Purpose names an enterprise (1 = yes)",
+    ),
+    (
+        "subsidy_overdue_days",
+        "逾期期间申领贴息天数",
+        "Subsidy days claimed while overdue",
+    ),
     ("line_fen", "授信额度", "Credit line"),
     ("recommended_line_fen", "评级对应额度", "Line of the grade"),
-    ("line_above_recommended_fen", "超出评级额度", "Above the grade's line"),
+    (
+        "line_above_recommended_fen",
+        "超出评级额度",
+        "Above the grade's line",
+    ),
     ("village_loans_count", "村贷款笔数", "Loans in the village"),
-    ("village_overdue_count", "村逾期笔数", "Overdue loans in the village"),
-    ("village_overdue_rate_bps", "村逾期率（万分之）", "Village overdue rate (bp)"),
-    ("county_overdue_rate_bps", "县逾期率（万分之）", "County overdue rate (bp)"),
-    ("linked_loans_count", "同日带动户贷款笔数", "Loans of the day to linked households"),
+    (
+        "village_overdue_count",
+        "村逾期笔数",
+        "Overdue loans in the village",
+    ),
+    (
+        "village_overdue_rate_bps",
+        "村逾期率（万分之）",
+        "Village overdue rate (bp)",
+    ),
+    (
+        "county_overdue_rate_bps",
+        "县逾期率（万分之）",
+        "County overdue rate (bp)",
+    ),
+    (
+        "linked_loans_count",
+        "同日带动户贷款笔数",
+        "Loans of the day to linked households",
+    ),
     ("linked_loans_fen", "同日带动户贷款金额", "Their amount"),
     ("banks_min", "银行数下限", "Banks at least"),
     ("cap_fen", "金额上限", "Amount cap"),

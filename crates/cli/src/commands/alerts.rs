@@ -139,8 +139,16 @@ pub async fn run(db: &Db, command: AlertsCommand) -> anyhow::Result<ExitCode> {
                 offset: None,
             };
             let mut listing = Listing::new(vec![
-                "id", "rule", "severity", "status", "subject", "institution", "village",
-                "first_seen", "last_seen", "closed_on",
+                "id",
+                "rule",
+                "severity",
+                "status",
+                "subject",
+                "institution",
+                "village",
+                "first_seen",
+                "last_seen",
+                "closed_on",
             ]);
             for alert in alerts::list(db, &ctx, &query).await? {
                 listing.push(vec![
@@ -194,7 +202,13 @@ pub async fn run(db: &Db, command: AlertsCommand) -> anyhow::Result<ExitCode> {
         }
         AlertsCommand::Rules(args) => {
             let mut listing = Listing::new(vec![
-                "code", "name_zh", "severity", "subject", "condition", "parameters", "enabled",
+                "code",
+                "name_zh",
+                "severity",
+                "subject",
+                "condition",
+                "parameters",
+                "enabled",
             ]);
             for rule in alerts::rules(db, &ctx).await? {
                 listing.push(vec![

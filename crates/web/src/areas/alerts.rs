@@ -397,7 +397,10 @@ async fn alerts_page(
             separator = '&';
         }
     }
-    let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/alerts");
+    let path = uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/alerts");
     Ok(AlertsPage {
         layout: Layout::new(lang, Some(&user.principal), path, "alerts.title"),
         query,
@@ -476,11 +479,25 @@ async fn alert_page(
     let live = AlertStatus::parse(&alert.status).is_ok_and(AlertStatus::is_live);
     let role = user.principal.user.role;
     Ok(AlertPage {
-        layout: Layout::new(lang, Some(&user.principal), "/alerts", "alerts.detail_title"),
+        layout: Layout::new(
+            lang,
+            Some(&user.principal),
+            "/alerts",
+            "alerts.detail_title",
+        ),
         rule_name: rule_name(lang, rule.as_ref(), &alert.rule_code),
-        regulation: rule.as_ref().map(|r| r.regulation.clone()).unwrap_or_default(),
-        definition: rule.as_ref().map(|r| r.definition.clone()).unwrap_or_default(),
-        condition: rule.as_ref().map(|r| r.condition.clone()).unwrap_or_default(),
+        regulation: rule
+            .as_ref()
+            .map(|r| r.regulation.clone())
+            .unwrap_or_default(),
+        definition: rule
+            .as_ref()
+            .map(|r| r.definition.clone())
+            .unwrap_or_default(),
+        condition: rule
+            .as_ref()
+            .map(|r| r.condition.clone())
+            .unwrap_or_default(),
         facts: fact_rows(lang, &dto.evidence),
         evidence: serde_json::to_string_pretty(&dto.evidence).unwrap_or_default(),
         alert: dto,
@@ -521,7 +538,9 @@ async fn work_list(
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_static("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        HeaderValue::from_static(
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
     );
     headers.insert(
         header::CONTENT_DISPOSITION,
