@@ -402,5 +402,25 @@ fupin_store::on_both_engines! {
         assert_eq!(&bytes[..2], b"PK");
         let counts = alerts::counts(&db, &regulator, &ListQuery { live_only: true, ..ListQuery::default() }).await.expect("counts");
         assert_eq!(counts.iter().map(|c| c.3).sum::<i64>(), 3);
+
+        // The report's alerts section: the same counts by rule, county and bank.
+        fupin_app::indicators::load_builtin(&db, &ctx()).await.expect("indicators");
+        let request = fupin_app::indicators::Request {
+            scope: fupin_app::indicators::Scope::Region(RegionCode::parse("361128").expect("code")),
+            as_of: date("2017-06-30"),
+            base: None,
+            institution: None,
+            codes: None,
+        };
+        let report = fupin_app::report::build(&db, &regulator, &request).await.expect("report");
+        let mut section = report.alerts.clone();
+        section.sort();
+        assert_eq!(section, [
+            ("HOUSEHOLD_TOTAL".to_string(), "361128000000".to_string(), "ABC".to_string(), 1),
+            ("HOUSEHOLD_TOTAL".to_string(), "361128000000".to_string(), "PYRCB".to_string(), 1),
+            ("MULTI_BANK".to_string(), "361128000000".to_string(), "ABC".to_string(), 1),
+        ]);
+        let poverty_report = fupin_app::report::build(&db, &poverty, &request).await.expect("report");
+        assert!(poverty_report.alerts.is_empty(), "the poverty office reads no alerts");
     }
 }
