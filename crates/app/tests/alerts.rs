@@ -422,5 +422,27 @@ fupin_store::on_both_engines! {
         ]);
         let poverty_report = fupin_app::report::build(&db, &poverty, &request).await.expect("report");
         assert!(poverty_report.alerts.is_empty(), "the poverty office reads no alerts");
+
+        // And a measure of indicators: open on the date, of a rule when given.
+        for (code, formula) in [("alerts_open", "alerts.open"), ("alerts_open_total", "alerts.open[HOUSEHOLD_TOTAL]")] {
+            let indicator = fupin_app::indicators::Indicator {
+                code: code.into(), name: "未办结预警".into(), name_en: "Open alerts".into(),
+                unit: "count".into(), formula: formula.into(), numerator: None, denominator: None,
+                section: "loans".into(), description: None, builtin: false,
+            };
+            fupin_app::indicators::define(&db, &ctx(), &indicator).await.expect("define");
+        }
+        let values = fupin_app::indicators::evaluate(&db, &regulator, &fupin_app::indicators::Request {
+            codes: Some(vec!["alerts_open".into(), "alerts_open_total".into()]),
+            ..request.clone()
+        }).await.expect("evaluate");
+        let texts: Vec<Option<String>> = values.iter().map(|v| v.text()).collect();
+        assert_eq!(texts, [Some("3".to_string()), Some("2".to_string())]);
+        let before = fupin_app::indicators::evaluate(&db, &regulator, &fupin_app::indicators::Request {
+            as_of: date("2017-06-29"),
+            codes: Some(vec!["alerts_open".into()]),
+            ..request.clone()
+        }).await.expect("evaluate");
+        assert_eq!(before[0].text(), Some("0".to_string()), "not yet seen on 29 June");
     }
 }

@@ -590,3 +590,31 @@ pub async fn answer(
     .await?;
     Ok(true)
 }
+
+/// Alerts at or under the region prefix open at the end of `on` (seen by then, not closed by
+/// then, not dismissed), of one rule and one institution when given.
+pub async fn open_on(
+    db: &Db,
+    prefix: &str,
+    on: BusinessDate,
+    rule: Option<&str>,
+    institution: Option<&str>,
+) -> Result<i64> {
+    let mut conditions = Conditions::starting_at(1);
+    conditions
+        .prefix("village_code", prefix)
+        .text("first_seen <= {}", on.to_string())
+        .text("(closed_on is null or closed_on > {})", on.to_string())
+        .text("status <> {}", "dismissed")
+        .text_if("rule_code = {}", rule)
+        .text_if("institution_code = {}", institution);
+    let sql = format!(
+        "select count(*) as n from alerts{}",
+        conditions.where_clause()
+    );
+    let row = conditions
+        .bind(sqlx::query(sqlx::AssertSqlSafe(sql)))
+        .fetch_one(db.pool())
+        .await?;
+    Ok(row.try_get("n")?)
+}
