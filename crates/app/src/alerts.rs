@@ -293,6 +293,10 @@ pub async fn evaluate(db: &Db, date: BusinessDate) -> Result<Vec<Finding>> {
     if !enterprise_rules.is_empty() {
         enterprise_findings(db, date, &enterprise_rules, &mut findings).await?;
     }
+    let written_off_rules = of(Subject::WrittenOffLoan);
+    if !written_off_rules.is_empty() {
+        written_off_findings(db, date, &written_off_rules, &mut findings).await?;
+    }
     let line_rules = of(Subject::CreditLine);
     if !line_rules.is_empty() {
         line_findings(db, date, &line_rules, &mut findings).await?;
@@ -519,6 +523,39 @@ async fn enterprise_findings(
                     subject_key: format!("{credit_code}/{institution}/{start_on}"),
                     institution_code: Some(institution.to_string()),
                     village_code: group[0].enterprise_village.clone(),
+                    evidence_json: evidence.to_string(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn written_off_findings(
+    db: &Db,
+    date: BusinessDate,
+    rules: &[&ParsedRule],
+    findings: &mut Vec<Finding>,
+) -> Result<()> {
+    for loan in store::written_off_loans(db, date).await? {
+        let lookup = |name: &str| match name {
+            "balance_at_write_off_fen" => Some(loan.at_write_off_fen),
+            "balance_fen" => Some(loan.at_date_fen),
+            "balance_rise_after_write_off_fen" => Some(loan.at_date_fen - loan.at_write_off_fen),
+            _ => None,
+        };
+        for rule in rules {
+            if rule.holds(&lookup) {
+                let evidence = json!({
+                    "loan": {"contract_no": loan.contract_no, "institution": loan.institution_code,
+                             "borrower_id": loan.borrower_id, "written_off_on": loan.closed_on},
+                    "facts": rule.used(&lookup), "as_of": date.to_string(),
+                });
+                findings.push(Finding {
+                    rule_code: rule.row.code.clone(),
+                    subject_key: format!("{}/{}", loan.institution_code, loan.contract_no),
+                    institution_code: Some(loan.institution_code.clone()),
+                    village_code: loan.village_code.clone(),
                     evidence_json: evidence.to_string(),
                 });
             }

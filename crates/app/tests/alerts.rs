@@ -446,3 +446,43 @@ fupin_store::on_both_engines! {
         assert_eq!(before[0].text(), Some("0".to_string()), "not yet seen on 29 June");
     }
 }
+
+fupin_store::on_both_engines! {
+    async fn a_balance_rising_after_write_off_is_found(db) {
+        let dir = tempfile::tempdir().expect("dir");
+        fixture(&db, dir.path()).await;
+        loans(&db, dir.path(), "loans.csv", &[
+            ("W1", "PYRCB", "MC", "H1", "10000", M, END, "养殖生猪"),
+            ("W2", "PYRCB", "MC", "H2", "10000", M, END, "养殖生猪"),
+        ]).await;
+        let mut tx = db.write().await.expect("begin");
+        for contract in ["W1", "W2"] {
+            let loan = fupin_app::loans::find(&mut tx, "PYRCB", contract).await.expect("loan");
+            fupin_app::loans::write_off(&mut tx, &ctx(), &loan, date("2017-05-01"), "borrower insolvent").await.expect("write off");
+        }
+        tx.commit().await.expect("commit");
+        // Near miss: both written off to nothing, nothing posted since.
+        assert_eq!(found(&db, "2017-06-30").await, set(&[]));
+
+        // 100 yuan posted to W1's principal after its write-off, on 10 May.
+        let mut tx = db.write().await.expect("begin");
+        let principal = fupin_store::ledger::account_by_code_in(&mut tx, "loan:PYRCB:W1:principal").await.expect("read").expect("account");
+        let cash = fupin_store::ledger::account_by_code_in(&mut tx, "bank:PYRCB:cash").await.expect("read").expect("account");
+        let transfer = fupin_store::ledger::NewTransfer {
+            id: "late-charge-W1".into(),
+            debit_account_id: principal.id,
+            credit_account_id: cash.id,
+            amount: yuan("100"),
+            value_date: date("2017-05-10"),
+            code: "disbursement".into(),
+            memo: None,
+        };
+        fupin_store::ledger::post(&mut tx, &transfer, "tester", "2017-05-10T09:00:00.000Z").await.expect("post").expect("posted");
+        tx.commit().await.expect("commit");
+        assert_eq!(found(&db, "2017-06-30").await, set(&[("WRITE_OFF_BALANCE_RISE", "PYRCB/W1")]));
+        assert_eq!(found(&db, "2017-05-09").await, set(&[]), "before the posting");
+        let findings = alerts::evaluate(&db, date("2017-06-30")).await.expect("evaluate");
+        let evidence: serde_json::Value = serde_json::from_str(&findings[0].evidence_json).expect("json");
+        assert_eq!(evidence["facts"]["balance_rise_after_write_off_fen"], 10_000);
+    }
+}

@@ -69,6 +69,7 @@ text_enum!(
         CreditLine => "credit_line",
         Village => "village",
         EnterpriseDay => "enterprise_day",
+        WrittenOffLoan => "written_off_loan",
     }
 );
 
@@ -141,6 +142,11 @@ impl Subject {
                 "county_overdue_rate_bps",
             ],
             Subject::EnterpriseDay => &["linked_loans_count", "linked_loans_fen"],
+            Subject::WrittenOffLoan => &[
+                "balance_at_write_off_fen",
+                "balance_fen",
+                "balance_rise_after_write_off_fen",
+            ],
         }
     }
 }

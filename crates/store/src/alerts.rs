@@ -320,6 +320,59 @@ pub async fn lines_in_force(db: &Db, as_of: BusinessDate) -> Result<Vec<LineFact
     Ok(out)
 }
 
+/// A loan written off on or before the date, with its principal balance at the end of the
+/// write-off day and of the date.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WrittenOffRow {
+    pub id: i64,
+    pub contract_no: String,
+    pub institution_code: String,
+    pub village_code: String,
+    pub borrower_id: String,
+    pub closed_on: String,
+    pub at_write_off_fen: i64,
+    pub at_date_fen: i64,
+}
+
+/// Loans written off on or before `as_of`, with their principal account's balance (debits less
+/// credits) at the end of the write-off day and at the end of `as_of`.
+pub async fn written_off_loans(db: &Db, as_of: BusinessDate) -> Result<Vec<WrittenOffRow>> {
+    let balance_on = |day: &str| {
+        format!(
+            "coalesce((select d.debits_total_fen - d.credits_total_fen from ledger_account_days d \
+             where d.account_id = a.id and d.value_date <= {day} \
+             order by d.value_date desc limit 1), 0)"
+        )
+    };
+    let sql = format!(
+        "select l.id, l.contract_no, l.institution_code, l.village_code, l.borrower_id, \
+         l.closed_on, {} as at_write_off, {} as at_date \
+         from loans l join ledger_accounts a \
+           on a.code = 'loan:' || l.institution_code || ':' || l.contract_no || ':principal' \
+         where l.status = 'written_off' and l.closed_on <= $1 order by l.id",
+        balance_on("l.closed_on"),
+        balance_on("$1")
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(as_of.to_string())
+        .fetch_all(db.pool())
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in &rows {
+        out.push(WrittenOffRow {
+            id: row.try_get("id")?,
+            contract_no: row.try_get("contract_no")?,
+            institution_code: row.try_get("institution_code")?,
+            village_code: row.try_get("village_code")?,
+            borrower_id: row.try_get("borrower_id")?,
+            closed_on: row.try_get("closed_on")?,
+            at_write_off_fen: row.try_get("at_write_off")?,
+            at_date_fen: row.try_get("at_date")?,
+        });
+    }
+    Ok(out)
+}
+
 /// An alert as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Alert {

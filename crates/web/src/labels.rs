@@ -610,6 +610,17 @@ const ALERT_FACTS: Table = &[
         "Loans of the day to linked households",
     ),
     ("linked_loans_fen", "同日带动户贷款金额", "Their amount"),
+    (
+        "balance_at_write_off_fen",
+        "核销日余额",
+        "Balance on the write-off day",
+    ),
+    ("balance_fen", "当日余额", "Balance on the date"),
+    (
+        "balance_rise_after_write_off_fen",
+        "核销后余额增加",
+        "Rise since the write-off",
+    ),
     ("banks_min", "银行数下限", "Banks at least"),
     ("cap_fen", "金额上限", "Amount cap"),
     ("cap_months", "期限上限（月）", "Term cap (months)"),

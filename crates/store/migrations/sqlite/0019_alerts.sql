@@ -9,7 +9,7 @@ create table alert_rules (
     name_en     text not null,
     severity    text not null check (severity in ('high', 'medium', 'low')),
     subject     text not null check (subject in ('loan', 'credit_line', 'village',
-                    'enterprise_day')),
+                    'enterprise_day', 'written_off_loan')),
     condition   text not null,
     -- The parameters the condition names, a JSON object of integers: {"cap_fen": 5000000}.
     parameters  text not null,
@@ -87,6 +87,9 @@ insert into alert_rules (code, name_zh, name_en, severity, subject, condition, p
  'village_loans_count >= loans_min and village_overdue_rate_bps >= county_overdue_rate_bps * factor and village_overdue_rate_bps - county_overdue_rate_bps >= gap_bps',
  '{"loans_min": 10, "factor": 3, "gap_bps": 1000}',
  '银监发〔2017〕42号 三(二)', 'A village with loans_min or more loans outstanding whose share of overdue loans is at least factor times its county''s and gap_bps above it.'),
+('WRITE_OFF_BALANCE_RISE', '核销后贷款余额上升', 'Balance rising after write-off', 'high', 'written_off_loan',
+ 'balance_rise_after_write_off_fen > tolerance_fen', '{"tolerance_fen": 0}',
+ '财金〔2017〕90号 核销管理', 'A loan written off on or before the date whose principal balance on the date is above its balance at the end of the write-off day by more than tolerance_fen.'),
 ('LINE_ABOVE_SCORECARD', '授信额度高于评级对应额度', 'Credit line above the scorecard''s line', 'medium', 'credit_line',
  'line_above_recommended_fen > tolerance_fen', '{"tolerance_fen": 0}',
  '银监发〔2017〕42号 二(二)', 'A credit line in force on the date whose amount exceeds the line its credit file''s grade recommends by more than tolerance_fen.');

@@ -215,7 +215,7 @@ pub struct RuleDto {
     pub name_en: String,
     /// high, medium or low.
     pub severity: String,
-    /// loan, credit_line, village or enterprise_day.
+    /// loan, credit_line, village, enterprise_day or written_off_loan.
     pub subject: String,
     pub condition: String,
     /// Whole numbers by name.
