@@ -526,6 +526,7 @@ const ALERT_SUBJECTS: Table = &[
         "企业同日放款",
         "Enterprise's loans of one day",
     ),
+    ("written_off_loan", "已核销贷款", "Written-off loan"),
 ];
 
 const ALERT_STATUSES: Table = &[
