@@ -440,8 +440,9 @@ pub async fn alert_keys(tx: &mut Tx) -> Result<Vec<(String, String, i64, String,
         .collect()
 }
 
-/// Records a new alert first seen on `on`; returns its id.
-pub async fn insert_alert(tx: &mut Tx, finding: &Finding, on: BusinessDate) -> Result<i64> {
+/// Records a new alert first seen on `on`; returns its id, or `None` when another run recorded
+/// it meanwhile (it stays as that run left it).
+pub async fn insert_alert(tx: &mut Tx, finding: &Finding, on: BusinessDate) -> Result<Option<i64>> {
     let county = RegionCode::parse(&finding.village_code)
         .ok()
         .and_then(|code| code.ancestor_at(fupin_core::RegionLevel::County))
@@ -450,7 +451,8 @@ pub async fn insert_alert(tx: &mut Tx, finding: &Finding, on: BusinessDate) -> R
     let row = sqlx::query(
         "insert into alerts (rule_code, subject_key, institution_code, village_code, \
          county_code, status, first_seen, last_seen, evidence_json) \
-         values ($1, $2, $3, $4, $5, 'open', $6, $6, $7) returning id",
+         values ($1, $2, $3, $4, $5, 'open', $6, $6, $7) \
+         on conflict (rule_code, subject_key) do nothing returning id",
     )
     .bind(finding.rule_code.clone())
     .bind(finding.subject_key.clone())
@@ -459,9 +461,9 @@ pub async fn insert_alert(tx: &mut Tx, finding: &Finding, on: BusinessDate) -> R
     .bind(county)
     .bind(on.to_string())
     .bind(finding.evidence_json.clone())
-    .fetch_one(&mut **tx)
+    .fetch_optional(&mut **tx)
     .await?;
-    Ok(row.try_get("id")?)
+    Ok(row.map(|row| row.try_get("id")).transpose()?)
 }
 
 /// An alert that holds again on `on`: later last day, fresh evidence, reopened if it was closed.
