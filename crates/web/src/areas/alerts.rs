@@ -501,7 +501,14 @@ async fn alert_page(
         facts: fact_rows(lang, &dto.evidence),
         evidence: serde_json::to_string_pretty(&dto.evidence).unwrap_or_default(),
         alert: dto,
-        answers: answers.iter().map(answer_dto).collect(),
+        // In China time, as the audit page shows instants.
+        answers: answers
+            .iter()
+            .map(|a| AnswerDto {
+                at: fupin_app::audit::china_time(&a.answered_at),
+                ..answer_dto(a)
+            })
+            .collect(),
         names,
         may_answer: live && matches!(role, fupin_app::Role::Bank | fupin_app::Role::Regulator),
         may_dismiss: live && role == fupin_app::Role::Regulator,
