@@ -37,6 +37,8 @@ pub enum Area {
     Returns,
     /// Indicators (the regulator's figures) and the report.
     Indicators,
+    /// Supervisory alerts: the regulator's region, a bank's own.
+    Alerts,
     /// Operations over all the data: end of day.
     Operations,
 }
@@ -90,6 +92,9 @@ pub fn allows(role: Role, area: Area, access: Access) -> bool {
         (Area::Indicators, Read, Regulator | Bank | PovertyOffice | Finance) => true,
         (Area::Indicators, Write, Regulator) => true,
         (Area::Indicators, _, _) => false,
+        // Alerts: the regulator supervises its region and dismisses; a bank answers its own.
+        (Area::Alerts, _, Regulator | Bank) => true,
+        (Area::Alerts, _, _) => false,
         // End of day posts every bank's interest and classifies every loan of the database: an
         // operation of the platform, not a business act of one region.
         (Area::Operations, _, Admin) => true,
@@ -108,6 +113,7 @@ fn area_name(area: Area) -> &'static str {
         Area::Funds => "funds",
         Area::Returns => "returns",
         Area::Indicators => "indicators",
+        Area::Alerts => "alerts",
         Area::Operations => "operations (end of day)",
     }
 }

@@ -6,6 +6,7 @@
 //! `fupin-core`.
 
 pub mod access;
+pub mod alerts;
 pub mod audit;
 pub mod auth;
 pub mod backup;

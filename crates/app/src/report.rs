@@ -41,6 +41,9 @@ pub struct Report {
     pub values: Vec<Value>,
     /// (county code, county name, values of [`BY_COUNTY`])
     pub counties: Vec<(RegionCode, String, Vec<Value>)>,
+    /// Alerts still to be worked on by (rule, county, institution or ''), when the actor reads
+    /// alerts; none otherwise.
+    pub alerts: Vec<(String, String, String, i64)>,
 }
 
 /// Evaluates everything a report shows.
@@ -69,13 +72,48 @@ pub async fn build(db: &Db, ctx: &Ctx, request: &Request) -> Result<Report> {
             .map_or(code.to_string(), |r| r.name),
         Scope::Group(name) => name.clone(),
     };
+    let alerts = open_alerts(db, ctx, request).await?;
     Ok(Report {
         title,
         request: request.clone(),
         base,
         values,
         counties,
+        alerts,
     })
+}
+
+/// The open alerts of the report's region by rule, county and bank (a region group: its
+/// members'), for actors who read alerts.
+async fn open_alerts(
+    db: &Db,
+    ctx: &Ctx,
+    request: &Request,
+) -> Result<Vec<(String, String, String, i64)>> {
+    use crate::access::{Access, Area};
+    if !crate::access::allows(ctx.actor.role, Area::Alerts, Access::Read) {
+        return Ok(Vec::new());
+    }
+    let regions = match &request.scope {
+        Scope::Region(code) => vec![*code],
+        Scope::Group(name) => crate::territory::group_members_on(db, name, request.as_of).await?,
+    };
+    let mut counts = Vec::new();
+    for region in regions {
+        let query = crate::alerts::ListQuery {
+            region: Some(region),
+            institution: request.institution.clone(),
+            live_only: true,
+            ..Default::default()
+        };
+        // A member of a group outside the actor's region has no alerts for it.
+        match crate::alerts::counts(db, ctx, &query).await {
+            Ok(found) => counts.extend(found),
+            Err(AppError::NotFound(_)) => {}
+            Err(other) => return Err(other),
+        }
+    }
+    Ok(counts)
 }
 
 async fn counties_of(db: &Db, request: &Request) -> Result<Vec<fupin_store::regions::Region>> {
@@ -314,7 +352,37 @@ fn workbook(report: &Report) -> std::result::Result<Workbook, XlsxError> {
             _ => {}
         }
     }
+    alerts_sheet(&mut workbook, report, &bold)?;
     Ok(workbook)
+}
+
+/// The sheet of open alerts by rule, county and bank.
+fn alerts_sheet(
+    workbook: &mut Workbook,
+    report: &Report,
+    bold: &Format,
+) -> std::result::Result<(), XlsxError> {
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("监管预警 Alerts")?;
+    let headers = ["规则 rule", "县 county", "机构 institution", "未办结 open"];
+    for (column, header) in headers.iter().enumerate() {
+        sheet.write_string_with_format(0, column as u16, *header, bold)?;
+    }
+    for (index, (rule, county, institution, count)) in report.alerts.iter().enumerate() {
+        let row = index as u32 + 1;
+        sheet.write_string(row, 0, formula_escape(rule).as_ref())?;
+        sheet.write_string(row, 1, formula_escape(county).as_ref())?;
+        sheet.write_string(row, 2, formula_escape(institution).as_ref())?;
+        sheet.write_number(row, 3, *count as f64)?;
+    }
+    let total: i64 = report.alerts.iter().map(|a| a.3).sum();
+    let row = report.alerts.len() as u32 + 1;
+    sheet.write_string_with_format(row, 0, "合计 total", bold)?;
+    sheet.write_number_with_format(row, 3, total as f64, bold)?;
+    sheet.set_column_width(0, 24)?;
+    sheet.set_column_width(1, 16)?;
+    sheet.set_column_width(2, 18)?;
+    Ok(())
 }
 
 type Formats<'a> = (&'a Format, &'a Format, &'a Format, &'a Format);

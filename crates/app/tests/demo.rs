@@ -89,6 +89,15 @@ fupin_store::on_both_engines! {
             .expect("group");
         assert_eq!(group.len(), 4);
 
+        // The alerts find exactly what the demo planted: three loans whose purpose hands the
+        // money to a cooperative (户贷企用), and nothing else.
+        let alerts = fupin_app::alerts::list(&db, &ctx(), &fupin_app::alerts::ListQuery::default())
+            .await
+            .expect("alerts");
+        let rules: Vec<&str> = alerts.iter().map(|a| a.rule_code.as_str()).collect();
+        assert_eq!(rules, ["PURPOSE_ENTERPRISE"; 3], "{alerts:#?}");
+        assert!(alerts.iter().all(|a| a.evidence_json.contains("合作社统一经营")));
+
         let city = figures(&db, region("361100")).await;
         for (code, expected) in [
             ("townships_total", "210"),

@@ -72,6 +72,9 @@ pub enum Command {
     /// Loans: list, show, repay, extend, roll over, write off.
     #[command(subcommand)]
     Loans(commands::loans::LoansCommand),
+    /// Supervisory alerts: list, show, answer, run for a date, export a work list, rules.
+    #[command(subcommand)]
+    Alerts(commands::alerts::AlertsCommand),
     /// End of day: charge interest due, overdue days, classification — for each day not yet done.
     Eod(commands::loans::EodArgs),
     /// Statistical returns (报表): list, show, approve, lock, reopen, correct; elements and rules.

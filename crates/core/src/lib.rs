@@ -3,6 +3,7 @@
 //! Architecture invariant: this crate knows nothing of SQL, HTTP, files or text encodings,
 //! and never reads the clock — every date is passed in.
 
+pub mod alert;
 pub mod credit_code;
 pub mod date;
 pub mod formula;

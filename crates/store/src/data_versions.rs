@@ -60,6 +60,8 @@ pub fn areas_of(action: &str) -> &'static [Area] {
         // An applied file's own record (`import.file`) follows the entries of its rows, which
         // moved the areas they write.
         "import" => &[],
+        // Alerts are read from loans and counted by the `alerts.open` measure.
+        "alert" | "alert_rule" => &[Area::Loans],
         "database" if action == "database.backup" => &[],
         "household" | "registry" | "enterprise" | "enterprise_link" => &[Area::Registry],
         "credit_file" | "credit_line" | "scorecard" => &[Area::Credit],

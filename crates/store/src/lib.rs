@@ -4,6 +4,7 @@
 //! use. It knows nothing of HTTP, files or text encodings. Money is stored as integer fen, dates
 //! as ISO `YYYY-MM-DD` text and flags as 0/1 integers, so one SQL text serves both engines.
 
+pub mod alerts;
 pub mod audit;
 pub mod backup;
 pub mod credit;

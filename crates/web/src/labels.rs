@@ -44,13 +44,18 @@ pub enum Vocabulary {
     Severity,
     FieldRefusal,
     PrepaymentOption,
+    AlertSeverity,
+    AlertSubject,
+    AlertStatus,
+    AnswerKind,
+    AlertFact,
 }
 
 type Table = &'static [(&'static str, &'static str, &'static str)];
 
 impl Vocabulary {
     /// Every vocabulary, for the tests.
-    pub const ALL: [Vocabulary; 34] = [
+    pub const ALL: [Vocabulary; 39] = [
         Vocabulary::Attribute,
         Vocabulary::Cause,
         Vocabulary::HouseholdStatus,
@@ -85,6 +90,11 @@ impl Vocabulary {
         Vocabulary::Severity,
         Vocabulary::FieldRefusal,
         Vocabulary::PrepaymentOption,
+        Vocabulary::AlertSeverity,
+        Vocabulary::AlertSubject,
+        Vocabulary::AlertStatus,
+        Vocabulary::AnswerKind,
+        Vocabulary::AlertFact,
     ];
 
     /// (code, Chinese, English)
@@ -124,6 +134,11 @@ impl Vocabulary {
             Vocabulary::Severity => SEVERITIES,
             Vocabulary::FieldRefusal => FIELD_REFUSALS,
             Vocabulary::PrepaymentOption => PREPAYMENT_OPTIONS,
+            Vocabulary::AlertSeverity => ALERT_SEVERITIES,
+            Vocabulary::AlertSubject => ALERT_SUBJECTS,
+            Vocabulary::AlertStatus => ALERT_STATUSES,
+            Vocabulary::AnswerKind => ANSWER_KINDS,
+            Vocabulary::AlertFact => ALERT_FACTS,
         }
     }
 
@@ -171,6 +186,11 @@ impl Vocabulary {
             Vocabulary::Severity => "severity",
             Vocabulary::FieldRefusal => "field_refusal",
             Vocabulary::PrepaymentOption => "prepayment_option",
+            Vocabulary::AlertSeverity => "alert_severity",
+            Vocabulary::AlertSubject => "alert_subject",
+            Vocabulary::AlertStatus => "alert_status",
+            Vocabulary::AnswerKind => "answer_kind",
+            Vocabulary::AlertFact => "alert_fact",
         }
     }
 
@@ -558,6 +578,136 @@ const RULE_STATUSES: Table = &[
 ];
 
 const SEVERITIES: Table = &[("error", "错误", "Error"), ("warning", "警告", "Warning")];
+
+const ALERT_SEVERITIES: Table = &[
+    ("high", "高", "High"),
+    ("medium", "中", "Medium"),
+    ("low", "低", "Low"),
+];
+
+const ALERT_SUBJECTS: Table = &[
+    ("loan", "贷款", "Loan"),
+    ("credit_line", "授信", "Credit line"),
+    ("village", "行政村", "Village"),
+    (
+        "enterprise_day",
+        "企业同日放款",
+        "Enterprise's loans of one day",
+    ),
+    ("written_off_loan", "已核销贷款", "Written-off loan"),
+];
+
+const ALERT_STATUSES: Table = &[
+    ("open", "待处理", "Open"),
+    ("explained", "已说明", "Explained"),
+    ("corrected", "已整改", "Corrected"),
+    ("escalated", "已上报", "Escalated"),
+    ("dismissed", "已排除", "Dismissed"),
+    ("closed", "已消除", "Closed"),
+];
+
+/// The facts alert rules read, and the parameters of the shipped rules.
+const ALERT_FACTS: Table = &[
+    ("amount_fen", "贷款金额", "Amount"),
+    ("term_months", "期限（月）", "Term (months)"),
+    (
+        "is_microcredit",
+        "扶贫小额信贷（1=是）",
+        "Poverty micro-credit (1 = yes)",
+    ),
+    (
+        "borrower_age_years",
+        "户主放款时年龄",
+        "Head's age at disbursement",
+    ),
+    (
+        "borrower_registered_on_disbursement",
+        "放款时在册（1=是）",
+        "Registered at disbursement (1 = yes)",
+    ),
+    (
+        "borrower_exited_years_before_disbursement",
+        "放款前已脱贫年数",
+        "Years since exit at disbursement",
+    ),
+    (
+        "household_banks_count",
+        "借款银行数",
+        "Banks lending to the household",
+    ),
+    (
+        "household_microcredit_total_fen",
+        "户扶贫小额信贷合计",
+        "Household's micro-credit in total",
+    ),
+    (
+        "purpose_names_enterprise",
+        "用途指向企业（1=是）",
+        "Purpose names an enterprise (1 = yes)",
+    ),
+    (
+        "subsidy_overdue_days",
+        "逾期期间申领贴息天数",
+        "Subsidy days claimed while overdue",
+    ),
+    ("line_fen", "授信额度", "Credit line"),
+    ("recommended_line_fen", "评级对应额度", "Line of the grade"),
+    (
+        "line_above_recommended_fen",
+        "超出评级额度",
+        "Above the grade's line",
+    ),
+    ("village_loans_count", "村贷款笔数", "Loans in the village"),
+    (
+        "village_overdue_count",
+        "村逾期笔数",
+        "Overdue loans in the village",
+    ),
+    (
+        "village_overdue_rate_bps",
+        "村逾期率（万分之）",
+        "Village overdue rate (bp)",
+    ),
+    (
+        "county_overdue_rate_bps",
+        "县逾期率（万分之）",
+        "County overdue rate (bp)",
+    ),
+    (
+        "linked_loans_count",
+        "同日带动户贷款笔数",
+        "Loans of the day to linked households",
+    ),
+    ("linked_loans_fen", "同日带动户贷款金额", "Their amount"),
+    (
+        "balance_at_write_off_fen",
+        "核销日余额",
+        "Balance on the write-off day",
+    ),
+    ("balance_fen", "当日余额", "Balance on the date"),
+    (
+        "balance_rise_after_write_off_fen",
+        "核销后余额增加",
+        "Rise since the write-off",
+    ),
+    ("banks_min", "银行数下限", "Banks at least"),
+    ("cap_fen", "金额上限", "Amount cap"),
+    ("cap_months", "期限上限（月）", "Term cap (months)"),
+    ("grace_years", "脱贫过渡年数", "Years of grace after exit"),
+    ("age_min", "最低年龄", "Youngest age"),
+    ("age_max", "最高年龄", "Oldest age"),
+    ("loans_min", "贷款笔数下限", "Loans at least"),
+    ("factor", "倍数", "Times the county's"),
+    ("gap_bps", "高出县（万分之）", "Above the county (bp)"),
+    ("tolerance_fen", "容差", "Tolerance"),
+];
+
+const ANSWER_KINDS: Table = &[
+    ("explain", "情况说明", "Explain"),
+    ("correct", "整改", "Correct"),
+    ("escalate", "上报", "Escalate"),
+    ("dismiss", "排除（监管）", "Dismiss (regulator)"),
+];
 
 // ---------------------------------------------------------------------------------------------
 // messages
@@ -996,7 +1146,11 @@ mod tests {
         match column {
             "poverty_attribute" => &[Vocabulary::Attribute],
             "main_cause" => &[Vocabulary::Cause],
-            "status" => &[Vocabulary::HouseholdStatus, Vocabulary::LoanStatus],
+            "status" => &[
+                Vocabulary::HouseholdStatus,
+                Vocabulary::LoanStatus,
+                Vocabulary::AlertStatus,
+            ],
             "relation" => &[Vocabulary::Relation],
             "sex" => &[Vocabulary::Sex],
             "labour" => &[Vocabulary::Labour],
@@ -1005,6 +1159,7 @@ mod tests {
                 Vocabulary::ServicePointKind,
                 Vocabulary::EnterpriseKind,
                 Vocabulary::ExtensionKind,
+                Vocabulary::AnswerKind,
             ],
             "leading_level" => &[Vocabulary::LeadingLevel],
             "link" => &[Vocabulary::EnterpriseLink],
@@ -1018,8 +1173,9 @@ mod tests {
             "unit" => &[Vocabulary::Unit],
             "level" => &[Vocabulary::Level],
             "role" => &[Vocabulary::Role],
-            "severity" => &[Vocabulary::Severity],
             "prepayment_option" => &[Vocabulary::PrepaymentOption],
+            "severity" => &[Vocabulary::Severity, Vocabulary::AlertSeverity],
+            "subject" => &[Vocabulary::AlertSubject],
             _ => &[],
         }
     }
@@ -1095,6 +1251,24 @@ mod tests {
 
     #[test]
     fn every_variant_of_the_core_enums_has_chinese_text() {
+        use fupin_app::fupin_core::alert;
+        for severity in alert::Severity::ALL {
+            assert_translated(Vocabulary::AlertSeverity, severity.as_str());
+        }
+        for subject in alert::Subject::ALL {
+            assert_translated(Vocabulary::AlertSubject, subject.as_str());
+        }
+        for status in alert::AlertStatus::ALL {
+            assert_translated(Vocabulary::AlertStatus, status.as_str());
+        }
+        for kind in alert::AnswerKind::ALL {
+            assert_translated(Vocabulary::AnswerKind, kind.as_str());
+        }
+        for subject in alert::Subject::ALL {
+            for fact in subject.facts() {
+                assert_translated(Vocabulary::AlertFact, fact);
+            }
+        }
         for method in RepaymentMethod::ALL {
             assert_translated(Vocabulary::Method, method.as_str());
         }

@@ -321,6 +321,7 @@ pub async fn load(
     reported_figures(db, ctx, options.scale, timer).await?;
     end_of_day(db, ctx, generated.first_loan_start, timer).await?;
     claims(db, ctx, timer).await?;
+    alerts(db, ctx, timer).await?;
 
     let started = timer.begin("users", Some(USERS.len() as u64));
     let mut users = Vec::new();
@@ -476,6 +477,20 @@ async fn end_of_day(
         days,
         started,
         format!("{overdue} loans overdue at the end, {claims} risk claims raised"),
+    );
+    Ok(())
+}
+
+/// The supervisory alerts of the scenario date, once the claims are in.
+async fn alerts(db: &Db, ctx: &Ctx, timer: &mut Timer<'_>) -> Result<()> {
+    let started = timer.begin("alerts", None);
+    let report = crate::alerts::run(db, ctx, plan::as_of()).await?;
+    let found: u64 = report.by_rule.values().sum();
+    timer.report(
+        format!("alerts of {}", plan::as_of()),
+        found,
+        started,
+        format!("{} open", report.opened + report.still_open),
     );
     Ok(())
 }

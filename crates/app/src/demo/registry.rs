@@ -19,6 +19,10 @@ use super::rng::{ExactSplit, Rng, Selection};
 use super::territory::{County, Responsible, Territory, Township, Village};
 use crate::error::Result;
 
+/// Micro-credit loans the demo plants with a purpose naming a cooperative (户贷企用), found by
+/// the alert `PURPOSE_ENTERPRISE`.
+pub const PLANTED_FUNNELLED: u64 = 3;
+
 pub const HOUSEHOLD_HEADER: &[&str] = &[
     "户编号",
     "行政村代码",
@@ -100,6 +104,9 @@ pub struct RegistryOutput {
     pub poor_people: i64,
     pub members: u64,
     pub microcredit_loans: u64,
+    /// Micro-credit loans whose purpose names a cooperative: planted for the alerts
+    /// (`PURPOSE_ENTERPRISE`), [`PLANTED_FUNNELLED`] of them.
+    pub planted_funnelled: u64,
     pub wuyuan_borrowers: u64,
     pub wuyuan_amount: i64,
     pub breeding_people: i64,
@@ -529,6 +536,19 @@ impl Pass<'_> {
                 let defaults =
                     !wuyuan_borrower && start <= plan::date(2016, 12, 31) && rng.per_mille(6);
                 let product = lending::microcredit_product(spec);
+                // A few loans, chosen by count (no draw of the generator, so every other
+                // figure stays as it was), whose purpose hands the money to a cooperative.
+                let funnelled = !defaults
+                    && !wuyuan_borrower
+                    && self.out.planted_funnelled < PLANTED_FUNNELLED
+                    && self.out.microcredit_loans >= 5 + 7 * self.out.planted_funnelled;
+                let purpose = match funnelled {
+                    true => {
+                        self.out.planted_funnelled += 1;
+                        format!("{purpose}，资金交本村{industry}合作社统一经营")
+                    }
+                    false => purpose.clone(),
+                };
                 self.lending.write(&NewLoan {
                     institution: &credit.institution,
                     product: &product,

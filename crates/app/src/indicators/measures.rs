@@ -96,6 +96,10 @@ pub const MEASURES: &[(&str, &str)] = &[
         "principal outstanding of loans the risk funds cover",
     ),
     (
+        "alerts.open[RULE]",
+        "supervisory alerts open at the end of the date (seen, not closed, not dismissed), of the rule when given",
+    ),
+    (
         "credit.eligible",
         "eligible registered households (three full coverage)",
     ),
@@ -275,6 +279,9 @@ impl<'a> Fetcher<'a> {
                 yuan(self.funds(region, date).await?.compensation_recovered)
             }
             "funds.covered_balance" => yuan(self.funds(region, date).await?.covered_balance),
+            "alerts.open" => {
+                count(fupin_store::alerts::open_on(db, prefix, date, argument, institution).await?)
+            }
             other => return self.credit_measure(other, region, date).await,
         }))
     }

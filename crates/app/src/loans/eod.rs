@@ -69,6 +69,10 @@ pub async fn run(
         last = Some(date);
         day = date.succ();
     }
+    // The alerts of the new business date (not of each day of a catch-up).
+    if let Some(last) = report.last {
+        crate::alerts::record(db, ctx, last).await?;
+    }
     Ok(report)
 }
 

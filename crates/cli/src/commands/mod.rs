@@ -1,5 +1,6 @@
 //! One module per command group.
 
+pub mod alerts;
 pub mod audit;
 pub mod backup;
 pub mod coverage;
@@ -61,6 +62,7 @@ async fn run_on(db: &Db, command: Command) -> anyhow::Result<ExitCode> {
         Command::Scorecards(command) => credit::scorecards(db, command).await,
         Command::Credit(command) => credit::run(db, command).await,
         Command::Eod(args) => loans::eod(db, args).await,
+        Command::Alerts(command) => alerts::run(db, command).await,
         Command::Funds(command) => funds::run(db, command).await,
         Command::Subsidy(command) => funds::subsidy(db, command).await,
         Command::Risk(command) => funds::risk(db, command).await,

@@ -5,6 +5,7 @@
 //! `templates/`), merge both below, and add its page to [`NAV`] with the access area that decides
 //! who sees the link. Texts go in `i18n.rs`.
 
+pub mod alerts;
 pub mod audit;
 pub mod cards;
 pub mod field;
@@ -82,6 +83,12 @@ pub const NAV: &[NavEntry] = &[
         area: Some(Area::Returns),
     },
     NavEntry {
+        href: "/alerts",
+        label: "nav.alerts",
+        hint: "hint.alerts",
+        area: Some(Area::Alerts),
+    },
+    NavEntry {
         href: "/imports",
         label: "nav.imports",
         hint: "hint.imports",
@@ -134,6 +141,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(indicators::api())
         .merge(imports::api())
         .merge(field::api())
+        .merge(alerts::api())
 }
 
 /// Every page.
@@ -152,6 +160,7 @@ pub fn pages_router() -> Router<AppState> {
         .merge(returns::pages())
         .merge(imports::pages())
         .merge(field::pages())
+        .merge(alerts::pages())
 }
 
 /// An optional text parameter; blank counts as absent (forms send empty fields).
