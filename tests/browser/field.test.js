@@ -325,6 +325,9 @@ test("a village visit offline, synced once, with a refusal explained", async () 
   assert.deepEqual(states, { H0003: "已同步", H0101: "已同步", H0102: "已同步", H0103: "已同步", H0104: "被拒绝" });
   const refusal = await page.textContent("[data-visit='H0104'] .reason");
   assert.match(refusal, /该户在下载后已脱贫退出/);
+  // The whole reason in Chinese, worded from the server's parameters: no English left.
+  assert.ok(refusal.includes(`农户 H0104 在您下载后已脱贫退出（${today.slice(0, 4)} 年，名单自 ${today} 起）。`), refusal);
+  assert.doesNotMatch(refusal, /[A-Za-z]{3,}/);
   await shot(page, "field-sync-zh-390.png");
 
   const files = () => csvRows(fupin(["credit", "files", "--institution", "PYRCB", "--format", "csv"]));

@@ -8,7 +8,7 @@ mod common;
 
 use common::*;
 use fupin_app::credit::{self, CoverageScope, GradeBand, RatingRequest, scoring};
-use fupin_app::field::{self, AgreedLine, Outcome, Visit};
+use fupin_app::field::{self, AgreedLine, Outcome, Refusal, Visit};
 use fupin_app::imports::ImportOptions;
 use fupin_app::imports::registry::import_households;
 use fupin_app::imports::territory::{AssignmentImporter, RegionImporter};
@@ -92,8 +92,13 @@ fn visit(list: &field::WorkList, household: &str, id: &str) -> Visit {
 }
 
 fn refusal(outcome: Outcome) -> (&'static str, String) {
+    let refusal = refused(outcome);
+    (refusal.code, refusal.message)
+}
+
+fn refused(outcome: Outcome) -> Refusal {
     match outcome {
-        Outcome::Refused(refusal) => (refusal.code, refusal.message),
+        Outcome::Refused(refusal) => refusal,
         other => panic!("expected a refusal, got {other:?}"),
     }
 }
@@ -199,9 +204,14 @@ fupin_store::on_both_engines! {
             exempt_reason: None,
         };
         credit::rate(&db, &ctx(), &other).await.expect("rated meanwhile");
-        let (code, message) = refusal(field::sync_visit(&db, &officer, &visit(&list, "H1", "visit-conflict-1"), date(TODAY)).await.expect("sync"));
-        assert_eq!(code, "rated_since_download");
+        let conflict = refused(field::sync_visit(&db, &officer, &visit(&list, "H1", "visit-conflict-1"), date(TODAY)).await.expect("sync"));
+        assert_eq!(conflict.code, "rated_since_download");
+        let message = &conflict.message;
         assert!(message.contains("2017-05-01") && message.contains("AAA"), "{message}");
+        // The app words the reason from these, in Chinese or English.
+        assert_eq!(conflict.param("household"), Some("H1"));
+        assert_eq!(conflict.param("assessed_on"), Some("2017-05-01"));
+        assert_eq!(conflict.param("grade"), Some("AAA"));
         assert_eq!(counts(&db).await, (1, 0, 0));
 
         // H2 exited poverty in a registry extract of 2017-05-31, after the download.
@@ -215,14 +225,20 @@ fupin_store::on_both_engines! {
         let path = write(dir.path(), "exited.csv", &exited);
         let report = import_households(&db, &ctx(), &path, &ImportOptions::default(), date("2017-05-31")).await.expect("import");
         assert_applied(&report);
-        let (code, message) = refusal(field::sync_visit(&db, &officer, &visit(&list, "H2", "visit-exited-1"), date(TODAY)).await.expect("sync"));
-        assert_eq!(code, "household_exited", "{message}");
-        assert!(message.contains("2017"), "{message}");
+        let exited = refused(field::sync_visit(&db, &officer, &visit(&list, "H2", "visit-exited-1"), date(TODAY)).await.expect("sync"));
+        assert_eq!(exited.code, "household_exited", "{}", exited.message);
+        assert!(exited.message.contains("2017"), "{}", exited.message);
+        assert_eq!(exited.param("household"), Some("H2"));
+        assert_eq!(exited.param("exited_year"), Some("2017"));
+        assert_eq!(exited.param("registry_from"), Some("2017-05-31"));
 
         // A visit dated after today.
         let mut early = visit(&list, "H2", "visit-future-1");
         early.visit_date = date("2017-07-01");
-        assert_eq!(refusal(field::sync_visit(&db, &officer, &early, date(TODAY)).await.expect("sync")).0, "future_date");
+        let future = refused(field::sync_visit(&db, &officer, &early, date(TODAY)).await.expect("sync"));
+        assert_eq!(future.code, "future_date");
+        assert_eq!(future.param("visit_date"), Some("2017-07-01"));
+        assert_eq!(future.param("today"), Some(TODAY));
         assert_eq!(counts(&db).await, (1, 0, 0));
 
         // A bad device id is a bad request, not a refusal.

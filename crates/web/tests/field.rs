@@ -144,6 +144,18 @@ fupin_store::on_both_engines! {
         assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", answer.text);
         assert_eq!(answer.json()["error"]["field"], "line.amount");
 
+        // A refusal carries its reason's facts by name, for the app to word in Chinese.
+        let mut future = visit.clone();
+        future["visit_id"] = json!("visit-future-0001");
+        future["visit_date"] = json!("2199-01-01");
+        let answer = call(&base, Method::POST, "/api/field/visits", &officer, Some(&future), &[("idempotency-key", "visit-future-0001")]).await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+        let body = answer.json();
+        assert_eq!((body["status"].as_str(), body["reason_code"].as_str()), (Some("refused"), Some("future_date")));
+        assert_eq!(body["reason_params"]["visit_date"], "2199-01-01");
+        assert!(body["reason_params"]["today"].as_str().is_some_and(|t| t.len() == 10), "{body}");
+        assert!(body["reason"].as_str().is_some_and(|r| r.contains("2199-01-01")), "{body}");
+
         // The administrator assigns the officer a village, then revokes the lost phone's session.
         let admin = sign_in(&base, "admin").await;
         let assigned = post(&base, "/api/users/bank_py/villages", &admin, &json!({"add": ["361128100001"]})).await;

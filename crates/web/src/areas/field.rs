@@ -324,6 +324,13 @@ pub struct VisitResultDto {
     /// `out_of_scope`, `not_registered`, `household_exited`, `household_changed`,
     /// `scorecard_changed`, `rated_since_download`, `future_date`, `invalid`.
     pub reason_code: Option<&'static str>,
+    /// The facts the reason names, by name (`household`, `exited_year`, `registry_from`,
+    /// `village`, `village_now`, `downloaded_from`, `visit_date`, `today`, `assessed_on`,
+    /// `grade`, `scorecard_now`, `scorecard_downloaded`, `fields`): the app words the reason
+    /// in the officer's language from them.
+    #[schema(value_type = Option<Object>)]
+    pub reason_params: Option<std::collections::BTreeMap<&'static str, String>>,
+    /// The reason in English words.
     pub reason: Option<String>,
     pub score: Option<i64>,
     pub grade: Option<String>,
@@ -360,6 +367,7 @@ async fn sync_visit(
             status: "accepted",
             replayed,
             reason_code: None,
+            reason_params: None,
             reason: None,
             score,
             grade,
@@ -372,6 +380,7 @@ async fn sync_visit(
             status: "refused",
             replayed: false,
             reason_code: Some(refusal.code),
+            reason_params: Some(refusal.params.into_iter().collect()),
             reason: Some(refusal.message),
             score: None,
             grade: None,
