@@ -660,6 +660,12 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("list.previous", "上一页", "Previous"),
     ("list.next", "下一页", "Next"),
     // cards (cards branch)
+    ("nav.field", "入户走访", "Village visits"),
+    (
+        "hint.field",
+        "离线走访应用：下载村工作清单，离线评级授信，联网同步",
+        "Offline visit app: download a village's work list, rate and grant offline, sync online",
+    ),
     ("nav.users", "用户管理", "Users"),
     (
         "hint.users",

@@ -86,6 +86,20 @@ fupin_store::on_both_engines! {
             assert_eq!(answer.status, expected, "{name}: {}", answer.text);
         }
         assert_eq!(get(&base, "/api/field/villages", &Auth::None).await.status, StatusCode::UNAUTHORIZED);
+        // The menu and the home page's tiles link the app for bank staff only.
+        for (name, auth) in &tokens {
+            let home = get(&base, "/", auth).await;
+            assert_eq!(home.status, StatusCode::OK, "{name}");
+            let links = home.text.matches("href=\"/field/\"").count();
+            let expected = match *name {
+                "bank_py" | "bank_hf" => 2,
+                _ => 0,
+            };
+            assert_eq!(links, expected, "{name}: {}", home.text);
+            if expected > 0 {
+                assert!(home.text.contains("入户走访"), "{name}");
+            }
+        }
     }
 
     async fn a_visit_posts_once_and_a_lost_device_is_signed_out(db) {
