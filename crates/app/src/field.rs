@@ -635,6 +635,17 @@ async fn change_assignments(
                 format!("{village} is outside {user}'s region {}", target.region),
             ));
         }
+        // Taking away a code that names no village still works (nothing to keep).
+        if add
+            && fupin_store::regions::get_in(&mut tx, *village)
+                .await?
+                .is_none()
+        {
+            return Err(AppError::field(
+                "village",
+                format!("village {village} does not exist in the regions"),
+            ));
+        }
         let done = match add {
             true => store::assign(&mut tx, user, *village, &ctx.actor.name, &ctx.now).await?,
             false => store::unassign(&mut tx, user, *village).await?,

@@ -288,6 +288,20 @@ fupin_store::on_both_engines! {
         // Assignments go to bank staff only, and only villages.
         assert!(field::assign(&db, &ctx(), "officer", &[village("361128100")]).await.is_err());
         assert!(field::assign(&db, &officer(), "officer", &[village("361128100001")]).await.is_err(), "not the officer's own to change");
+        // A code that names no village is refused by its code, and nothing of the batch is kept.
+        let unknown = field::assign(&db, &ctx(), "officer", &[village("361128100002"), village("361128100099")]).await;
+        match unknown {
+            Err(AppError::Field { field, message }) => {
+                assert_eq!(field, "village");
+                assert!(message.contains("361128100099") && message.contains("does not exist"), "{message}");
+            }
+            other => panic!("expected a refusal naming the village, got {other:?}"),
+        }
+        assert!(field::assigned(&db, &ctx(), "officer").await.expect("assigned").is_empty(), "nothing assigned");
+        assert_eq!(field::assign(&db, &ctx(), "officer", &[village("361128100002")]).await.expect("assign"), 1);
+        assert_eq!(field::assigned(&db, &ctx(), "officer").await.expect("assigned"), [village("361128100002")]);
+        assert_eq!(field::unassign(&db, &ctx(), "officer", &[village("361128100002")]).await.expect("unassign"), 1);
+        assert!(field::assigned(&db, &ctx(), "officer").await.expect("assigned").is_empty());
 
         let policy = fupin_app::auth::AuthPolicy::default();
         let now = "2017-06-30T02:00:00.000Z";
