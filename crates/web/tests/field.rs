@@ -100,6 +100,31 @@ fupin_store::on_both_engines! {
                 assert!(home.text.contains("入户走访"), "{name}");
             }
         }
+
+        // The administrator assigns villages on /users: an unknown code is named, nothing kept.
+        let admin = tokens.iter().find(|(name, _)| *name == "admin").map(|(_, auth)| auth).expect("admin");
+        let Auth::Token(admin_token) = admin else { panic!("a token") };
+        let form = |villages: &str, action: &str| {
+            let pairs = [("user", "bank_py".to_string()), ("villages", villages.to_string()), ("action", action.to_string())];
+            client().post(format!("{base}/users/villages")).bearer_auth(admin_token).form(&pairs).send()
+        };
+        let refused = form("361128100001 361128100099", "assign").await.expect("send").text().await.expect("text");
+        assert!(refused.contains("id=\"users-error\"") && refused.contains("区划中没有村代码 361128100099"), "{refused}");
+        assert!(!refused.contains("name=\"villages\" value=\"361128100001\""), "nothing assigned");
+        let done = form("361128100001", "assign").await.expect("send").text().await.expect("text");
+        assert!(done.contains("已分配走访村: bank_py"), "{done}");
+        // The village's name beside its code, with a button to take it away.
+        let row = done.split("data-officer=\"bank_py\"").nth(1).and_then(|rest| rest.split("</tr>").next()).expect("row");
+        assert!(row.contains("地方361128100001") && row.contains("361128100001") && row.contains("value=\"unassign\""), "{row}");
+        let officer = tokens.iter().find(|(name, _)| *name == "bank_py").map(|(_, auth)| auth).expect("officer");
+        let villages = get(&base, "/api/field/villages", officer).await.json();
+        assert_eq!(villages["villages"].as_array().map(Vec::len), Some(1), "{villages}");
+        let undone = form("361128100001", "unassign").await.expect("send").text().await.expect("text");
+        assert!(undone.contains("已取消分配走访村: bank_py"), "{undone}");
+        assert!(!undone.contains("name=\"villages\" value=\"361128100001\""), "{undone}");
+        // Not a village code at all: named too.
+        let bad = form("3611281000", "assign").await.expect("send").text().await.expect("text");
+        assert!(bad.contains("3611281000"), "{bad}");
     }
 
     async fn a_visit_posts_once_and_a_lost_device_is_signed_out(db) {
