@@ -148,14 +148,6 @@
       lack_water: "缺水", lack_skills: "缺技术", lack_labour: "缺劳力", lack_funds: "缺资金",
       transport: "交通条件落后", lack_motivation: "自身发展动力不足",
     },
-  };
-  // Level names of the built-in scorecard; another scorecard's levels show as written.
-  const LEVELS = {
-    zh: {
-      excellent: "优秀", good: "良好", fair: "一般", poor: "较差", skilled: "有技能",
-      normal: "一般", weak: "较弱", none: "无", high: "较高", medium: "中等", low: "较低",
-      strong: "前景好", viable: "可行",
-    },
     en: {
       poor: "poor", exited: "exited", relapsed: "relapsed",
       head: "head", spouse: "spouse", child: "child", parent: "parent", grandchild: "grandchild", other: "other",
@@ -165,6 +157,14 @@
       illness: "illness", disability: "disability", education: "education", disaster: "disaster", lack_land: "lack of land",
       lack_water: "lack of water", lack_skills: "lack of skills", lack_labour: "lack of labour", lack_funds: "lack of funds",
       transport: "poor transport", lack_motivation: "lack of motivation",
+    },
+  };
+  // Level names of the built-in scorecard; another scorecard's levels show as written.
+  const LEVELS = {
+    zh: {
+      excellent: "优秀", good: "良好", fair: "一般", poor: "较差", skilled: "有技能",
+      normal: "一般", weak: "较弱", none: "无", high: "较高", medium: "中等", low: "较低",
+      strong: "前景好", viable: "可行",
     },
   };
   const t = (key) => T[lang][key];
