@@ -387,7 +387,7 @@ test("a village visit offline, synced once, with a refusal explained", async () 
   await page.waitForSelector("#visits");
   await page.click("#lang");
   await page.waitForFunction(() => document.querySelector("#title").textContent === "Village visit");
-  await shot(page, "field-sync-en-390.png");
+  await shot(page, "field-sync-exited-en-390.png");
   await page.click("#lang");
 
   // The phone is lost: the administrator revokes the officer's sessions on the users page.

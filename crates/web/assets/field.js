@@ -168,6 +168,7 @@
     },
   };
   const t = (key) => T[lang][key];
+  const colon = () => (lang === "zh" ? "：" : ": ");
   const levelName = (code) => (lang === "zh" && LEVELS.zh[code]) || code;
   const word = (code) => (code && ENUMS[lang][code]) || code || "";
 
@@ -540,9 +541,9 @@
     const head = h.members[0] || {};
     let body = `<section class="card"><a href="#/village/${esc(h.village_code)}">‹ ${esc(village ? village.name : t("back"))}</a>
       <h1>${esc(head.name || "")} <span class="muted">${esc(h.household_id)}</span></h1>
-      <p>${esc(t("status"))}：${esc(word(h.status))} · ${esc(word(h.poverty_attribute))} · ${esc(word(h.main_cause))}</p>
-      <p class="small">${esc(t("latest_file"))}：${file}<br>${esc(t("line_in_force"))}：${line}</p>
-      <details><summary>${esc(t("members"))}（${h.members.length}） <span class="muted small">${esc(t("masked"))}</span></summary>
+      <p>${esc(t("status"))}${colon()}${esc(word(h.status))} · ${esc(word(h.poverty_attribute))} · ${esc(word(h.main_cause))}</p>
+      <p class="small">${esc(t("latest_file"))}${colon()}${file}<br>${esc(t("line_in_force"))}${colon()}${line}</p>
+      <details><summary>${esc(t("members"))}${lang === "zh" ? `（${h.members.length}）` : ` (${h.members.length})`} <span class="muted small">${esc(t("masked"))}</span></summary>
       <table class="members">${members}</table></details></section>`;
     // Rated and not refused; or refused and not downloaded since (the same stale facts would be
     // refused again): the visit only.
@@ -581,8 +582,8 @@
       ${visit.exempt_reason
         ? `<p>${esc(T[lang].exempt_reasons[visit.exempt_reason] || visit.exempt_reason)}</p>`
         : `<p>${esc(t("score"))} ${esc(visit.score)} · ${esc(t("grade"))} ${esc(visit.grade)} · ${esc(t("recommended"))} ${esc(yuanText(visit.line_fen))}</p>`}
-      ${visit.line ? `<p>${esc(t("agreed_line"))}：${esc(yuanText(fen(visit.line.amount)))} → ${esc(visit.line.expires_on)}</p>` : ""}
-      ${visit.note ? `<p>${esc(t("note"))}：${esc(visit.note)}</p>` : ""}
+      ${visit.line ? `<p>${esc(t("agreed_line"))}${colon()}${esc(yuanText(fen(visit.line.amount)))} → ${esc(visit.line.expires_on)}</p>` : ""}
+      ${visit.note ? `<p>${esc(t("note"))}${colon()}${esc(visit.note)}</p>` : ""}
       ${reason ? `<p class="error reason"><strong>${esc(reason)}</strong><br><span class="small">${esc(reasonDetail(visit))}</span></p>` : ""}
       ${again}
       ${visit.replayed ? `<p class="muted small">${esc(t("replayed"))}</p>` : ""}</section>`;
@@ -591,7 +592,7 @@
   function rateForm(village, h) {
     const card = village.scorecard;
     const factors = card.factors.map((f) => {
-      const options = f.levels.map((l) => `<option value="${esc(l.level)}">${esc(levelName(l.level))}（${l.points}）</option>`).join("");
+      const options = f.levels.map((l) => `<option value="${esc(l.level)}">${esc(levelName(l.level))}${lang === "zh" ? `（${l.points}）` : ` (${l.points})`}</option>`).join("");
       const input = f.levels.length
         ? `<select name="f_${esc(f.code)}" data-factor="${esc(f.code)}"><option value="">${esc(t("choose_level"))}</option>${options}</select>`
         : `<input name="f_${esc(f.code)}" data-factor="${esc(f.code)}" inputmode="numeric">`;
