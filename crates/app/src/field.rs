@@ -388,14 +388,23 @@ pub async fn sync_visit(db: &Db, ctx: &Ctx, visit: &Visit, today: BusinessDate) 
     accept(tx, ctx, &institution, visit).await
 }
 
-/// The credit rules' refusals: each field refused, by name, and the rules' English words.
+/// The credit rules' refusals: the fields refused (`fields`), and under each field's name the
+/// rules' words about it (joined by "; " when several).
 fn invalid(refusals: &[credit::Refusal]) -> Result<Outcome> {
-    let fields = refusals.iter().map(|(field, _)| *field).collect::<Vec<_>>();
-    refused(
-        "invalid",
-        vec![("fields", fields.join(","))],
-        credit::refusal_text(refusals),
-    )
+    let mut by_field: Vec<(&'static str, String)> = Vec::new();
+    for (field, message) in refusals {
+        match by_field.iter_mut().find(|(name, _)| name == field) {
+            Some((_, words)) => {
+                words.push_str("; ");
+                words.push_str(message);
+            }
+            None => by_field.push((field, message.clone())),
+        }
+    }
+    let fields = by_field.iter().map(|(name, _)| *name).collect::<Vec<_>>();
+    let mut params = vec![("fields", fields.join(","))];
+    params.extend(by_field);
+    refused("invalid", params, credit::refusal_text(refusals))
 }
 
 async fn replay(tx: &mut Tx, ctx: &Ctx, visit: &Visit, done: FieldVisit) -> Result<Outcome> {

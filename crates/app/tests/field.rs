@@ -164,8 +164,15 @@ fupin_store::on_both_engines! {
         let filter = credit::CreditFilter { household: Some("H2".into()), ..credit::CreditFilter::default() };
         let stored = credit::list_files(&db, &ctx(), &filter).await.expect("files");
         both.known_file = field::file_token(stored.last());
-        let (code, message) = refusal(field::sync_visit(&db, &officer, &both, date(TODAY)).await.expect("sync"));
-        assert_eq!(code, "invalid", "an exemption with factors: {message}");
+        let invalid = refused(field::sync_visit(&db, &officer, &both, date(TODAY)).await.expect("sync"));
+        assert_eq!(invalid.code, "invalid", "an exemption with factors: {}", invalid.message);
+        // Each refused field named, with the rules' words about it.
+        let fields = invalid.param("fields").expect("fields").split(',').collect::<Vec<_>>();
+        assert!(!fields.is_empty() && fields.iter().all(|f| !f.is_empty()), "{invalid:?}");
+        for field in fields {
+            let words = invalid.param(field).expect("words of the field");
+            assert!(invalid.message.contains(&format!("{field}: {words}")) || words.contains("; "), "{invalid:?}");
+        }
 
         // Another officer cannot take the id over.
         let mut stolen = ask.clone();

@@ -69,7 +69,7 @@
         scorecard_changed: (p) => `${p.visit_date} 有效的评分表是 ${p.scorecard_now === "none" ? "无" : p.scorecard_now}，不是下载的 ${p.scorecard_downloaded}：请重新下载本村，按有效的评分表评级。`,
         rated_since_download: (p) => `本行已于 ${p.assessed_on} 对农户 ${p.household} 评级（等级 ${p.grade}），在您下载之后：请重新下载本村，查看后再评级。`,
         future_date: (p) => `走访日期 ${p.visit_date} 晚于今天 ${p.today}。`,
-        invalid: (p, words) => `服务器按信贷规则拒绝了：${fieldNames(p.fields, words)}（与本应用离线校验的规则相同）。`,
+        invalid: (p, words) => `服务器按信贷规则拒绝了（与本应用离线校验的规则相同）：${fieldWords(p, "zh") || words}。`,
       },
       fields: {
         amount: "授信额度", expires_on: "授信到期日", household_id: "农户编号", institution_code: "机构代码",
@@ -129,7 +129,7 @@
         scorecard_changed: (p) => `The scorecard in force on ${p.visit_date} is ${p.scorecard_now}, not the downloaded ${p.scorecard_downloaded}: download the village again and rate with the scorecard in force.`,
         rated_since_download: (p) => `Household ${p.household} was rated by your bank on ${p.assessed_on} (grade ${p.grade}) after your download: download the village again and look before you rate.`,
         future_date: (p) => `The visit date ${p.visit_date} is after today ${p.today}.`,
-        invalid: (p, words) => `The credit rules refused: ${words}`,
+        invalid: (p, words) => `The credit rules refused: ${fieldWords(p, "en") || words}.`,
       },
       fields: {
         amount: "line amount", expires_on: "line expiry", household_id: "household", institution_code: "institution",
@@ -567,10 +567,12 @@
     return visit.reason || "";
   }
 
-  /** Field names of the credit rules' refusal, in the officer's language. */
-  function fieldNames(fields, words) {
-    const names = (fields || "").split(",").filter(Boolean).map((f) => T[lang].fields[f] || f);
-    return names.length ? names.join("、") : words;
+  /** Each field the credit rules refused, named in `language`, with the rules' words about it. */
+  function fieldWords(p, language) {
+    const fields = (p.fields || "").split(",").filter(Boolean);
+    const words = (f) => (language === "zh" ? p[`${f}_zh`] : null) || p[f] || "";
+    const colonOf = language === "zh" ? "：" : ": ";
+    return fields.map((f) => `${T[language].fields[f] || f}${colonOf}${words(f)}`).join(language === "zh" ? "；" : "; ");
   }
 
   function visitSummary(visit, village) {

@@ -195,6 +195,24 @@ fupin_store::on_both_engines! {
         assert!(body["reason_params"]["today"].as_str().is_some_and(|t| t.len() == 10), "{body}");
         assert!(body["reason"].as_str().is_some_and(|r| r.contains("2199-01-01")), "{body}");
 
+        // The credit rules' own refusal: each field named, its words in English and Chinese.
+        let f2 = households.iter().find(|h| h["household_id"] != "F1").unwrap();
+        let mut short = visit.clone();
+        short["visit_id"] = json!("visit-short-line-0001");
+        short["household_id"] = f2["household_id"].clone();
+        short["household_from"] = f2["version_from"].clone();
+        short["household_status"] = f2["status"].clone();
+        short["known_file"] = f2["known_file"].clone();
+        short["line"]["expires_on"] = json!(today());
+        let answer = call(&base, Method::POST, "/api/field/visits", &officer, Some(&short), &[]).await;
+        let body = answer.json();
+        assert_eq!(body["reason_code"], "invalid", "{body}");
+        let params = &body["reason_params"];
+        assert_eq!(params["fields"], "expires_on", "{body}");
+        let english = format!("expires on {0}, not after it is granted on {0}", today());
+        assert_eq!(params["expires_on"], english.as_str());
+        assert_eq!(params["expires_on_zh"], format!("到期日 {0} 应晚于授信日 {0}", today()).as_str());
+
         // The administrator assigns the officer a village, then revokes the lost phone's session.
         let admin = sign_in(&base, "admin").await;
         let assigned = post(&base, "/api/users/bank_py/villages", &admin, &json!({"add": ["361128100001"]})).await;
