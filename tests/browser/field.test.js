@@ -325,6 +325,9 @@ test("a village visit offline, synced once, with a refusal explained", async () 
   assert.deepEqual(states, { H0003: "已同步", H0101: "已同步", H0102: "已同步", H0103: "已同步", H0104: "被拒绝" });
   const refusal = await page.textContent("[data-visit='H0104'] .reason");
   assert.match(refusal, /该户在下载后已脱贫退出/);
+  // The whole reason in Chinese, worded from the server's parameters: no English left.
+  assert.ok(refusal.includes(`农户 H0104 在您下载后已脱贫退出（${today.slice(0, 4)} 年，名单自 ${today} 起）。`), refusal);
+  assert.doesNotMatch(refusal, /[A-Za-z]{3,}/);
   await shot(page, "field-sync-zh-390.png");
 
   const files = () => csvRows(fupin(["credit", "files", "--institution", "PYRCB", "--format", "csv"]));
@@ -384,7 +387,7 @@ test("a village visit offline, synced once, with a refusal explained", async () 
   await page.waitForSelector("#visits");
   await page.click("#lang");
   await page.waitForFunction(() => document.querySelector("#title").textContent === "Village visit");
-  await shot(page, "field-sync-en-390.png");
+  await shot(page, "field-sync-exited-en-390.png");
   await page.click("#lang");
 
   // The phone is lost: the administrator revokes the officer's sessions on the users page.
@@ -394,6 +397,25 @@ test("a village visit offline, synced once, with a refusal explained", async () 
   await adminPage.fill("#name", "admin");
   await adminPage.fill("#password", password);
   await Promise.all([adminPage.waitForURL((url) => url.pathname === "/users"), adminPage.click("#sign-in")]);
+  // First the administrator gives the officer 东湖村 too, on the same page, then takes it back.
+  await adminPage.fill("#assign-villages input[name=villages]", "361128100001");
+  await adminPage.selectOption("#assign-villages select[name=user]", "officer");
+  await Promise.all([adminPage.waitForNavigation(), adminPage.click("#assign-submit")]);
+  await adminPage.waitForSelector("#users-done");
+  const assignedRow = await adminPage.textContent("tr[data-officer='officer']");
+  assert.match(assignedRow, /东湖村\s*361128100001/, "the name beside the code");
+  assert.match(assignedRow, /西湖村\s*361128100002/);
+  await adminPage.screenshot({ path: join(kept, "users-villages-zh-1440.png"), fullPage: true });
+  const officerVillages = await page.evaluate(async () => (await (await fetch("/api/field/villages")).json()).villages.map((v) => v.code));
+  assert.deepEqual(officerVillages.sort(), ["361128100001", "361128100002"]);
+  // A code that names no village is refused, named, in Chinese.
+  await adminPage.fill("#assign-villages input[name=villages]", "361128100099");
+  await Promise.all([adminPage.waitForNavigation(), adminPage.click("#assign-submit")]);
+  assert.match(await adminPage.textContent("#users-error"), /区划中没有村代码 361128100099/);
+  const unassign = adminPage.locator("tr[data-officer='officer'] form.village:has(input[value='361128100001']) button");
+  await Promise.all([adminPage.waitForNavigation(), unassign.click()]);
+  await adminPage.waitForSelector("#users-done");
+  assert.doesNotMatch(await adminPage.textContent("tr[data-officer='officer']"), /东湖村/);
   const revoke = adminPage.locator("tr[data-user='officer'] form[action$='/revoke-sessions'] button");
   assert.equal(await revoke.textContent(), "注销所有登录");
   await adminPage.screenshot({ path: join(kept, "users-revoke-zh-1440.png"), fullPage: true });
@@ -441,6 +463,57 @@ test("a village visit offline, synced once, with a refusal explained", async () 
   await page.waitForSelector("#signin");
   for (const store of ["villages", "households", "visits"]) {
     assert.equal(await storedCount(page, store), 0, `${store} left after sign-out`);
+  }
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("a household rated by someone else after the download is refused, explained in Chinese", async () => {
+  const context = await phone();
+  const page = await context.newPage();
+  const problems = watch(page);
+  await signInField(page, "officer");
+  await page.waitForSelector("#choose");
+  await page.click("#choose");
+  await page.waitForSelector("[data-download='361128100002']");
+  await page.click("[data-download='361128100002']");
+  await page.waitForFunction(() => document.querySelector("[data-download]").textContent === "已下载");
+  await page.goto(`${baseUrl}/field/#/household/H0103`);
+  await page.waitForSelector("#rate");
+  await rate(page, ["good", "normal", "medium", "fair", "viable"], "", "复核评级");
+  await page.click("#rate button[type=submit]");
+  await page.waitForSelector("#visit-result");
+  // Meanwhile the bank rates H0103 from its own system (the command line), after the download.
+  fupin(["credit", "rate", "--household", "H0103", "--institution", "PYRCB", "--on", today, "--score", "60"]);
+  const before = csvRows(fupin(["credit", "files", "--institution", "PYRCB", "--format", "csv"])).length;
+  await page.goto(`${baseUrl}/field/#/sync`);
+  await page.waitForSelector("#send:not([disabled])");
+  await page.click("#send");
+  await page.waitForSelector("#sync-message");
+  assert.equal(await page.textContent("[data-visit='H0103'] .badge"), "被拒绝");
+  const reason = await page.textContent("[data-visit='H0103'] .reason");
+  assert.ok(reason.startsWith("下载后已有人对该户评级，未覆盖：本行已于 " + today + " 对农户 H0103 评级（等级 "), reason);
+  assert.match(reason, /在您下载之后：请重新下载本村，查看后再评级。$/);
+  assert.doesNotMatch(reason, /[a-z]{3,}/, "no English words");
+  assert.equal(csvRows(fupin(["credit", "files", "--institution", "PYRCB", "--format", "csv"])).length, before, "nothing written");
+  await shot(page, "field-conflict-zh-390.png");
+
+  // The app's pages in English at phone width, and in both languages 1440 wide.
+  const views = [["home", "#/", "[data-village='361128100002']"], ["village", "#/village/361128100002", "#progress"],
+    ["household", "#/household/H0103", "#visit-result"], ["sync", "#/sync", "#visits"], ["choose", "#/choose", "[data-download]"]];
+  for (const [lang, title] of [["en", "Village visit"], ["zh", "入户走访"]]) {
+    if ((await page.textContent("#title")) !== title) {
+      await page.click("#lang");
+      await page.waitForFunction((want) => document.querySelector("#title").textContent === want, title);
+    }
+    for (const width of lang === "en" ? [390, 1440] : [1440]) {
+      await page.setViewportSize({ width, height: width === 390 ? 844 : 900 });
+      for (const [name, hash, marker] of views) {
+        await page.goto(`${baseUrl}/field/${hash}`);
+        await page.waitForSelector(marker);
+        await shot(page, `field-${name}-${lang}-${width}.png`);
+      }
+    }
   }
   assert.deepEqual(problems, []);
   await context.close();

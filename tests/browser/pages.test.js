@@ -361,8 +361,9 @@ function untranslated(text) {
 /** The pages of a signed-in user: every link of the navigation, plus the detail pages given. */
 async function pagesOf(page, extra) {
   const links = await page.locator("#main-nav a").evaluateAll((anchors) => anchors.map((a) => a.getAttribute("href")));
-  // The audit page is another change's (its search and verification are being reworked).
-  return [...links.filter((href) => href !== "/audit"), ...extra];
+  // The audit page is another change's (its search and verification are being reworked); the
+  // field app (/field/) has its own layout and test (field.test.js).
+  return [...links.filter((href) => href !== "/audit" && href !== "/field/"), ...extra];
 }
 
 const ROLES = [

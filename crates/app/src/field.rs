@@ -262,13 +262,26 @@ pub const REFUSAL_CODES: [&str; 8] = [
     "invalid",
 ];
 
-/// Why a visit was refused: a code the app words, and details.
+/// Why a visit was refused: a code and its parameters, which the app words in the officer's
+/// language, and the same in English words (logs, the API's readers).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Refusal {
     /// `out_of_scope`, `not_registered`, `household_exited`, `household_changed`,
     /// `scorecard_changed`, `rated_since_download`, `future_date` or `invalid`.
     pub code: &'static str,
+    /// The facts the reason names (household, dates, village, grade...), by name.
+    pub params: Vec<(&'static str, String)>,
     pub message: String,
+}
+
+impl Refusal {
+    /// The parameter `name`, if the reason has it.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(key, _)| *key == name)
+            .map(|(_, value)| value.as_str())
+    }
 }
 
 /// The answer to one visit.
@@ -285,8 +298,16 @@ pub enum Outcome {
     Refused(Refusal),
 }
 
-fn refused(code: &'static str, message: String) -> Result<Outcome> {
-    Ok(Outcome::Refused(Refusal { code, message }))
+fn refused(
+    code: &'static str,
+    params: Vec<(&'static str, String)>,
+    message: String,
+) -> Result<Outcome> {
+    Ok(Outcome::Refused(Refusal {
+        code,
+        params,
+        message,
+    }))
 }
 
 /// Syncs one visit made offline on `visit.visit_date`; `today` is the server's business date.
@@ -310,6 +331,10 @@ pub async fn sync_visit(db: &Db, ctx: &Ctx, visit: &Visit, today: BusinessDate) 
     if visit.visit_date > today {
         return refused(
             "future_date",
+            vec![
+                ("visit_date", visit.visit_date.to_string()),
+                ("today", today.to_string()),
+            ],
             format!("the visit date {} is after today {today}", visit.visit_date),
         );
     }
@@ -319,6 +344,7 @@ pub async fn sync_visit(db: &Db, ctx: &Ctx, visit: &Visit, today: BusinessDate) 
     {
         return refused(
             "out_of_scope",
+            vec![("village", visit.village_code.to_string())],
             format!(
                 "village {} is not one of your villages: your bank is not responsible for it, \
                  or it is not assigned to you",
@@ -344,18 +370,41 @@ pub async fn sync_visit(db: &Db, ctx: &Ctx, visit: &Visit, today: BusinessDate) 
     .await?;
     if file_token(latest.as_ref()) != visit.known_file {
         let file = latest.expect("a token differs only when a file exists");
+        let grade = file.file.grade.clone().unwrap_or_else(|| "—".into());
         return refused(
             "rated_since_download",
+            vec![
+                ("household", visit.household_id.clone()),
+                ("assessed_on", file.file.assessed_on.to_string()),
+                ("grade", grade.clone()),
+            ],
             format!(
                 "household {} was rated by your bank on {} (grade {}) after your download: \
                  download the village again and look before you rate",
-                visit.household_id,
-                file.file.assessed_on,
-                file.file.grade.as_deref().unwrap_or("—")
+                visit.household_id, file.file.assessed_on, grade
             ),
         );
     }
     accept(tx, ctx, &institution, visit).await
+}
+
+/// The credit rules' refusals: the fields refused (`fields`), and under each field's name the
+/// rules' words about it (joined by "; " when several).
+fn invalid(refusals: &[credit::Refusal]) -> Result<Outcome> {
+    let mut by_field: Vec<(&'static str, String)> = Vec::new();
+    for (field, message) in refusals {
+        match by_field.iter_mut().find(|(name, _)| name == field) {
+            Some((_, words)) => {
+                words.push_str("; ");
+                words.push_str(message);
+            }
+            None => by_field.push((field, message.clone())),
+        }
+    }
+    let fields = by_field.iter().map(|(name, _)| *name).collect::<Vec<_>>();
+    let mut params = vec![("fields", fields.join(","))];
+    params.extend(by_field);
+    refused("invalid", params, credit::refusal_text(refusals))
 }
 
 async fn replay(tx: &mut Tx, ctx: &Ctx, visit: &Visit, done: FieldVisit) -> Result<Outcome> {
@@ -387,6 +436,10 @@ async fn household_refusal(tx: &mut Tx, visit: &Visit) -> Result<Option<Refusal>
     let Some(now) = registry::version_on_in(tx, household, visit.visit_date).await? else {
         return Ok(Some(Refusal {
             code: "not_registered",
+            params: vec![
+                ("household", household.to_string()),
+                ("visit_date", visit.visit_date.to_string()),
+            ],
             message: format!(
                 "household {household} is not in the registry on {}",
                 visit.visit_date
@@ -396,6 +449,11 @@ async fn household_refusal(tx: &mut Tx, visit: &Visit) -> Result<Option<Refusal>
     if now.facts.village_code != visit.village_code {
         return Ok(Some(Refusal {
             code: "household_changed",
+            params: vec![
+                ("household", household.to_string()),
+                ("village_now", now.facts.village_code.to_string()),
+                ("village", visit.village_code.to_string()),
+            ],
             message: format!(
                 "household {household} now lives in village {}, not {}",
                 now.facts.village_code, visit.village_code
@@ -404,18 +462,28 @@ async fn household_refusal(tx: &mut Tx, visit: &Visit) -> Result<Option<Refusal>
     }
     if now.facts.status == "exited" && visit.household_status != "exited" {
         let year = now.facts.exited_year.map(|y| y.to_string());
+        let year = year.unwrap_or_default();
         return Ok(Some(Refusal {
             code: "household_exited",
+            params: vec![
+                ("household", household.to_string()),
+                ("exited_year", year.clone()),
+                ("registry_from", now.valid_from.to_string()),
+            ],
             message: format!(
                 "household {household} exited poverty ({}) after your download (registry of {})",
-                year.unwrap_or_default(),
-                now.valid_from
+                year, now.valid_from
             ),
         }));
     }
     if now.valid_from != visit.household_from {
         return Ok(Some(Refusal {
             code: "household_changed",
+            params: vec![
+                ("household", household.to_string()),
+                ("registry_from", now.valid_from.to_string()),
+                ("downloaded_from", visit.household_from.to_string()),
+            ],
             message: format!(
                 "household {household} changed in the registry on {} after your download \
                  (version of {}): download the village again",
@@ -446,15 +514,22 @@ async fn scorecard_refusal(
     let version = card.as_ref().map(scorecard_version);
     match version {
         Some(version) if version == visit.scorecard_version => Ok(None),
-        version => Ok(Some(Refusal {
-            code: "scorecard_changed",
-            message: format!(
-                "the scorecard in force on {date} is {}, not the downloaded {}: download the \
-                 village again and rate with the scorecard in force",
-                version.unwrap_or_else(|| "none".into()),
-                visit.scorecard_version
-            ),
-        })),
+        version => {
+            let version = version.unwrap_or_else(|| "none".into());
+            Ok(Some(Refusal {
+                code: "scorecard_changed",
+                params: vec![
+                    ("visit_date", date.to_string()),
+                    ("scorecard_now", version.clone()),
+                    ("scorecard_downloaded", visit.scorecard_version.clone()),
+                ],
+                message: format!(
+                    "the scorecard in force on {date} is {version}, not the downloaded {}: \
+                     download the village again and rate with the scorecard in force",
+                    visit.scorecard_version
+                ),
+            }))
+        }
     }
 }
 
@@ -472,7 +547,7 @@ async fn accept(mut tx: Tx, ctx: &Ctx, institution: &str, visit: &Visit) -> Resu
     };
     let file = match credit::rate_in(&mut tx, ctx, &rating, &mut lookups).await? {
         Ok((_, file)) => file,
-        Err(refusals) => return refused("invalid", credit::refusal_text(&refusals)),
+        Err(refusals) => return invalid(&refusals),
     };
     let mut line_id = None;
     if let Some(line) = &visit.line {
@@ -486,7 +561,7 @@ async fn accept(mut tx: Tx, ctx: &Ctx, institution: &str, visit: &Visit) -> Resu
         };
         match credit::grant_in(&mut tx, ctx, &request, &mut lookups).await? {
             Ok((_, stored)) => line_id = Some(stored.id),
-            Err(refusals) => return refused("invalid", credit::refusal_text(&refusals)),
+            Err(refusals) => return invalid(&refusals),
         }
     }
     let record = FieldVisit {
@@ -567,6 +642,17 @@ async fn change_assignments(
             return Err(AppError::field(
                 "village",
                 format!("{village} is outside {user}'s region {}", target.region),
+            ));
+        }
+        // Taking away a code that names no village still works (nothing to keep).
+        if add
+            && fupin_store::regions::get_in(&mut tx, *village)
+                .await?
+                .is_none()
+        {
+            return Err(AppError::field(
+                "village",
+                format!("village {village} does not exist in the regions"),
             ));
         }
         let done = match add {

@@ -8,7 +8,7 @@ mod common;
 
 use common::*;
 use fupin_app::credit::{self, CoverageScope, GradeBand, RatingRequest, scoring};
-use fupin_app::field::{self, AgreedLine, Outcome, Visit};
+use fupin_app::field::{self, AgreedLine, Outcome, Refusal, Visit};
 use fupin_app::imports::ImportOptions;
 use fupin_app::imports::registry::import_households;
 use fupin_app::imports::territory::{AssignmentImporter, RegionImporter};
@@ -92,8 +92,13 @@ fn visit(list: &field::WorkList, household: &str, id: &str) -> Visit {
 }
 
 fn refusal(outcome: Outcome) -> (&'static str, String) {
+    let refusal = refused(outcome);
+    (refusal.code, refusal.message)
+}
+
+fn refused(outcome: Outcome) -> Refusal {
     match outcome {
-        Outcome::Refused(refusal) => (refusal.code, refusal.message),
+        Outcome::Refused(refusal) => refusal,
         other => panic!("expected a refusal, got {other:?}"),
     }
 }
@@ -159,8 +164,15 @@ fupin_store::on_both_engines! {
         let filter = credit::CreditFilter { household: Some("H2".into()), ..credit::CreditFilter::default() };
         let stored = credit::list_files(&db, &ctx(), &filter).await.expect("files");
         both.known_file = field::file_token(stored.last());
-        let (code, message) = refusal(field::sync_visit(&db, &officer, &both, date(TODAY)).await.expect("sync"));
-        assert_eq!(code, "invalid", "an exemption with factors: {message}");
+        let invalid = refused(field::sync_visit(&db, &officer, &both, date(TODAY)).await.expect("sync"));
+        assert_eq!(invalid.code, "invalid", "an exemption with factors: {}", invalid.message);
+        // Each refused field named, with the rules' words about it.
+        let fields = invalid.param("fields").expect("fields").split(',').collect::<Vec<_>>();
+        assert!(!fields.is_empty() && fields.iter().all(|f| !f.is_empty()), "{invalid:?}");
+        for field in fields {
+            let words = invalid.param(field).expect("words of the field");
+            assert!(invalid.message.contains(&format!("{field}: {words}")) || words.contains("; "), "{invalid:?}");
+        }
 
         // Another officer cannot take the id over.
         let mut stolen = ask.clone();
@@ -199,9 +211,14 @@ fupin_store::on_both_engines! {
             exempt_reason: None,
         };
         credit::rate(&db, &ctx(), &other).await.expect("rated meanwhile");
-        let (code, message) = refusal(field::sync_visit(&db, &officer, &visit(&list, "H1", "visit-conflict-1"), date(TODAY)).await.expect("sync"));
-        assert_eq!(code, "rated_since_download");
+        let conflict = refused(field::sync_visit(&db, &officer, &visit(&list, "H1", "visit-conflict-1"), date(TODAY)).await.expect("sync"));
+        assert_eq!(conflict.code, "rated_since_download");
+        let message = &conflict.message;
         assert!(message.contains("2017-05-01") && message.contains("AAA"), "{message}");
+        // The app words the reason from these, in Chinese or English.
+        assert_eq!(conflict.param("household"), Some("H1"));
+        assert_eq!(conflict.param("assessed_on"), Some("2017-05-01"));
+        assert_eq!(conflict.param("grade"), Some("AAA"));
         assert_eq!(counts(&db).await, (1, 0, 0));
 
         // H2 exited poverty in a registry extract of 2017-05-31, after the download.
@@ -215,14 +232,20 @@ fupin_store::on_both_engines! {
         let path = write(dir.path(), "exited.csv", &exited);
         let report = import_households(&db, &ctx(), &path, &ImportOptions::default(), date("2017-05-31")).await.expect("import");
         assert_applied(&report);
-        let (code, message) = refusal(field::sync_visit(&db, &officer, &visit(&list, "H2", "visit-exited-1"), date(TODAY)).await.expect("sync"));
-        assert_eq!(code, "household_exited", "{message}");
-        assert!(message.contains("2017"), "{message}");
+        let exited = refused(field::sync_visit(&db, &officer, &visit(&list, "H2", "visit-exited-1"), date(TODAY)).await.expect("sync"));
+        assert_eq!(exited.code, "household_exited", "{}", exited.message);
+        assert!(exited.message.contains("2017"), "{}", exited.message);
+        assert_eq!(exited.param("household"), Some("H2"));
+        assert_eq!(exited.param("exited_year"), Some("2017"));
+        assert_eq!(exited.param("registry_from"), Some("2017-05-31"));
 
         // A visit dated after today.
         let mut early = visit(&list, "H2", "visit-future-1");
         early.visit_date = date("2017-07-01");
-        assert_eq!(refusal(field::sync_visit(&db, &officer, &early, date(TODAY)).await.expect("sync")).0, "future_date");
+        let future = refused(field::sync_visit(&db, &officer, &early, date(TODAY)).await.expect("sync"));
+        assert_eq!(future.code, "future_date");
+        assert_eq!(future.param("visit_date"), Some("2017-07-01"));
+        assert_eq!(future.param("today"), Some(TODAY));
         assert_eq!(counts(&db).await, (1, 0, 0));
 
         // A bad device id is a bad request, not a refusal.
@@ -272,6 +295,20 @@ fupin_store::on_both_engines! {
         // Assignments go to bank staff only, and only villages.
         assert!(field::assign(&db, &ctx(), "officer", &[village("361128100")]).await.is_err());
         assert!(field::assign(&db, &officer(), "officer", &[village("361128100001")]).await.is_err(), "not the officer's own to change");
+        // A code that names no village is refused by its code, and nothing of the batch is kept.
+        let unknown = field::assign(&db, &ctx(), "officer", &[village("361128100002"), village("361128100099")]).await;
+        match unknown {
+            Err(AppError::Field { field, message }) => {
+                assert_eq!(field, "village");
+                assert!(message.contains("361128100099") && message.contains("does not exist"), "{message}");
+            }
+            other => panic!("expected a refusal naming the village, got {other:?}"),
+        }
+        assert!(field::assigned(&db, &ctx(), "officer").await.expect("assigned").is_empty(), "nothing assigned");
+        assert_eq!(field::assign(&db, &ctx(), "officer", &[village("361128100002")]).await.expect("assign"), 1);
+        assert_eq!(field::assigned(&db, &ctx(), "officer").await.expect("assigned"), [village("361128100002")]);
+        assert_eq!(field::unassign(&db, &ctx(), "officer", &[village("361128100002")]).await.expect("unassign"), 1);
+        assert!(field::assigned(&db, &ctx(), "officer").await.expect("assigned").is_empty());
 
         let policy = fupin_app::auth::AuthPolicy::default();
         let now = "2017-06-30T02:00:00.000Z";

@@ -127,6 +127,10 @@ fupin_store::on_both_engines! {
         let banks = dir.path().join("banks.csv");
         std::fs::write(&banks, "code,name,type,region_code\nPYRCB,鄱阳农商银行,rural_cooperative,361128\n").expect("write");
         assert!(fupin(&url, &["import", "institutions", banks.to_str().expect("path")]).status.success());
+        let regions = dir.path().join("regions.csv");
+        std::fs::write(&regions, "code,name\n361128100,饶州街道\n361128100001,东湖村\n361128100002,西湖村\n").expect("write");
+        let imported = fupin(&url, &["import", "regions", regions.to_str().expect("path")]);
+        assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stderr));
         let added = fupin_with_stdin(&url, &["user", "add", "officer", "--role", "bank", "--region", "361128", "--institution", "PYRCB", "--password-stdin"], "correct horse battery\n");
         assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
         let token = String::from_utf8_lossy(&fupin(&url, &["user", "token", "officer"]).stdout).trim().to_string();
@@ -152,5 +156,8 @@ fupin_store::on_both_engines! {
         let township = fupin(&url, &["user", "assign-villages", "officer", "361128100"]);
         assert!(!township.status.success());
         assert!(String::from_utf8_lossy(&township.stderr).contains("is not a village code"));
+        let unknown = fupin(&url, &["user", "assign-villages", "officer", "361128100099"]);
+        assert!(!unknown.status.success());
+        assert!(String::from_utf8_lossy(&unknown.stderr).contains("village 361128100099 does not exist in the regions"));
     }
 }

@@ -58,6 +58,23 @@
         future_date: "走访日期晚于今天",
         invalid: "数据未通过服务器校验",
       },
+      // The whole reason, worded from the server's parameters (reason_params).
+      detail: {
+        out_of_scope: (p) => `村 ${p.village} 不是您的走访村：贵行不负责该村，或该村未分配给您。`,
+        not_registered: (p) => `农户 ${p.household} 在 ${p.visit_date} 不在建档立卡名单中。`,
+        household_exited: (p) => `农户 ${p.household} 在您下载后已脱贫退出（${p.exited_year} 年，名单自 ${p.registry_from} 起）。`,
+        household_changed: (p) => p.village_now
+          ? `农户 ${p.household} 现居村 ${p.village_now}，不是村 ${p.village}：请重新下载本村。`
+          : `农户 ${p.household} 的建档信息在您下载后于 ${p.registry_from} 变更（下载的是 ${p.downloaded_from} 起的版本）：请重新下载本村。`,
+        scorecard_changed: (p) => `${p.visit_date} 有效的评分表是 ${p.scorecard_now === "none" ? "无" : p.scorecard_now}，不是下载的 ${p.scorecard_downloaded}：请重新下载本村，按有效的评分表评级。`,
+        rated_since_download: (p) => `本行已于 ${p.assessed_on} 对农户 ${p.household} 评级（等级 ${p.grade}），在您下载之后：请重新下载本村，查看后再评级。`,
+        future_date: (p) => `走访日期 ${p.visit_date} 晚于今天 ${p.today}。`,
+        invalid: (p, words) => `服务器按信贷规则拒绝了（与本应用离线校验的规则相同）：${fieldWords(p, "zh") || words}。`,
+      },
+      fields: {
+        amount: "授信额度", expires_on: "授信到期日", household_id: "农户编号", institution_code: "机构代码",
+        exempt_reason: "不评级原因", score: "得分", grade: "等级", recommended_line: "建议额度", factors: "评分因子",
+      },
     },
     en: {
       title: "Village visit", online: "Online", offline: "Offline", loading: "Loading…",
@@ -102,6 +119,22 @@
         future_date: "The visit date is after today",
         invalid: "The server's checks refused it",
       },
+      detail: {
+        out_of_scope: (p) => `Village ${p.village} is not one of your villages: your bank is not responsible for it, or it is not assigned to you.`,
+        not_registered: (p) => `Household ${p.household} is not in the registry on ${p.visit_date}.`,
+        household_exited: (p) => `Household ${p.household} exited poverty (${p.exited_year}) after your download (registry of ${p.registry_from}).`,
+        household_changed: (p) => p.village_now
+          ? `Household ${p.household} now lives in village ${p.village_now}, not ${p.village}: download the village again.`
+          : `Household ${p.household} changed in the registry on ${p.registry_from} after your download (version of ${p.downloaded_from}): download the village again.`,
+        scorecard_changed: (p) => `The scorecard in force on ${p.visit_date} is ${p.scorecard_now}, not the downloaded ${p.scorecard_downloaded}: download the village again and rate with the scorecard in force.`,
+        rated_since_download: (p) => `Household ${p.household} was rated by your bank on ${p.assessed_on} (grade ${p.grade}) after your download: download the village again and look before you rate.`,
+        future_date: (p) => `The visit date ${p.visit_date} is after today ${p.today}.`,
+        invalid: (p, words) => `The credit rules refused: ${fieldWords(p, "en") || words}.`,
+      },
+      fields: {
+        amount: "line amount", expires_on: "line expiry", household_id: "household", institution_code: "institution",
+        exempt_reason: "exemption reason", score: "score", grade: "grade", recommended_line: "recommended line", factors: "factors",
+      },
     },
   };
   const ENUMS = {
@@ -115,14 +148,6 @@
       lack_water: "缺水", lack_skills: "缺技术", lack_labour: "缺劳力", lack_funds: "缺资金",
       transport: "交通条件落后", lack_motivation: "自身发展动力不足",
     },
-  };
-  // Level names of the built-in scorecard; another scorecard's levels show as written.
-  const LEVELS = {
-    zh: {
-      excellent: "优秀", good: "良好", fair: "一般", poor: "较差", skilled: "有技能",
-      normal: "一般", weak: "较弱", none: "无", high: "较高", medium: "中等", low: "较低",
-      strong: "前景好", viable: "可行",
-    },
     en: {
       poor: "poor", exited: "exited", relapsed: "relapsed",
       head: "head", spouse: "spouse", child: "child", parent: "parent", grandchild: "grandchild", other: "other",
@@ -134,7 +159,16 @@
       transport: "poor transport", lack_motivation: "lack of motivation",
     },
   };
+  // Level names of the built-in scorecard; another scorecard's levels show as written.
+  const LEVELS = {
+    zh: {
+      excellent: "优秀", good: "良好", fair: "一般", poor: "较差", skilled: "有技能",
+      normal: "一般", weak: "较弱", none: "无", high: "较高", medium: "中等", low: "较低",
+      strong: "前景好", viable: "可行",
+    },
+  };
   const t = (key) => T[lang][key];
+  const colon = () => (lang === "zh" ? "：" : ": ");
   const levelName = (code) => (lang === "zh" && LEVELS.zh[code]) || code;
   const word = (code) => (code && ENUMS[lang][code]) || code || "";
 
@@ -507,9 +541,9 @@
     const head = h.members[0] || {};
     let body = `<section class="card"><a href="#/village/${esc(h.village_code)}">‹ ${esc(village ? village.name : t("back"))}</a>
       <h1>${esc(head.name || "")} <span class="muted">${esc(h.household_id)}</span></h1>
-      <p>${esc(t("status"))}：${esc(word(h.status))} · ${esc(word(h.poverty_attribute))} · ${esc(word(h.main_cause))}</p>
-      <p class="small">${esc(t("latest_file"))}：${file}<br>${esc(t("line_in_force"))}：${line}</p>
-      <details><summary>${esc(t("members"))}（${h.members.length}） <span class="muted small">${esc(t("masked"))}</span></summary>
+      <p>${esc(t("status"))}${colon()}${esc(word(h.status))} · ${esc(word(h.poverty_attribute))} · ${esc(word(h.main_cause))}</p>
+      <p class="small">${esc(t("latest_file"))}${colon()}${file}<br>${esc(t("line_in_force"))}${colon()}${line}</p>
+      <details><summary>${esc(t("members"))}${lang === "zh" ? `（${h.members.length}）` : ` (${h.members.length})`} <span class="muted small">${esc(t("masked"))}</span></summary>
       <table class="members">${members}</table></details></section>`;
     // Rated and not refused; or refused and not downloaded since (the same stale facts would be
     // refused again): the visit only.
@@ -525,10 +559,20 @@
     wireRateForm(village, h);
   }
 
-  /** The server's words are English: shown in English, and in Chinese only when the code alone
-   * does not say enough (the credit rules' own refusals). */
+  /** The whole reason in the officer's language, worded from the server's parameters; a
+   * request refused as a whole (no parameters) shows the server's English words. */
   function reasonDetail(visit) {
-    return lang === "en" || visit.reason_code === "invalid" ? visit.reason || "" : "";
+    const words = T[lang].detail[visit.reason_code];
+    if (words && visit.reason_params) return words(visit.reason_params, visit.reason || "");
+    return visit.reason || "";
+  }
+
+  /** Each field the credit rules refused, named in `language`, with the rules' words about it. */
+  function fieldWords(p, language) {
+    const fields = (p.fields || "").split(",").filter(Boolean);
+    const words = (f) => (language === "zh" ? p[`${f}_zh`] : null) || p[f] || "";
+    const colonOf = language === "zh" ? "：" : ": ";
+    return fields.map((f) => `${T[language].fields[f] || f}${colonOf}${words(f)}`).join(language === "zh" ? "；" : "; ");
   }
 
   function visitSummary(visit, village) {
@@ -540,8 +584,8 @@
       ${visit.exempt_reason
         ? `<p>${esc(T[lang].exempt_reasons[visit.exempt_reason] || visit.exempt_reason)}</p>`
         : `<p>${esc(t("score"))} ${esc(visit.score)} · ${esc(t("grade"))} ${esc(visit.grade)} · ${esc(t("recommended"))} ${esc(yuanText(visit.line_fen))}</p>`}
-      ${visit.line ? `<p>${esc(t("agreed_line"))}：${esc(yuanText(fen(visit.line.amount)))} → ${esc(visit.line.expires_on)}</p>` : ""}
-      ${visit.note ? `<p>${esc(t("note"))}：${esc(visit.note)}</p>` : ""}
+      ${visit.line ? `<p>${esc(t("agreed_line"))}${colon()}${esc(yuanText(fen(visit.line.amount)))} → ${esc(visit.line.expires_on)}</p>` : ""}
+      ${visit.note ? `<p>${esc(t("note"))}${colon()}${esc(visit.note)}</p>` : ""}
       ${reason ? `<p class="error reason"><strong>${esc(reason)}</strong><br><span class="small">${esc(reasonDetail(visit))}</span></p>` : ""}
       ${again}
       ${visit.replayed ? `<p class="muted small">${esc(t("replayed"))}</p>` : ""}</section>`;
@@ -550,7 +594,7 @@
   function rateForm(village, h) {
     const card = village.scorecard;
     const factors = card.factors.map((f) => {
-      const options = f.levels.map((l) => `<option value="${esc(l.level)}">${esc(levelName(l.level))}（${l.points}）</option>`).join("");
+      const options = f.levels.map((l) => `<option value="${esc(l.level)}">${esc(levelName(l.level))}${lang === "zh" ? `（${l.points}）` : ` (${l.points})`}</option>`).join("");
       const input = f.levels.length
         ? `<select name="f_${esc(f.code)}" data-factor="${esc(f.code)}"><option value="">${esc(t("choose_level"))}</option>${options}</select>`
         : `<input name="f_${esc(f.code)}" data-factor="${esc(f.code)}" inputmode="numeric">`;
@@ -668,12 +712,14 @@
         if (visit.state !== "accepted") visit.state = "refused";
         visit.reason_code = "invalid";
         visit.reason = problem(answer);
+        visit.reason_params = null;
       } else {
         const result = answer.json;
         visit.state = result.status;
         visit.replayed = Boolean(result.replayed);
         visit.reason_code = result.reason_code || null;
         visit.reason = result.reason || null;
+        visit.reason_params = result.reason_params || null;
         if (result.grade) visit.grade = result.grade;
         if (result.score != null) visit.score = result.score;
       }

@@ -726,6 +726,12 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("list.previous", "上一页", "Previous"),
     ("list.next", "下一页", "Next"),
     // cards (cards branch)
+    ("nav.field", "入户走访", "Village visits"),
+    (
+        "hint.field",
+        "离线走访应用：下载村工作清单，离线评级授信，联网同步",
+        "Offline visit app: download a village's work list, rate and grant offline, sync online",
+    ),
     ("nav.users", "用户管理", "Users"),
     (
         "hint.users",
@@ -784,6 +790,36 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("users.add", "添加用户", "Add a user"),
     ("users.added", "已添加用户", "User added"),
+    ("users.villages", "信贷员走访村", "Officers' villages"),
+    (
+        "users.villages_hint",
+        "入户走访应用只向信贷员提供分配给他的村；未分配任何村时，提供其银行负责的全部村。",
+        "The field app offers an officer only the villages assigned to them; with none assigned, every village their bank is responsible for.",
+    ),
+    ("users.assigned_villages", "已分配的村", "Assigned villages"),
+    (
+        "users.villages_all",
+        "未分配（本行负责的全部村）",
+        "None (every village of their bank)",
+    ),
+    ("users.officer", "信贷员", "Officer"),
+    (
+        "users.village_codes",
+        "村代码（可填多个，以空格分隔）",
+        "Village codes (several, separated by spaces)",
+    ),
+    ("users.assign", "分配", "Assign"),
+    ("users.unassign", "取消分配", "Unassign"),
+    (
+        "users.villages_assigned",
+        "已分配走访村",
+        "Villages assigned",
+    ),
+    (
+        "users.villages_unassigned",
+        "已取消分配走访村",
+        "Villages unassigned",
+    ),
     ("users.password_set", "已重置密码", "Password reset"),
     ("users.generated", "新密码", "New password"),
     (

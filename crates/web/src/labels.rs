@@ -715,6 +715,23 @@ const ANSWER_KINDS: Table = &[
 /// (English pattern, Chinese pattern): `{}` in the English matches any text; `{0}`, `{1}`… in
 /// the Chinese put the matched parts back, in any order. The first pattern that matches wins.
 const MESSAGES: &[(&str, &str)] = &[
+    // field visit assignments
+    (
+        "village: village {} does not exist in the regions",
+        "村：区划中没有村代码 {0}，请核对代码或先导入区划",
+    ),
+    (
+        "village: {} is not a village code",
+        "村：{0} 不是村代码（村代码为 12 位）",
+    ),
+    (
+        "village: {} is outside {}'s region {}",
+        "村：{0} 不在 {1} 的辖区 {2} 内",
+    ),
+    (
+        "{} is not bank staff (role {}): only bank officers are assigned villages",
+        "{0} 不是银行人员（角色 {1}）：只有银行信贷员可以分配走访村",
+    ),
     // whole files
     (
         "{}: the file is {}; save it as UTF-8 or GB18030 (Excel: Save As → CSV UTF-8)",

@@ -85,6 +85,9 @@ impl Layout {
                         || !fupin_app::imports::upload::Kind::allowed_for(principal.user.role)
                             .is_empty()
                 })
+                .filter(|entry| {
+                    entry.href != crate::areas::FIELD_APP || principal.user.role == Role::Bank
+                })
                 .map(|entry| NavItem {
                     href: entry.href,
                     label: entry.label,

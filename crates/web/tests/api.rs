@@ -479,13 +479,25 @@ fupin_store::on_both_engines! {
     async fn sessions_expire(db) {
         seed_territory(&db).await;
         add_user(&db, "reg", Role::Regulator, "3611", None).await;
-        let config = Config { session_ttl: Duration::from_millis(400), ..Config::default() };
+        // Long enough that a loaded machine still asks within it; the expiry is then awaited by
+        // polling, not guessed by a fixed sleep.
+        let ttl = Duration::from_secs(3);
+        let config = Config { session_ttl: ttl, ..Config::default() };
         let base = start(&db, config).await;
+        let before_sign_in = std::time::Instant::now();
         let session = sign_in(&base, "reg").await;
         assert_eq!(get(&base, "/api/session", &session).await.status, StatusCode::OK);
-        tokio::time::sleep(Duration::from_millis(600)).await;
-        let expired = get(&base, "/api/session", &session).await;
+        let deadline = before_sign_in + ttl + Duration::from_secs(20);
+        let expired = loop {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let answer = get(&base, "/api/session", &session).await;
+            if answer.status != StatusCode::OK || std::time::Instant::now() > deadline {
+                break answer;
+            }
+        };
         assert_eq!(expired.status, StatusCode::UNAUTHORIZED, "{}", expired.text);
+        // Not before its lifetime: the session was made after `before_sign_in`.
+        assert!(before_sign_in.elapsed() >= ttl, "expired after {:?}", before_sign_in.elapsed());
     }
 
     async fn failed_sign_ins_are_throttled_per_name(db) {

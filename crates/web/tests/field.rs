@@ -86,6 +86,45 @@ fupin_store::on_both_engines! {
             assert_eq!(answer.status, expected, "{name}: {}", answer.text);
         }
         assert_eq!(get(&base, "/api/field/villages", &Auth::None).await.status, StatusCode::UNAUTHORIZED);
+        // The menu and the home page's tiles link the app for bank staff only.
+        for (name, auth) in &tokens {
+            let home = get(&base, "/", auth).await;
+            assert_eq!(home.status, StatusCode::OK, "{name}");
+            let links = home.text.matches("href=\"/field/\"").count();
+            let expected = match *name {
+                "bank_py" | "bank_hf" => 2,
+                _ => 0,
+            };
+            assert_eq!(links, expected, "{name}: {}", home.text);
+            if expected > 0 {
+                assert!(home.text.contains("入户走访"), "{name}");
+            }
+        }
+
+        // The administrator assigns villages on /users: an unknown code is named, nothing kept.
+        let admin = tokens.iter().find(|(name, _)| *name == "admin").map(|(_, auth)| auth).expect("admin");
+        let Auth::Token(admin_token) = admin else { panic!("a token") };
+        let form = |villages: &str, action: &str| {
+            let pairs = [("user", "bank_py".to_string()), ("villages", villages.to_string()), ("action", action.to_string())];
+            client().post(format!("{base}/users/villages")).bearer_auth(admin_token).form(&pairs).send()
+        };
+        let refused = form("361128100001 361128100099", "assign").await.expect("send").text().await.expect("text");
+        assert!(refused.contains("id=\"users-error\"") && refused.contains("区划中没有村代码 361128100099"), "{refused}");
+        assert!(!refused.contains("name=\"villages\" value=\"361128100001\""), "nothing assigned");
+        let done = form("361128100001", "assign").await.expect("send").text().await.expect("text");
+        assert!(done.contains("已分配走访村: bank_py"), "{done}");
+        // The village's name beside its code, with a button to take it away.
+        let row = done.split("data-officer=\"bank_py\"").nth(1).and_then(|rest| rest.split("</tr>").next()).expect("row");
+        assert!(row.contains("地方361128100001") && row.contains("361128100001") && row.contains("value=\"unassign\""), "{row}");
+        let officer = tokens.iter().find(|(name, _)| *name == "bank_py").map(|(_, auth)| auth).expect("officer");
+        let villages = get(&base, "/api/field/villages", officer).await.json();
+        assert_eq!(villages["villages"].as_array().map(Vec::len), Some(1), "{villages}");
+        let undone = form("361128100001", "unassign").await.expect("send").text().await.expect("text");
+        assert!(undone.contains("已取消分配走访村: bank_py"), "{undone}");
+        assert!(!undone.contains("name=\"villages\" value=\"361128100001\""), "{undone}");
+        // Not a village code at all: named too.
+        let bad = form("3611281000", "assign").await.expect("send").text().await.expect("text");
+        assert!(bad.contains("3611281000"), "{bad}");
     }
 
     async fn a_visit_posts_once_and_a_lost_device_is_signed_out(db) {
@@ -143,6 +182,36 @@ fupin_store::on_both_engines! {
         let answer = call(&base, Method::POST, "/api/field/visits", &officer, Some(&bad), &[]).await;
         assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", answer.text);
         assert_eq!(answer.json()["error"]["field"], "line.amount");
+
+        // A refusal carries its reason's facts by name, for the app to word in Chinese.
+        let mut future = visit.clone();
+        future["visit_id"] = json!("visit-future-0001");
+        future["visit_date"] = json!("2199-01-01");
+        let answer = call(&base, Method::POST, "/api/field/visits", &officer, Some(&future), &[("idempotency-key", "visit-future-0001")]).await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+        let body = answer.json();
+        assert_eq!((body["status"].as_str(), body["reason_code"].as_str()), (Some("refused"), Some("future_date")));
+        assert_eq!(body["reason_params"]["visit_date"], "2199-01-01");
+        assert!(body["reason_params"]["today"].as_str().is_some_and(|t| t.len() == 10), "{body}");
+        assert!(body["reason"].as_str().is_some_and(|r| r.contains("2199-01-01")), "{body}");
+
+        // The credit rules' own refusal: each field named, its words in English and Chinese.
+        let f2 = households.iter().find(|h| h["household_id"] != "F1").unwrap();
+        let mut short = visit.clone();
+        short["visit_id"] = json!("visit-short-line-0001");
+        short["household_id"] = f2["household_id"].clone();
+        short["household_from"] = f2["version_from"].clone();
+        short["household_status"] = f2["status"].clone();
+        short["known_file"] = f2["known_file"].clone();
+        short["line"]["expires_on"] = json!(today());
+        let answer = call(&base, Method::POST, "/api/field/visits", &officer, Some(&short), &[]).await;
+        let body = answer.json();
+        assert_eq!(body["reason_code"], "invalid", "{body}");
+        let params = &body["reason_params"];
+        assert_eq!(params["fields"], "expires_on", "{body}");
+        let english = format!("expires on {0}, not after it is granted on {0}", today());
+        assert_eq!(params["expires_on"], english.as_str());
+        assert_eq!(params["expires_on_zh"], format!("到期日 {0} 应晚于授信日 {0}", today()).as_str());
 
         // The administrator assigns the officer a village, then revokes the lost phone's session.
         let admin = sign_in(&base, "admin").await;

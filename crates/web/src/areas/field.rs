@@ -324,6 +324,14 @@ pub struct VisitResultDto {
     /// `out_of_scope`, `not_registered`, `household_exited`, `household_changed`,
     /// `scorecard_changed`, `rated_since_download`, `future_date`, `invalid`.
     pub reason_code: Option<&'static str>,
+    /// The facts the reason names, by name (`household`, `exited_year`, `registry_from`,
+    /// `village`, `village_now`, `downloaded_from`, `visit_date`, `today`, `assessed_on`,
+    /// `grade`, `scorecard_now`, `scorecard_downloaded`, `fields`): the app words the reason
+    /// in the officer's language from them.
+    /// For `invalid`, also each refused field's words in Chinese as `<field>_zh`.
+    #[schema(value_type = Option<Object>)]
+    pub reason_params: Option<std::collections::BTreeMap<String, String>>,
+    /// The reason in English words.
     pub reason: Option<String>,
     pub score: Option<i64>,
     pub grade: Option<String>,
@@ -360,6 +368,7 @@ async fn sync_visit(
             status: "accepted",
             replayed,
             reason_code: None,
+            reason_params: None,
             reason: None,
             score,
             grade,
@@ -372,6 +381,7 @@ async fn sync_visit(
             status: "refused",
             replayed: false,
             reason_code: Some(refusal.code),
+            reason_params: Some(reason_params(&refusal)),
             reason: Some(refusal.message),
             score: None,
             grade: None,
@@ -448,4 +458,27 @@ async fn change_user_villages(
         field::unassign(&state.db, &user.ctx, &name, &remove).await?;
     }
     user_villages(State(state), user, Path(name)).await
+}
+
+/// A refusal's parameters; for the credit rules' refusals (`invalid`) each field's words in
+/// Chinese too, for the app to show whole in either language.
+fn reason_params(refusal: &field::Refusal) -> std::collections::BTreeMap<String, String> {
+    let mut params: std::collections::BTreeMap<String, String> = refusal
+        .params
+        .iter()
+        .map(|(name, value)| (name.to_string(), value.clone()))
+        .collect();
+    if refusal.code == "invalid" {
+        for field in refusal.param("fields").unwrap_or_default().split(',') {
+            if let Some(words) = refusal.param(field) {
+                let chinese = words
+                    .split("; ")
+                    .map(|part| crate::labels::message(crate::i18n::Lang::Zh, part))
+                    .collect::<Vec<_>>()
+                    .join("；");
+                params.insert(format!("{field}_zh"), chinese);
+            }
+        }
+    }
+    params
 }

@@ -39,6 +39,10 @@ pub struct NavEntry {
     pub area: Option<Area>,
 }
 
+/// The offline field app (issue #30): linked for bank staff only, the one role that visits
+/// households (the app refuses every other).
+pub const FIELD_APP: &str = "/field/";
+
 pub const NAV: &[NavEntry] = &[
     NavEntry {
         href: "/",
@@ -111,6 +115,12 @@ pub const NAV: &[NavEntry] = &[
         label: "nav.regions",
         hint: "hint.regions",
         area: Some(Area::Reference),
+    },
+    NavEntry {
+        href: FIELD_APP,
+        label: "nav.field",
+        hint: "hint.field",
+        area: None,
     },
     NavEntry {
         href: "/users",

@@ -42,6 +42,7 @@ pub fn pages() -> Router<AppState> {
         .route("/users/{name}/enable", post(enable_form))
         .route("/users/{name}/revoke-sessions", post(revoke_sessions_form))
         .route("/users/{name}/password", post(password_form))
+        .route("/users/villages", post(villages_form))
 }
 
 /// Region filter and page.
@@ -251,6 +252,16 @@ struct UsersPage {
     /// A generated password to show once.
     generated: Option<String>,
     error: Option<String>,
+    /// The bank officers and the villages assigned them for field visits (issue #30).
+    officers: Vec<OfficerRow>,
+}
+
+/// A bank officer and their assigned villages: (code, name).
+#[derive(Clone, Debug, Serialize)]
+pub struct OfficerRow {
+    pub name: String,
+    pub display_name: String,
+    pub villages: Vec<(String, String)>,
 }
 
 /// Users listed on one page.
@@ -272,7 +283,36 @@ async fn render_users(
         .iter()
         .filter_map(|u| u.institution.clone())
         .collect();
-    let names = Names::load(&state.db, lang, regions, institutions).await?;
+    let mut assigned = Vec::new();
+    for officer in listed
+        .items
+        .iter()
+        .filter(|u| u.role == Role::Bank && !u.disabled)
+    {
+        let villages = fupin_app::field::assigned(&state.db, &user.ctx, &officer.name).await?;
+        assigned.push((officer.clone(), villages));
+    }
+    let village_codes = assigned
+        .iter()
+        .flat_map(|(_, villages)| villages.iter().map(|v| v.to_string()));
+    let names = Names::load(
+        &state.db,
+        lang,
+        regions.into_iter().chain(village_codes).collect::<Vec<_>>(),
+        institutions,
+    )
+    .await?;
+    let officers = assigned
+        .into_iter()
+        .map(|(officer, villages)| OfficerRow {
+            display_name: officer.display_name.unwrap_or_default(),
+            villages: villages
+                .iter()
+                .map(|v| (v.to_string(), names.region(&v.to_string())))
+                .collect(),
+            name: officer.name,
+        })
+        .collect();
     let rows = listed
         .items
         .into_iter()
@@ -309,6 +349,7 @@ async fn render_users(
         done,
         generated,
         error,
+        officers,
     })
 }
 
@@ -437,6 +478,79 @@ async fn password_form(
         }
         Err(error) => {
             let message = shown_error(Error::from(error), lang)?;
+            render_users(&state, &user, lang, None, None, Some(message)).await
+        }
+    }
+}
+
+/// Most village codes in one assignment form.
+const VILLAGES_PER_FORM_MAX: usize = 500;
+
+/// The assign-villages form: an officer, village codes (separated by spaces, commas or new
+/// lines), and whether to assign or take them away.
+#[derive(Clone, Debug, Deserialize)]
+pub struct VillagesForm {
+    pub user: String,
+    pub villages: String,
+    /// `assign` or `unassign`.
+    pub action: String,
+}
+
+impl VillagesForm {
+    fn codes(&self) -> Result<Vec<fupin_app::fupin_core::RegionCode>> {
+        let codes: Vec<&str> = self
+            .villages
+            .split(|c: char| c.is_whitespace() || matches!(c, ',' | '，' | '、' | ';'))
+            .filter(|code| !code.is_empty())
+            .collect();
+        if codes.is_empty() || codes.len() > VILLAGES_PER_FORM_MAX {
+            return Err(Error::from(fupin_app::AppError::field(
+                "villages",
+                format!("give 1 to {VILLAGES_PER_FORM_MAX} village codes"),
+            )));
+        }
+        codes
+            .into_iter()
+            .map(|code| {
+                fupin_app::fupin_core::RegionCode::parse(code).map_err(|_| {
+                    Error::from(fupin_app::AppError::field(
+                        "village",
+                        format!("{code} is not a village code"),
+                    ))
+                })
+            })
+            .collect()
+    }
+}
+
+async fn villages_form(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    lang: Lang,
+    Form(form): Form<VillagesForm>,
+) -> Result<UsersPage> {
+    let outcome: Result<&'static str> = async {
+        let codes = form.codes()?;
+        match form.action.as_str() {
+            "assign" => {
+                fupin_app::field::assign(&state.db, &user.ctx, &form.user, &codes).await?;
+                Ok("users.villages_assigned")
+            }
+            "unassign" => {
+                fupin_app::field::unassign(&state.db, &user.ctx, &form.user, &codes).await?;
+                Ok("users.villages_unassigned")
+            }
+            other => Err(Error::from(fupin_app::AppError::field(
+                "action",
+                format!("{other:?} is not assign or unassign"),
+            ))),
+        }
+    }
+    .await;
+    match outcome {
+        Ok(key) => render_users(&state, &user, lang, Some((key, form.user)), None, None).await,
+        Err(error) => {
+            let message = shown_error(error, lang)?;
             render_users(&state, &user, lang, None, None, Some(message)).await
         }
     }
