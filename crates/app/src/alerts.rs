@@ -1,8 +1,8 @@
 //! Supervisory alerts (issue 28): rules as data evaluated over the book as of a date, the alerts
 //! they keep with their evidence, and the work on them (answers, dismissals).
 //!
-//! Evaluation reads each family of facts once for the whole book (see `fupin_store::alerts`),
-//! combines them per subject in memory and tests every enabled rule's condition
+//! Evaluation reads the loans' facts one county at a time and each other family of facts once
+//! (see `fupin_store::alerts`), combines them per subject in memory and tests every enabled rule's condition
 //! (`fupin_core::alert::Condition`). An alert is keyed by rule and subject, so one that still
 //! holds the next day is the same alert (first and last day seen); one that stops holding is
 //! closed on the day it was found not to.
@@ -279,16 +279,23 @@ pub async fn evaluate(db: &Db, date: BusinessDate) -> Result<Vec<Finding>> {
     let of = |subject: Subject| -> Vec<&ParsedRule> {
         rules.iter().filter(|r| r.subject == subject).collect()
     };
-    let mut findings = Vec::new();
-    let loans = store::loan_facts(db, date).await?;
-    let loan_rules = of(Subject::Loan);
-    if !loan_rules.is_empty() {
-        loan_findings(db, date, &loans, &loan_rules, &mut findings).await?;
+    let (loan_rules, village_rules) = (of(Subject::Loan), of(Subject::Village));
+    // A county at a time: a household's loans and a village's county lie in one county, so
+    // memory follows the largest county, not the book.
+    let (mut findings, mut by_village) = (Vec::new(), Vec::new());
+    if !loan_rules.is_empty() || !village_rules.is_empty() {
+        for county in store::loan_counties(db).await? {
+            let loans = store::loan_facts(db, date, &county).await?;
+            if !loan_rules.is_empty() {
+                loan_findings(db, date, &county, &loans, &loan_rules, &mut findings).await?;
+            }
+            if !village_rules.is_empty() {
+                village_findings(db, date, &county, &loans, &village_rules, &mut by_village)
+                    .await?;
+            }
+        }
     }
-    let village_rules = of(Subject::Village);
-    if !village_rules.is_empty() {
-        village_findings(db, date, &loans, &village_rules, &mut findings).await?;
-    }
+    findings.append(&mut by_village);
     let enterprise_rules = of(Subject::EnterpriseDay);
     if !enterprise_rules.is_empty() {
         enterprise_findings(db, date, &enterprise_rules, &mut findings).await?;
@@ -311,6 +318,7 @@ fn date_of(text: &str) -> Option<BusinessDate> {
 async fn loan_findings(
     db: &Db,
     date: BusinessDate,
+    county: &str,
     loans: &[store::LoanFactRow],
     rules: &[&ParsedRule],
     findings: &mut Vec<Finding>,
@@ -323,7 +331,7 @@ async fn loan_findings(
     {
         households.entry(&loan.borrower_id).or_default().push(loan);
     }
-    let subsidy = subsidy_overdue_days(db, date).await?;
+    let subsidy = subsidy_overdue_days(db, date, county).await?;
     for loan in loans {
         let (start, maturity) = (date_of(&loan.start_on), date_of(&loan.original_maturity_on));
         let own = households.get(loan.borrower_id.as_str());
@@ -376,13 +384,17 @@ async fn loan_findings(
 
 /// Per loan, the days its subsidy claims count beyond the days of their quarters it was
 /// outstanding and not overdue.
-async fn subsidy_overdue_days(db: &Db, date: BusinessDate) -> Result<HashMap<i64, i64>> {
-    let lines = store::claim_lines(db, date).await?;
+async fn subsidy_overdue_days(
+    db: &Db,
+    date: BusinessDate,
+    county: &str,
+) -> Result<HashMap<i64, i64>> {
+    let lines = store::claim_lines(db, date, county).await?;
     if lines.is_empty() {
         return Ok(HashMap::new());
     }
     let mut spells: HashMap<i64, Vec<fupin_core::subsidy::Spell>> = HashMap::new();
-    for (loan, from, to) in store::claimed_loan_spells(db).await? {
+    for (loan, from, to) in store::claimed_loan_spells(db, county).await? {
         if let Some(from) = date_of(&from) {
             spells
                 .entry(loan)
@@ -425,11 +437,12 @@ async fn subsidy_overdue_days(db: &Db, date: BusinessDate) -> Result<HashMap<i64
 async fn village_findings(
     db: &Db,
     date: BusinessDate,
+    county: &str,
     loans: &[store::LoanFactRow],
     rules: &[&ParsedRule],
     findings: &mut Vec<Finding>,
 ) -> Result<()> {
-    let overdue: HashSet<i64> = store::overdue_loan_ids(db, date)
+    let overdue: HashSet<i64> = store::overdue_loan_ids(db, date, county)
         .await?
         .into_iter()
         .collect();
