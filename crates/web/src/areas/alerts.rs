@@ -217,7 +217,7 @@ pub struct RuleDto {
     pub name_en: String,
     /// high, medium or low.
     pub severity: String,
-    /// loan, credit_line, village, enterprise_day or written_off_loan.
+    /// loan, credit_line, village, enterprise_day, written_off_loan or officer.
     pub subject: String,
     pub condition: String,
     /// Whole numbers by name.
