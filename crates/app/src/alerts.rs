@@ -1,8 +1,8 @@
 //! Supervisory alerts (issue 28): rules as data evaluated over the book as of a date, the alerts
 //! they keep with their evidence, and the work on them (answers, dismissals).
 //!
-//! Evaluation reads each family of facts once for the whole book (see `fupin_store::alerts`),
-//! combines them per subject in memory and tests every enabled rule's condition
+//! Evaluation reads the loans' facts one county at a time and each other family of facts once
+//! (see `fupin_store::alerts`), combines them per subject in memory and tests every enabled rule's condition
 //! (`fupin_core::alert::Condition`). An alert is keyed by rule and subject, so one that still
 //! holds the next day is the same alert (first and last day seen); one that stops holding is
 //! closed on the day it was found not to.
@@ -279,16 +279,38 @@ pub async fn evaluate(db: &Db, date: BusinessDate) -> Result<Vec<Finding>> {
     let of = |subject: Subject| -> Vec<&ParsedRule> {
         rules.iter().filter(|r| r.subject == subject).collect()
     };
-    let mut findings = Vec::new();
-    let loans = store::loan_facts(db, date).await?;
-    let loan_rules = of(Subject::Loan);
-    if !loan_rules.is_empty() {
-        loan_findings(db, date, &loans, &loan_rules, &mut findings).await?;
+    let (loan_rules, village_rules) = (of(Subject::Loan), of(Subject::Village));
+    let officer_rules = of(Subject::Officer);
+    let rates = !village_rules.is_empty() || !officer_rules.is_empty();
+    // A county at a time: a household's loans and a village's county lie in one county, so
+    // memory follows the largest county, not the book.
+    let (mut findings, mut by_village, mut by_officer) = (Vec::new(), Vec::new(), Vec::new());
+    if !loan_rules.is_empty() || rates {
+        for county in store::loan_counties(db).await? {
+            let loans = store::loan_facts(db, date, &county).await?;
+            if !loan_rules.is_empty() {
+                loan_findings(db, date, &county, &loans, &loan_rules, &mut findings).await?;
+            }
+            if rates {
+                let overdue: HashSet<i64> = store::overdue_loan_ids(db, date, &county)
+                    .await?
+                    .into_iter()
+                    .collect();
+                let late = |loan: &store::LoanFactRow| overdue.contains(&loan.id);
+                village_findings(date, &loans, &late, &village_rules, &mut by_village);
+                officer_findings(
+                    date,
+                    &county,
+                    &loans,
+                    &late,
+                    &officer_rules,
+                    &mut by_officer,
+                );
+            }
+        }
     }
-    let village_rules = of(Subject::Village);
-    if !village_rules.is_empty() {
-        village_findings(db, date, &loans, &village_rules, &mut findings).await?;
-    }
+    findings.append(&mut by_village);
+    findings.append(&mut by_officer);
     let enterprise_rules = of(Subject::EnterpriseDay);
     if !enterprise_rules.is_empty() {
         enterprise_findings(db, date, &enterprise_rules, &mut findings).await?;
@@ -311,6 +333,7 @@ fn date_of(text: &str) -> Option<BusinessDate> {
 async fn loan_findings(
     db: &Db,
     date: BusinessDate,
+    county: &str,
     loans: &[store::LoanFactRow],
     rules: &[&ParsedRule],
     findings: &mut Vec<Finding>,
@@ -323,7 +346,7 @@ async fn loan_findings(
     {
         households.entry(&loan.borrower_id).or_default().push(loan);
     }
-    let subsidy = subsidy_overdue_days(db, date).await?;
+    let subsidy = subsidy_overdue_days(db, date, county).await?;
     for loan in loans {
         let (start, maturity) = (date_of(&loan.start_on), date_of(&loan.original_maturity_on));
         let own = households.get(loan.borrower_id.as_str());
@@ -376,13 +399,17 @@ async fn loan_findings(
 
 /// Per loan, the days its subsidy claims count beyond the days of their quarters it was
 /// outstanding and not overdue.
-async fn subsidy_overdue_days(db: &Db, date: BusinessDate) -> Result<HashMap<i64, i64>> {
-    let lines = store::claim_lines(db, date).await?;
+async fn subsidy_overdue_days(
+    db: &Db,
+    date: BusinessDate,
+    county: &str,
+) -> Result<HashMap<i64, i64>> {
+    let lines = store::claim_lines(db, date, county).await?;
     if lines.is_empty() {
         return Ok(HashMap::new());
     }
     let mut spells: HashMap<i64, Vec<fupin_core::subsidy::Spell>> = HashMap::new();
-    for (loan, from, to) in store::claimed_loan_spells(db).await? {
+    for (loan, from, to) in store::claimed_loan_spells(db, county).await? {
         if let Some(from) = date_of(&from) {
             spells
                 .entry(loan)
@@ -422,21 +449,28 @@ async fn subsidy_overdue_days(db: &Db, date: BusinessDate) -> Result<HashMap<i64
     Ok(out)
 }
 
-async fn village_findings(
-    db: &Db,
+/// An overdue rate in basis points, rounded down.
+fn rate_bps((count, late): (i64, i64)) -> i64 {
+    match count {
+        0 => 0,
+        _ => late * 10_000 / count,
+    }
+}
+
+fn village_findings(
     date: BusinessDate,
     loans: &[store::LoanFactRow],
+    overdue: &impl Fn(&store::LoanFactRow) -> bool,
     rules: &[&ParsedRule],
     findings: &mut Vec<Finding>,
-) -> Result<()> {
-    let overdue: HashSet<i64> = store::overdue_loan_ids(db, date)
-        .await?
-        .into_iter()
-        .collect();
+) {
+    if rules.is_empty() {
+        return;
+    }
     let mut villages: BTreeMap<&str, (i64, i64)> = BTreeMap::new();
     let mut counties: HashMap<&str, (i64, i64)> = HashMap::new();
     for loan in loans {
-        let late = i64::from(overdue.contains(&loan.id));
+        let late = i64::from(overdue(loan));
         let village = villages.entry(&loan.village_code).or_default();
         village.0 += 1;
         village.1 += late;
@@ -446,10 +480,7 @@ async fn village_findings(
         county.0 += 1;
         county.1 += late;
     }
-    let rate = |(count, late): (i64, i64)| match count {
-        0 => 0,
-        _ => late * 10_000 / count,
-    };
+    let rate = rate_bps;
     for (village, counts) in villages {
         let county = counties
             .get(&village[..village.len().min(6)])
@@ -479,7 +510,65 @@ async fn village_findings(
             }
         }
     }
-    Ok(())
+}
+
+/// A bank's loan officers in one county against the county: the officers' facts are those of a
+/// village (loans of the county without an officer count for the county only).
+fn officer_findings(
+    date: BusinessDate,
+    county: &str,
+    loans: &[store::LoanFactRow],
+    overdue: &impl Fn(&store::LoanFactRow) -> bool,
+    rules: &[&ParsedRule],
+    findings: &mut Vec<Finding>,
+) {
+    if rules.is_empty() {
+        return;
+    }
+    let mut officers: BTreeMap<(&str, &str), (i64, i64)> = BTreeMap::new();
+    let mut all = (0, 0);
+    for loan in loans {
+        let late = i64::from(overdue(loan));
+        all.0 += 1;
+        all.1 += late;
+        if let Some(officer) = loan.officer.as_deref() {
+            let counts = officers
+                .entry((&loan.institution_code, officer))
+                .or_default();
+            counts.0 += 1;
+            counts.1 += late;
+        }
+    }
+    let county_code = format!(
+        "{county}{}",
+        "0".repeat(12usize.saturating_sub(county.len()))
+    );
+    for ((institution, officer), counts) in officers {
+        let lookup = |name: &str| match name {
+            "officer_loans_count" => Some(counts.0),
+            "officer_overdue_count" => Some(counts.1),
+            "officer_overdue_rate_bps" => Some(rate_bps(counts)),
+            "county_overdue_rate_bps" => Some(rate_bps(all)),
+            _ => None,
+        };
+        for rule in rules {
+            if rule.holds(&lookup) {
+                let evidence = json!({
+                    "officer": officer, "institution": institution, "county": county_code,
+                    "loans": counts.0, "overdue_loans": counts.1,
+                    "county_loans": all.0, "county_overdue_loans": all.1,
+                    "facts": rule.used(&lookup), "as_of": date.to_string(),
+                });
+                findings.push(Finding {
+                    rule_code: rule.row.code.clone(),
+                    subject_key: format!("{institution}/{officer}/{county}"),
+                    institution_code: Some(institution.to_string()),
+                    village_code: county_code.clone(),
+                    evidence_json: evidence.to_string(),
+                });
+            }
+        }
+    }
 }
 
 async fn enterprise_findings(

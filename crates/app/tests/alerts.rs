@@ -315,6 +315,63 @@ fupin_store::on_both_engines! {
         assert_eq!(found(&db, "2017-04-30").await, set(&[]));
     }
 
+    async fn a_loan_officer_far_above_the_county_is_found(db) {
+        let dir = tempfile::tempdir().expect("dir");
+        fixture(&db, dir.path()).await;
+        // The shipped rule needs 10 loans of an officer; this test asks for 2, as data.
+        let mut officer = alerts::rules(&db, &ctx()).await.expect("rules")
+            .into_iter().find(|r| r.code == "OFFICER_OVERDUE").expect("shipped");
+        officer.parameters = r#"{"loans_min": 2, "factor": 3, "gap_bps": 1000}"#.into();
+        alerts::save_rule(&db, &ctx(), officer).await.expect("save");
+        // The officer column under its Chinese name; a loan without one counts for the county.
+        let header = LOAN_HEADER.trim_end().to_string() + ",信贷员\n";
+        let rows = |rows: &[(&str, &str, &str)]| -> String {
+            let mut text = header.clone();
+            for (contract, household, officer) in rows {
+                text.push_str(&format!(
+                    "{contract},PYRCB,MC,household,{household},10000,4.75,{M},{END},养殖生猪,{officer}\n"
+                ));
+            }
+            text
+        };
+        let first = write(dir.path(), "a.csv", &rows(&[
+            ("O1", "H1", "张三"), ("O2", "H5", "张三"), ("O3", "H2", "李四"), ("O4", "H6", ""),
+        ]));
+        assert_applied(&import_file(&db, &first, LoanImporter::new(&db)).await);
+        let stored: Vec<(String, Option<String>)> = sqlx::query_as(
+            "select contract_no, officer from loans order by contract_no",
+        )
+        .fetch_all(db.pool()).await.expect("officers");
+        assert_eq!(stored, vec![
+            ("O1".to_string(), Some("张三".to_string())), ("O2".to_string(), Some("张三".to_string())),
+            ("O3".to_string(), Some("李四".to_string())), ("O4".to_string(), None),
+        ]);
+        sql(&db, "insert into loan_overdue_spells (loan_id, from_on, to_on) select id, '2017-05-01', null from loans where contract_no = 'O1'").await;
+        // 张三: 1 of 2 overdue (5,000 bp); county 1 of 4 (2,500): not 3 times. A near miss.
+        assert_eq!(found(&db, "2017-06-30").await, set(&[]));
+        let second = write(dir.path(), "b.csv", &rows(&[("O5", "H7", "李四"), ("O6", "H8", "")]));
+        assert_applied(&import_file(&db, &second, LoanImporter::new(&db)).await);
+        // County 1 of 6 (1,666 bp): 5,000 ≥ 3 × 1,666 and 3,334 above it. 李四 has none overdue.
+        assert_eq!(
+            found(&db, "2017-06-30").await,
+            set(&[("OFFICER_OVERDUE", "PYRCB/张三/361128")])
+        );
+        let findings = alerts::evaluate(&db, date("2017-06-30")).await.expect("evaluate");
+        assert_eq!(findings[0].institution_code.as_deref(), Some("PYRCB"));
+        assert_eq!(findings[0].village_code, "361128000000");
+        let evidence: serde_json::Value = serde_json::from_str(&findings[0].evidence_json).expect("json");
+        assert_eq!((evidence["loans"].as_i64(), evidence["overdue_loans"].as_i64()), (Some(2), Some(1)));
+        assert_eq!(evidence["facts"]["county_overdue_rate_bps"], 1666);
+        // The bank's regulator and the bank reach it once recorded.
+        alerts::run(&db, &ctx(), date("2017-06-30")).await.expect("run");
+        let bank = actor_ctx("bank_py", Role::Bank, Some("PYRCB"));
+        let listed = alerts::list(&db, &bank, &ListQuery::default()).await.expect("list");
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].subject_key, "PYRCB/张三/361128");
+        // Before the spell began, nothing.
+        assert_eq!(found(&db, "2017-04-30").await, set(&[]));
+    }
+
     async fn a_credit_line_above_its_grades_line_is_found(db) {
         let dir = tempfile::tempdir().expect("dir");
         fixture(&db, dir.path()).await;

@@ -70,6 +70,7 @@ text_enum!(
         Village => "village",
         EnterpriseDay => "enterprise_day",
         WrittenOffLoan => "written_off_loan",
+        Officer => "officer",
     }
 );
 
@@ -139,6 +140,12 @@ impl Subject {
                 "village_loans_count",
                 "village_overdue_count",
                 "village_overdue_rate_bps",
+                "county_overdue_rate_bps",
+            ],
+            Subject::Officer => &[
+                "officer_loans_count",
+                "officer_overdue_count",
+                "officer_overdue_rate_bps",
                 "county_overdue_rate_bps",
             ],
             Subject::EnterpriseDay => &["linked_loans_count", "linked_loans_fen"],

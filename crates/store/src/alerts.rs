@@ -112,14 +112,29 @@ pub struct LoanFactRow {
     pub exited_year_at_start: Option<i64>,
     /// The household head's birth date on the start date.
     pub head_birth_date: Option<String>,
+    /// The bank's loan officer, when the loans file named one.
+    pub officer: Option<String>,
 }
 
-/// Loans outstanding on `as_of` (started, not closed) with their borrowers at disbursement.
-pub async fn loan_facts(db: &Db, as_of: BusinessDate) -> Result<Vec<LoanFactRow>> {
+/// The counties (six-digit prefixes of village codes) that have loans, in order: evaluation
+/// reads the loans of one county at a time, so its memory follows the largest county.
+pub async fn loan_counties(db: &Db) -> Result<Vec<String>> {
+    let rows = sqlx::query(
+        "select distinct substr(village_code, 1, 6) as county from loans order by county",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter().map(|row| Ok(row.try_get("county")?)).collect()
+}
+
+/// Loans of the county outstanding on `as_of` (started, not closed) with their borrowers at
+/// disbursement.
+pub async fn loan_facts(db: &Db, as_of: BusinessDate, county: &str) -> Result<Vec<LoanFactRow>> {
+    let (low, high) = crate::filter::code_range(county);
     let rows = sqlx::query(
         "select l.id, l.contract_no, l.institution_code, l.village_code, l.borrower_type, \
          l.borrower_id, l.principal_fen, l.start_on, l.original_maturity_on, l.purpose, \
-         p.category, hv.status as status_at_start, hv.exited_year, m.birth_date as head_birth_date \
+         p.category, hv.status as status_at_start, hv.exited_year, m.birth_date as head_birth_date, l.officer \
          from loans l join products p on p.code = l.product_code \
          left join household_versions hv on l.borrower_type = 'household' \
            and hv.household_id = l.borrower_id and hv.valid_from <= l.start_on \
@@ -128,9 +143,11 @@ pub async fn loan_facts(db: &Db, as_of: BusinessDate) -> Result<Vec<LoanFactRow>
            and m.household_id = l.borrower_id and m.relation = 'head' \
            and m.valid_from <= l.start_on and (m.valid_to is null or m.valid_to > l.start_on) \
          where l.start_on <= $1 and (l.closed_on is null or l.closed_on > $1) \
-         order by l.id",
+         and l.village_code >= $2 and l.village_code <= $3 order by l.id",
     )
     .bind(as_of.to_string())
+    .bind(low)
+    .bind(high)
     .fetch_all(db.pool())
     .await?;
     let mut out: Vec<LoanFactRow> = Vec::with_capacity(rows.len());
@@ -155,18 +172,23 @@ pub async fn loan_facts(db: &Db, as_of: BusinessDate) -> Result<Vec<LoanFactRow>
             status_at_start: row.try_get("status_at_start")?,
             exited_year_at_start: row.try_get("exited_year")?,
             head_birth_date: row.try_get("head_birth_date")?,
+            officer: row.try_get("officer")?,
         });
     }
     Ok(out)
 }
 
-/// Loans overdue at the end of `as_of` (an overdue spell open on it).
-pub async fn overdue_loan_ids(db: &Db, as_of: BusinessDate) -> Result<Vec<i64>> {
+/// Loans of the county overdue at the end of `as_of` (an overdue spell open on it).
+pub async fn overdue_loan_ids(db: &Db, as_of: BusinessDate, county: &str) -> Result<Vec<i64>> {
+    let (low, high) = crate::filter::code_range(county);
     let rows = sqlx::query(
-        "select loan_id from loan_overdue_spells where from_on <= $1 \
-         and (to_on is null or to_on > $1)",
+        "select s.loan_id from loan_overdue_spells s join loans l on l.id = s.loan_id \
+         where s.from_on <= $1 and (s.to_on is null or s.to_on > $1) \
+         and l.village_code >= $2 and l.village_code <= $3",
     )
     .bind(as_of.to_string())
+    .bind(low)
+    .bind(high)
     .fetch_all(db.pool())
     .await?;
     rows.iter().map(|row| Ok(row.try_get("loan_id")?)).collect()
@@ -182,14 +204,18 @@ pub struct ClaimLineRow {
     pub closed_on: Option<String>,
 }
 
-/// The claim lines of claims whose quarter began on or before `as_of`.
-pub async fn claim_lines(db: &Db, as_of: BusinessDate) -> Result<Vec<ClaimLineRow>> {
+/// The claim lines, on loans of the county, of claims whose quarter began on or before `as_of`.
+pub async fn claim_lines(db: &Db, as_of: BusinessDate, county: &str) -> Result<Vec<ClaimLineRow>> {
+    let (low, high) = crate::filter::code_range(county);
     let rows = sqlx::query(
         "select cl.loan_id, c.quarter, cl.days, l.start_on, l.closed_on \
          from subsidy_claim_lines cl join subsidy_claims c on c.id = cl.claim_id \
-         join loans l on l.id = cl.loan_id where l.start_on <= $1 order by cl.loan_id",
+         join loans l on l.id = cl.loan_id where l.start_on <= $1 \
+         and l.village_code >= $2 and l.village_code <= $3 order by cl.loan_id",
     )
     .bind(as_of.to_string())
+    .bind(low)
+    .bind(high)
     .fetch_all(db.pool())
     .await?;
     let mut out = Vec::with_capacity(rows.len());
@@ -205,12 +231,20 @@ pub async fn claim_lines(db: &Db, as_of: BusinessDate) -> Result<Vec<ClaimLineRo
     Ok(out)
 }
 
-/// The overdue spells `[from_on, to_on)` of loans that have subsidy claim lines.
-pub async fn claimed_loan_spells(db: &Db) -> Result<Vec<(i64, String, Option<String>)>> {
+/// The overdue spells `[from_on, to_on)` of the county's loans that have subsidy claim lines.
+pub async fn claimed_loan_spells(
+    db: &Db,
+    county: &str,
+) -> Result<Vec<(i64, String, Option<String>)>> {
+    let (low, high) = crate::filter::code_range(county);
     let rows = sqlx::query(
         "select s.loan_id, s.from_on, s.to_on from loan_overdue_spells s \
-         where s.loan_id in (select loan_id from subsidy_claim_lines) order by s.loan_id",
+         join loans l on l.id = s.loan_id \
+         where s.loan_id in (select loan_id from subsidy_claim_lines) \
+         and l.village_code >= $1 and l.village_code <= $2 order by s.loan_id",
     )
+    .bind(low)
+    .bind(high)
     .fetch_all(db.pool())
     .await?;
     rows.iter()

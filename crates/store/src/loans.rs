@@ -169,6 +169,8 @@ pub struct LoanTerms {
     pub day_count: String,
     pub purpose: String,
     pub project: Option<String>,
+    /// The bank's loan officer (信贷员), when the loans file names one.
+    pub officer: Option<String>,
 }
 
 /// A stored loan: its terms and its standing.
@@ -189,7 +191,7 @@ pub struct Loan {
 pub(crate) const LOAN_COLUMNS: &str = "id, institution_code, contract_no, product_code, borrower_type, \
     borrower_id, village_code, principal_fen, annual_rate_ppm, start_on, maturity_on, \
     original_maturity_on, repayment, day_count, purpose, project, status, closed_on, \
-    next_unpaid_due_on, overdue_since, overdue_days, classification, rolled_from_loan_id";
+    next_unpaid_due_on, overdue_since, overdue_days, classification, rolled_from_loan_id, officer";
 
 /// Inserts a new loan, standing normal and not overdue with its first unpaid instalment due on
 /// `next_unpaid_due_on`, and returns its id.
@@ -219,7 +221,7 @@ pub struct NewLoan<'a> {
 }
 
 /// Columns of [`insert_loans`], bound in this order.
-const NEW_LOAN_COLUMNS: usize = 17;
+const NEW_LOAN_COLUMNS: usize = 18;
 
 /// Inserts new loans (standing normal, not overdue, not rolled over) in multi-row statements;
 /// returns their ids in the order given. Contracts must be new: a stored one is a constraint
@@ -242,7 +244,7 @@ async fn insert_loan_rows(tx: &mut Tx, loans: &[NewLoan<'_>]) -> Result<Vec<i64>
         "insert into loans (institution_code, contract_no, product_code, borrower_type, \
          borrower_id, village_code, principal_fen, annual_rate_ppm, start_on, maturity_on, \
          original_maturity_on, repayment, day_count, purpose, project, next_unpaid_due_on, \
-         rolled_from_loan_id, status) values {} returning id, institution_code, contract_no",
+         rolled_from_loan_id, officer, status) values {} returning id, institution_code, contract_no",
         values.join(", ")
     );
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -265,7 +267,8 @@ async fn insert_loan_rows(tx: &mut Tx, loans: &[NewLoan<'_>]) -> Result<Vec<i64>
             .bind(&terms.purpose)
             .bind(&terms.project)
             .bind(loan.next_unpaid_due_on.map(|d| d.to_string()))
-            .bind(loan.rolled_from);
+            .bind(loan.rolled_from)
+            .bind(&terms.officer);
     }
     let rows = query.fetch_all(&mut **tx).await?;
     // RETURNING gives the rows in no promised order: match them by contract.
@@ -510,6 +513,7 @@ pub(crate) fn loan_from_row(row: &AnyRow) -> Result<Loan> {
             day_count: row.try_get("day_count")?,
             purpose: row.try_get("purpose")?,
             project: row.try_get("project")?,
+            officer: row.try_get("officer")?,
         },
         original_maturity_on: required_date("original_maturity_on")?,
         status: row.try_get("status")?,

@@ -596,6 +596,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("imports.column", "列", "Column"),
     ("loan.title", "贷款", "Loan"),
     ("loan.purpose", "用途", "Purpose"),
+    ("loan.officer", "信贷员", "Loan officer"),
     (
         "loan.outstanding",
         "未还本金+利息",

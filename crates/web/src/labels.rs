@@ -595,6 +595,7 @@ const ALERT_SUBJECTS: Table = &[
         "Enterprise's loans of one day",
     ),
     ("written_off_loan", "已核销贷款", "Written-off loan"),
+    ("officer", "信贷员", "Loan officer"),
 ];
 
 const ALERT_STATUSES: Table = &[
@@ -667,6 +668,21 @@ const ALERT_FACTS: Table = &[
         "village_overdue_rate_bps",
         "村逾期率（万分之）",
         "Village overdue rate (bp)",
+    ),
+    (
+        "officer_loans_count",
+        "信贷员贷款笔数",
+        "The officer's loans",
+    ),
+    (
+        "officer_overdue_count",
+        "信贷员逾期笔数",
+        "The officer's overdue loans",
+    ),
+    (
+        "officer_overdue_rate_bps",
+        "信贷员逾期率（万分之）",
+        "Officer's overdue rate (bp)",
     ),
     (
         "county_overdue_rate_bps",

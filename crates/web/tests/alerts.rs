@@ -100,3 +100,55 @@ fupin_store::on_both_engines! {
         assert_eq!(get(&base, &format!("/alerts/{other_id}"), &bank).await.status, 404);
     }
 }
+
+fupin_store::on_both_engines! {
+    async fn the_alerts_page_is_paged_and_keeps_its_filters(db) {
+        seed_territory(&db).await;
+        let users = seed_users(&db).await;
+        plant(&db).await;
+        // 100 more of the bank's: 101 with the bank's filter, 103 in all.
+        for n in 0..100 {
+            sqlx::query(
+                "insert into alerts (rule_code, subject_key, institution_code, village_code, \
+                 county_code, status, first_seen, last_seen, evidence_json) \
+                 values ('MULTI_BANK', $1, 'PYRCB', '361128100001', '361128000000', 'open', \
+                 '2017-06-29', '2017-06-29', '{}')",
+            )
+            .bind(format!("PYRCB/P{n:03}"))
+            .execute(db.pool())
+            .await
+            .expect("plant an alert");
+        }
+        let base = start(&db, fupin_web::Config::default()).await;
+        let city = auth_of(&users, "reg_city");
+        let rows = |text: &str| text.matches("class=\"alert-row").count();
+
+        let first = get(&base, "/alerts", &city).await;
+        assert_eq!(first.status, 200, "{}", first.text);
+        assert_eq!(rows(&first.text), 100);
+        assert!(first.text.contains("1–100"), "{}", first.text);
+        assert!(first.text.contains("href=\"/alerts?offset=100\" rel=\"next\""), "{}", first.text);
+        assert!(!first.text.contains("rel=\"prev\""));
+        let second = get(&base, "/alerts?offset=100", &city).await;
+        assert_eq!(rows(&second.text), 3);
+        assert!(second.text.contains("101–103"), "{}", second.text);
+        assert!(second.text.contains("href=\"/alerts?offset=0\" rel=\"prev\""), "{}", second.text);
+        assert!(!second.text.contains("rel=\"next\""));
+        // The two pages show different alerts, newest first: the three of the 30th lead.
+        let ids = |text: &str| -> Vec<String> {
+            text.split("<a href=\"/alerts/").skip(1)
+                .filter_map(|rest| rest.split('"').next().map(str::to_string))
+                .filter(|id| id.chars().all(|c| c.is_ascii_digit()))
+                .collect()
+        };
+        let (one, two) = (ids(&first.text), ids(&second.text));
+        assert!(two.iter().all(|id| !one.contains(id)), "{two:?}");
+
+        let bank = get(&base, "/alerts?bank=PYRCB", &city).await;
+        assert_eq!(rows(&bank.text), 100);
+        assert!(bank.text.contains("href=\"/alerts?bank=PYRCB&#38;offset=100\" rel=\"next\""), "{}", bank.text);
+        let last = get(&base, "/alerts?bank=PYRCB&offset=100", &city).await;
+        assert_eq!(rows(&last.text), 1);
+        assert_eq!(get(&base, "/alerts?offset=-1", &city).await.status, 422);
+    }
+}

@@ -208,10 +208,10 @@ async fn seed(db: &Db) -> (i64, i64) {
     load(
         db,
         Kind::Loans,
-        "contract_no,institution_code,product_code,borrower_type,borrower_id,principal,annual_rate,start_on,maturity_on,purpose\n\
-         L1,PYRCB,MC,household,H1,12000,4.75,2017-01-01,2019-01-01,养殖生猪\n\
-         L2,PYRCB,MC,household,H2,6000,4.75,2017-01-01,2019-01-01,种植茶叶\n\
-         L3,HFRCB,HFMC,household,H3,8000,4.75,2017-01-01,2019-01-01,种植葛根\n",
+        "contract_no,institution_code,product_code,borrower_type,borrower_id,principal,annual_rate,start_on,maturity_on,purpose,officer\n\
+         L1,PYRCB,MC,household,H1,12000,4.75,2017-01-01,2019-01-01,养殖生猪,王芳\n\
+         L2,PYRCB,MC,household,H2,6000,4.75,2017-01-01,2019-01-01,种植茶叶,\n\
+         L3,HFRCB,HFMC,household,H3,8000,4.75,2017-01-01,2019-01-01,种植葛根,\n",
         None,
     )
     .await;
@@ -470,6 +470,11 @@ fupin_store::on_both_engines! {
         let loan = get(&base, "/api/loans/PYRCB/L1", &token_of("bank_py")).await.json();
         assert_eq!(loan["repayments"][0]["id"], "R-bank_py", "{loan}");
         assert_eq!(loan["loan"]["maturity_on"], "2019-07-01");
+        assert_eq!(loan["loan"]["officer"], "王芳", "the loans file's officer");
+        let page = get(&base, "/loans/PYRCB/L1", &token_of("bank_py")).await;
+        assert!(page.text().contains("<dd id=\"officer\">王芳</dd>"), "{}", page.text());
+        let other = get(&base, "/api/loans/PYRCB/L2", &token_of("bank_py")).await.json();
+        assert!(other["loan"].get("officer").is_none(), "{other}");
         assert!(loan["schedule"].as_array().is_some_and(|s| s.len() > 20));
         assert!(loan["transfers"].as_array().expect("transfers").iter().any(|t| t["code"] == "disbursement"));
 

@@ -422,6 +422,7 @@ impl Importer for LoanImporter {
         Column::optional("repayment", "还款方式"),
         Column::required("purpose", "贷款用途"),
         Column::optional("project", "项目名称"),
+        Column::optional("officer", "信贷员"),
     ];
     type Record = LoanRequest;
 
@@ -445,6 +446,17 @@ impl Importer for LoanImporter {
         let repayment = optional(row, map, "repayment", method, &mut errors);
         let purpose = required_text(row, map, "purpose", &mut errors);
         let project = optional_text(row, map, "project", &mut errors);
+        let officer = optional_text(row, map, "officer", &mut errors);
+        if officer
+            .as_ref()
+            .is_some_and(|o| o.chars().count() > MAX_OFFICER_CHARS)
+        {
+            errors.push(row.error(
+                map,
+                "officer",
+                format!("a loan officer is at most {MAX_OFFICER_CHARS} characters"),
+            ));
+        }
         if let (Some(start), Some(maturity)) = (start, maturity)
             && maturity <= start
         {
@@ -492,6 +504,7 @@ impl Importer for LoanImporter {
                 repayment,
                 purpose,
                 project,
+                officer,
             }),
             _ => Err(errors.0),
         }
@@ -567,6 +580,9 @@ impl Importer for LoanImporter {
         Ok(Vec::new())
     }
 }
+
+/// The longest loan officer name or code.
+const MAX_OFFICER_CHARS: usize = 40;
 
 /// Loan rows checked and written together; a batch's borrowers are read in a few statements.
 const LOAN_BATCH_ROWS: usize = 500;
@@ -708,6 +724,7 @@ fn same_terms(stored: &fupin_store::loans::LoanTerms, request: &LoanRequest) -> 
             .is_none_or(|r| *r == stored.repayment)
         && stored.purpose == request.purpose
         && stored.project == request.project
+        && stored.officer == request.officer
 }
 
 /// The request's value of a field, to quote in an error.

@@ -1136,6 +1136,7 @@ pub fn terms_json(terms: &LoanTerms) -> serde_json::Value {
         "day_count": terms.day_count,
         "purpose": terms.purpose,
         "project": terms.project,
+        "officer": terms.officer,
     })
 }
 

@@ -27,6 +27,8 @@ pub struct LoanRequest {
     pub repayment: Option<String>,
     pub purpose: String,
     pub project: Option<String>,
+    /// The bank's loan officer (信贷员), optional.
+    pub officer: Option<String>,
 }
 
 /// A refusal: the field it concerns and why.
@@ -115,6 +117,7 @@ pub async fn check_with(
         day_count: product.day_count.clone(),
         purpose: request.purpose.clone(),
         project: request.project.clone(),
+        officer: request.officer.clone(),
     };
     terms.repayment = canonical_method(&terms.repayment);
     let pending = lookups.pending();

@@ -106,7 +106,7 @@ pub struct RuleArgs {
     /// high, medium or low.
     #[arg(long)]
     severity: String,
-    /// loan, credit_line, village, enterprise_day or written_off_loan.
+    /// loan, credit_line, village, enterprise_day, written_off_loan or officer.
     #[arg(long)]
     subject: String,
     /// Comparisons of facts and parameters joined by and/or (docs/formats.md).

@@ -26,6 +26,8 @@ use crate::extract::{Form, Json, Path, Query};
 use crate::i18n::Lang;
 use crate::layout::Layout;
 use crate::names::Names;
+use crate::paging::PageLinks;
+use fupin_app::paging::Page;
 
 pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -215,7 +217,7 @@ pub struct RuleDto {
     pub name_en: String,
     /// high, medium or low.
     pub severity: String,
-    /// loan, credit_line, village, enterprise_day or written_off_loan.
+    /// loan, credit_line, village, enterprise_day, written_off_loan or officer.
     pub subject: String,
     pub condition: String,
     /// Whole numbers by name.
@@ -319,7 +321,11 @@ struct AlertsPage {
     rows: Vec<AlertRow>,
     names: Names,
     export_link: String,
+    pages: PageLinks,
 }
+
+/// Alerts on one page of the list.
+const ALERTS_PER_PAGE: i64 = 100;
 
 fn rule_name(lang: Lang, rule: Option<&AlertRule>, code: &str) -> String {
     match (rule, lang) {
@@ -342,10 +348,30 @@ async fn alerts_page(
         .into_iter()
         .map(|r| (r.code.clone(), r))
         .collect();
-    let found = alerts::list(&state.db, &user.ctx, &list).await?;
+    let page = Page::new(Some(ALERTS_PER_PAGE), query.offset)?;
+    let paged = page.cut(
+        alerts::list(
+            &state.db,
+            &user.ctx,
+            &ListQuery {
+                limit: Some(page.limit() + 1),
+                offset: Some(page.offset()),
+                ..list.clone()
+            },
+        )
+        .await?,
+        true,
+    );
+    let path = uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/alerts");
+    let pages = PageLinks::of(path, "offset", &paged);
+    let found = paged.items;
     let live = ListQuery {
         live_only: true,
         status: None,
+        offset: None,
         ..list.clone()
     };
     let mut by_rule: HashMap<String, i64> = HashMap::new();
@@ -397,10 +423,6 @@ async fn alerts_page(
             separator = '&';
         }
     }
-    let path = uri
-        .path_and_query()
-        .map(|p| p.as_str())
-        .unwrap_or("/alerts");
     Ok(AlertsPage {
         layout: Layout::new(lang, Some(&user.principal), path, "alerts.title"),
         query,
@@ -409,6 +431,7 @@ async fn alerts_page(
         rows,
         names,
         export_link,
+        pages,
     })
 }
 

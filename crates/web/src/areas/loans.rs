@@ -59,6 +59,9 @@ pub struct LoanDto {
     pub purpose: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,
+    /// The bank's loan officer (信贷员), when the loans file named one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub officer: Option<String>,
     /// `active`, `settled`, `rolled_over` or `written_off`.
     pub status: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -89,6 +92,7 @@ impl From<Loan> for LoanDto {
             day_count: t.day_count,
             purpose: t.purpose,
             project: t.project,
+            officer: t.officer,
             status: loan.status,
             closed_on: loan.closed_on.map(|d| d.to_string()),
             next_unpaid_due_on: loan.next_unpaid_due_on.map(|d| d.to_string()),
