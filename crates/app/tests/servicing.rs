@@ -8,6 +8,7 @@ mod common;
 use common::*;
 use fupin_app::imports::loans::{LoanImporter, ProductImporter, RepaymentImporter};
 use fupin_app::loans::{self, Prepayment, PrepaymentOption, RepaymentOrder, RepaymentOutcome};
+use fupin_core::Fen;
 
 /// Applies a prepayment by command, committing unless refused.
 async fn prepay(
@@ -80,6 +81,26 @@ async fn servicing_products(db: &fupin_store::Db, dir: &std::path::Path) {
         ),
     );
     assert_applied(&import_file(db, &file, ProductImporter::default()).await);
+}
+
+/// The commercial bullet loan PN1 (PEN: +50 % penalty after 3 days' grace): 100,000 at 6 %
+/// from 2017-01-10 to 2017-04-10, interest 100,000 × 6 % × 90 / 360 = 1,500.00, left unpaid;
+/// end of day to 20 April charges 14–20 April, 7 × 100,000 × 6 % × 1.5 / 360 = 7 × 25.00 =
+/// 175.00 of penalty interest.
+async fn a_penalised_loan(db: &fupin_store::Db, dir: &std::path::Path) {
+    setup(db, dir).await;
+    servicing_products(db, dir).await;
+    let enterprise = enterprise_code();
+    let file = write(
+        dir,
+        "penalised.csv",
+        &format!(
+            "{LOAN_HEADER}PN1,PYRCB,PEN,enterprise,{enterprise},100000,6,2017-01-10,2017-04-10,流动资金\n"
+        ),
+    );
+    assert_applied(&import_file(db, &file, LoanImporter::new(db)).await);
+    eod(db, "2017-04-20").await;
+    assert_eq!(balance(db, "loan:PYRCB:PN1:penalty").await, yuan("175.00"));
 }
 
 fupin_store::on_both_engines! {
@@ -192,7 +213,7 @@ fupin_store::on_both_engines! {
         assert_eq!(balance(&db, "loan:PYRCB:EP1:principal").await, yuan("360000"));
         // June's new instalment, 52,901.07, is an ordinary repayment of the new schedule.
         let june = repay(&db, "J1", "EP1", "2017-06-15", "52901.07").await.expect("applies");
-        assert_eq!(june, RepaymentOutcome::Applied { principal: yuan("51428.57"), interest: yuan("1472.50"), settled: false });
+        assert_eq!(june, RepaymentOutcome::Applied { principal: yuan("51428.57"), interest: yuan("1472.50"), penalty: Fen::ZERO, settled: false });
         ledger_is_clean(&db).await;
     }
 
@@ -202,7 +223,7 @@ fupin_store::on_both_engines! {
         let outcome = prepay(&db, "X2", "EP2", "2017-05-10", "218280.00", Some(PrepaymentOption::KeepInstalment))
             .await.expect("applies");
         // May's 72,000 + 144,000 ahead; May's interest 2,280.00.
-        assert_eq!(outcome, RepaymentOutcome::Applied { principal: yuan("216000"), interest: yuan("2280.00"), settled: false });
+        assert_eq!(outcome, RepaymentOutcome::Applied { principal: yuan("216000"), interest: yuan("2280.00"), penalty: Fen::ZERO, settled: false });
         // 360,000 at 72,000 a month: ⌈5⌉ = 5 months from 2017-05-15, maturity 2017-10-15.
         // Reference script `360000 4.75 5 2017-05-15 act/360`: interest 1,472.50, 1,140.00,
         // 883.50, 589.00, 285.00.
@@ -273,7 +294,7 @@ fupin_store::on_both_engines! {
         // Within the 3 grace days (11–13 April): no penalty, no overdue spell, yet the class
         // follows the regulation's 3 days past due.
         let detail = loans::detail(&db, "PYRCB", "PN1").await.expect("detail");
-        assert_eq!(detail.penalty_outstanding, fupin_core::Fen::ZERO);
+        assert_eq!(detail.penalty_outstanding, Fen::ZERO);
         assert_eq!((detail.loan.overdue_days, detail.loan.classification.as_str()), (3, "special_mention"));
         assert_eq!(detail.loan.overdue_since, None);
         assert!(detail.overdue_spells.is_empty());
@@ -345,4 +366,78 @@ fupin_store::on_both_engines! {
         assert_eq!(lines, vec![(91, yuan("463.13"))]);
         ledger_is_clean(&db).await;
     }
+
+    async fn a_repayment_collects_penalty_interest_first_and_a_settlement_clears_it(db) {
+        let dir = tempfile::tempdir().expect("dir");
+        a_penalised_loan(&db, dir.path()).await;
+        // 21 April, 1,000.00: the 175.00 of penalty first, then 825.00 of the overdue interest.
+        let paid = repay(&db, "PN1-1", "PN1", "2017-04-21", "1000").await.expect("applies");
+        assert_eq!(paid, RepaymentOutcome::Applied { principal: Fen::ZERO, interest: yuan("825.00"), penalty: yuan("175.00"), settled: false });
+        assert_eq!(balance(&db, "loan:PYRCB:PN1:penalty").await, Fen::ZERO);
+        assert_eq!(balance(&db, "loan:PYRCB:PN1:interest").await, yuan("675.00"));
+        // 21–22 April run on: 2 × 25.00 = 50.00 more.
+        eod(&db, "2017-04-22").await;
+        assert_eq!(balance(&db, "loan:PYRCB:PN1:penalty").await, yuan("50.00"));
+        assert_eq!(balance(&db, "bank:PYRCB:penalty_income").await, yuan("225.00"));
+        // Settlement on 23 April: 50.00 + 100,000 + 675.00 = 100,725.00; more is refused naming it.
+        let over = repay(&db, "PN1-X", "PN1", "2017-04-23", "100800").await.expect_err("refused");
+        assert!(over.to_string().contains("settlement amount (100,725.00)"), "{over}");
+        let settled = repay(&db, "PN1-2", "PN1", "2017-04-23", "100725").await.expect("settles");
+        assert_eq!(settled, RepaymentOutcome::Applied { principal: yuan("100000"), interest: yuan("675.00"), penalty: yuan("50.00"), settled: true });
+        let detail = loans::detail(&db, "PYRCB", "PN1").await.expect("detail");
+        assert_eq!(detail.loan.status, "settled");
+        assert_eq!(detail.penalty_outstanding, Fen::ZERO);
+        // Cash in: 1,000 + 100,725 = 101,725 = 100,000 + 1,500 + 225 of penalty.
+        assert_eq!(balance(&db, "bank:PYRCB:penalty_income").await, yuan("225.00"));
+        // A settled loan is charged no more penalty.
+        eod(&db, "2017-04-30").await;
+        assert_eq!(balance(&db, "loan:PYRCB:PN1:penalty").await, Fen::ZERO);
+        ledger_is_clean(&db).await;
+    }
+
+    async fn two_repayments_of_one_file_see_the_penalty_the_first_left(db) {
+        let dir = tempfile::tempdir().expect("dir");
+        a_penalised_loan(&db, dir.path()).await;
+        // Two rows of one loan in one file: the first's 100.00 is all penalty (175.00 owed);
+        // the second's 100.00 is the 75.00 left of it and 25.00 of interest.
+        let file = write(dir.path(), "two.csv",
+            "id,contract_no,institution_code,paid_on,amount
+             T1,PN1,PYRCB,2017-04-21,100.00
+             T2,PN1,PYRCB,2017-04-21,100.00
+");
+        let report = import_file(&db, &file, RepaymentImporter::default()).await;
+        assert_applied(&report);
+        assert_eq!(report.counts.added, 2);
+        assert_eq!(balance(&db, "loan:PYRCB:PN1:penalty").await, Fen::ZERO);
+        assert_eq!(balance(&db, "loan:PYRCB:PN1:interest").await, yuan("1475.00"));
+        assert_eq!(balance(&db, "loan:PYRCB:PN1:principal").await, yuan("100000"));
+        // The settlement in a file: 100,000 + 1,475.00, no penalty left (none charged since).
+        let file = write(dir.path(), "settle.csv",
+            "id,contract_no,institution_code,paid_on,amount
+T3,PN1,PYRCB,2017-04-21,101475.00
+");
+        assert_applied(&import_file(&db, &file, RepaymentImporter::default()).await);
+        let detail = loans::detail(&db, "PYRCB", "PN1").await.expect("detail");
+        assert_eq!((detail.loan.status.as_str(), detail.penalty_outstanding), ("settled", Fen::ZERO));
+        ledger_is_clean(&db).await;
+    }
+
+    async fn a_write_off_writes_off_the_penalty_interest(db) {
+        let dir = tempfile::tempdir().expect("dir");
+        a_penalised_loan(&db, dir.path()).await;
+        let (amount, loan) = loans::write_off_command(&db, &ctx(), "PYRCB", "PN1", date("2017-04-21"), "企业破产")
+            .await.expect("writes off");
+        // 100,000 + 1,500.00 + 175.00.
+        assert_eq!(amount, yuan("101675.00"));
+        assert_eq!(loan.status, "written_off");
+        assert_eq!(balance(&db, "loan:PYRCB:PN1:penalty").await, Fen::ZERO);
+        assert_eq!(balance(&db, "bank:PYRCB:loan_losses").await, yuan("101675.00"));
+        let audited = count_rows(&db, "select count(*) from audit_log where action = 'loan.write_off' and after_json like '%\"penalty\":\"175.00\"%'").await;
+        assert_eq!(audited, 1);
+        // No penalty accrues on a written-off loan.
+        eod(&db, "2017-04-25").await;
+        assert_eq!(balance(&db, "loan:PYRCB:PN1:penalty").await, Fen::ZERO);
+        ledger_is_clean(&db).await;
+    }
+
 }

@@ -387,10 +387,15 @@ async fn repay(db: &Db, args: RepayArgs) -> anyhow::Result<ExitCode> {
         RepaymentOutcome::Applied {
             principal,
             interest,
+            penalty,
             settled,
         } => {
             println!(
-                "applied: principal {principal}, interest {interest}{}",
+                "applied: principal {principal}, interest {interest}{}{}",
+                match penalty.is_positive() {
+                    true => format!(", penalty interest {penalty}"),
+                    false => String::new(),
+                },
                 if settled { "; the loan is settled" } else { "" }
             );
         }

@@ -529,6 +529,8 @@ pub struct RepaidDto {
     pub outcome: String,
     pub principal: String,
     pub interest: String,
+    /// Penalty interest (罚息) collected, before interest and principal.
+    pub penalty: String,
     pub recovered: String,
     pub settled: bool,
     pub loan: LoanDto,
@@ -579,11 +581,13 @@ async fn repay(
         RepaymentOutcome::Applied {
             principal,
             interest,
+            penalty,
             settled,
         } => RepaidDto {
             outcome: "applied".into(),
             principal: principal.to_plain_yuan(),
             interest: interest.to_plain_yuan(),
+            penalty: penalty.to_plain_yuan(),
             recovered: zero,
             settled,
             loan: loan.into(),
@@ -591,7 +595,8 @@ async fn repay(
         RepaymentOutcome::Recovered(amount) => RepaidDto {
             outcome: "recovered".into(),
             principal: zero.clone(),
-            interest: zero,
+            interest: zero.clone(),
+            penalty: zero,
             recovered: amount.to_plain_yuan(),
             settled: false,
             loan: loan.into(),
@@ -600,6 +605,7 @@ async fn repay(
             outcome: "already_applied".into(),
             principal: zero.clone(),
             interest: zero.clone(),
+            penalty: zero.clone(),
             recovered: zero,
             settled: false,
             loan: loan.into(),
