@@ -440,4 +440,51 @@ T3,PN1,PYRCB,2017-04-21,101475.00
         ledger_is_clean(&db).await;
     }
 
+
+    async fn the_maturity_wall_counts_current_schedules_by_month_and_county(db) {
+        let dir = tempfile::tempdir().expect("dir");
+        two_loans_paid_to_april(&db, dir.path()).await;
+        // EP1 and EP2 each repay 72,000 on the 15th, May to December 2017. As of 9 May, month 1
+        // is June and takes the rest of May too: 2 × 72,000 (May) + 2 × 72,000 (June).
+        let wall = loans::maturity::wall_for(&db, &ctx(), None, date("2017-05-09")).await.expect("wall");
+        assert_eq!(wall.months.len(), 24);
+        assert_eq!((wall.months[0].as_str(), wall.months[23].as_str()), ("2017-06", "2019-05"));
+        let totals = wall.month_totals();
+        assert_eq!(totals[0], yuan("288000"));
+        assert_eq!(totals[1..7].to_vec(), vec![yuan("144000"); 6], "July to December");
+        assert!(totals[7..].iter().all(|t| *t == Fen::ZERO));
+        assert_eq!(wall.counties(), vec!["361128".to_string()]);
+        // EP1 prepays 144,000 on 10 May keeping the term: its new schedule (51,428.57 a month
+        // June to November, 51,428.58 in December) replaces the old; EP2 is unchanged.
+        prepay(&db, "P1", "EP1", "2017-05-10", "218280.00", None).await.expect("prepays");
+        repay(&db, "EP2-05", "EP2", "2017-05-15", "74280.00").await.expect("May");
+        let wall = loans::maturity::wall_for(&db, &ctx(), None, date("2017-05-31")).await.expect("wall");
+        let totals = wall.month_totals();
+        assert_eq!(wall.months[0], "2017-06");
+        assert_eq!(totals[0], yuan("123428.57"), "51,428.57 + 72,000");
+        assert_eq!(totals[6], yuan("123428.58"), "December: 51,428.58 + 72,000");
+        // All that is left: 360,000 of EP1 and 7 × 72,000 = 504,000 of EP2.
+        let all: i64 = totals.iter().map(|t| t.fen()).sum();
+        assert_eq!(Fen::new(all), yuan("864000"));
+        // The indicator: the next three months, 3 × 123,428.57 = 370,285.71.
+        fupin_app::indicators::load_builtin(&db, &ctx()).await.expect("built-in indicators");
+        let request = fupin_app::indicators::Request {
+            scope: fupin_app::indicators::Scope::Region(fupin_core::RegionCode::parse("361128").expect("county")),
+            as_of: date("2017-05-31"),
+            base: None,
+            institution: None,
+            codes: Some(vec!["principal_maturing_3_months".to_string()]),
+        };
+        let values = fupin_app::indicators::evaluate(&db, &ctx(), &request).await.expect("evaluate");
+        let value = values.iter().find(|v| v.indicator.code == "principal_maturing_3_months").expect("indicator");
+        assert_eq!(value.text().as_deref(), Some("370285.71"), "{value:?}");
+        // A settled loan falls off the wall.
+        // EP2 settles on 31 May: 504,000 + June's 504,000 × 4.75 % × 31 / 360 = 2,061.50.
+        let settle = repay(&db, "EP2-S", "EP2", "2017-05-31", "506061.50").await.expect("settles");
+        assert!(matches!(settle, RepaymentOutcome::Applied { settled: true, .. }));
+        let wall = loans::maturity::wall_for(&db, &ctx(), None, date("2017-05-31")).await.expect("wall");
+        assert_eq!(wall.month_totals()[0], yuan("51428.57"));
+        ledger_is_clean(&db).await;
+    }
+
 }

@@ -5,6 +5,7 @@
 mod accounts;
 pub(crate) mod borrowers;
 pub mod eod;
+pub mod maturity;
 mod prepayment;
 mod repayments;
 pub mod rules;
