@@ -487,4 +487,48 @@ T3,PN1,PYRCB,2017-04-21,101475.00
         ledger_is_clean(&db).await;
     }
 
+
+    async fn renewal_and_extension_requests_stay_listed_until_decided(db) {
+        use fupin_app::loans::requests::{self, RequestKind};
+        let dir = tempfile::tempdir().expect("dir");
+        two_loans_paid_to_april(&db, dir.path()).await;
+        let (first, new) = requests::record(&db, &ctx(), ("PYRCB", "EP1"), RequestKind::Extension, date("2017-05-02"), Some("生猪价格下跌"))
+            .await.expect("recorded");
+        assert!(new);
+        assert_eq!((first.seq, first.status.as_str()), (1, "pending"));
+        // A retry answers the same request; another date while one is pending is a conflict.
+        let (again, new) = requests::record(&db, &ctx(), ("PYRCB", "EP1"), RequestKind::Extension, date("2017-05-02"), None)
+            .await.expect("retry");
+        assert_eq!((again.seq, new), (1, false));
+        let conflict = requests::record(&db, &ctx(), ("PYRCB", "EP1"), RequestKind::Extension, date("2017-05-03"), None)
+            .await.expect_err("conflict");
+        assert!(matches!(conflict, fupin_app::AppError::Conflict(_)), "{conflict}");
+        requests::record(&db, &ctx(), ("PYRCB", "EP2"), RequestKind::Renewal, date("2017-05-04"), None)
+            .await.expect("recorded");
+        let bad = requests::record(&db, &ctx(), ("PYRCB", "EP2"), RequestKind::Renewal, date("2016-01-01"), None)
+            .await.expect_err("before the loan");
+        assert!(bad.to_string().contains("before the loan started"), "{bad}");
+        let pending = requests::list_for(&db, &ctx(), None, Some("pending")).await.expect("list");
+        let listed: Vec<(&str, &str)> = pending.iter().map(|r| (r.contract_no.as_str(), r.request.kind.as_str())).collect();
+        assert_eq!(listed, vec![("EP1", "extension"), ("EP2", "renewal")]);
+        // Extending EP1 grants its request; refusing EP2's renewal decides it.
+        loans::extend_command(&db, &ctx(), "PYRCB", "EP1", date("2017-05-20"), date("2018-06-15"), "生猪价格下跌")
+            .await.expect("extends");
+        requests::refuse(&db, &ctx(), ("PYRCB", "EP2"), RequestKind::Renewal, date("2017-05-21")).await.expect("refused");
+        assert!(requests::list_for(&db, &ctx(), None, Some("pending")).await.expect("list").is_empty());
+        let all = requests::list_for(&db, &ctx(), None, None).await.expect("list");
+        let decided: Vec<(&str, &str, Option<fupin_core::BusinessDate>)> = all.iter()
+            .map(|r| (r.contract_no.as_str(), r.request.status.as_str(), r.request.decided_on)).collect();
+        assert_eq!(decided, vec![("EP1", "granted", Some(date("2017-05-20"))), ("EP2", "refused", Some(date("2017-05-21")))]);
+        let refused_again = requests::refuse(&db, &ctx(), ("PYRCB", "EP2"), RequestKind::Renewal, date("2017-05-22")).await;
+        assert!(matches!(refused_again, Err(fupin_app::AppError::NotFound(_))));
+        assert_eq!(count_rows(&db, "select count(*) from audit_log where action in ('loan.request', 'loan.request_decided')").await, 4);
+        // After its extension EP1's 504,000 falls due to June 2018 on the new schedule.
+        let wall = loans::maturity::wall_for(&db, &ctx(), None, date("2017-05-31")).await.expect("wall");
+        let through_2018_06: i64 = wall.month_totals()[..13].iter().map(|t| t.fen()).sum();
+        let ep2_left = 504_000_00;
+        assert_eq!(through_2018_06, 504_000_00 + ep2_left, "EP1 and EP2 each have 504,000 left");
+        ledger_is_clean(&db).await;
+    }
+
 }

@@ -8,6 +8,7 @@ pub mod eod;
 pub mod maturity;
 mod prepayment;
 mod repayments;
+pub mod requests;
 pub mod rules;
 
 use std::collections::HashMap;
@@ -959,6 +960,7 @@ pub async fn extend(
         new_loan_id: None,
     };
     loans::insert_extension(tx, loan.id, &extension).await?;
+    requests::grant_pending(tx, ctx, loan, requests::RequestKind::Extension, decided_on).await?;
     let after = live_instalments(tx, loan.id).await?;
     update_standing_after_payment(tx, loan, &after, decided_on, false).await?;
     let mut entry = ctx.audit("loan.extend", "loan", &loan_key(&loan.terms));
@@ -1033,6 +1035,7 @@ pub async fn roll_over(
         new_loan_id: Some(new_id),
     };
     loans::insert_extension(tx, loan.id, &extension).await?;
+    requests::grant_pending(tx, ctx, loan, requests::RequestKind::Renewal, decided_on).await?;
     let new_loan = loans::loan_in(tx, new_id)
         .await?
         .ok_or_else(|| AppError::NotFound(new_contract_no.to_string()))?;
