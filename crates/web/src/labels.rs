@@ -44,13 +44,14 @@ pub enum Vocabulary {
     Severity,
     FieldRefusal,
     PrepaymentOption,
+    RequestStatus,
 }
 
 type Table = &'static [(&'static str, &'static str, &'static str)];
 
 impl Vocabulary {
     /// Every vocabulary, for the tests.
-    pub const ALL: [Vocabulary; 34] = [
+    pub const ALL: [Vocabulary; 35] = [
         Vocabulary::Attribute,
         Vocabulary::Cause,
         Vocabulary::HouseholdStatus,
@@ -85,6 +86,7 @@ impl Vocabulary {
         Vocabulary::Severity,
         Vocabulary::FieldRefusal,
         Vocabulary::PrepaymentOption,
+        Vocabulary::RequestStatus,
     ];
 
     /// (code, Chinese, English)
@@ -124,6 +126,7 @@ impl Vocabulary {
             Vocabulary::Severity => SEVERITIES,
             Vocabulary::FieldRefusal => FIELD_REFUSALS,
             Vocabulary::PrepaymentOption => PREPAYMENT_OPTIONS,
+            Vocabulary::RequestStatus => REQUEST_STATUSES,
         }
     }
 
@@ -171,6 +174,7 @@ impl Vocabulary {
             Vocabulary::Severity => "severity",
             Vocabulary::FieldRefusal => "field_refusal",
             Vocabulary::PrepaymentOption => "prepayment_option",
+            Vocabulary::RequestStatus => "request_status",
         }
     }
 
@@ -384,6 +388,12 @@ const TRANSFER_KINDS: Table = &[
     ("repayment_principal", "归还本金", "Principal repaid"),
     ("write_off_principal", "核销本金", "Principal written off"),
     ("write_off_interest", "核销利息", "Interest written off"),
+    ("repayment_penalty", "收回罚息", "Penalty interest repaid"),
+    (
+        "write_off_penalty",
+        "核销罚息",
+        "Penalty interest written off",
+    ),
     ("recovery", "核销后收回", "Recovery"),
     ("rollover", "续贷转入", "Rollover"),
     ("subsidy_payment", "拨付贴息", "Subsidy paid"),
@@ -423,6 +433,14 @@ const EXTENSION_KINDS: Table = &[
     ("extension", "展期", "Extension"),
     ("rollover", "续贷", "Rollover"),
     ("prepayment", "提前部分还款", "Partial prepayment"),
+    ("renewal", "续贷", "Renewal"),
+];
+
+/// A borrower's renewal or extension request.
+const REQUEST_STATUSES: Table = &[
+    ("pending", "待审批", "Pending"),
+    ("granted", "已同意", "Granted"),
+    ("refused", "已拒绝", "Refused"),
 ];
 
 const FUNDS: Table = &[
@@ -996,7 +1014,11 @@ mod tests {
         match column {
             "poverty_attribute" => &[Vocabulary::Attribute],
             "main_cause" => &[Vocabulary::Cause],
-            "status" => &[Vocabulary::HouseholdStatus, Vocabulary::LoanStatus],
+            "status" => &[
+                Vocabulary::HouseholdStatus,
+                Vocabulary::LoanStatus,
+                Vocabulary::RequestStatus,
+            ],
             "relation" => &[Vocabulary::Relation],
             "sex" => &[Vocabulary::Sex],
             "labour" => &[Vocabulary::Labour],

@@ -5,7 +5,8 @@
 //! answers the one recorded (a retry), with another date is a conflict.
 
 use fupin_core::{BusinessDate, RegionCode};
-use fupin_store::loan_requests::{self, LoanRequest, RequestFilter, RequestOfLoan};
+use fupin_store::loan_requests::{self, RequestFilter};
+pub use fupin_store::loan_requests::{LoanRequest, RequestOfLoan};
 use fupin_store::loans::Loan;
 use fupin_store::{Db, Tx, audit};
 use serde_json::json;

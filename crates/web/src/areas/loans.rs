@@ -956,6 +956,8 @@ struct LoansPage {
     names: Names,
     /// Household heads by household id.
     borrowers: std::collections::HashMap<String, String>,
+    /// The maturity wall and the renewal and extension requests pending.
+    wall: super::maturity::WallSection,
 }
 
 async fn loans_list_page(
@@ -971,6 +973,15 @@ async fn loans_list_page(
         ..query
     };
     let paged = loans_page(&state, &user, &query).await?;
+    let wall_date = super::page_date(&state, &query.as_of).await?;
+    let wall = super::maturity::section(
+        &state,
+        &user,
+        lang,
+        region_param("region", &query.region)?,
+        super::date_param("as_of", &wall_date)?,
+    )
+    .await?;
     let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/loans");
     let rows: Vec<LoanDto> = paged.items.into_iter().map(LoanDto::from).collect();
     let institutions: Vec<String> = rows.iter().map(|l| l.institution_code.clone()).collect();
@@ -995,6 +1006,7 @@ async fn loans_list_page(
         rows,
         names,
         borrowers,
+        wall,
     })
 }
 
