@@ -103,6 +103,28 @@ async fn a_penalised_loan(db: &fupin_store::Db, dir: &std::path::Path) {
     assert_eq!(balance(db, "loan:PYRCB:PN1:penalty").await, yuan("175.00"));
 }
 
+/// Month, county code and principal (to the fen) of the maturity sheet's rows above its totals.
+fn maturity_sheet_rows(bytes: Vec<u8>) -> Vec<Vec<String>> {
+    use calamine::{DataType, Reader};
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("workbook");
+    let range = book
+        .worksheet_range(fupin_app::report::MATURITY_SHEET)
+        .expect("the maturity sheet");
+    range
+        .rows()
+        .skip(1)
+        .take_while(|row| !row[0].to_string().is_empty())
+        .map(|row| {
+            vec![
+                row[0].to_string(),
+                row[1].to_string(),
+                format!("{:.2}", row[3].as_f64().expect("a number")),
+            ]
+        })
+        .collect()
+}
+
 fupin_store::on_both_engines! {
     async fn a_bank_file_on_an_act_360_equal_principal_product_imports_cleanly(db) {
         let dir = tempfile::tempdir().expect("dir");
@@ -479,6 +501,13 @@ T3,PN1,PYRCB,2017-04-21,101475.00
         let value = values.iter().find(|v| v.indicator.code == "principal_maturing_3_months").expect("indicator");
         assert_eq!(value.text().as_deref(), Some("370285.71"), "{value:?}");
         // A settled loan falls off the wall.
+        // The report's sheet: one row a month of county 361128, June 123,428.57 first.
+        let report = fupin_app::report::build(&db, &ctx(), &request).await.expect("report");
+        let bytes = fupin_app::report::render(&report, "xlsx").expect("xlsx");
+        let rows = maturity_sheet_rows(bytes);
+        assert_eq!(rows[0], vec!["2017-06".to_string(), "361128".to_string(), "123428.57".to_string()]);
+        assert_eq!(rows[6], vec!["2017-12".to_string(), "361128".to_string(), "123428.58".to_string()]);
+        assert_eq!(rows.len(), 7, "June to December only: {rows:?}");
         // EP2 settles on 31 May: 504,000 + June's 504,000 × 4.75 % × 31 / 360 = 2,061.50.
         let settle = repay(&db, "EP2-S", "EP2", "2017-05-31", "506061.50").await.expect("settles");
         assert!(matches!(settle, RepaymentOutcome::Applied { settled: true, .. }));
