@@ -555,8 +555,7 @@ T3,PN1,PYRCB,2017-04-21,101475.00
         // After its extension EP1's 504,000 falls due to June 2018 on the new schedule.
         let wall = loans::maturity::wall_for(&db, &ctx(), None, date("2017-05-31")).await.expect("wall");
         let through_2018_06: i64 = wall.month_totals()[..13].iter().map(|t| t.fen()).sum();
-        let ep2_left = 504_000_00;
-        assert_eq!(through_2018_06, 504_000_00 + ep2_left, "EP1 and EP2 each have 504,000 left");
+        assert_eq!(Fen::new(through_2018_06), yuan("1008000"), "EP1 and EP2 each have 504,000 left");
         ledger_is_clean(&db).await;
     }
 

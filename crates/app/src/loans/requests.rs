@@ -59,7 +59,7 @@ pub async fn record(
     if note.is_some_and(|n| n.chars().count() > NOTE_MAX_CHARS) {
         return Err(AppError::field(
             "note",
-            &format!("at most {NOTE_MAX_CHARS} characters"),
+            format!("at most {NOTE_MAX_CHARS} characters"),
         ));
     }
     let mut tx = db.write().await?;
