@@ -74,7 +74,13 @@ pub async fn build(db: &Db, ctx: &Ctx, request: &Request) -> Result<Report> {
         Scope::Group(name) => crate::territory::group_members_on(db, name, request.as_of).await?,
     };
     let mut maturity = Vec::with_capacity(roots.len());
-    for root in roots {
+    // The wall is the loans' detail: only for roles that read loans (not the poverty office).
+    let reads_loans = crate::access::allows(
+        ctx.actor.role,
+        crate::access::Area::Loans,
+        crate::access::Access::Read,
+    );
+    for root in roots.into_iter().filter(|_| reads_loans) {
         maturity.push(crate::loans::maturity::wall_for(db, ctx, Some(root), request.as_of).await?);
     }
     let title = match &request.scope {
