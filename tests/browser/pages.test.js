@@ -10,7 +10,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -630,5 +630,54 @@ test("bank: a partial prepayment on the loan page, refused above the settlement,
   await page.screenshot({ path: join(shots, "24-loan-prepaid-en-1440.png"), fullPage: true });
   await page.setViewportSize({ width: 390, height: 844 });
   await page.screenshot({ path: join(shots, "23-loan-prepaid-en-390.png"), fullPage: true });
+  await context.close();
+});
+
+test("loans page: the maturity wall in 万元 by county and the requests outstanding", async () => {
+  // A bullet loan of 横峰县 (principal at maturity): 50,000 falling due in June 2018, month 12
+  // after 2017-06-30 — 5.00 万元 in 横峰县's series there and nothing else of that county within
+  // 24 months (HF2017001 repays its principal in February 2020).
+  const loans = join(workDir, "wall-loans.csv");
+  writeFileSync(loans,
+    "contract_no,institution_code,product_code,borrower_type,borrower_id,principal,annual_rate,start_on,maturity_on,purpose\n" +
+    "HF2017009,HFRCB,HFMC,household,H0008,50000,4.75,2017-06-01,2018-06-01,养殖肉牛\n");
+  fupin(["import", "loans", loans]);
+  fupin(["loans", "request-extension", "--institution", "HFRCB", "--contract", "HF2017009",
+    "--on", "2017-06-20", "--note", "牛价下跌，申请展期半年"]);
+  fupin(["loans", "request-renewal", "--institution", "PYRCB", "--contract", "PY2017003",
+    "--on", "2017-06-25"]);
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: "zh-CN" });
+  const page = await context.newPage();
+  const problems = watch(page);
+  await signIn(page, "reg", `/loans?as_of=${asOf}`, null);
+  await page.waitForSelector("#wall-chart[data-chart-ready='1'] canvas");
+  const option = JSON.parse(await page.locator("#wall-chart").getAttribute("data-chart"));
+  assert.equal(option.xAxis.data.length, 24);
+  assert.equal(option.xAxis.data[0], "2017-07");
+  assert.equal(option.yAxis.name, "万元");
+  const hengfeng = option.series.find((s) => s.name.includes("横峰"));
+  assert.ok(hengfeng, `a series for 横峰县: ${option.series.map((s) => s.name)}`);
+  const june2018 = option.xAxis.data.indexOf("2018-06");
+  assert.equal(hengfeng.data[june2018], "5.00");
+  assert.ok(hengfeng.data.every((v, i) => i === june2018 || v === "0.00"), `${hengfeng.data}`);
+  assert.ok(option.series.some((s) => s.name.includes("鄱阳")), "鄱阳县 too");
+  const requests = await page.locator("#request-list").innerText();
+  assert.match(requests, /HF2017009[\s\S]*展期[\s\S]*2017-06-20[\s\S]*待审批[\s\S]*牛价下跌/);
+  assert.match(requests, /PY2017003[\s\S]*续贷[\s\S]*2017-06-25/);
+  assert.deepEqual(untranslated(await page.locator("#maturity-wall").innerText()), []);
+  await page.locator("#maturity-wall").scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(shots, "25-loans-wall-zh-1440.png"), fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: join(shots, "26-loans-wall-zh-390.png"), fullPage: true });
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await Promise.all([page.waitForURL(/\/loans/), page.click("#switch-language")]);
+  await page.waitForSelector("#wall-chart[data-chart-ready='1'] canvas");
+  assert.match(await page.locator("#request-list").innerText(), /Extension[\s\S]*Pending/);
+  await page.screenshot({ path: join(shots, "27-loans-wall-en-1440.png"), fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: join(shots, "28-loans-wall-en-390.png"), fullPage: true });
+  assert.deepEqual(problems, []);
   await context.close();
 });

@@ -226,6 +226,20 @@ impl Pending {
         Fen::new(fen)
     }
 
+    /// Debits less credits held for an account, whatever their value dates.
+    pub fn debit_balance_held(&self, account_id: i64) -> Fen {
+        let fen = self
+            .transfers
+            .iter()
+            .map(|t| match (t.debit_account_id, t.credit_account_id) {
+                (debit, _) if debit == account_id => t.amount.fen(),
+                (_, credit) if credit == account_id => -t.amount.fen(),
+                _ => 0,
+            })
+            .sum();
+        Fen::new(fen)
+    }
+
     /// Covered principal held for loans in `county`, disbursed up to `on`.
     pub fn covered_principal_in(&self, county: fupin_core::RegionCode, on: BusinessDate) -> Fen {
         let fen = self

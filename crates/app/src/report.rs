@@ -44,7 +44,13 @@ pub struct Report {
     /// Alerts still to be worked on by (rule, county, institution or ''), when the actor reads
     /// alerts; none otherwise.
     pub alerts: Vec<(String, String, String, i64)>,
+    /// The principal falling due per month and county over the 24 months after the date, of
+    /// each root region of the scope.
+    pub maturity: Vec<crate::loans::maturity::MaturityWall>,
 }
+
+/// The maturity wall's sheet.
+pub const MATURITY_SHEET: &str = "到期墙 Maturity wall";
 
 /// Evaluates everything a report shows.
 pub async fn build(db: &Db, ctx: &Ctx, request: &Request) -> Result<Report> {
@@ -66,6 +72,20 @@ pub async fn build(db: &Db, ctx: &Ctx, request: &Request) -> Result<Report> {
             indicators::evaluate(db, ctx, &county_request).await?,
         ));
     }
+    let roots = match &request.scope {
+        Scope::Region(code) => vec![*code],
+        Scope::Group(name) => crate::territory::group_members_on(db, name, request.as_of).await?,
+    };
+    let mut maturity = Vec::with_capacity(roots.len());
+    // The wall is the loans' detail: only for roles that read loans (not the poverty office).
+    let reads_loans = crate::access::allows(
+        ctx.actor.role,
+        crate::access::Area::Loans,
+        crate::access::Access::Read,
+    );
+    for root in roots.into_iter().filter(|_| reads_loans) {
+        maturity.push(crate::loans::maturity::wall_for(db, ctx, Some(root), request.as_of).await?);
+    }
     let title = match &request.scope {
         Scope::Region(code) => crate::regions::get(db, *code)
             .await?
@@ -80,6 +100,7 @@ pub async fn build(db: &Db, ctx: &Ctx, request: &Request) -> Result<Report> {
         values,
         counties,
         alerts,
+        maturity,
     })
 }
 
@@ -353,6 +374,7 @@ fn workbook(report: &Report) -> std::result::Result<Workbook, XlsxError> {
         }
     }
     alerts_sheet(&mut workbook, report, &bold)?;
+    maturity_sheet(workbook.add_worksheet(), report, (&bold, &amount))?;
     Ok(workbook)
 }
 
@@ -383,6 +405,81 @@ fn alerts_sheet(
     sheet.set_column_width(1, 16)?;
     sheet.set_column_width(2, 18)?;
     Ok(())
+}
+
+/// The maturity wall: one row per month and county (principal in yuan), the months' totals,
+/// and a column chart of them.
+fn maturity_sheet(
+    sheet: &mut Worksheet,
+    report: &Report,
+    (bold, amount): (&Format, &Format),
+) -> std::result::Result<(), XlsxError> {
+    sheet.set_name(MATURITY_SHEET)?;
+    let headers = [
+        "月份 month",
+        "县代码 county code",
+        "县 county",
+        "到期本金（元） principal due (yuan)",
+    ];
+    for (column, header) in headers.iter().enumerate() {
+        sheet.write_string_with_format(0, column as u16, *header, bold)?;
+    }
+    let names: std::collections::HashMap<String, &str> = report
+        .counties
+        .iter()
+        .map(|(code, name, _)| (code.to_string(), name.as_str()))
+        .collect();
+    let mut row = 1u32;
+    for wall in &report.maturity {
+        for cell in &wall.cells {
+            sheet.write_string(row, 0, &cell.month)?;
+            sheet.write_string(row, 1, &cell.county_code)?;
+            let name = names.get(&cell.county_code).copied().unwrap_or("");
+            sheet.write_string(row, 2, name)?;
+            sheet.write_number_with_format(row, 3, fen_as_yuan(cell.principal), amount)?;
+            row += 1;
+        }
+    }
+    let Some(first) = report.maturity.first() else {
+        return Ok(());
+    };
+    // The months' totals over every root, for the chart.
+    let top = row + 2;
+    sheet.write_string_with_format(top, 0, "月份 month", bold)?;
+    sheet.write_string_with_format(top, 3, "合计 total (yuan)", bold)?;
+    for (index, month) in first.months.iter().enumerate() {
+        let fen: i64 = report
+            .maturity
+            .iter()
+            .flat_map(|wall| wall.cells.iter())
+            .filter(|c| &c.month == month)
+            .map(|c| c.principal.fen())
+            .sum();
+        let at = top + 1 + index as u32;
+        sheet.write_string(at, 0, month)?;
+        sheet.write_number_with_format(at, 3, fen_as_yuan(fupin_core::Fen::new(fen)), amount)?;
+    }
+    let last = top + first.months.len() as u32;
+    let mut chart = Chart::new(ChartType::Column);
+    chart
+        .title()
+        .set_name("未来24个月到期本金 Principal falling due");
+    chart
+        .add_series()
+        .set_categories((MATURITY_SHEET, top + 1, 0, last, 0))
+        .set_values((MATURITY_SHEET, top + 1, 3, last, 3));
+    sheet.insert_chart(1, 5, &chart)?;
+    sheet.set_column_width(0, 12)?;
+    sheet.set_column_width(1, 14)?;
+    sheet.set_column_width(2, 14)?;
+    sheet.set_column_width(3, 20)?;
+    sheet.set_freeze_panes(1, 0)?;
+    Ok(())
+}
+
+/// Yuan for a spreadsheet cell: display only, the exact fen are in the CSV and JSON.
+fn fen_as_yuan(amount: fupin_core::Fen) -> f64 {
+    amount.fen() as f64 / 100.0
 }
 
 type Formats<'a> = (&'a Format, &'a Format, &'a Format, &'a Format);

@@ -49,7 +49,7 @@ fupin_store::on_both_engines! {
         let outcome = repay(&db, "R1", "C1", "2017-05-16", "1600").await.expect("applies");
         assert_eq!(
             outcome,
-            RepaymentOutcome::Applied { principal: yuan("1209.29"), interest: yuan("390.71"), settled: false }
+            RepaymentOutcome::Applied { principal: yuan("1209.29"), interest: yuan("390.71"), penalty: Fen::ZERO, settled: false }
         );
         let loan = loans::detail(&db, "PYRCB", "C1").await.expect("detail").loan;
         assert_eq!(loan.overdue_since, Some(date("2017-04-16")), "85.73 of April is still unpaid");
@@ -57,7 +57,7 @@ fupin_store::on_both_engines! {
         let outcome = repay(&db, "R1b", "C1", "2017-05-17", "1385.88").await.expect("applies");
         assert_eq!(
             outcome,
-            RepaymentOutcome::Applied { principal: yuan("1385.88"), interest: Fen::ZERO, settled: false }
+            RepaymentOutcome::Applied { principal: yuan("1385.88"), interest: Fen::ZERO, penalty: Fen::ZERO, settled: false }
         );
         let loan = loans::detail(&db, "PYRCB", "C1").await.expect("detail").loan;
         assert_eq!((loan.overdue_since, loan.overdue_days, loan.classification.as_str()), (None, 0, "normal"));

@@ -8,6 +8,7 @@ mod common;
 use common::*;
 use fupin_app::imports::loans::{LoanImporter, ProductImporter, RepaymentImporter};
 use fupin_app::loans::{self, Prepayment, PrepaymentOption, RepaymentOrder, RepaymentOutcome};
+use fupin_core::Fen;
 
 /// Applies a prepayment by command, committing unless refused.
 async fn prepay(
@@ -80,6 +81,48 @@ async fn servicing_products(db: &fupin_store::Db, dir: &std::path::Path) {
         ),
     );
     assert_applied(&import_file(db, &file, ProductImporter::default()).await);
+}
+
+/// The commercial bullet loan PN1 (PEN: +50 % penalty after 3 days' grace): 100,000 at 6 %
+/// from 2017-01-10 to 2017-04-10, interest 100,000 × 6 % × 90 / 360 = 1,500.00, left unpaid;
+/// end of day to 20 April charges 14–20 April, 7 × 100,000 × 6 % × 1.5 / 360 = 7 × 25.00 =
+/// 175.00 of penalty interest.
+async fn a_penalised_loan(db: &fupin_store::Db, dir: &std::path::Path) {
+    setup(db, dir).await;
+    servicing_products(db, dir).await;
+    let enterprise = enterprise_code();
+    let file = write(
+        dir,
+        "penalised.csv",
+        &format!(
+            "{LOAN_HEADER}PN1,PYRCB,PEN,enterprise,{enterprise},100000,6,2017-01-10,2017-04-10,流动资金\n"
+        ),
+    );
+    assert_applied(&import_file(db, &file, LoanImporter::new(db)).await);
+    eod(db, "2017-04-20").await;
+    assert_eq!(balance(db, "loan:PYRCB:PN1:penalty").await, yuan("175.00"));
+}
+
+/// Month, county code and principal (to the fen) of the maturity sheet's rows above its totals.
+fn maturity_sheet_rows(bytes: Vec<u8>) -> Vec<Vec<String>> {
+    use calamine::{DataType, Reader};
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("workbook");
+    let range = book
+        .worksheet_range(fupin_app::report::MATURITY_SHEET)
+        .expect("the maturity sheet");
+    range
+        .rows()
+        .skip(1)
+        .take_while(|row| !row[0].to_string().is_empty())
+        .map(|row| {
+            vec![
+                row[0].to_string(),
+                row[1].to_string(),
+                format!("{:.2}", row[3].as_f64().expect("a number")),
+            ]
+        })
+        .collect()
 }
 
 fupin_store::on_both_engines! {
@@ -192,7 +235,7 @@ fupin_store::on_both_engines! {
         assert_eq!(balance(&db, "loan:PYRCB:EP1:principal").await, yuan("360000"));
         // June's new instalment, 52,901.07, is an ordinary repayment of the new schedule.
         let june = repay(&db, "J1", "EP1", "2017-06-15", "52901.07").await.expect("applies");
-        assert_eq!(june, RepaymentOutcome::Applied { principal: yuan("51428.57"), interest: yuan("1472.50"), settled: false });
+        assert_eq!(june, RepaymentOutcome::Applied { principal: yuan("51428.57"), interest: yuan("1472.50"), penalty: Fen::ZERO, settled: false });
         ledger_is_clean(&db).await;
     }
 
@@ -202,7 +245,7 @@ fupin_store::on_both_engines! {
         let outcome = prepay(&db, "X2", "EP2", "2017-05-10", "218280.00", Some(PrepaymentOption::KeepInstalment))
             .await.expect("applies");
         // May's 72,000 + 144,000 ahead; May's interest 2,280.00.
-        assert_eq!(outcome, RepaymentOutcome::Applied { principal: yuan("216000"), interest: yuan("2280.00"), settled: false });
+        assert_eq!(outcome, RepaymentOutcome::Applied { principal: yuan("216000"), interest: yuan("2280.00"), penalty: Fen::ZERO, settled: false });
         // 360,000 at 72,000 a month: ⌈5⌉ = 5 months from 2017-05-15, maturity 2017-10-15.
         // Reference script `360000 4.75 5 2017-05-15 act/360`: interest 1,472.50, 1,140.00,
         // 883.50, 589.00, 285.00.
@@ -273,7 +316,7 @@ fupin_store::on_both_engines! {
         // Within the 3 grace days (11–13 April): no penalty, no overdue spell, yet the class
         // follows the regulation's 3 days past due.
         let detail = loans::detail(&db, "PYRCB", "PN1").await.expect("detail");
-        assert_eq!(detail.penalty_outstanding, fupin_core::Fen::ZERO);
+        assert_eq!(detail.penalty_outstanding, Fen::ZERO);
         assert_eq!((detail.loan.overdue_days, detail.loan.classification.as_str()), (3, "special_mention"));
         assert_eq!(detail.loan.overdue_since, None);
         assert!(detail.overdue_spells.is_empty());
@@ -345,4 +388,175 @@ fupin_store::on_both_engines! {
         assert_eq!(lines, vec![(91, yuan("463.13"))]);
         ledger_is_clean(&db).await;
     }
+
+    async fn a_repayment_collects_penalty_interest_first_and_a_settlement_clears_it(db) {
+        let dir = tempfile::tempdir().expect("dir");
+        a_penalised_loan(&db, dir.path()).await;
+        // 21 April, 1,000.00: the 175.00 of penalty first, then 825.00 of the overdue interest.
+        let paid = repay(&db, "PN1-1", "PN1", "2017-04-21", "1000").await.expect("applies");
+        assert_eq!(paid, RepaymentOutcome::Applied { principal: Fen::ZERO, interest: yuan("825.00"), penalty: yuan("175.00"), settled: false });
+        assert_eq!(balance(&db, "loan:PYRCB:PN1:penalty").await, Fen::ZERO);
+        assert_eq!(balance(&db, "loan:PYRCB:PN1:interest").await, yuan("675.00"));
+        // 21–22 April run on: 2 × 25.00 = 50.00 more.
+        eod(&db, "2017-04-22").await;
+        assert_eq!(balance(&db, "loan:PYRCB:PN1:penalty").await, yuan("50.00"));
+        assert_eq!(balance(&db, "bank:PYRCB:penalty_income").await, yuan("225.00"));
+        // Settlement on 23 April: 50.00 + 100,000 + 675.00 = 100,725.00; more is refused naming it.
+        let over = repay(&db, "PN1-X", "PN1", "2017-04-23", "100800").await.expect_err("refused");
+        assert!(over.to_string().contains("settlement amount (100,725.00)"), "{over}");
+        let settled = repay(&db, "PN1-2", "PN1", "2017-04-23", "100725").await.expect("settles");
+        assert_eq!(settled, RepaymentOutcome::Applied { principal: yuan("100000"), interest: yuan("675.00"), penalty: yuan("50.00"), settled: true });
+        let detail = loans::detail(&db, "PYRCB", "PN1").await.expect("detail");
+        assert_eq!(detail.loan.status, "settled");
+        assert_eq!(detail.penalty_outstanding, Fen::ZERO);
+        // Cash in: 1,000 + 100,725 = 101,725 = 100,000 + 1,500 + 225 of penalty.
+        assert_eq!(balance(&db, "bank:PYRCB:penalty_income").await, yuan("225.00"));
+        // A settled loan is charged no more penalty.
+        eod(&db, "2017-04-30").await;
+        assert_eq!(balance(&db, "loan:PYRCB:PN1:penalty").await, Fen::ZERO);
+        ledger_is_clean(&db).await;
+    }
+
+    async fn two_repayments_of_one_file_see_the_penalty_the_first_left(db) {
+        let dir = tempfile::tempdir().expect("dir");
+        a_penalised_loan(&db, dir.path()).await;
+        // Two rows of one loan in one file: the first's 100.00 is all penalty (175.00 owed);
+        // the second's 100.00 is the 75.00 left of it and 25.00 of interest.
+        let file = write(dir.path(), "two.csv",
+            "id,contract_no,institution_code,paid_on,amount
+             T1,PN1,PYRCB,2017-04-21,100.00
+             T2,PN1,PYRCB,2017-04-21,100.00
+");
+        let report = import_file(&db, &file, RepaymentImporter::default()).await;
+        assert_applied(&report);
+        assert_eq!(report.counts.added, 2);
+        assert_eq!(balance(&db, "loan:PYRCB:PN1:penalty").await, Fen::ZERO);
+        assert_eq!(balance(&db, "loan:PYRCB:PN1:interest").await, yuan("1475.00"));
+        assert_eq!(balance(&db, "loan:PYRCB:PN1:principal").await, yuan("100000"));
+        // The settlement in a file: 100,000 + 1,475.00, no penalty left (none charged since).
+        let file = write(dir.path(), "settle.csv",
+            "id,contract_no,institution_code,paid_on,amount
+T3,PN1,PYRCB,2017-04-21,101475.00
+");
+        assert_applied(&import_file(&db, &file, RepaymentImporter::default()).await);
+        let detail = loans::detail(&db, "PYRCB", "PN1").await.expect("detail");
+        assert_eq!((detail.loan.status.as_str(), detail.penalty_outstanding), ("settled", Fen::ZERO));
+        ledger_is_clean(&db).await;
+    }
+
+    async fn a_write_off_writes_off_the_penalty_interest(db) {
+        let dir = tempfile::tempdir().expect("dir");
+        a_penalised_loan(&db, dir.path()).await;
+        let (amount, loan) = loans::write_off_command(&db, &ctx(), "PYRCB", "PN1", date("2017-04-21"), "企业破产")
+            .await.expect("writes off");
+        // 100,000 + 1,500.00 + 175.00.
+        assert_eq!(amount, yuan("101675.00"));
+        assert_eq!(loan.status, "written_off");
+        assert_eq!(balance(&db, "loan:PYRCB:PN1:penalty").await, Fen::ZERO);
+        assert_eq!(balance(&db, "bank:PYRCB:loan_losses").await, yuan("101675.00"));
+        let audited = count_rows(&db, "select count(*) from audit_log where action = 'loan.write_off' and after_json like '%\"penalty\":\"175.00\"%'").await;
+        assert_eq!(audited, 1);
+        // No penalty accrues on a written-off loan.
+        eod(&db, "2017-04-25").await;
+        assert_eq!(balance(&db, "loan:PYRCB:PN1:penalty").await, Fen::ZERO);
+        ledger_is_clean(&db).await;
+    }
+
+
+    async fn the_maturity_wall_counts_current_schedules_by_month_and_county(db) {
+        let dir = tempfile::tempdir().expect("dir");
+        two_loans_paid_to_april(&db, dir.path()).await;
+        // EP1 and EP2 each repay 72,000 on the 15th, May to December 2017. As of 9 May, month 1
+        // is June and takes the rest of May too: 2 × 72,000 (May) + 2 × 72,000 (June).
+        let wall = loans::maturity::wall_for(&db, &ctx(), None, date("2017-05-09")).await.expect("wall");
+        assert_eq!(wall.months.len(), 24);
+        assert_eq!((wall.months[0].as_str(), wall.months[23].as_str()), ("2017-06", "2019-05"));
+        let totals = wall.month_totals();
+        assert_eq!(totals[0], yuan("288000"));
+        assert_eq!(totals[1..7].to_vec(), vec![yuan("144000"); 6], "July to December");
+        assert!(totals[7..].iter().all(|t| *t == Fen::ZERO));
+        assert_eq!(wall.counties(), vec!["361128".to_string()]);
+        // EP1 prepays 144,000 on 10 May keeping the term: its new schedule (51,428.57 a month
+        // June to November, 51,428.58 in December) replaces the old; EP2 is unchanged.
+        prepay(&db, "P1", "EP1", "2017-05-10", "218280.00", None).await.expect("prepays");
+        repay(&db, "EP2-05", "EP2", "2017-05-15", "74280.00").await.expect("May");
+        let wall = loans::maturity::wall_for(&db, &ctx(), None, date("2017-05-31")).await.expect("wall");
+        let totals = wall.month_totals();
+        assert_eq!(wall.months[0], "2017-06");
+        assert_eq!(totals[0], yuan("123428.57"), "51,428.57 + 72,000");
+        assert_eq!(totals[6], yuan("123428.58"), "December: 51,428.58 + 72,000");
+        // All that is left: 360,000 of EP1 and 7 × 72,000 = 504,000 of EP2.
+        let all: i64 = totals.iter().map(|t| t.fen()).sum();
+        assert_eq!(Fen::new(all), yuan("864000"));
+        // The indicator: the next three months, 3 × 123,428.57 = 370,285.71.
+        fupin_app::indicators::load_builtin(&db, &ctx()).await.expect("built-in indicators");
+        let request = fupin_app::indicators::Request {
+            scope: fupin_app::indicators::Scope::Region(fupin_core::RegionCode::parse("361128").expect("county")),
+            as_of: date("2017-05-31"),
+            base: None,
+            institution: None,
+            codes: Some(vec!["principal_maturing_3_months".to_string()]),
+        };
+        let values = fupin_app::indicators::evaluate(&db, &ctx(), &request).await.expect("evaluate");
+        let value = values.iter().find(|v| v.indicator.code == "principal_maturing_3_months").expect("indicator");
+        assert_eq!(value.text().as_deref(), Some("370285.71"), "{value:?}");
+        // A settled loan falls off the wall.
+        // The report's sheet: one row a month of county 361128, June 123,428.57 first.
+        let report = fupin_app::report::build(&db, &ctx(), &request).await.expect("report");
+        let bytes = fupin_app::report::render(&report, "xlsx").expect("xlsx");
+        let rows = maturity_sheet_rows(bytes);
+        assert_eq!(rows[0], vec!["2017-06".to_string(), "361128".to_string(), "123428.57".to_string()]);
+        assert_eq!(rows[6], vec!["2017-12".to_string(), "361128".to_string(), "123428.58".to_string()]);
+        assert_eq!(rows.len(), 7, "June to December only: {rows:?}");
+        // EP2 settles on 31 May: 504,000 + June's 504,000 × 4.75 % × 31 / 360 = 2,061.50.
+        let settle = repay(&db, "EP2-S", "EP2", "2017-05-31", "506061.50").await.expect("settles");
+        assert!(matches!(settle, RepaymentOutcome::Applied { settled: true, .. }));
+        let wall = loans::maturity::wall_for(&db, &ctx(), None, date("2017-05-31")).await.expect("wall");
+        assert_eq!(wall.month_totals()[0], yuan("51428.57"));
+        ledger_is_clean(&db).await;
+    }
+
+
+    async fn renewal_and_extension_requests_stay_listed_until_decided(db) {
+        use fupin_app::loans::requests::{self, RequestKind};
+        let dir = tempfile::tempdir().expect("dir");
+        two_loans_paid_to_april(&db, dir.path()).await;
+        let (first, new) = requests::record(&db, &ctx(), ("PYRCB", "EP1"), RequestKind::Extension, date("2017-05-02"), Some("生猪价格下跌"))
+            .await.expect("recorded");
+        assert!(new);
+        assert_eq!((first.seq, first.status.as_str()), (1, "pending"));
+        // A retry answers the same request; another date while one is pending is a conflict.
+        let (again, new) = requests::record(&db, &ctx(), ("PYRCB", "EP1"), RequestKind::Extension, date("2017-05-02"), None)
+            .await.expect("retry");
+        assert_eq!((again.seq, new), (1, false));
+        let conflict = requests::record(&db, &ctx(), ("PYRCB", "EP1"), RequestKind::Extension, date("2017-05-03"), None)
+            .await.expect_err("conflict");
+        assert!(matches!(conflict, fupin_app::AppError::Conflict(_)), "{conflict}");
+        requests::record(&db, &ctx(), ("PYRCB", "EP2"), RequestKind::Renewal, date("2017-05-04"), None)
+            .await.expect("recorded");
+        let bad = requests::record(&db, &ctx(), ("PYRCB", "EP2"), RequestKind::Renewal, date("2016-01-01"), None)
+            .await.expect_err("before the loan");
+        assert!(bad.to_string().contains("before the loan started"), "{bad}");
+        let pending = requests::list_for(&db, &ctx(), None, Some("pending")).await.expect("list");
+        let listed: Vec<(&str, &str)> = pending.iter().map(|r| (r.contract_no.as_str(), r.request.kind.as_str())).collect();
+        assert_eq!(listed, vec![("EP1", "extension"), ("EP2", "renewal")]);
+        // Extending EP1 grants its request; refusing EP2's renewal decides it.
+        loans::extend_command(&db, &ctx(), "PYRCB", "EP1", date("2017-05-20"), date("2018-06-15"), "生猪价格下跌")
+            .await.expect("extends");
+        requests::refuse(&db, &ctx(), ("PYRCB", "EP2"), RequestKind::Renewal, date("2017-05-21")).await.expect("refused");
+        assert!(requests::list_for(&db, &ctx(), None, Some("pending")).await.expect("list").is_empty());
+        let all = requests::list_for(&db, &ctx(), None, None).await.expect("list");
+        let decided: Vec<(&str, &str, Option<fupin_core::BusinessDate>)> = all.iter()
+            .map(|r| (r.contract_no.as_str(), r.request.status.as_str(), r.request.decided_on)).collect();
+        assert_eq!(decided, vec![("EP1", "granted", Some(date("2017-05-20"))), ("EP2", "refused", Some(date("2017-05-21")))]);
+        let refused_again = requests::refuse(&db, &ctx(), ("PYRCB", "EP2"), RequestKind::Renewal, date("2017-05-22")).await;
+        assert!(matches!(refused_again, Err(fupin_app::AppError::NotFound(_))));
+        assert_eq!(count_rows(&db, "select count(*) from audit_log where action in ('loan.request', 'loan.request_decided')").await, 4);
+        // After its extension EP1's 504,000 falls due to June 2018 on the new schedule.
+        let wall = loans::maturity::wall_for(&db, &ctx(), None, date("2017-05-31")).await.expect("wall");
+        let through_2018_06: i64 = wall.month_totals()[..13].iter().map(|t| t.fen()).sum();
+        assert_eq!(Fen::new(through_2018_06), yuan("1008000"), "EP1 and EP2 each have 504,000 left");
+        ledger_is_clean(&db).await;
+    }
+
 }

@@ -84,5 +84,20 @@ fupin_store::on_both_engines! {
         assert!(schedule.contains("64,2019-09-15,"), "{schedule}");
         let check = out(&fupin(&url, &["ledger", "check"]));
         assert!(check.contains("ledger consistent"), "{check}");
+        // The maturity wall after 20 April: May is paid; June's instalment of the new schedule
+        // is PMT 1,470.40 less 38,898.77 × 4.75 % / 12 = 153.97 of interest: 1,316.43.
+        let wall = out(&fupin(&url, &["loans", "maturity-wall", "--on", "2017-04-20", "--format", "csv"]));
+        assert!(wall.starts_with("month,county_code,principal\n2017-06,361128,1316.43\n"), "{wall}");
+        // A borrower's extension request, listed until decided.
+        let recorded = out(&fupin(&url, &["loans", "request-extension", "--institution", "PYRCB", "--contract", "C1", "--on", "2017-04-25", "--note", "猪瘟"]));
+        assert!(recorded.contains("recorded: extension request 1 of PYRCB/C1 on 2017-04-25, pending"), "{recorded}");
+        let retried = out(&fupin(&url, &["loans", "request-extension", "--institution", "PYRCB", "--contract", "C1", "--on", "2017-04-25"]));
+        assert!(retried.contains("already recorded"), "{retried}");
+        let listed = out(&fupin(&url, &["loans", "requests", "--format", "csv"]));
+        assert!(listed.contains("PYRCB,C1,household,H1,361128100001,2019-09-15,extension,2017-04-25,pending,,猪瘟"), "{listed}");
+        let refused = out(&fupin(&url, &["loans", "refuse-request", "--institution", "PYRCB", "--contract", "C1", "--kind", "展期", "--on", "2017-04-30"]));
+        assert!(refused.contains("refused: extension request 1"), "{refused}");
+        let listed = out(&fupin(&url, &["loans", "requests", "--format", "csv"]));
+        assert_eq!(listed.lines().count(), 1, "only the header: {listed}");
     }
 }

@@ -257,8 +257,13 @@ mod allocation {
         let first = states[0].clone();
         let amount = Fen::new(first.principal.fen() + first.interest.fen());
         bencher.bench(|| {
-            repayment::allocate(black_box(&states), first.due_on, black_box(amount))
-                .expect("allocate")
+            repayment::allocate(
+                black_box(&states),
+                first.due_on,
+                black_box(amount),
+                Fen::ZERO,
+            )
+            .expect("allocate")
         });
     }
 }

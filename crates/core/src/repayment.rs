@@ -1,11 +1,13 @@
 //! Allocating a repayment to a loan's instalments, and the loan's standing on a date.
 //!
-//! Order (regulatory practice for poverty micro-credit): overdue interest, overdue principal,
-//! the current instalment's interest, the current instalment's principal. An instalment is
-//! overdue on a date after its due date; the current one is the first not fully paid that falls
-//! due on or after the date. A payment larger than that is refused — unless it is exactly what
-//! settles the loan (all principal left plus the interest due so far and the current
-//! instalment's interest), in which case later instalments' interest is not owed.
+//! Order: penalty interest outstanding (罚息) first, then overdue interest, overdue principal,
+//! the current instalment's interest, the current instalment's principal — 先罚息、后利息、再本金,
+//! as Chinese bank contracts commonly collect overdue amounts (penalty is only ever charged on
+//! overdue principal, so it is always part of what is overdue). An instalment is overdue on a
+//! date after its due date; the current one is the first not fully paid that falls due on or
+//! after the date. A payment larger than that is refused — unless it is exactly what settles
+//! the loan (the penalty outstanding, all principal left, the interest due so far and the
+//! current instalment's interest), in which case later instalments' interest is not owed.
 //!
 //! A partial prepayment (提前部分还款, [`prepay`]) may pay more than is due: what is due is
 //! allocated in the usual order (so the current instalment is paid whole, its interest
@@ -51,6 +53,8 @@ pub struct Allocation {
 /// How a repayment is applied.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Applied {
+    /// Penalty interest (罚息) collected, taken before any instalment.
+    pub penalty: Fen,
     pub allocations: Vec<Allocation>,
     /// The payment settles the loan: every later instalment is no longer due.
     pub settles: bool,
@@ -140,17 +144,18 @@ pub struct Prepaid {
 
 /// Allocates a prepayment of `amount` on `date`: what is due first, the rest to principal.
 /// No more than is due is an ordinary payment; exactly the settlement amount settles; above it
-/// is refused.
+/// is refused. `penalty` is the penalty interest outstanding, collected first.
 pub fn prepay(
     instalments: &[InstalmentState],
     date: BusinessDate,
     amount: Fen,
+    penalty: Fen,
 ) -> Result<Prepaid, RepaymentError> {
     if !amount.is_positive() {
         return Err(RepaymentError::NotPositive(amount));
     }
-    let due = amount_due(instalments, date);
-    let settlement = settlement_amount(instalments, date);
+    let due = amount_due(instalments, date, penalty);
+    let settlement = settlement_amount(instalments, date, penalty);
     if !settlement.is_positive() {
         return Err(RepaymentError::NothingOwed(date));
     }
@@ -163,35 +168,32 @@ pub fn prepay(
     }
     if amount == settlement {
         return Ok(Prepaid {
-            applied: settle(instalments, date),
+            applied: settle(instalments, date, penalty),
             ahead: Fen::ZERO,
         });
     }
     let paid_now = amount.min(due);
     Ok(Prepaid {
-        applied: Applied {
-            allocations: in_order(instalments, date, paid_now),
-            settles: false,
-        },
+        applied: in_order(instalments, date, paid_now, penalty),
         ahead: Fen::new(amount.fen() - paid_now.fen()),
     })
 }
 
-/// What is due on `date`: overdue and current instalments' interest and principal.
-pub fn amount_due(instalments: &[InstalmentState], date: BusinessDate) -> Fen {
+/// What is due on `date`: the penalty outstanding, and overdue and current instalments'
+/// interest and principal.
+pub fn amount_due(instalments: &[InstalmentState], date: BusinessDate, penalty: Fen) -> Fen {
     let current = current_number(instalments, date);
-    Fen::new(
-        instalments
-            .iter()
-            .filter(|i| i.due_on < date || Some(i.number) == current)
-            .map(|i| i.principal_left().fen() + i.interest_left().fen())
-            .sum(),
-    )
+    let instalments: i64 = instalments
+        .iter()
+        .filter(|i| i.due_on < date || Some(i.number) == current)
+        .map(|i| i.principal_left().fen() + i.interest_left().fen())
+        .sum();
+    Fen::new(penalty.fen().max(0) + instalments)
 }
 
-/// What settles the loan on `date`: all principal left, plus the interest of overdue
-/// instalments and of the current one.
-pub fn settlement_amount(instalments: &[InstalmentState], date: BusinessDate) -> Fen {
+/// What settles the loan on `date`: the penalty outstanding, all principal left, and the
+/// interest of overdue instalments and of the current one.
+pub fn settlement_amount(instalments: &[InstalmentState], date: BusinessDate, penalty: Fen) -> Fen {
     let current = current_number(instalments, date);
     let principal: i64 = instalments.iter().map(|i| i.principal_left().fen()).sum();
     let interest: i64 = instalments
@@ -199,7 +201,7 @@ pub fn settlement_amount(instalments: &[InstalmentState], date: BusinessDate) ->
         .filter(|i| i.due_on < date || Some(i.number) == current)
         .map(|i| i.interest_left().fen())
         .sum();
-    Fen::new(principal + interest)
+    Fen::new(penalty.fen().max(0) + principal + interest)
 }
 
 /// The current instalment on `date`: the first not fully paid due on or after it.
@@ -210,22 +212,24 @@ fn current_number(instalments: &[InstalmentState], date: BusinessDate) -> Option
         .map(|i| i.number)
 }
 
-/// Allocates `amount` paid on `date`. `instalments` are in due order.
+/// Allocates `amount` paid on `date`. `instalments` are in due order; `penalty` is the
+/// penalty interest outstanding, collected first.
 pub fn allocate(
     instalments: &[InstalmentState],
     date: BusinessDate,
     amount: Fen,
+    penalty: Fen,
 ) -> Result<Applied, RepaymentError> {
     if !amount.is_positive() {
         return Err(RepaymentError::NotPositive(amount));
     }
-    let due = amount_due(instalments, date);
-    let settlement = settlement_amount(instalments, date);
+    let due = amount_due(instalments, date, penalty);
+    let settlement = settlement_amount(instalments, date, penalty);
     if !settlement.is_positive() {
         return Err(RepaymentError::NothingOwed(date));
     }
     if amount == settlement {
-        return Ok(settle(instalments, date));
+        return Ok(settle(instalments, date, penalty));
     }
     if amount > due {
         return Err(RepaymentError::Overpayment {
@@ -235,21 +239,24 @@ pub fn allocate(
             settlement,
         });
     }
-    Ok(Applied {
-        allocations: in_order(instalments, date, amount),
-        settles: false,
-    })
+    Ok(in_order(instalments, date, amount, penalty))
 }
 
-/// Overdue interest, overdue principal, current interest, current principal.
-fn in_order(instalments: &[InstalmentState], date: BusinessDate, amount: Fen) -> Vec<Allocation> {
+/// Penalty, overdue interest, overdue principal, current interest, current principal.
+fn in_order(
+    instalments: &[InstalmentState],
+    date: BusinessDate,
+    amount: Fen,
+    penalty: Fen,
+) -> Applied {
+    let penalty_paid = penalty.fen().max(0).min(amount.fen());
     let current = current_number(instalments, date);
     let overdue: Vec<&InstalmentState> = instalments.iter().filter(|i| i.due_on < date).collect();
     let current: Vec<&InstalmentState> = instalments
         .iter()
         .filter(|i| Some(i.number) == current)
         .collect();
-    let mut left = amount.fen();
+    let mut left = amount.fen() - penalty_paid;
     let mut parts: Vec<Allocation> = Vec::new();
     for (group, interest_first) in [
         (&overdue, true),
@@ -270,7 +277,11 @@ fn in_order(instalments: &[InstalmentState], date: BusinessDate, amount: Fen) ->
         }
     }
     debug_assert_eq!(left, 0, "the caller checked the amount against what is due");
-    parts
+    Applied {
+        penalty: Fen::new(penalty_paid),
+        allocations: parts,
+        settles: false,
+    }
 }
 
 fn add_part(parts: &mut Vec<Allocation>, number: u32, is_interest: bool, amount_fen: i64) {
@@ -292,7 +303,7 @@ fn add_part(parts: &mut Vec<Allocation>, number: u32, is_interest: bool, amount_
     }
 }
 
-fn settle(instalments: &[InstalmentState], date: BusinessDate) -> Applied {
+fn settle(instalments: &[InstalmentState], date: BusinessDate, penalty: Fen) -> Applied {
     let current = current_number(instalments, date);
     let allocations = instalments
         .iter()
@@ -312,6 +323,7 @@ fn settle(instalments: &[InstalmentState], date: BusinessDate) -> Applied {
         .filter(|a| a.principal.is_positive() || a.interest.is_positive())
         .collect();
     Applied {
+        penalty: Fen::new(penalty.fen().max(0)),
         allocations,
         settles: true,
     }
@@ -464,7 +476,7 @@ mod tests {
     }
 
     fn check(on: &str, amount: &str, expected: &[(u32, &str, &str)], settles: bool) {
-        let applied = allocate(&loan(), date(on), yuan(amount)).expect("applies");
+        let applied = allocate(&loan(), date(on), yuan(amount), Fen::ZERO).expect("applies");
         let got: Vec<(u32, Fen, Fen)> = applied
             .allocations
             .iter()
@@ -526,7 +538,8 @@ mod tests {
 
     #[test]
     fn overpayment_is_refused() {
-        let error = allocate(&loan(), date("2017-01-15"), yuan("1500")).expect_err("refused");
+        let error =
+            allocate(&loan(), date("2017-01-15"), yuan("1500"), Fen::ZERO).expect_err("refused");
         assert_eq!(
             error.to_string(),
             "1,500.00 is more than is due on 2017-01-15 (1,010.00) and is not the settlement amount (3,010.00); \
@@ -539,7 +552,7 @@ mod tests {
         // On 20 Jan, due: January (overdue, 1,010) and February (current, 1,010) = 2,020;
         // 2,500 leaves 480 of principal ahead. Settlement: 3,000 principal + 20 interest.
         let loan = loan();
-        let paid = prepay(&loan, date("2017-01-20"), yuan("2500")).expect("applies");
+        let paid = prepay(&loan, date("2017-01-20"), yuan("2500"), Fen::ZERO).expect("applies");
         let parts: Vec<(u32, Fen, Fen)> = paid
             .applied
             .allocations
@@ -553,13 +566,14 @@ mod tests {
         assert_eq!(paid.ahead, yuan("480"));
         assert!(!paid.applied.settles);
         // No more than is due: an ordinary payment.
-        let paid = prepay(&loan, date("2017-01-20"), yuan("15")).expect("applies");
+        let paid = prepay(&loan, date("2017-01-20"), yuan("15"), Fen::ZERO).expect("applies");
         assert_eq!(paid.ahead, Fen::ZERO);
         assert_eq!(paid.applied.interest(), yuan("10"));
         // Exactly the settlement settles; above it is refused naming it.
-        let paid = prepay(&loan, date("2017-01-20"), yuan("3020")).expect("settles");
+        let paid = prepay(&loan, date("2017-01-20"), yuan("3020"), Fen::ZERO).expect("settles");
         assert!(paid.applied.settles);
-        let error = prepay(&loan, date("2017-01-20"), yuan("3020.01")).expect_err("refused");
+        let error =
+            prepay(&loan, date("2017-01-20"), yuan("3020.01"), Fen::ZERO).expect_err("refused");
         assert_eq!(
             error.to_string(),
             "3,020.01 is more than the settlement amount on 2017-01-20 (3,020.00): a \
@@ -574,6 +588,35 @@ mod tests {
             Some(PrepaymentOption::KeepTerm)
         );
         assert_eq!(PrepaymentOption::parse("shorter"), None);
+    }
+
+    #[test]
+    fn penalty_is_collected_first_and_settles_with_the_loan() {
+        // On 20 Feb with 7.35 of penalty outstanding: January overdue (1,010), February
+        // overdue (1,010). 7.35 + 10 + 10 = 27.35 pays the penalty and both interests first.
+        let penalty = yuan("7.35");
+        let paid = allocate(&loan(), date("2017-02-20"), yuan("27.35"), penalty).expect("applies");
+        assert_eq!(paid.penalty, penalty);
+        assert_eq!(paid.interest(), yuan("20"));
+        assert_eq!(paid.principal(), Fen::ZERO);
+        // Less than the penalty: all of it goes to the penalty.
+        let paid = allocate(&loan(), date("2017-02-20"), yuan("5"), penalty).expect("applies");
+        assert_eq!((paid.penalty, paid.allocations.len()), (yuan("5"), 0));
+        // On 20 Jan: January overdue, February current. Due: 7.35 + 2 × 1,010 = 2,027.35.
+        // Settlement: 7.35 + 3,000 principal + January's and February's interest 20 = 3,027.35.
+        let error = allocate(&loan(), date("2017-01-20"), yuan("2100"), penalty).expect_err("no");
+        assert_eq!(
+            error.to_string(),
+            "2,100.00 is more than is due on 2017-01-20 (2,027.35) and is not the settlement \
+             amount (3,027.35); the excess would be lost, so the payment is refused"
+        );
+        let settled = allocate(&loan(), date("2017-01-20"), yuan("3027.35"), penalty).expect("ok");
+        assert!(settled.settles);
+        assert_eq!(settled.penalty, penalty);
+        // A prepayment takes the penalty with what is due before any principal ahead.
+        let prepaid = prepay(&loan(), date("2017-01-20"), yuan("2100"), penalty).expect("ok");
+        assert_eq!(prepaid.applied.penalty, penalty);
+        assert_eq!(prepaid.ahead, yuan("72.65"));
     }
 
     #[test]

@@ -258,3 +258,52 @@ pub async fn overdue_since(
         })
         .collect()
 }
+
+/// Principal falling due in one month and county: what is left to pay of the current schedules'
+/// instalments of active loans.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MaturingCell {
+    /// `YYYY-MM`.
+    pub month: String,
+    /// The county's six-digit code.
+    pub county_code: String,
+    pub principal: Fen,
+}
+
+/// Principal left to pay of instalments due after `after` and on or before `through`, of active
+/// loans started on or before `after`, from their current schedules (superseded instalments
+/// excluded), per month and county, in month then county order.
+pub async fn maturing_by_month_and_county(
+    db: &Db,
+    prefix: &str,
+    (after, through): (BusinessDate, BusinessDate),
+    institution: Option<&str>,
+) -> Result<Vec<MaturingCell>> {
+    let mut conditions = Conditions::starting_at(3);
+    conditions
+        .prefix("l.village_code", prefix)
+        .text_if("l.institution_code = {}", institution);
+    let sql = format!(
+        "select substr(i.due_on, 1, 7) as month, substr(l.village_code, 1, 6) as county, \
+         cast(sum(i.principal_fen - i.paid_principal_fen) as bigint) as n \
+         from loan_instalments i join loans l on l.id = i.loan_id \
+         where l.status = 'active' and l.start_on <= $1 and i.superseded = 0 \
+         and i.due_on > $1 and i.due_on <= $2 and i.principal_fen > i.paid_principal_fen{} \
+         group by substr(i.due_on, 1, 7), substr(l.village_code, 1, 6) \
+         order by month, county",
+        conditions.and_clause()
+    );
+    let query = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(after.to_string())
+        .bind(through.to_string());
+    let rows = conditions.bind(query).fetch_all(db.pool()).await?;
+    rows.iter()
+        .map(|row| {
+            Ok(MaturingCell {
+                month: row.try_get("month")?,
+                county_code: row.try_get("county")?,
+                principal: Fen::new(row.try_get("n")?),
+            })
+        })
+        .collect()
+}

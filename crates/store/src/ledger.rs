@@ -256,6 +256,26 @@ pub async fn account_by_code_in(tx: &mut Tx, code: &str) -> Result<Option<Accoun
     row.as_ref().map(account_from_row).transpose()
 }
 
+/// The accounts of these codes that exist, in statements of many; in no particular order.
+pub async fn accounts_by_codes_in(tx: &mut Tx, codes: &[String]) -> Result<Vec<Account>> {
+    let mut accounts = Vec::new();
+    for chunk in codes.chunks(crate::sql::rows_per_insert(1)) {
+        let mut params = crate::sql::Params::of(tx);
+        let sql = format!(
+            "select {ACCOUNT_COLUMNS} from ledger_accounts where code in ({})",
+            params.list(chunk.len())
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for code in chunk {
+            query = query.bind(code);
+        }
+        for row in query.fetch_all(&mut **tx).await? {
+            accounts.push(account_from_row(&row)?);
+        }
+    }
+    Ok(accounts)
+}
+
 pub async fn account_by_code(db: &Db, code: &str) -> Result<Option<Account>> {
     let sql = format!("select {ACCOUNT_COLUMNS} from ledger_accounts where code = $1");
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))

@@ -20,6 +20,7 @@ pub mod household_heads;
 pub mod indicators;
 pub mod institutions;
 pub mod ledger;
+pub mod loan_requests;
 pub mod loan_standing;
 pub mod loans;
 pub mod regions;

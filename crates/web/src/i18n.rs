@@ -709,6 +709,31 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("returns.element", "数据项", "Element"),
     ("actor.cli", "命令行导入", "command line"),
     ("loans.class", "五级分类", "Classification"),
+    (
+        "loans.wall",
+        "到期墙：未来24个月到期本金",
+        "Maturity wall: principal falling due over 24 months",
+    ),
+    (
+        "loans.wall_note",
+        "按月、按县统计在贷贷款现行还款计划的到期本金（万元），起算日",
+        "Principal falling due by month and county from the current schedules of active loans (10k yuan), from",
+    ),
+    ("loans.wall_total", "合计", "total"),
+    (
+        "loans.requests",
+        "待处理的续贷、展期申请",
+        "Renewal and extension requests outstanding",
+    ),
+    (
+        "loans.no_requests",
+        "没有待处理的续贷或展期申请。",
+        "No renewal or extension request is outstanding.",
+    ),
+    ("loans.request_kind", "申请类型", "Request"),
+    ("loans.requested_on", "申请日期", "Requested on"),
+    ("loans.maturity_on", "到期日", "Maturity"),
+    ("loans.request_note", "借款人说明", "Borrower's reason"),
     ("loans.overdue", "逾期", "Overdue"),
     (
         "imports.refused_file",

@@ -49,13 +49,14 @@ pub enum Vocabulary {
     AlertStatus,
     AnswerKind,
     AlertFact,
+    RequestStatus,
 }
 
 type Table = &'static [(&'static str, &'static str, &'static str)];
 
 impl Vocabulary {
     /// Every vocabulary, for the tests.
-    pub const ALL: [Vocabulary; 39] = [
+    pub const ALL: [Vocabulary; 40] = [
         Vocabulary::Attribute,
         Vocabulary::Cause,
         Vocabulary::HouseholdStatus,
@@ -95,6 +96,7 @@ impl Vocabulary {
         Vocabulary::AlertStatus,
         Vocabulary::AnswerKind,
         Vocabulary::AlertFact,
+        Vocabulary::RequestStatus,
     ];
 
     /// (code, Chinese, English)
@@ -139,6 +141,7 @@ impl Vocabulary {
             Vocabulary::AlertStatus => ALERT_STATUSES,
             Vocabulary::AnswerKind => ANSWER_KINDS,
             Vocabulary::AlertFact => ALERT_FACTS,
+            Vocabulary::RequestStatus => REQUEST_STATUSES,
         }
     }
 
@@ -191,6 +194,7 @@ impl Vocabulary {
             Vocabulary::AlertStatus => "alert_status",
             Vocabulary::AnswerKind => "answer_kind",
             Vocabulary::AlertFact => "alert_fact",
+            Vocabulary::RequestStatus => "request_status",
         }
     }
 
@@ -404,6 +408,12 @@ const TRANSFER_KINDS: Table = &[
     ("repayment_principal", "归还本金", "Principal repaid"),
     ("write_off_principal", "核销本金", "Principal written off"),
     ("write_off_interest", "核销利息", "Interest written off"),
+    ("repayment_penalty", "收回罚息", "Penalty interest repaid"),
+    (
+        "write_off_penalty",
+        "核销罚息",
+        "Penalty interest written off",
+    ),
     ("recovery", "核销后收回", "Recovery"),
     ("rollover", "续贷转入", "Rollover"),
     ("subsidy_payment", "拨付贴息", "Subsidy paid"),
@@ -443,6 +453,14 @@ const EXTENSION_KINDS: Table = &[
     ("extension", "展期", "Extension"),
     ("rollover", "续贷", "Rollover"),
     ("prepayment", "提前部分还款", "Partial prepayment"),
+    ("renewal", "续贷", "Renewal"),
+];
+
+/// A borrower's renewal or extension request.
+const REQUEST_STATUSES: Table = &[
+    ("pending", "待审批", "Pending"),
+    ("granted", "已同意", "Granted"),
+    ("refused", "已拒绝", "Refused"),
 ];
 
 const FUNDS: Table = &[
@@ -1183,6 +1201,7 @@ mod tests {
                 Vocabulary::HouseholdStatus,
                 Vocabulary::LoanStatus,
                 Vocabulary::AlertStatus,
+                Vocabulary::RequestStatus,
             ],
             "relation" => &[Vocabulary::Relation],
             "sex" => &[Vocabulary::Sex],

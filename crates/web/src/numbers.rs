@@ -76,6 +76,14 @@ pub fn money(lang: Lang, fen: i64) -> String {
     format!("{} {unit}", two_decimals(value))
 }
 
+/// 万元 with two decimals and no separators, for chart data: 123,428.57 yuan → "12.34".
+pub fn wan_plain(fen: i64) -> String {
+    let hundredths = scaled(fen, FEN_PER_WAN);
+    let sign = if hundredths < 0 { "-" } else { "" };
+    let magnitude = hundredths.unsigned_abs();
+    format!("{sign}{}.{:02}", magnitude / 100, magnitude % 100)
+}
+
 /// The exact amount, for a hover or a detail: "199,912,600,000.00 元".
 pub fn money_exact(lang: Lang, fen: i64) -> String {
     format!("{} {}", two_decimals(fen), lang.t("unit.yuan"))
@@ -307,5 +315,13 @@ mod tests {
         check("1.05", "1.05 个百分点", pp);
         let yuan = |text: &str| indicator_value(Lang::Zh, "loans_total_balance", "yuan", text);
         check("35996000000.00", "359.96 亿元", yuan);
+    }
+
+    #[test]
+    fn chart_data_in_wan_yuan() {
+        assert_eq!(wan_plain(12_342_857), "12.34");
+        assert_eq!(wan_plain(1_234_285_800), "1234.29");
+        assert_eq!(wan_plain(0), "0.00");
+        assert_eq!(wan_plain(-500_000), "-0.50");
     }
 }

@@ -296,6 +296,16 @@ const DEFINITIONS: &[Definition] = &[
         None,
     ),
     (
+        "principal_maturing_3_months",
+        "未来三个月到期本金",
+        "Principal falling due in the next three months",
+        "yuan",
+        "loans",
+        "loans.maturing[1] + loans.maturing[2] + loans.maturing[3]",
+        None,
+        None,
+    ),
+    (
         "loans_in_system_balance",
         "系统内贷款余额",
         "Loans held in Fupin, outstanding",

@@ -34,6 +34,10 @@ pub const MEASURES: &[(&str, &str)] = &[
         "distinct borrowers with a loan of the category outstanding",
     ),
     (
+        "loans.maturing[M]",
+        "principal falling due in month M (1–24) after the date, of active loans' current schedules (month 1 also takes the rest of the date's month)",
+    ),
+    (
         "loans.npl_balance",
         "principal outstanding of loans substandard or worse (overdue past the threshold)",
     ),
@@ -238,6 +242,24 @@ impl<'a> Fetcher<'a> {
                 count(queries::borrowers(db, prefix, date, needs("category")?, institution).await?)
             }
             "loans.npl_balance" => yuan(npl_balance(db, prefix, date, institution).await?),
+            "loans.maturing" => {
+                let month = needs("month")?;
+                let number: u32 = month.trim().parse().map_err(|_| {
+                    AppError::Invalid(format!(
+                        "measure {name}[{month}]: the month must be 1 to 24"
+                    ))
+                })?;
+                yuan(
+                    crate::loans::maturity::maturing_in_month(
+                        db,
+                        prefix,
+                        date,
+                        number,
+                        institution,
+                    )
+                    .await?,
+                )
+            }
             "registry.poor_population" => count(queries::poor_population(db, prefix, date).await?),
             "registry.poor_households" => count(queries::poor_households(db, prefix, date).await?),
             "regions.population" => count(queries::resident_population(db, prefix, date).await?),

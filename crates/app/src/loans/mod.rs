@@ -5,8 +5,10 @@
 mod accounts;
 pub(crate) mod borrowers;
 pub mod eod;
+pub mod maturity;
 mod prepayment;
 mod repayments;
+pub mod requests;
 pub mod rules;
 
 use std::collections::HashMap;
@@ -15,7 +17,7 @@ pub use fupin_core::repayment::PrepaymentOption;
 use fupin_core::repayment::{self, InstalmentState};
 use fupin_core::schedule::{self, DayCount, RepaymentMethod};
 use fupin_core::{BusinessDate, Fen, RegionLevel};
-use fupin_store::ledger::NewTransfer;
+use fupin_store::ledger::{Account, NewTransfer};
 use fupin_store::loans::{self, Extension, InstalmentRow, Repayment, Standing};
 use fupin_store::{Db, Tx, audit, institutions};
 use serde_json::json;
@@ -346,6 +348,8 @@ pub enum RepaymentOutcome {
     Applied {
         principal: Fen,
         interest: Fen,
+        /// Penalty interest (罚息) collected, before any interest or principal.
+        penalty: Fen,
         settled: bool,
     },
     /// Recovery on a written-off loan.
@@ -487,12 +491,45 @@ async fn apply_repayment(
 }
 
 /// The accounts a repayment of a loan moves: the loan's receivables and its bank's cash and
-/// interest income.
+/// interest income; and the penalty interest the loan owes, collected first.
 pub(crate) struct RepaymentAccounts {
     principal: i64,
     interest: i64,
     cash: i64,
     income: i64,
+    penalty: Option<PenaltyOwed>,
+}
+
+/// A loan's penalty interest receivable and what it holds, counting postings not yet made.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PenaltyOwed {
+    pub(crate) account_id: i64,
+    pub(crate) outstanding: Fen,
+}
+
+impl RepaymentAccounts {
+    fn penalty_outstanding(&self) -> Fen {
+        self.penalty.map_or(Fen::ZERO, |p| p.outstanding)
+    }
+}
+
+/// The penalty a loan owes: its receivable's balance (if it was ever opened) with what is held
+/// for it but not yet posted.
+pub(crate) fn penalty_owed(account: Option<&Account>, pending: &Pending) -> Option<PenaltyOwed> {
+    account.map(|account| PenaltyOwed {
+        account_id: account.id,
+        outstanding: Fen::new(
+            account.balance().fen() + pending.debit_balance_held(account.id).fen(),
+        ),
+    })
+}
+
+/// The code of a loan's penalty receivable.
+pub(crate) fn penalty_code(terms: &LoanTerms) -> String {
+    format!(
+        "loan:{}:{}:penalty",
+        terms.institution_code, terms.contract_no
+    )
 }
 
 impl Lookups {
@@ -500,7 +537,11 @@ impl Lookups {
     async fn repayment_accounts(&mut self, tx: &mut Tx, loan: &Loan) -> Result<RepaymentAccounts> {
         let product = self.product_of_loan(tx, loan).await?;
         let loan_accounts = accounts::of_loan(tx, &loan.terms, &product).await?;
-        self.repayment_accounts_with(tx, loan, &loan_accounts).await
+        let account =
+            fupin_store::ledger::account_by_code_in(tx, &penalty_code(&loan.terms)).await?;
+        let penalty = penalty_owed(account.as_ref(), &self.pending);
+        self.repayment_accounts_with(tx, loan, &loan_accounts, penalty)
+            .await
     }
 
     async fn repayment_accounts_with(
@@ -508,6 +549,7 @@ impl Lookups {
         tx: &mut Tx,
         loan: &Loan,
         loan_accounts: &accounts::LoanAccounts,
+        penalty: Option<PenaltyOwed>,
     ) -> Result<RepaymentAccounts> {
         let institution = &loan.terms.institution_code;
         let cash = self
@@ -521,6 +563,7 @@ impl Lookups {
             interest: loan_accounts.interest.id,
             cash,
             income,
+            penalty,
         })
     }
 
@@ -537,6 +580,7 @@ struct Allocation {
     transfers: Vec<NewTransfer>,
     principal: Fen,
     interest: Fen,
+    penalty: Fen,
     settled: bool,
     /// On settlement, the first instalment left open: it and those after it are superseded.
     supersede_from: Option<u32>,
@@ -554,7 +598,8 @@ fn allocate(
     accounts: &RepaymentAccounts,
 ) -> Result<Allocation> {
     let states: Vec<InstalmentState> = rows.iter().map(|r| r.state.clone()).collect();
-    let applied = repayment::allocate(&states, order.paid_on, order.amount)
+    let penalty = accounts.penalty_outstanding();
+    let applied = repayment::allocate(&states, order.paid_on, order.amount, penalty)
         .map_err(|e| AppError::Invalid(format!("repayment {}: {e}", order.id)))?;
     Ok(allocate_applied(loan, rows, order, accounts, &applied))
 }
@@ -601,6 +646,16 @@ fn allocate_applied(
         row.interest_charged = Fen::new(row.interest_charged.fen() + charged.fen());
     }
     let (principal, interest) = (applied.principal(), applied.interest());
+    if let (Some(owed), true) = (accounts.penalty, applied.penalty.is_positive()) {
+        transfers.push(transfer(
+            format!("{base}:penalty"),
+            accounts.cash,
+            owed.account_id,
+            applied.penalty,
+            order.paid_on,
+            "repayment_penalty",
+        ));
+    }
     if interest.is_positive() {
         transfers.push(transfer(
             format!("{base}:interest"),
@@ -635,6 +690,7 @@ fn allocate_applied(
         transfers,
         principal,
         interest,
+        penalty: applied.penalty,
         settled,
         supersede_from,
         standing,
@@ -718,6 +774,7 @@ impl Changes {
         Ok(RepaymentOutcome::Applied {
             principal: allocation.principal,
             interest: allocation.interest,
+            penalty: allocation.penalty,
             settled: allocation.settled,
         })
     }
@@ -903,6 +960,7 @@ pub async fn extend(
         new_loan_id: None,
     };
     loans::insert_extension(tx, loan.id, &extension).await?;
+    requests::grant_pending(tx, ctx, loan, requests::RequestKind::Extension, decided_on).await?;
     let after = live_instalments(tx, loan.id).await?;
     update_standing_after_payment(tx, loan, &after, decided_on, false).await?;
     let mut entry = ctx.audit("loan.extend", "loan", &loan_key(&loan.terms));
@@ -977,6 +1035,7 @@ pub async fn roll_over(
         new_loan_id: Some(new_id),
     };
     loans::insert_extension(tx, loan.id, &extension).await?;
+    requests::grant_pending(tx, ctx, loan, requests::RequestKind::Renewal, decided_on).await?;
     let new_loan = loans::loan_in(tx, new_id)
         .await?
         .ok_or_else(|| AppError::NotFound(new_contract_no.to_string()))?;
@@ -1014,6 +1073,7 @@ pub async fn write_off(
     let interest = fupin_store::ledger::account_by_code_in(tx, &loan_accounts.interest.code)
         .await?
         .map_or(Fen::ZERO, |a| a.balance());
+    let penalty = fupin_store::ledger::account_by_code_in(tx, &penalty_code(&loan.terms)).await?;
     let base = format!(
         "writeoff:{}:{}",
         loan.terms.institution_code, loan.terms.contract_no
@@ -1039,6 +1099,17 @@ pub async fn write_off(
             "write_off_interest",
         ));
     }
+    let penalty_left = penalty.as_ref().map_or(Fen::ZERO, |a| a.balance());
+    if let (Some(account), true) = (&penalty, penalty_left.is_positive()) {
+        transfers.push(transfer(
+            format!("{base}:penalty"),
+            losses,
+            account.id,
+            penalty_left,
+            on,
+            "write_off_penalty",
+        ));
+    }
     post_batch(
         tx,
         ctx,
@@ -1056,9 +1127,11 @@ pub async fn write_off(
     }
     loans::close_loan(tx, loan.id, "written_off", on).await?;
     let mut entry = ctx.audit("loan.write_off", "loan", &loan_key(&loan.terms));
-    entry.after_json = Some(json!({"principal": principal.to_plain_yuan(), "interest": interest.to_plain_yuan(), "reason": reason}).to_string());
+    entry.after_json = Some(json!({"principal": principal.to_plain_yuan(), "interest": interest.to_plain_yuan(), "penalty": penalty_left.to_plain_yuan(), "reason": reason}).to_string());
     audit::append(tx, &entry).await?;
-    Ok(Fen::new(principal.fen() + interest.fen()))
+    Ok(Fen::new(
+        principal.fen() + interest.fen() + penalty_left.fen(),
+    ))
 }
 
 /// A payment on a written-off loan: cash in, recovery income; never more than was written off

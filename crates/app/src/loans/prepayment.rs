@@ -38,7 +38,8 @@ pub(super) async fn apply(
             .unwrap_or(PrepaymentOption::KeepTerm),
     };
     let states: Vec<InstalmentState> = rows.iter().map(|r| r.state.clone()).collect();
-    let prepaid = repayment::prepay(&states, order.paid_on, order.amount)
+    let penalty = accounts.penalty_outstanding();
+    let prepaid = repayment::prepay(&states, order.paid_on, order.amount, penalty)
         .map_err(|e| AppError::Invalid(format!("repayment {}: {e}", order.id)))?;
     let mut allocation = allocate_applied(loan, &mut rows, order, accounts, &prepaid.applied);
     allocation.prepayment_option = Some(option);

@@ -6,13 +6,14 @@
 
 use std::collections::HashMap;
 
+use fupin_core::Fen;
 use fupin_store::loans::{self, InstalmentRow, Loan};
-use fupin_store::{Tx, funds};
+use fupin_store::{Tx, funds, ledger};
 
 use super::accounts::{self, LoanAccounts};
 use super::{
-    Changes, Lookups, RepaymentOrder, RepaymentOutcome, allocate, repay_with, require_writable,
-    same_repayment,
+    Changes, Lookups, PenaltyOwed, RepaymentOrder, RepaymentOutcome, allocate, penalty_code,
+    penalty_owed, repay_with, require_writable, same_repayment,
 };
 use crate::access::{self, Access, Area};
 use crate::context::Ctx;
@@ -57,6 +58,9 @@ struct Batch {
     /// Live instalments by loan id, as the batch's repayments have left them.
     instalments: HashMap<i64, Vec<InstalmentRow>>,
     accounts: HashMap<i64, LoanAccounts>,
+    /// Penalty interest owed by loan id (loans whose receivable was ever opened), as the batch's
+    /// repayments have left it.
+    penalties: HashMap<i64, PenaltyOwed>,
     /// Repayments stored before the batch, by `(institution, id)`.
     stored: HashMap<(String, String), loans::Repayment>,
 }
@@ -104,6 +108,7 @@ impl Batch {
             accounts::of_loans(tx, active.iter().zip(&products).map(|(l, p)| (&l.terms, p)))
                 .await?;
         let accounts = active_ids.iter().copied().zip(opened).collect();
+        let penalties = penalties_of(tx, &active, lookups).await?;
         let loans = loans_read
             .into_iter()
             .map(|l| {
@@ -120,6 +125,7 @@ impl Batch {
             loans,
             instalments,
             accounts,
+            penalties,
             stored,
         })
     }
@@ -168,11 +174,12 @@ impl Batch {
         if order.prepayment.is_some() {
             // A prepayment redraws the schedule: applied alone, then the loan read afresh.
             let outcome = Self::apply_alone(tx, ctx, order, lookups, changes).await;
-            self.refresh(tx, &key).await?;
+            self.refresh(tx, &key, lookups).await?;
             return outcome;
         }
+        let penalty = self.penalties.get(&loan.id).copied();
         let repayment_accounts = lookups
-            .repayment_accounts_with(tx, loan, loan_accounts)
+            .repayment_accounts_with(tx, loan, loan_accounts, penalty)
             .await?;
         // Allocated on a copy: a refused repayment leaves the rows as they were.
         let mut after = rows.clone();
@@ -180,6 +187,9 @@ impl Batch {
         *rows = after;
         let standing = allocation.standing;
         let settled = allocation.settled;
+        if let Some(owed) = self.penalties.get_mut(&loan.id) {
+            owed.outstanding = Fen::new(owed.outstanding.fen() - allocation.penalty.fen());
+        }
         let outcome = changes
             .add(loan, order, allocation, ctx, lookups, tx)
             .await?;
@@ -196,7 +206,12 @@ impl Batch {
     }
 
     /// Reads a loan and its live instalments again, as a repayment applied alone left them.
-    async fn refresh(&mut self, tx: &mut Tx, key: &(String, String)) -> Result<()> {
+    async fn refresh(
+        &mut self,
+        tx: &mut Tx,
+        key: &(String, String),
+        lookups: &Lookups,
+    ) -> Result<()> {
         let read = loans::lock_and_read_loans_by_contracts(tx, &key.0, &[key.1.as_str()]).await?;
         let Some(loan) = read.into_iter().next() else {
             return Ok(());
@@ -210,6 +225,12 @@ impl Batch {
         match loan.status.as_str() {
             "active" => self.instalments.insert(loan.id, rows),
             _ => self.instalments.remove(&loan.id),
+        };
+        // Applied alone, its penalty transfer is held or posted: read both again.
+        let account = ledger::account_by_code_in(tx, &penalty_code(&loan.terms)).await?;
+        match penalty_owed(account.as_ref(), lookups.pending()) {
+            Some(owed) => self.penalties.insert(loan.id, owed),
+            None => self.penalties.remove(&loan.id),
         };
         self.loans.insert(key.clone(), loan);
         Ok(())
@@ -226,4 +247,25 @@ impl Batch {
         changes.write(tx).await?;
         repay_with(tx, ctx, order, lookups).await
     }
+}
+
+/// The penalty owed by each of `loans` whose receivable exists, with what is held for it.
+async fn penalties_of(
+    tx: &mut Tx,
+    loans: &[&Loan],
+    lookups: &Lookups,
+) -> Result<HashMap<i64, PenaltyOwed>> {
+    let codes: Vec<String> = loans.iter().map(|l| penalty_code(&l.terms)).collect();
+    let found: HashMap<String, ledger::Account> = ledger::accounts_by_codes_in(tx, &codes)
+        .await?
+        .into_iter()
+        .map(|a| (a.code.clone(), a))
+        .collect();
+    let mut owed = HashMap::new();
+    for (loan, code) in loans.iter().zip(&codes) {
+        if let Some(penalty) = penalty_owed(found.get(code), lookups.pending()) {
+            owed.insert(loan.id, penalty);
+        }
+    }
+    Ok(owed)
 }

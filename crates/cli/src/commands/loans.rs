@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use clap::{Args, Subcommand};
 use fupin_app::Db;
+use fupin_app::loans::requests::RequestKind;
 use fupin_app::loans::{self, Prepayment, PrepaymentOption, RepaymentOrder, RepaymentOutcome};
 use fupin_core::{BusinessDate, Fen, RegionCode};
 
@@ -41,6 +42,16 @@ pub enum LoansCommand {
     RollOver(RollOverArgs),
     /// Write off what is left of a loan.
     WriteOff(WriteOffArgs),
+    /// Record a borrower's request for a renewal (续贷).
+    RequestRenewal(super::loan_requests::RequestArgs),
+    /// Record a borrower's request for an extension (展期); `extend` grants it.
+    RequestExtension(super::loan_requests::RequestArgs),
+    /// Refuse a pending renewal or extension request.
+    RefuseRequest(super::loan_requests::RefuseArgs),
+    /// Renewal and extension requests (pending by default).
+    Requests(super::loan_requests::RequestListArgs),
+    /// Principal falling due per month and county over the 24 months after a date.
+    MaturityWall(super::loan_requests::WallArgs),
 }
 
 #[derive(Debug, Args)]
@@ -218,6 +229,15 @@ pub async fn run(db: &Db, command: LoansCommand) -> anyhow::Result<ExitCode> {
         LoansCommand::Extend(args) => extend(db, args).await,
         LoansCommand::RollOver(args) => roll_over(db, args).await,
         LoansCommand::WriteOff(args) => write_off(db, args).await,
+        LoansCommand::RequestRenewal(args) => {
+            super::loan_requests::record(db, RequestKind::Renewal, args).await
+        }
+        LoansCommand::RequestExtension(args) => {
+            super::loan_requests::record(db, RequestKind::Extension, args).await
+        }
+        LoansCommand::RefuseRequest(args) => super::loan_requests::refuse(db, args).await,
+        LoansCommand::Requests(args) => super::loan_requests::list(db, args).await,
+        LoansCommand::MaturityWall(args) => super::loan_requests::wall(db, args).await,
     }
 }
 
@@ -387,10 +407,15 @@ async fn repay(db: &Db, args: RepayArgs) -> anyhow::Result<ExitCode> {
         RepaymentOutcome::Applied {
             principal,
             interest,
+            penalty,
             settled,
         } => {
             println!(
-                "applied: principal {principal}, interest {interest}{}",
+                "applied: principal {principal}, interest {interest}{}{}",
+                match penalty.is_positive() {
+                    true => format!(", penalty interest {penalty}"),
+                    false => String::new(),
+                },
                 if settled { "; the loan is settled" } else { "" }
             );
         }

@@ -15,6 +15,7 @@ pub mod import;
 pub mod indicators;
 pub mod ledger;
 pub mod listings;
+pub mod loan_requests;
 pub mod loans;
 pub mod regions;
 pub mod returns;

@@ -533,6 +533,8 @@ pub struct RepaidDto {
     pub outcome: String,
     pub principal: String,
     pub interest: String,
+    /// Penalty interest (罚息) collected, before interest and principal.
+    pub penalty: String,
     pub recovered: String,
     pub settled: bool,
     pub loan: LoanDto,
@@ -583,11 +585,13 @@ async fn repay(
         RepaymentOutcome::Applied {
             principal,
             interest,
+            penalty,
             settled,
         } => RepaidDto {
             outcome: "applied".into(),
             principal: principal.to_plain_yuan(),
             interest: interest.to_plain_yuan(),
+            penalty: penalty.to_plain_yuan(),
             recovered: zero,
             settled,
             loan: loan.into(),
@@ -595,7 +599,8 @@ async fn repay(
         RepaymentOutcome::Recovered(amount) => RepaidDto {
             outcome: "recovered".into(),
             principal: zero.clone(),
-            interest: zero,
+            interest: zero.clone(),
+            penalty: zero,
             recovered: amount.to_plain_yuan(),
             settled: false,
             loan: loan.into(),
@@ -604,6 +609,7 @@ async fn repay(
             outcome: "already_applied".into(),
             principal: zero.clone(),
             interest: zero.clone(),
+            penalty: zero.clone(),
             recovered: zero,
             settled: false,
             loan: loan.into(),
@@ -954,6 +960,8 @@ struct LoansPage {
     names: Names,
     /// Household heads by household id.
     borrowers: std::collections::HashMap<String, String>,
+    /// The maturity wall and the renewal and extension requests pending.
+    wall: super::maturity::WallSection,
 }
 
 async fn loans_list_page(
@@ -969,6 +977,15 @@ async fn loans_list_page(
         ..query
     };
     let paged = loans_page(&state, &user, &query).await?;
+    let wall_date = super::page_date(&state, &query.as_of).await?;
+    let wall = super::maturity::section(
+        &state,
+        &user,
+        lang,
+        region_param("region", &query.region)?,
+        super::date_param("as_of", &wall_date)?,
+    )
+    .await?;
     let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/loans");
     let rows: Vec<LoanDto> = paged.items.into_iter().map(LoanDto::from).collect();
     let institutions: Vec<String> = rows.iter().map(|l| l.institution_code.clone()).collect();
@@ -993,6 +1010,7 @@ async fn loans_list_page(
         rows,
         names,
         borrowers,
+        wall,
     })
 }
 

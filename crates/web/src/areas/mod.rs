@@ -14,6 +14,7 @@ pub mod home;
 pub mod imports;
 pub mod indicators;
 pub mod loans;
+pub mod maturity;
 pub mod regions;
 pub mod registry;
 pub mod returns;
@@ -146,6 +147,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(audit::api())
         .merge(registry::api())
         .merge(loans::api())
+        .merge(maturity::api())
         .merge(funds::api())
         .merge(returns::api())
         .merge(indicators::api())
