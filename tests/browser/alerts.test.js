@@ -6,12 +6,13 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { startServer, watch } from "./harness.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const kept = join(here, "shots");
@@ -58,32 +59,12 @@ function seed() {
   }
 }
 
-function startServer() {
-  return new Promise((resolve, reject) => {
-    server = spawn(fupinBin, ["--db", dbUrl, "serve", "--listen", "127.0.0.1:0"], { stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    const timer = setTimeout(() => reject(new Error(`fupin serve did not start: ${output}`)), 30000);
-    server.stdout.on("data", (chunk) => {
-      output += chunk;
-      const match = output.match(/http:\/\/[0-9.]+:[0-9]+/);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[0]);
-      }
-    });
-    server.stderr.on("data", (chunk) => {
-      output += chunk;
-    });
-    server.on("exit", (code) => reject(new Error(`fupin serve exited with ${code}: ${output}`)));
-  });
-}
-
 before(async () => {
   mkdirSync(kept, { recursive: true });
   workDir = mkdtempSync(join(tmpdir(), "fupin-alerts-"));
   dbUrl = `sqlite:${join(workDir, "fupin.db")}`;
   seed();
-  baseUrl = await startServer();
+  ({ server, url: baseUrl } = await startServer(fupinBin, dbUrl));
   browser = await chromium.launch({
     executablePath: chromiumPath,
     args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
@@ -95,18 +76,6 @@ after(async () => {
   if (server) server.kill("SIGTERM");
   if (workDir) rmSync(workDir, { recursive: true, force: true });
 });
-
-function watch(page) {
-  const problems = [];
-  page.on("console", (message) => {
-    if (message.type() === "error") problems.push(message.text());
-  });
-  page.on("pageerror", (error) => problems.push(String(error)));
-  page.on("response", (response) => {
-    if (response.status() >= 400) problems.push(`${response.status()} ${response.url()}`);
-  });
-  return problems;
-}
 
 async function signIn(page, name, target) {
   await page.goto(`${baseUrl}${target}`);

@@ -9,12 +9,13 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { startServer } from "./harness.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const kept = join(here, "shots");
@@ -87,34 +88,12 @@ function seed() {
   fupin(["user", "assign-villages", "officer", "361128100002"]);
 }
 
-function startServer() {
-  return new Promise((resolve, reject) => {
-    server = spawn(fupinBin, ["--db", dbUrl, "serve", "--listen", "127.0.0.1:0"], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    const timer = setTimeout(() => reject(new Error(`fupin serve did not start: ${output}`)), 30000);
-    server.stdout.on("data", (chunk) => {
-      output += chunk;
-      const match = output.match(/http:\/\/[0-9.]+:[0-9]+/);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[0]);
-      }
-    });
-    server.stderr.on("data", (chunk) => {
-      output += chunk;
-    });
-    server.on("exit", (code) => reject(new Error(`fupin serve exited with ${code}: ${output}`)));
-  });
-}
-
 before(async () => {
   mkdirSync(kept, { recursive: true });
   workDir = mkdtempSync(join(tmpdir(), "fupin-field-"));
   dbUrl = `sqlite:${join(workDir, "fupin.db")}`;
   seed();
-  baseUrl = await startServer();
+  ({ server, url: baseUrl } = await startServer(fupinBin, dbUrl));
   browser = await chromium.launch({
     executablePath: chromiumPath,
     args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],

@@ -9,12 +9,13 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { startServer, watch } from "./harness.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const shots = join(here, "screenshots");
@@ -75,35 +76,13 @@ function seed() {
   }
 }
 
-function startServer() {
-  return new Promise((resolve, reject) => {
-    server = spawn(fupinBin, ["--db", dbUrl, "serve", "--listen", "127.0.0.1:0"], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    const timer = setTimeout(() => reject(new Error(`fupin serve did not start: ${output}`)), 30000);
-    server.stdout.on("data", (chunk) => {
-      output += chunk;
-      const match = output.match(/http:\/\/[0-9.]+:[0-9]+/);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[0]);
-      }
-    });
-    server.stderr.on("data", (chunk) => {
-      output += chunk;
-    });
-    server.on("exit", (code) => reject(new Error(`fupin serve exited with ${code}: ${output}`)));
-  });
-}
-
 before(async () => {
   mkdirSync(shots, { recursive: true });
   mkdirSync(kept, { recursive: true });
   workDir = mkdtempSync(join(tmpdir(), "fupin-browser-"));
   dbUrl = `sqlite:${join(workDir, "fupin.db")}`;
   seed();
-  baseUrl = await startServer();
+  ({ server, url: baseUrl } = await startServer(fupinBin, dbUrl));
   browser = await chromium.launch({
     executablePath: chromiumPath,
     args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
@@ -115,19 +94,6 @@ after(async () => {
   if (server) server.kill("SIGTERM");
   if (workDir) rmSync(workDir, { recursive: true, force: true });
 });
-
-/** Collects console errors and CSP violations of a page. */
-function watch(page) {
-  const problems = [];
-  page.on("console", (message) => {
-    if (message.type() === "error") problems.push(message.text());
-  });
-  page.on("pageerror", (error) => problems.push(String(error)));
-  page.on("response", (response) => {
-    if (response.status() >= 400) problems.push(`${response.status()} ${response.url()}`);
-  });
-  return problems;
-}
 
 async function signIn(page, name = "reg", target = `/coverage?as_of=${asOf}`, shot = "01-sign-in.png") {
   await page.goto(`${baseUrl}${target}`);
