@@ -309,6 +309,19 @@ mod tests {
                 allows(role, Area::Registry, Read),
                 matches!(role, Role::Regulator | Role::Bank | Role::PovertyOffice)
             );
+            assert_eq!(
+                allows(role, Area::Insurance, Write),
+                matches!(role, Role::Insurer | Role::Finance),
+                "the insurer enters policies and claims, the finance bureau approves subsidies"
+            );
+            if role == Role::Insurer {
+                use Area::*;
+                let others = [
+                    Territory, Users, Audit, Registry, Loans, Funds, Returns, Indicators, Alerts,
+                    Operations,
+                ];
+                assert!(others.into_iter().all(|area| !allows(role, area, Read)));
+            }
         }
     }
 }

@@ -148,7 +148,10 @@ pub async fn add(db: &Db, ctx: &Ctx, new: NewUser) -> Result<UserView> {
         (role @ (Role::Bank | Role::Insurer), None) => {
             return Err(AppError::field(
                 "institution",
-                format!("a {} user needs an institution", role.as_str()),
+                match role {
+                    Role::Bank => "a bank user needs an institution",
+                    _ => "an insurer user needs an institution",
+                },
             ));
         }
         (Role::Bank | Role::Insurer, Some(code)) => {

@@ -416,10 +416,11 @@ fn bind_filter<'q>(
     with_state: bool,
 ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
     query = query.bind(format!("{}%", filter.county_prefix));
-    for value in [&filter.insurer, &filter.bank, &filter.kind] {
-        if let Some(value) = value {
-            query = query.bind(value.as_str());
-        }
+    for value in [&filter.insurer, &filter.bank, &filter.kind]
+        .into_iter()
+        .flatten()
+    {
+        query = query.bind(value.as_str());
     }
     if let (true, Some(state)) = (with_state, &filter.state) {
         query = query.bind(state.as_str());
