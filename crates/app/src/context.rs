@@ -11,6 +11,8 @@ pub enum Role {
     PovertyOffice,
     Finance,
     Admin,
+    /// An insurance company's staff (issue #27): its own policies, premiums and claims.
+    Insurer,
     /// Someone running `fupin` on the server itself: they hold the database file or URL, so
     /// they already have everything; their actions are still audited.
     Operator,
@@ -24,20 +26,23 @@ impl Role {
             Role::PovertyOffice => "poverty_office",
             Role::Finance => "finance",
             Role::Admin => "admin",
+            Role::Insurer => "insurer",
             Role::Operator => "operator",
         }
     }
 
     /// The roles a user account can have (the operator is not an account).
-    pub const USER_ROLES: [Role; 5] = [
+    pub const USER_ROLES: [Role; 6] = [
         Role::Regulator,
         Role::Bank,
         Role::PovertyOffice,
         Role::Finance,
         Role::Admin,
+        Role::Insurer,
     ];
 
-    /// A user role from its name (`regulator`, `bank`, `poverty_office`, `finance`, `admin`).
+    /// A user role from its name (`regulator`, `bank`, `poverty_office`, `finance`, `admin`,
+    /// `insurer`).
     pub fn parse(text: &str) -> Option<Role> {
         Role::USER_ROLES
             .into_iter()
@@ -52,7 +57,7 @@ pub struct Actor {
     pub role: Role,
     /// The region they may see; `None` means everything.
     pub region: Option<RegionCode>,
-    /// For bank users, their institution's code.
+    /// For bank and insurer users, their institution's code.
     pub institution: Option<String>,
 }
 

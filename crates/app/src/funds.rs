@@ -78,7 +78,7 @@ async fn fund_account(tx: &mut Tx, county: RegionCode, fund: Fund) -> Result<i64
     Ok(ledger::open_account(tx, &account).await?.id)
 }
 
-async fn treasury_account(tx: &mut Tx, county: RegionCode) -> Result<i64> {
+pub(crate) async fn treasury_account(tx: &mut Tx, county: RegionCode) -> Result<i64> {
     let account = NewAccount {
         code: format!("treasury:{county}"),
         normal_side: NormalSide::Credit,

@@ -132,7 +132,7 @@ pub async fn add(db: &Db, ctx: &Ctx, new: NewUser) -> Result<UserView> {
     if new.role == Role::Operator {
         return Err(AppError::field(
             "role",
-            "must be one of regulator, bank, poverty_office, finance, admin",
+            "must be one of regulator, bank, poverty_office, finance, admin, insurer",
         ));
     }
     if !access::sees_region(ctx, new.region) {
@@ -145,13 +145,16 @@ pub async fn add(db: &Db, ctx: &Ctx, new: NewUser) -> Result<UserView> {
         ));
     }
     match (new.role, &new.institution) {
-        (Role::Bank, None) => {
+        (role @ (Role::Bank | Role::Insurer), None) => {
             return Err(AppError::field(
                 "institution",
-                "a bank user needs an institution",
+                match role {
+                    Role::Bank => "a bank user needs an institution",
+                    _ => "an insurer user needs an institution",
+                },
             ));
         }
-        (Role::Bank, Some(code)) => {
+        (Role::Bank | Role::Insurer, Some(code)) => {
             // A bank outside the administrator's region is answered as one that does not
             // exist: a user of it would see that bank's data, beyond the administrator's own.
             let institution = fupin_store::institutions::get(db, code)
@@ -167,7 +170,10 @@ pub async fn add(db: &Db, ctx: &Ctx, new: NewUser) -> Result<UserView> {
         (role, Some(_)) => {
             return Err(AppError::field(
                 "institution",
-                format!("only bank users have an institution, not {}", role.as_str()),
+                format!(
+                    "only bank and insurer users have an institution, not {}",
+                    role.as_str()
+                ),
             ));
         }
         (_, None) => {}
@@ -255,7 +261,8 @@ pub async fn check_scopes(db: &Db, ctx: &Ctx) -> Result<Vec<ScopeProblem>> {
 
 async fn scope_problem(db: &Db, user: &User) -> Result<Option<String>> {
     let Some(code) = user.institution_code.as_deref() else {
-        return Ok((user.role == "bank").then(|| "a bank user without an institution".into()));
+        return Ok(matches!(user.role.as_str(), "bank" | "insurer")
+            .then(|| format!("a {} user without an institution", user.role)));
     };
     Ok(match fupin_store::institutions::get(db, code).await? {
         None => Some(format!("institution {code} does not exist")),
