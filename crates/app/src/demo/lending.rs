@@ -68,6 +68,10 @@ pub fn enterprise_industry_product(spec: &CountySpec) -> String {
 pub const BEAUTIFUL_VILLAGE_PRODUCT: &str = "ADBC-MLXC";
 pub const BEAUTIFUL_VILLAGE_LENDER: &str = "ADBC-HF";
 pub const INDUSTRY_PRODUCT: &str = "ABC-CYFP";
+/// The Postal Savings Bank's micro-credit product, lent by the demo to one household that
+/// already borrows from its county's bank (the alert `MULTI_BANK`).
+pub const SECOND_MICROCREDIT_PRODUCT: &str = "PSBC-XD";
+pub const SECOND_MICROCREDIT_LENDER: &str = "PSBC-SR";
 /// Shangrao County's industry loan with six months of grace.
 pub const GRACE_PRODUCT: &str = "SRX-KXQ";
 /// Shangrao County's commercial working-capital loan, charging penalty interest.
@@ -198,6 +202,25 @@ pub fn write_products(dir: &Path) -> Result<(String, u64)> {
         "",
         "",
         "ABC-SR",
+        "",
+        "",
+        "",
+        "",
+        "",
+    ])?;
+    file.row([
+        SECOND_MICROCREDIT_PRODUCT,
+        "邮储银行扶贫小额贷款",
+        "poverty_microcredit",
+        "household",
+        "50000",
+        "36",
+        MICROCREDIT_RATE,
+        "quarterly_interest",
+        "act/360",
+        "",
+        "",
+        SECOND_MICROCREDIT_LENDER,
         "",
         "",
         "",
