@@ -114,6 +114,24 @@ fupin_store::on_both_engines! {
             of("MULTI_BANK").filter_map(|a| a.institution_code.as_deref()).collect();
         assert!(banks.contains("PSBC-SR") && banks.len() == 2, "{banks:?}");
 
+        // The maturity wall: principal falls due in the months after 2017-06-30 (the 12-month
+        // industry loans of 2016-17 in the first, the micro-credit of 2016 in 2019), and two
+        // borrowers whose loans mature in the next quarter ask for a renewal and an extension,
+        // listed with their names.
+        let wall = fupin_app::loans::maturity::wall_for(&db, &ctx(), None, as_of()).await.expect("wall");
+        let months_due = wall.month_totals().iter().filter(|fen| fen.is_positive()).count();
+        assert!(months_due >= 6, "{months_due} months with principal due: {:?}", wall.month_totals());
+        let pending = fupin_app::loans::requests::list_for(&db, &ctx(), None, Some("pending"))
+            .await
+            .expect("requests");
+        let mut kinds: Vec<&str> = pending.iter().map(|r| r.request.kind.as_str()).collect();
+        kinds.sort();
+        assert_eq!(kinds, ["extension", "renewal"]);
+        for request in &pending {
+            assert!(!request.borrower_name.is_empty() && request.borrower_name != request.borrower_id, "{request:?}");
+            assert!(request.maturity_on > as_of() && request.maturity_on <= BusinessDate::parse("2017-09-30").expect("date"));
+        }
+
         let city = figures(&db, region("361100")).await;
         for (code, expected) in [
             ("townships_total", "210"),

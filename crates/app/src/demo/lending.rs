@@ -317,7 +317,13 @@ pub struct Lending {
     pub characteristic: i64,
     /// The earliest start of a loan written (end of day starts there).
     pub first_start: Option<BusinessDate>,
+    /// Household loans maturing in the quarter after the scenario date whose borrowers ask for
+    /// a renewal (续贷, the first) and an extension (展期, the second): (bank, contract).
+    pub requests: Vec<(String, String)>,
 }
+
+/// The renewal and extension requests the demo records, the maturity walls' work list.
+pub const PLANTED_REQUESTS: [&str; 2] = ["renewal", "extension"];
 
 impl Lending {
     pub fn new(dir: &Path) -> Lending {
@@ -331,6 +337,7 @@ impl Lending {
             defaults: 0,
             characteristic: 0,
             first_start: None,
+            requests: Vec::new(),
         }
     }
 
@@ -374,6 +381,14 @@ impl Lending {
         if loan.defaults {
             self.defaults += 1;
             return Ok(());
+        }
+        let next_quarter = plan::as_of() < maturity && maturity <= plan::date(2017, 9, 30);
+        if next_quarter
+            && loan.borrower_type == "household"
+            && self.requests.len() < PLANTED_REQUESTS.len()
+        {
+            self.requests
+                .push((loan.institution.to_string(), contract.clone()));
         }
         let instalments = schedule::schedule(&schedule::LoanTerms {
             principal,
