@@ -235,6 +235,7 @@ struct LoanFacts<'a> {
     row: &'a store::LoanFactRow,
     term_months: Option<i64>,
     age_years: Option<i64>,
+    days_since_death: Option<i64>,
     banks: i64,
     household_total_fen: i64,
     subsidy_overdue_days: i64,
@@ -249,6 +250,7 @@ impl LoanFacts<'_> {
             "term_months" => self.term_months,
             "is_microcredit" => flag(self.row.microcredit),
             "borrower_age_years" => self.age_years,
+            "borrower_days_since_death" => self.days_since_death,
             "borrower_registered_on_disbursement" if household => {
                 flag(self.row.status_at_start.is_some())
             }
@@ -361,6 +363,11 @@ async fn loan_findings(
             age_years: start
                 .zip(loan.head_birth_date.as_deref().and_then(date_of))
                 .map(|(s, birth)| alert::age_years(birth, s)),
+            days_since_death: loan
+                .head_died_on
+                .as_deref()
+                .and_then(date_of)
+                .map(|died| died.days_until(date)),
             banks: banks.len() as i64,
             household_total_fen: own.into_iter().flatten().map(|l| l.principal_fen).sum(),
             subsidy_overdue_days: subsidy.get(&loan.id).copied().unwrap_or(0),
@@ -380,7 +387,7 @@ async fn loan_findings(
                          "borrower_type": loan.borrower_type, "borrower_id": loan.borrower_id,
                          "principal_fen": loan.principal_fen, "start_on": loan.start_on,
                          "original_maturity_on": loan.original_maturity_on,
-                         "purpose": loan.purpose},
+                         "purpose": loan.purpose, "borrower_died_on": loan.head_died_on},
                 "facts": rule.used(&lookup),
                 "household_loans": household_loans,
                 "as_of": date.to_string(),

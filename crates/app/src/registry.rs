@@ -79,6 +79,7 @@ pub fn member_json(member: &MemberFacts, mask: bool) -> Value {
         "birth_date": member.birth_date.to_string(),
         "labour": member.labour,
         "phone": member.phone,
+        "died_on": member.died_on.map(|d| d.to_string()),
     })
 }
 

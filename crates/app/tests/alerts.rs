@@ -42,32 +42,7 @@ async fn fixture(db: &Db, dir: &std::path::Path) {
         "code,name,type,region_code\nPYRCB,鄱阳农商银行,rural_cooperative,361128\nABC,农业银行,large_commercial,361100\n",
     );
     assert_applied(&import_file(db, &banks, InstitutionImporter::default()).await);
-    let mut households = String::from(
-        "household_id,village_code,name,id_number,relation,poverty_attribute,main_cause,status,exited_year,identified_on,per_capita_income,labour\n",
-    );
-    for n in 1..=9 {
-        let village = if n <= 4 { V1 } else { V2 };
-        let (status, exited, identified) = match n {
-            3 => ("exited", "2014", "2014-01-01"),
-            4 => ("exited", "2015", "2014-01-01"),
-            _ => ("poor", "", "2015-10-01"),
-        };
-        let id = resident_id(&format!("19{}0501", 70 + n), &format!("00{n}"));
-        households.push_str(&format!(
-            "H{n},{village},户主{n},{id},head,general,illness,{status},{exited},{identified},2300,normal\n"
-        ));
-    }
-    let households = write(dir, "households.csv", &households);
-    let report = import_households(
-        db,
-        &ctx(),
-        &households,
-        &ImportOptions::default(),
-        date("2016-12-31"),
-    )
-    .await
-    .expect("households");
-    assert_applied(&report);
+    registry_extract(db, dir, "2016-12-31", &[]).await;
     let code = enterprise_code();
     let enterprises = write(
         dir,
@@ -98,6 +73,38 @@ async fn fixture(db: &Db, dir: &std::path::Path) {
          ABCMC,农行扶贫贷,poverty_microcredit,household,50000,36,4.35,bullet,,,ABC,\n",
     );
     assert_applied(&import_file(db, &products, ProductImporter::default()).await);
+}
+
+/// Imports the registry extract of `as_of`: the nine households, heads recorded as deceased on
+/// the given dates (`died_on`).
+async fn registry_extract(db: &Db, dir: &std::path::Path, as_of: &str, deaths: &[(u32, &str)]) {
+    let mut households = String::from(
+        "household_id,village_code,name,id_number,relation,poverty_attribute,main_cause,status,exited_year,identified_on,per_capita_income,labour,died_on\n",
+    );
+    for n in 1..=9 {
+        let village = if n <= 4 { V1 } else { V2 };
+        let (status, exited, identified) = match n {
+            3 => ("exited", "2014", "2014-01-01"),
+            4 => ("exited", "2015", "2014-01-01"),
+            _ => ("poor", "", "2015-10-01"),
+        };
+        let id = resident_id(&format!("19{}0501", 70 + n), &format!("00{n}"));
+        let died = deaths.iter().find(|(h, _)| *h == n).map_or("", |(_, d)| *d);
+        households.push_str(&format!(
+            "H{n},{village},户主{n},{id},head,general,illness,{status},{exited},{identified},2300,normal,{died}\n"
+        ));
+    }
+    let households = write(dir, &format!("households-{as_of}.csv"), &households);
+    let report = import_households(
+        db,
+        &ctx(),
+        &households,
+        &ImportOptions::default(),
+        date(as_of),
+    )
+    .await
+    .expect("households");
+    assert_applied(&report);
 }
 
 /// A loan row: contract, bank, product, household, principal, start, maturity, purpose.
@@ -235,6 +242,45 @@ fupin_store::on_both_engines! {
         assert_eq!(evidence["facts"]["banks_min"], 2);
         assert_eq!(evidence["household_loans"].as_array().map(Vec::len), Some(2));
         assert_eq!(all[0].county_code, "361128000000");
+    }
+
+    async fn a_loan_to_a_borrower_recorded_as_deceased_is_found(db) {
+        let dir = tempfile::tempdir().expect("dir");
+        fixture(&db, dir.path()).await;
+        loans(&db, dir.path(), "loans.csv", &[
+            ("D1", "PYRCB", "MC", "H1", "10000", M, END, "养殖生猪"),
+            ("D2", "PYRCB", "MC", "H2", "10000", M, END, "养殖生猪"),
+            ("D5", "PYRCB", "MC", "H5", "10000", M, END, "养殖生猪"),
+        ]).await;
+        // A death after the extract's date, or before the person's birth, is refused.
+        let bad = write(dir.path(), "bad.csv", &format!(
+            "户编号,行政村代码,姓名,证件号码,与户主关系,贫困户属性,主要致贫原因,脱贫状态,识别时间,人均纯收入,劳动能力,死亡日期\n\
+             H1,{V1},户主1,{},户主,一般贫困户,因病,未脱贫,2015-10-01,2300,普通劳动力,2017-07-01\n",
+            resident_id("19710501", "001")
+        ));
+        let refused = import_households(&db, &ctx(), &bad, &ImportOptions::default(), date("2017-06-30"))
+            .await
+            .expect("report");
+        assert!(!refused.applied);
+        assert!(refused.errors.iter().any(|e| e.column == "死亡日期" && e.message.contains("after the date of the extract")), "{:?}", refused.errors);
+        // H1's head died on 1 May: found. Near misses: H2's head died on the date itself (not
+        // before it), H5's loan was settled on 1 June (no balance left).
+        registry_extract(&db, dir.path(), "2017-06-30", &[(1, "2017-05-01"), (2, "2017-06-30"), (5, "2017-05-01")]).await;
+        sql(&db, "update loans set status = 'settled', closed_on = '2017-06-01' where contract_no = 'D5'").await;
+        assert_eq!(found(&db, "2017-06-30").await, set(&[("DECEASED", "PYRCB/D1")]));
+        // The next day H2's head had died before it: 2017-06-30 to 2017-07-01 is 1 day.
+        assert_eq!(
+            found(&db, "2017-07-01").await,
+            set(&[("DECEASED", "PYRCB/D1"), ("DECEASED", "PYRCB/D2")])
+        );
+        // Before the extract recorded it, the registry did not know: nothing on 30 April.
+        assert_eq!(found(&db, "2017-04-30").await, set(&[]));
+        alerts::run(&db, &ctx(), date("2017-06-30")).await.expect("run");
+        let listed = alerts::list(&db, &ctx(), &ListQuery { rule: Some("DECEASED".into()), ..ListQuery::default() }).await.expect("list");
+        let evidence: serde_json::Value = serde_json::from_str(&listed[0].evidence_json).expect("json");
+        // 2017-05-01 to 2017-06-30: 30 days of May and 30 of June.
+        assert_eq!(evidence["facts"]["borrower_days_since_death"], 60);
+        assert_eq!(evidence["loan"]["borrower_died_on"], "2017-05-01");
     }
 
     async fn loans_of_one_day_to_an_enterprises_households_are_one_alert_until_they_stop(db) {

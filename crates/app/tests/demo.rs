@@ -89,14 +89,48 @@ fupin_store::on_both_engines! {
             .expect("group");
         assert_eq!(group.len(), 4);
 
-        // The alerts find exactly what the demo planted: three loans whose purpose hands the
-        // money to a cooperative (户贷企用), and nothing else.
+        // The alerts find exactly what the demo planted, no more, no fewer: three loans whose
+        // purpose hands the money to a cooperative (户贷企用), two loans whose borrower's head the
+        // registry records as deceased on 2017-05-20, and one household borrowing from its
+        // county's bank and the Postal Savings Bank (one alert per loan: two). Every other rule
+        // finds nothing in the demo's book. The kinds the demo cannot plant through its files
+        // are those the loans importer refuses at disbursement (amount or term above the cap, a
+        // borrower not registered or outside 18–65 on the start date) and the subsidy on
+        // overdue days (Fupin computes the claims itself, without those days).
         let alerts = fupin_app::alerts::list(&db, &ctx(), &fupin_app::alerts::ListQuery::default())
             .await
             .expect("alerts");
-        let rules: Vec<&str> = alerts.iter().map(|a| a.rule_code.as_str()).collect();
-        assert_eq!(rules, ["PURPOSE_ENTERPRISE"; 3], "{alerts:#?}");
-        assert!(alerts.iter().all(|a| a.evidence_json.contains("合作社统一经营")));
+        let mut by_rule: std::collections::BTreeMap<&str, usize> = Default::default();
+        for alert in &alerts {
+            *by_rule.entry(alert.rule_code.as_str()).or_default() += 1;
+        }
+        let expected: std::collections::BTreeMap<&str, usize> =
+            [("DECEASED", 2), ("MULTI_BANK", 2), ("PURPOSE_ENTERPRISE", 3)].into();
+        assert_eq!(by_rule, expected, "{alerts:#?}");
+        let of = |rule: &'static str| alerts.iter().filter(move |a| a.rule_code == rule);
+        assert!(of("PURPOSE_ENTERPRISE").all(|a| a.evidence_json.contains("合作社统一经营")));
+        assert!(of("DECEASED").all(|a| a.evidence_json.contains("\"borrower_died_on\":\"2017-05-20\"")));
+        let banks: std::collections::BTreeSet<&str> =
+            of("MULTI_BANK").filter_map(|a| a.institution_code.as_deref()).collect();
+        assert!(banks.contains("PSBC-SR") && banks.len() == 2, "{banks:?}");
+
+        // The maturity wall: principal falls due in the months after 2017-06-30 (the 12-month
+        // industry loans of 2016-17 in the first, the micro-credit of 2016 in 2019), and two
+        // borrowers whose loans mature in the next quarter ask for a renewal and an extension,
+        // listed with their names.
+        let wall = fupin_app::loans::maturity::wall_for(&db, &ctx(), None, as_of()).await.expect("wall");
+        let months_due = wall.month_totals().iter().filter(|fen| fen.is_positive()).count();
+        assert!(months_due >= 6, "{months_due} months with principal due: {:?}", wall.month_totals());
+        let pending = fupin_app::loans::requests::list_for(&db, &ctx(), None, Some("pending"))
+            .await
+            .expect("requests");
+        let mut kinds: Vec<&str> = pending.iter().map(|r| r.request.kind.as_str()).collect();
+        kinds.sort();
+        assert_eq!(kinds, ["extension", "renewal"]);
+        for request in &pending {
+            assert!(!request.borrower_name.is_empty() && request.borrower_name != request.borrower_id, "{request:?}");
+            assert!(request.maturity_on > as_of() && request.maturity_on <= BusinessDate::parse("2017-09-30").expect("date"));
+        }
 
         let city = figures(&db, region("361100")).await;
         for (code, expected) in [

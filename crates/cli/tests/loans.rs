@@ -94,7 +94,7 @@ fupin_store::on_both_engines! {
         let retried = out(&fupin(&url, &["loans", "request-extension", "--institution", "PYRCB", "--contract", "C1", "--on", "2017-04-25"]));
         assert!(retried.contains("already recorded"), "{retried}");
         let listed = out(&fupin(&url, &["loans", "requests", "--format", "csv"]));
-        assert!(listed.contains("PYRCB,C1,household,H1,361128100001,2019-09-15,extension,2017-04-25,pending,,猪瘟"), "{listed}");
+        assert!(listed.contains("PYRCB,C1,household,H1,张三,361128100001,2019-09-15,extension,2017-04-25,pending,,猪瘟"), "{listed}");
         let refused = out(&fupin(&url, &["loans", "refuse-request", "--institution", "PYRCB", "--contract", "C1", "--kind", "展期", "--on", "2017-04-30"]));
         assert!(refused.contains("refused: extension request 1"), "{refused}");
         let listed = out(&fupin(&url, &["loans", "requests", "--format", "csv"]));

@@ -124,6 +124,7 @@ impl Subject {
                 "term_months",
                 "is_microcredit",
                 "borrower_age_years",
+                "borrower_days_since_death",
                 "borrower_registered_on_disbursement",
                 "borrower_exited_years_before_disbursement",
                 "household_banks_count",

@@ -112,6 +112,8 @@ pub struct LoanFactRow {
     pub exited_year_at_start: Option<i64>,
     /// The household head's birth date on the start date.
     pub head_birth_date: Option<String>,
+    /// That head's date of death as the registry records it on `as_of`, if any.
+    pub head_died_on: Option<String>,
     /// The bank's loan officer, when the loans file named one.
     pub officer: Option<String>,
 }
@@ -134,7 +136,9 @@ pub async fn loan_facts(db: &Db, as_of: BusinessDate, county: &str) -> Result<Ve
     let rows = sqlx::query(
         "select l.id, l.contract_no, l.institution_code, l.village_code, l.borrower_type, \
          l.borrower_id, l.principal_fen, l.start_on, l.original_maturity_on, l.purpose, \
-         p.category, hv.status as status_at_start, hv.exited_year, m.birth_date as head_birth_date, l.officer \
+         p.category, hv.status as status_at_start, hv.exited_year, m.birth_date as head_birth_date, l.officer, \
+         (select d.died_on from members d where d.id_number = m.id_number \
+           and d.valid_from <= $1 order by d.valid_from desc limit 1) as head_died_on \
          from loans l join products p on p.code = l.product_code \
          left join household_versions hv on l.borrower_type = 'household' \
            and hv.household_id = l.borrower_id and hv.valid_from <= l.start_on \
@@ -172,6 +176,7 @@ pub async fn loan_facts(db: &Db, as_of: BusinessDate, county: &str) -> Result<Ve
             status_at_start: row.try_get("status_at_start")?,
             exited_year_at_start: row.try_get("exited_year")?,
             head_birth_date: row.try_get("head_birth_date")?,
+            head_died_on: row.try_get("head_died_on")?,
             officer: row.try_get("officer")?,
         });
     }

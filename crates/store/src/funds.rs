@@ -227,13 +227,28 @@ pub struct LoanName {
     pub borrower_name: String,
 }
 
+/// The borrower's name of loan `l` joined with `enterprises e` as in [`loan_name_joins`]: the
+/// household head's name (the current head, else the last one) or the enterprise's, else ''.
+macro_rules! borrower_name_sql {
+    () => {
+        "coalesce(e.name, \
+         (select m.name from members m where l.borrower_type = 'household' \
+          and m.household_id = l.borrower_id and m.relation = 'head' \
+          order by case when m.valid_to is null then 0 else 1 end, m.valid_from desc limit 1), \
+         '')"
+    };
+}
+
+/// [`borrower_name_sql`] for other modules' statements.
+pub(crate) const BORROWER_NAME: &str = borrower_name_sql!();
+
 /// The columns of [`LoanName`], for a query joining [`LOAN_NAME_JOINS`] on `{table}.loan_id`.
-const LOAN_NAME_COLUMNS: &str = "l.institution_code as loan_institution_code, l.contract_no, \
-     l.borrower_type, l.borrower_id, coalesce(e.name, \
-     (select m.name from members m where l.borrower_type = 'household' \
-      and m.household_id = l.borrower_id and m.relation = 'head' \
-      order by case when m.valid_to is null then 0 else 1 end, m.valid_from desc limit 1), \
-     '') as borrower_name";
+const LOAN_NAME_COLUMNS: &str = concat!(
+    "l.institution_code as loan_institution_code, l.contract_no, l.borrower_type, \
+     l.borrower_id, ",
+    borrower_name_sql!(),
+    " as borrower_name"
+);
 
 /// The loan of each row of `{table}` and its enterprise borrower: one statement for all lines,
 /// never one per line.

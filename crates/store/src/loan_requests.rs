@@ -32,6 +32,8 @@ pub struct RequestOfLoan {
     pub contract_no: String,
     pub borrower_type: String,
     pub borrower_id: String,
+    /// The household head's or the enterprise's name ('' when the registry has neither).
+    pub borrower_name: String,
     pub village_code: String,
     pub maturity_on: BusinessDate,
 }
@@ -122,9 +124,12 @@ pub async fn list(db: &Db, filter: &RequestFilter) -> Result<Vec<RequestOfLoan>>
         .text_if("r.status = {}", filter.status.as_deref());
     let sql = format!(
         "select {COLUMNS}, l.institution_code, l.contract_no, l.borrower_type, l.borrower_id, \
-         l.village_code, l.maturity_on from loan_requests r join loans l on l.id = r.loan_id \
+         {} as borrower_name, l.village_code, l.maturity_on \
+         from loan_requests r join loans l on l.id = r.loan_id left join enterprises e \
+         on l.borrower_type = 'enterprise' and e.credit_code = l.borrower_id \
          where 1 = 1{} order by r.requested_on, l.institution_code, l.contract_no, r.seq \
          limit $1",
+        crate::funds::BORROWER_NAME,
         conditions.and_clause()
     );
     let query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(filter.limit);
@@ -137,6 +142,7 @@ pub async fn list(db: &Db, filter: &RequestFilter) -> Result<Vec<RequestOfLoan>>
                 contract_no: row.try_get("contract_no")?,
                 borrower_type: row.try_get("borrower_type")?,
                 borrower_id: row.try_get("borrower_id")?,
+                borrower_name: row.try_get("borrower_name")?,
                 village_code: row.try_get("village_code")?,
                 maturity_on: date(row, "maturity_on")?,
             })

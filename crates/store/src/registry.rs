@@ -77,6 +77,8 @@ pub struct MemberFacts {
     /// `normal`, `skilled`, `weak` or `none`.
     pub labour: String,
     pub phone: Option<String>,
+    /// The date of death the registry records (the alerts' 冒名贷款 check); `None` while alive.
+    pub died_on: Option<BusinessDate>,
 }
 
 /// One version of a person's membership of a household.
@@ -193,14 +195,14 @@ pub async fn analyze_staged(tx: &mut Tx) -> Result<()> {
 
 const STAGED_COLUMNS: &str = "line, household_id, village_code, poverty_attribute, main_cause, \
     other_causes, status, exited_year, identified_on, per_capita_income_fen, id_number, name, \
-    relation, sex, birth_date, labour, phone, moved_from";
+    relation, sex, birth_date, labour, phone, died_on, moved_from";
 
 /// Stages parsed member rows.
 pub async fn stage_rows(tx: &mut Tx, rows: &[StagedRow]) -> Result<()> {
-    for chunk in rows.chunks(rows_per_insert(18)) {
+    for chunk in rows.chunks(rows_per_insert(19)) {
         let sql = format!(
             "insert into registry_import_rows ({STAGED_COLUMNS}) values {}",
-            Params::of(tx).rows(chunk.len(), 18)
+            Params::of(tx).rows(chunk.len(), 19)
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for row in chunk {
@@ -916,15 +918,16 @@ pub async fn write(tx: &mut Tx, as_of: BusinessDate, writes: &RegistryWrites) ->
         }
         query.execute(&mut **tx).await?;
     }
-    for chunk in writes.members.chunks(rows_per_insert(10)) {
+    for chunk in writes.members.chunks(rows_per_insert(11)) {
         let sql = format!(
             "insert into members (household_id, valid_from, valid_to, id_number, name, \
-             relation, sex, birth_date, labour, phone) values {} \
+             relation, sex, birth_date, labour, phone, died_on) values {} \
              on conflict (household_id, id_number, valid_from) do update \
              set valid_to = excluded.valid_to, name = excluded.name, \
              relation = excluded.relation, sex = excluded.sex, \
-             birth_date = excluded.birth_date, labour = excluded.labour, phone = excluded.phone",
-            Params::of(tx).rows(chunk.len(), 10)
+             birth_date = excluded.birth_date, labour = excluded.labour, phone = excluded.phone, \
+             died_on = excluded.died_on",
+            Params::of(tx).rows(chunk.len(), 11)
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for version in chunk {
@@ -1552,7 +1555,7 @@ const VERSION_COLUMNS: &str = "v.household_id, v.valid_from, v.valid_to, v.villa
     v.identified_on, v.per_capita_income_fen";
 
 const MEMBER_COLUMNS: &str = "m.household_id, m.valid_from, m.valid_to, m.id_number, m.name, \
-    m.relation, m.sex, m.birth_date, m.labour, m.phone";
+    m.relation, m.sex, m.birth_date, m.labour, m.phone, m.died_on";
 
 /// Binds the 8 household-level columns in schema order.
 fn bind_facts<'q>(query: AnyQuery<'q>, facts: &HouseholdFacts) -> AnyQuery<'q> {
@@ -1567,7 +1570,7 @@ fn bind_facts<'q>(query: AnyQuery<'q>, facts: &HouseholdFacts) -> AnyQuery<'q> {
         .bind(facts.per_capita_income.fen())
 }
 
-/// Binds the 7 member columns in schema order.
+/// Binds the 8 member columns in schema order.
 fn bind_member<'q>(query: AnyQuery<'q>, member: &MemberFacts) -> AnyQuery<'q> {
     query
         .bind(member.id_number.clone())
@@ -1577,6 +1580,7 @@ fn bind_member<'q>(query: AnyQuery<'q>, member: &MemberFacts) -> AnyQuery<'q> {
         .bind(member.birth_date.to_string())
         .bind(member.labour.clone())
         .bind(member.phone.clone())
+        .bind(member.died_on.map(|d| d.to_string()))
 }
 
 fn facts_from_row(row: &AnyRow, table: &'static str) -> Result<HouseholdFacts> {
@@ -1602,6 +1606,7 @@ fn member_facts_from_row(row: &AnyRow, table: &'static str) -> Result<MemberFact
         birth_date: required_date(row, table, "birth_date")?,
         labour: row.try_get("labour")?,
         phone: row.try_get("phone")?,
+        died_on: date_column(row, table, "died_on")?,
     })
 }
 

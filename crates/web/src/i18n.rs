@@ -396,6 +396,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("col.amount", "金额", "Amount"),
     ("col.birth", "出生日期", "Born"),
+    ("col.died", "死亡日期", "Died"),
     ("col.borrower", "借款人", "Borrower"),
     ("col.change", "变动", "Change"),
     ("col.class", "五级分类", "Classification"),

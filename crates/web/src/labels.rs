@@ -640,6 +640,11 @@ const ALERT_FACTS: Table = &[
         "Head's age at disbursement",
     ),
     (
+        "borrower_days_since_death",
+        "户主死亡距今天数",
+        "Days since the head's recorded death",
+    ),
+    (
         "borrower_registered_on_disbursement",
         "放款时在册（1=是）",
         "Registered at disbursement (1 = yes)",

@@ -336,6 +336,16 @@ fupin_store::on_both_engines! {
             (Method::GET, "/api/loans/PYRCB/L1".into(), Body::None, false, [200, 200, 200, 404, 403, 403, 403]),
             (Method::GET, "/api/loans/HFRCB/L3".into(), Body::None, false, [200, 404, 404, 200, 403, 403, 403]),
             (Method::POST, "/api/loans/PYRCB/L1/repayments".into(), Body::Json(json!({"id": "R-{user}", "paid_on": "2017-02-01", "amount": "100"})), true, [403, 403, 201, 404, 403, 403, 403]),
+            // servicing (#26): a partial prepayment, the maturity wall, renewal/extension
+            // requests (grace and penalty are product fields: /api/products and a loan's detail)
+            (Method::POST, "/api/loans/PYRCB/L1/repayments".into(), Body::Json(json!({"id": "P-{user}", "paid_on": "2017-02-02", "amount": "1000", "prepayment": true, "prepayment_option": "keep_instalment"})), true, [403, 403, 201, 404, 403, 403, 403]),
+            (Method::GET, format!("/api/loans/maturity-wall?as_of={AS_OF}"), Body::None, false, [200, 200, 200, 200, 403, 403, 403]),
+            (Method::GET, format!("/api/loans/maturity-wall?as_of={AS_OF}&region=361125"), Body::None, false, [200, 404, 404, 200, 403, 403, 403]),
+            (Method::POST, "/api/loans/PYRCB/L1/requests".into(), Body::Json(json!({"kind": "renewal", "requested_on": "2017-06-01", "note": "{user}"})), true, [403, 403, 201, 404, 403, 403, 403]),
+            (Method::POST, "/api/loans/HFRCB/L3/requests".into(), Body::Json(json!({"kind": "extension", "requested_on": "2017-06-02"})), true, [403, 403, 404, 201, 403, 403, 403]),
+            (Method::GET, "/api/loan-requests".into(), Body::None, false, [200, 200, 200, 200, 403, 403, 403]),
+            (Method::GET, "/api/loan-requests?region=361125".into(), Body::None, false, [200, 404, 404, 200, 403, 403, 403]),
+            (Method::POST, "/api/loans/PYRCB/L1/requests/refuse".into(), Body::Json(json!({"kind": "renewal", "on": AS_OF})), true, [403, 403, 200, 404, 403, 403, 403]),
             (Method::POST, "/api/loans/PYRCB/L1/extension".into(), Body::Json(json!({"on": AS_OF, "maturity": "2019-07-01", "reason": "drought"})), false, [403, 403, 200, 404, 403, 403, 403]),
             (Method::POST, "/api/loans/PYRCB/L2/rollover".into(), Body::Json(json!({"new_contract": "L2R", "on": "2017-01-15", "maturity": "2019-01-15", "reason": "续贷"})), true, [403, 403, 201, 404, 403, 403, 403]),
             (Method::POST, "/api/loans/HFRCB/L3/write-off".into(), Body::Json(json!({"on": AS_OF, "reason": "borrower died"})), true, [403, 403, 404, 200, 403, 403, 403]),
@@ -399,6 +409,26 @@ fupin_store::on_both_engines! {
             let answer = call(&base, method.clone(), path, None, body, &[]).await;
             assert_eq!(answer.status.as_u16(), 401, "{method} {path} anonymously");
         }
+
+        // Requests: each sees its own, with the borrower's name; the refused renewal of L1 and
+        // the pending extension of L3 (written off since, still listed).
+        let requests = |name: &'static str| {
+            let token = token_of(name);
+            let base = base.clone();
+            async move { get(&base, "/api/loan-requests?status=all", &token).await.json() }
+        };
+        let seen = |page: &Value| page.as_array().expect("requests").iter().map(|r| format!("{} {} {} {}", r["contract_no"].as_str().unwrap_or(""), r["borrower_name"].as_str().unwrap_or(""), r["request"]["kind"].as_str().unwrap_or(""), r["request"]["status"].as_str().unwrap_or(""))).collect::<Vec<_>>();
+        assert_eq!(seen(&requests("reg_city").await), ["L1 张三 renewal refused", "L3 赵六 extension pending"]);
+        assert_eq!(seen(&requests("bank_py").await), ["L1 张三 renewal refused"]);
+        assert_eq!(seen(&requests("bank_hf").await), ["L3 赵六 extension pending"]);
+        let wall = get(&base, &format!("/api/loans/maturity-wall?as_of={AS_OF}"), &token_of("bank_py")).await.json();
+        let cells = wall["cells"].as_array().expect("cells");
+        assert!(!cells.is_empty() && cells.iter().all(|c| c["county_code"] == "361128"), "{wall}");
+
+        // The loans page lists the pending one with its borrower's name beside the id.
+        let page = get(&base, "/loans", &token_of("bank_hf")).await.text();
+        let listed = page.split("id=\"request-list\"").nth(1).and_then(|rest| rest.split("</table>").next()).unwrap_or_default();
+        assert!(listed.contains("L3") && listed.contains("赵六 <span class=\"code muted\"><a href=\"/households/H3\">H3</a>"), "{listed}");
 
         // What each sees, not only whether.
         let households = |name: &'static str| {
@@ -489,7 +519,8 @@ fupin_store::on_both_engines! {
         assert_eq!((replay.status, replay.header("idempotent-replayed")), (StatusCode::CREATED, Some("true")));
         assert_eq!(replay.bytes, first.bytes);
         let loan = get(&base, "/api/loans/PYRCB/L1", &token_of("bank_py")).await.json();
-        assert_eq!(loan["repayments"].as_array().map(Vec::len), Some(2));
+        // R-bank_py and P-bank_py of the matrix, and R-KEY once.
+        assert_eq!(loan["repayments"].as_array().map(Vec::len), Some(3));
 
         // A partial prepayment: more than the whole loan is refused naming the settlement
         // figure; 5,000 (more than is due, less than what settles) repays principal ahead under

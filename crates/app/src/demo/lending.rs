@@ -68,6 +68,10 @@ pub fn enterprise_industry_product(spec: &CountySpec) -> String {
 pub const BEAUTIFUL_VILLAGE_PRODUCT: &str = "ADBC-MLXC";
 pub const BEAUTIFUL_VILLAGE_LENDER: &str = "ADBC-HF";
 pub const INDUSTRY_PRODUCT: &str = "ABC-CYFP";
+/// The Postal Savings Bank's micro-credit product, lent by the demo to one household that
+/// already borrows from its county's bank (the alert `MULTI_BANK`).
+pub const SECOND_MICROCREDIT_PRODUCT: &str = "PSBC-XD";
+pub const SECOND_MICROCREDIT_LENDER: &str = "PSBC-SR";
 /// Shangrao County's industry loan with six months of grace.
 pub const GRACE_PRODUCT: &str = "SRX-KXQ";
 /// Shangrao County's commercial working-capital loan, charging penalty interest.
@@ -204,6 +208,25 @@ pub fn write_products(dir: &Path) -> Result<(String, u64)> {
         "",
         "",
     ])?;
+    file.row([
+        SECOND_MICROCREDIT_PRODUCT,
+        "邮储银行扶贫小额贷款",
+        "poverty_microcredit",
+        "household",
+        "50000",
+        "36",
+        MICROCREDIT_RATE,
+        "quarterly_interest",
+        "act/360",
+        "",
+        "",
+        SECOND_MICROCREDIT_LENDER,
+        "",
+        "",
+        "",
+        "",
+        "",
+    ])?;
     // Servicing as banks run it: an industry loan with six months of grace (宽限期), repaid in
     // equal principal accruing actual/360, and a commercial working-capital loan charging
     // penalty interest (罚息, +50 %) after three days' grace; both of Shangrao County's bank.
@@ -294,7 +317,13 @@ pub struct Lending {
     pub characteristic: i64,
     /// The earliest start of a loan written (end of day starts there).
     pub first_start: Option<BusinessDate>,
+    /// Household loans maturing in the quarter after the scenario date whose borrowers ask for
+    /// a renewal (续贷, the first) and an extension (展期, the second): (bank, contract).
+    pub requests: Vec<(String, String)>,
 }
+
+/// The renewal and extension requests the demo records, the maturity walls' work list.
+pub const PLANTED_REQUESTS: [&str; 2] = ["renewal", "extension"];
 
 impl Lending {
     pub fn new(dir: &Path) -> Lending {
@@ -308,6 +337,7 @@ impl Lending {
             defaults: 0,
             characteristic: 0,
             first_start: None,
+            requests: Vec::new(),
         }
     }
 
@@ -351,6 +381,14 @@ impl Lending {
         if loan.defaults {
             self.defaults += 1;
             return Ok(());
+        }
+        let next_quarter = plan::as_of() < maturity && maturity <= plan::date(2017, 9, 30);
+        if next_quarter
+            && loan.borrower_type == "household"
+            && self.requests.len() < PLANTED_REQUESTS.len()
+        {
+            self.requests
+                .push((loan.institution.to_string(), contract.clone()));
         }
         let instalments = schedule::schedule(&schedule::LoanTerms {
             principal,

@@ -321,6 +321,7 @@ pub async fn load(
     reported_figures(db, ctx, options.scale, timer).await?;
     end_of_day(db, ctx, generated.first_loan_start, timer).await?;
     claims(db, ctx, timer).await?;
+    requests(db, ctx, &generated.requests, timer).await?;
     alerts(db, ctx, timer).await?;
 
     let started = timer.begin("users", Some(USERS.len() as u64));
@@ -477,6 +478,31 @@ async fn end_of_day(
         days,
         started,
         format!("{overdue} loans overdue at the end, {claims} risk claims raised"),
+    );
+    Ok(())
+}
+
+/// The borrowers' renewal and extension requests, ten days before the scenario date, left
+/// pending: the maturity wall's work list.
+async fn requests(
+    db: &Db,
+    ctx: &Ctx,
+    loans: &[(String, String)],
+    timer: &mut Timer<'_>,
+) -> Result<()> {
+    use crate::loans::requests::{self, RequestKind};
+    let started = timer.begin("renewal and extension requests", None);
+    let on = plan::date(2017, 6, 20);
+    for ((bank, contract), kind) in loans.iter().zip(super::lending::PLANTED_REQUESTS) {
+        let kind = RequestKind::parse(kind).expect("a request kind");
+        let note = "借款人申请，待审批";
+        requests::record(db, ctx, (bank, contract), kind, on, Some(note)).await?;
+    }
+    timer.report(
+        "renewal and extension requests",
+        loans.len() as u64,
+        started,
+        "pending".into(),
     );
     Ok(())
 }

@@ -190,6 +190,8 @@ pub struct Generated {
     pub defaults: u64,
     /// The earliest loan start: end of day runs from there.
     pub first_loan_start: Option<fupin_core::BusinessDate>,
+    /// Loans whose borrowers ask for a renewal and an extension: (bank, contract).
+    pub requests: Vec<(String, String)>,
 }
 
 impl Generated {
@@ -287,6 +289,7 @@ pub fn generate(
     generated.loans = lending.loans_written;
     generated.defaults = lending.defaults;
     generated.first_loan_start = lending.first_start;
+    generated.requests = std::mem::take(&mut lending.requests);
     let characteristic = lending.characteristic;
     generated.loans_files = to_strings(lending.loans.finish()?);
     generated.repayments = to_strings(lending.repayments.finish()?);

@@ -22,6 +22,14 @@ use crate::error::Result;
 /// Micro-credit loans the demo plants with a purpose naming a cooperative (户贷企用), found by
 /// the alert `PURPOSE_ENTERPRISE`.
 pub const PLANTED_FUNNELLED: u64 = 3;
+/// Borrowers of micro-credit whose head the registry records as deceased since, the loan still
+/// outstanding: found by the alert `DECEASED`.
+pub const PLANTED_DECEASED: u64 = 2;
+/// Households that also borrow micro-credit from the Postal Savings Bank: each gives the alert
+/// `MULTI_BANK` on both its loans (and no `HOUSEHOLD_TOTAL`: together at most 50,000 yuan).
+pub const PLANTED_MULTI_BANK: u64 = 1;
+/// The date of death the registry records for the deceased borrowers' heads.
+const PLANTED_DEATH: (i32, u32, u32) = (2017, 5, 20);
 
 pub const HOUSEHOLD_HEADER: &[&str] = &[
     "户编号",
@@ -38,6 +46,7 @@ pub const HOUSEHOLD_HEADER: &[&str] = &[
     "人均纯收入",
     "劳动能力",
     "联系电话",
+    "死亡日期",
 ];
 
 pub const CREDIT_FILE_HEADER: &[&str] = &[
@@ -107,6 +116,10 @@ pub struct RegistryOutput {
     /// Micro-credit loans whose purpose names a cooperative: planted for the alerts
     /// (`PURPOSE_ENTERPRISE`), [`PLANTED_FUNNELLED`] of them.
     pub planted_funnelled: u64,
+    /// Heads recorded as deceased with a loan outstanding ([`PLANTED_DECEASED`]).
+    pub planted_deceased: u64,
+    /// Households borrowing micro-credit at two banks ([`PLANTED_MULTI_BANK`]).
+    pub planted_multi_bank: u64,
     pub wuyuan_borrowers: u64,
     pub wuyuan_amount: i64,
     pub breeding_people: i64,
@@ -342,7 +355,6 @@ impl Pass<'_> {
                 id,
                 draft,
             );
-            self.write_household(file, village, &household)?;
             let credit = self.credit(
                 &mut rng,
                 county,
@@ -351,7 +363,7 @@ impl Pass<'_> {
                 wuyuan_borrower,
                 state,
             )?;
-            self.loans(
+            let died_on = self.loans(
                 &mut rng,
                 county,
                 township,
@@ -360,6 +372,7 @@ impl Pass<'_> {
                 wuyuan_borrower,
                 state,
             )?;
+            self.write_household(file, village, &household, died_on)?;
             if let Some(people) = linked {
                 self.breeding_link(&mut rng, &household, people, state)?;
             } else if county.spec.code != plan::SHANGRAO_COUNTY && rng.per_mille(25) {
@@ -374,7 +387,9 @@ impl Pass<'_> {
         file: &mut Chunked,
         village: &Village,
         household: &Household,
+        head_died_on: Option<BusinessDate>,
     ) -> Result<()> {
+        let head_died_on = head_died_on.map(|d| d.to_string()).unwrap_or_default();
         let other_causes = household
             .other_causes
             .iter()
@@ -387,7 +402,12 @@ impl Pass<'_> {
             .map(|y| y.to_string())
             .unwrap_or_default();
         let income = fupin_core::Fen::new(household.income_fen).to_plain_yuan();
-        for member in &household.members {
+        for (index, member) in household.members.iter().enumerate() {
+            let died_on = if index == 0 {
+                head_died_on.as_str()
+            } else {
+                ""
+            };
             file.row([
                 household.id.as_str(),
                 &village.code,
@@ -403,6 +423,7 @@ impl Pass<'_> {
                 &income,
                 zh(member.labour),
                 member.phone.as_deref().unwrap_or(""),
+                died_on,
             ])?;
         }
         self.out.household_count += 1;
@@ -516,8 +537,9 @@ impl Pass<'_> {
         credit: &Credit,
         wuyuan_borrower: bool,
         state: &mut CountyState,
-    ) -> Result<()> {
+    ) -> Result<Option<BusinessDate>> {
         let spec = county.spec;
+        let mut head_died_on = None;
         let (_, _, industry) = spec.product;
         let purpose = format!("发展{industry}");
         if let Some((line, granted)) = credit.line {
@@ -573,6 +595,26 @@ impl Pass<'_> {
                     self.out.wuyuan_borrowers += 1;
                     self.out.wuyuan_amount += principal;
                 }
+                // The alerts' other planted cases, chosen by count like the funnelled ones,
+                // among ordinary loans outside Wuyuan (whose micro-credit is an article figure).
+                let ordinary =
+                    !defaults && !funnelled && !wuyuan_borrower && spec.code != plan::WUYUAN;
+                let death = plan::date(PLANTED_DEATH.0, PLANTED_DEATH.1, PLANTED_DEATH.2);
+                if ordinary
+                    && start < death
+                    && self.out.planted_deceased < PLANTED_DECEASED
+                    && self.out.microcredit_loans >= 30 + 7 * self.out.planted_deceased
+                {
+                    self.out.planted_deceased += 1;
+                    head_died_on = Some(death);
+                } else if ordinary
+                    && principal <= 40_000
+                    && self.out.planted_multi_bank < PLANTED_MULTI_BANK
+                    && self.out.microcredit_loans >= 60
+                {
+                    self.out.planted_multi_bank += 1;
+                    self.second_bank_loan(household, start, &purpose)?;
+                }
             }
         }
         if household.head_age_on(plan::as_of()) <= 68
@@ -606,7 +648,34 @@ impl Pass<'_> {
             state.industry_written += principal;
             self.lending.characteristic += principal;
         }
-        Ok(())
+        Ok(head_died_on)
+    }
+
+    /// A second micro-credit loan of 10,000 yuan from the Postal Savings Bank a week after the
+    /// first (一户多行): unsubsidised, outside the funds, never an article figure.
+    fn second_bank_loan(
+        &mut self,
+        household: &Household,
+        first_start: BusinessDate,
+        purpose: &str,
+    ) -> Result<()> {
+        let start = first_start.add_days(7).unwrap_or(first_start);
+        self.lending.write(&NewLoan {
+            institution: lending::SECOND_MICROCREDIT_LENDER,
+            product: lending::SECOND_MICROCREDIT_PRODUCT,
+            borrower_type: "household",
+            borrower_id: &household.id,
+            principal: 10_000,
+            rate: lending::MICROCREDIT_RATE,
+            start,
+            months: 36,
+            method: RepaymentMethod::QuarterlyInterest,
+            purpose,
+            project: None,
+            defaults: false,
+            grace_months: 0,
+            prepay: None,
+        })
     }
 
     /// Shangrao County's breeding bases employ two people of each household they lift.

@@ -149,6 +149,7 @@ pub const HOUSEHOLD_COLUMNS: &[Column] = &[
     Column::required("per_capita_income", "人均纯收入"),
     Column::required("labour", "劳动能力"),
     Column::optional("phone", "联系电话"),
+    Column::optional("died_on", "死亡日期"),
 ];
 
 /// The household-level columns, which must agree on every row of a household.
@@ -1229,6 +1230,10 @@ fn parse_household_row(
         true => optional(row, map, "phone", phone_cell, &mut errors),
         false => Err(()),
     };
+    let died_on = match ok("died_on") {
+        true => died_on(row, map, id.as_ref(), as_of, &mut errors),
+        false => Err(()),
+    };
     let parsed = (
         village,
         name,
@@ -1243,6 +1248,7 @@ fn parse_household_row(
         income,
         labour,
         phone,
+        died_on,
     );
     let (Some(household_id), true) = (household_id.clone(), errors.is_empty()) else {
         return Err((household_id, errors.0));
@@ -1262,6 +1268,7 @@ fn parse_household_row(
             Some(per_capita_income),
             Some(labour),
             Ok(phone),
+            Ok(died_on),
         ) => Ok(StagedRow {
             line: i64::try_from(row.line).unwrap_or(i64::MAX),
             household_id,
@@ -1283,6 +1290,7 @@ fn parse_household_row(
                 birth_date: id.birth_date(),
                 labour: labour.to_string(),
                 phone,
+                died_on,
             },
             moved_from: None,
         }),
@@ -1477,6 +1485,38 @@ fn exited_year(
             format!("exited in {year}, before the household was identified"),
         ),
         (_, year) => Ok(year),
+    }
+}
+
+/// The date of death, if given: a date between the person's birth and the extract's date.
+fn died_on(
+    row: &RawRow,
+    map: &HeaderMap,
+    id: Option<&ResidentId>,
+    as_of: BusinessDate,
+    errors: &mut RowErrors,
+) -> std::result::Result<Option<BusinessDate>, ()> {
+    let died_on = optional(row, map, "died_on", value::date, errors)?;
+    let Some(died_on) = died_on else {
+        return Ok(None);
+    };
+    let problem = if died_on > as_of {
+        Some(format!(
+            "died on {died_on}, after the date of the extract ({as_of}, --as-of)"
+        ))
+    } else {
+        id.map(|id| id.birth_date())
+            .filter(|birth| died_on < *birth)
+            .map(|birth| {
+                format!("died on {died_on}, before the birth date {birth} of the ID number")
+            })
+    };
+    match problem {
+        Some(message) => {
+            errors.push(row.error(map, "died_on", message));
+            Err(())
+        }
+        None => Ok(Some(died_on)),
     }
 }
 

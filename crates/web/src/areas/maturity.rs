@@ -130,6 +130,8 @@ pub struct RequestOfLoanDto {
     pub contract_no: String,
     pub borrower_type: String,
     pub borrower_id: String,
+    /// The household head's or the enterprise's name ('' when the registry has neither).
+    pub borrower_name: String,
     pub village_code: String,
     pub maturity_on: String,
     pub request: RequestDto,
@@ -142,6 +144,7 @@ impl From<RequestOfLoan> for RequestOfLoanDto {
             contract_no: r.contract_no,
             borrower_type: r.borrower_type,
             borrower_id: r.borrower_id,
+            borrower_name: r.borrower_name,
             village_code: r.village_code,
             maturity_on: r.maturity_on.to_string(),
             request: r.request.into(),

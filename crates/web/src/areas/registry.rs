@@ -80,6 +80,9 @@ pub struct MemberDto {
     pub relation: String,
     pub sex: String,
     pub birth_date: String,
+    /// The date of death the registry records, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub died_on: Option<String>,
     pub labour: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
@@ -302,6 +305,7 @@ impl From<HouseholdView> for HouseholdDto {
                     relation: m.member.relation,
                     sex: m.member.sex,
                     birth_date: m.member.birth_date.to_string(),
+                    died_on: m.member.died_on.map(|d| d.to_string()),
                     labour: m.member.labour,
                     phone: m.member.phone,
                     valid_from: m.valid_from.to_string(),
