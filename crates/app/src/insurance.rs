@@ -28,7 +28,7 @@ use crate::context::{Actor, Ctx, Role};
 use crate::error::{AppError, Result};
 use crate::ledger::post_batch;
 use crate::loans::{self, BankAccount, Prepayment, RepaymentOrder};
-use crate::paging::Page;
+use crate::paging::{Page, Paged};
 
 pub use fupin_core::insurance::Payer;
 pub use fupin_store::insurance::{
@@ -982,7 +982,8 @@ fn scoped(ctx: &Ctx, asked: &ListFilter, page: Page) -> Result<store::Filter> {
         bank: access::bank_institution(ctx)?.map(str::to_string),
         kind: asked.kind.map(|k| k.as_str().to_string()),
         state: asked.state.clone(),
-        limit: page.limit(),
+        // One row to spare, to know whether another page follows.
+        limit: page.limit() + 1,
         offset: page.offset(),
     })
 }
@@ -993,9 +994,9 @@ pub async fn policies_for(
     ctx: &Ctx,
     filter: &ListFilter,
     page: Page,
-) -> Result<Vec<NamedPolicy>> {
+) -> Result<Paged<NamedPolicy>> {
     let filter = scoped(ctx, filter, page)?;
-    Ok(store::policies(db, &filter).await?)
+    Ok(page.cut(store::policies(db, &filter).await?, true))
 }
 
 /// Claims in the actor's scope, newest reports first.
@@ -1004,9 +1005,9 @@ pub async fn claims_for(
     ctx: &Ctx,
     filter: &ListFilter,
     page: Page,
-) -> Result<Vec<NamedClaim>> {
+) -> Result<Paged<NamedClaim>> {
     let filter = scoped(ctx, filter, page)?;
-    Ok(store::claims(db, &filter).await?)
+    Ok(page.cut(store::claims(db, &filter).await?, true))
 }
 
 /// Runs one use case in its own transaction.

@@ -225,7 +225,7 @@ fupin_store::on_both_engines! {
         let count = |ctx: Ctx| {
             let db = db.clone();
             let all = all.clone();
-            async move { insurance::policies_for(&db, &ctx, &all, page).await.map(|p| p.len()) }
+            async move { insurance::policies_for(&db, &ctx, &all, page).await.map(|p| p.items.len()) }
         };
         assert_eq!(count(insurer()).await.expect("own"), 1);
         assert_eq!(count(other.clone()).await.expect("none of its own"), 0);
@@ -237,7 +237,7 @@ fupin_store::on_both_engines! {
         let asked = ListFilter { insurer: Some("PICC".into()), ..ListFilter::default() };
         let refused = insurance::policies_for(&db, &other, &asked, page).await.expect_err("another's");
         assert!(matches!(refused, AppError::NotFound(_)), "{refused}");
-        let named = insurance::policies_for(&db, &insurer(), &all, page).await.expect("named");
+        let named = insurance::policies_for(&db, &insurer(), &all, page).await.expect("named").items;
         assert_eq!((named[0].insurer_name.as_str(), named[0].county_name.as_str(), named[0].loan.clone()), ("人保财险上饶分公司", "鄱阳县", Some(("PYRCB".to_string(), "C1".to_string()))));
     }
 

@@ -203,7 +203,7 @@ async fn policies(db: &Db, args: ListArgs) -> anyhow::Result<()> {
         "county_bps",
         "farmer_bps",
     ]);
-    for named in found {
+    for named in found.items {
         let p = &named.policy;
         let mut row = vec![
             Some(p.insurer_code.clone()),
@@ -249,7 +249,7 @@ async fn claims(db: &Db, args: ListArgs) -> anyhow::Result<()> {
         "state",
         "refusal",
     ]);
-    for named in found {
+    for named in found.items {
         let (c, p) = (&named.claim, &named.policy);
         listing.push(vec![
             Some(p.policy.insurer_code.clone()),
