@@ -28,7 +28,7 @@ use crate::context::{Actor, Ctx, Role};
 use crate::error::{AppError, Result};
 use crate::ledger::post_batch;
 use crate::loans::{self, BankAccount, Prepayment, RepaymentOrder};
-use crate::paging::Page;
+use crate::paging::{Page, Paged};
 
 pub use fupin_core::insurance::Payer;
 pub use fupin_store::insurance::{
@@ -623,6 +623,11 @@ async fn find_claim(tx: &mut Tx, ctx: &Ctx, which: &ClaimRef) -> Result<(Policy,
     Ok((policy, claim))
 }
 
+/// A claim, for the insurer's staff.
+pub async fn claim(tx: &mut Tx, ctx: &Ctx, which: &ClaimRef) -> Result<Claim> {
+    Ok(find_claim(tx, ctx, which).await?.1)
+}
+
 /// Assesses a reported claim (or re-assesses one not yet paid): at most the sum insured and,
 /// for guarantee insurance, the policy's share of the principal outstanding on the loan.
 pub async fn assess_claim(
@@ -977,7 +982,8 @@ fn scoped(ctx: &Ctx, asked: &ListFilter, page: Page) -> Result<store::Filter> {
         bank: access::bank_institution(ctx)?.map(str::to_string),
         kind: asked.kind.map(|k| k.as_str().to_string()),
         state: asked.state.clone(),
-        limit: page.limit(),
+        // One row to spare, to know whether another page follows.
+        limit: page.limit() + 1,
         offset: page.offset(),
     })
 }
@@ -988,9 +994,9 @@ pub async fn policies_for(
     ctx: &Ctx,
     filter: &ListFilter,
     page: Page,
-) -> Result<Vec<NamedPolicy>> {
+) -> Result<Paged<NamedPolicy>> {
     let filter = scoped(ctx, filter, page)?;
-    Ok(store::policies(db, &filter).await?)
+    Ok(page.cut(store::policies(db, &filter).await?, true))
 }
 
 /// Claims in the actor's scope, newest reports first.
@@ -999,9 +1005,9 @@ pub async fn claims_for(
     ctx: &Ctx,
     filter: &ListFilter,
     page: Page,
-) -> Result<Vec<NamedClaim>> {
+) -> Result<Paged<NamedClaim>> {
     let filter = scoped(ctx, filter, page)?;
-    Ok(store::claims(db, &filter).await?)
+    Ok(page.cut(store::claims(db, &filter).await?, true))
 }
 
 /// Runs one use case in its own transaction.
@@ -1010,4 +1016,54 @@ pub async fn in_transaction<T>(db: &Db, work: impl AsyncFnOnce(&mut Tx) -> Resul
     let value = work(&mut tx).await?;
     tx.commit().await.map_err(fupin_store::StoreError::from)?;
     Ok(value)
+}
+
+/// Insurance figures of the counties at or under a region, as of a date.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct InsuranceFigures {
+    /// Sums insured by the policies in force.
+    pub insured: Fen,
+    /// Premiums paid to date by central, provincial, county and farmer.
+    pub premiums: [Fen; 4],
+    pub claims_paid: Fen,
+}
+
+/// Insurance figures for the counties whose code starts with `prefix` ("" for all).
+pub async fn figures(db: &Db, prefix: &str, date: BusinessDate) -> Result<InsuranceFigures> {
+    Ok(InsuranceFigures {
+        insured: store::insured_as_of(db, prefix, date).await?,
+        premiums: store::premiums_as_of(db, prefix, date).await?,
+        claims_paid: store::claims_paid_as_of(db, prefix, date).await?,
+    })
+}
+
+/// The indicator measures: `insurance.insured`, `insurance.premiums[PAYER]` (all payers
+/// without one) and `insurance.claims_paid`. Figures of the state's money: for those who see
+/// the county funds.
+pub async fn measure(
+    db: &Db,
+    ctx: &Ctx,
+    name: &str,
+    argument: Option<&str>,
+    prefix: &str,
+    date: BusinessDate,
+) -> Result<Fen> {
+    access::require_fund_figures(ctx)?;
+    let figures = figures(db, prefix, date).await?;
+    match (name, argument) {
+        ("insurance.insured", _) => Ok(figures.insured),
+        ("insurance.claims_paid", _) => Ok(figures.claims_paid),
+        ("insurance.premiums", None) => Fen::checked_sum(figures.premiums)
+            .ok_or_else(|| AppError::Invalid("premiums overflow".into())),
+        ("insurance.premiums", Some(payer)) => Payer::ALL
+            .into_iter()
+            .position(|p| p.as_str() == payer.trim())
+            .map(|i| figures.premiums[i])
+            .ok_or_else(|| {
+                AppError::Invalid(format!(
+                    "measure {name}[{payer}]: the payer is central, provincial, county or farmer"
+                ))
+            }),
+        _ => Err(AppError::Invalid(format!("unknown measure {name}"))),
+    }
 }

@@ -21,6 +21,7 @@ pub const SECTIONS: &[(&str, &str)] = &[
     ("registry", "建档与评级 Registry"),
     ("loans", "贷款与质量 Loans"),
     ("funds", "贴息与风补 Funds"),
+    ("insurance", "涉农保险 Insurance"),
     ("industry", "产业扶贫 Industry"),
     ("returns", "统计报表 Returns"),
 ];

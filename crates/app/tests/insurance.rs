@@ -225,7 +225,7 @@ fupin_store::on_both_engines! {
         let count = |ctx: Ctx| {
             let db = db.clone();
             let all = all.clone();
-            async move { insurance::policies_for(&db, &ctx, &all, page).await.map(|p| p.len()) }
+            async move { insurance::policies_for(&db, &ctx, &all, page).await.map(|p| p.items.len()) }
         };
         assert_eq!(count(insurer()).await.expect("own"), 1);
         assert_eq!(count(other.clone()).await.expect("none of its own"), 0);
@@ -237,7 +237,7 @@ fupin_store::on_both_engines! {
         let asked = ListFilter { insurer: Some("PICC".into()), ..ListFilter::default() };
         let refused = insurance::policies_for(&db, &other, &asked, page).await.expect_err("another's");
         assert!(matches!(refused, AppError::NotFound(_)), "{refused}");
-        let named = insurance::policies_for(&db, &insurer(), &all, page).await.expect("named");
+        let named = insurance::policies_for(&db, &insurer(), &all, page).await.expect("named").items;
         assert_eq!((named[0].insurer_name.as_str(), named[0].county_name.as_str(), named[0].loan.clone()), ("人保财险上饶分公司", "鄱阳县", Some(("PYRCB".to_string(), "C1".to_string()))));
     }
 
@@ -262,5 +262,68 @@ fupin_store::on_both_engines! {
             .execute(&mut *tx)
             .await;
         assert!(bare.is_err(), "an insurer without an institution is refused by the schema");
+    }
+
+    async fn files_and_figures(db) {
+        use fupin_app::imports::insurance::{ClaimImporter, PolicyImporter, PremiumImporter};
+        let dir = tempfile::tempdir().expect("dir");
+        setup_insurance(&db, dir.path()).await;
+        let header = "保险机构代码,保单号,险种,贷款机构代码,贷款合同号,户编号,县代码,保险标的,保险金额,保费,违约赔付比例,起保日期,终保日期,中央补贴比例,省级补贴比例,县级补贴比例,农户自缴比例\n";
+        // Shares of 90 % in all are refused, naming the row and column; nothing is imported.
+        let bad = format!("{header}PICC,L1,养殖险,PYRCB,C1,,,,100000,6000,,2017-01-01,2017-12-31,40%,25%,15%,10%\n");
+        let report = import_file(&db, &write(dir.path(), "bad.csv", &bad), PolicyImporter::default()).await;
+        assert!(!report.applied);
+        assert_eq!((report.errors[0].line, report.errors[0].column.as_str()), (2, "农户自缴比例"), "{:#?}", report.errors);
+        assert!(report.errors[0].message.contains("sum to 9000 bps"), "{:#?}", report.errors);
+        let policies = format!("{header}\
+            PICC,L1,养殖险,PYRCB,C1,,,,100000,6000,,2017-01-01,2017-12-31,40%,25%,15%,20%\n\
+            PICC,K1,crop,,,H2,361128,水稻,20000,1000,,2017-01-01,2017-12-31,40,30,30,0\n");
+        assert_applied(&import_file(&db, &write(dir.path(), "policies.csv", &policies), PolicyImporter::default()).await);
+        let premiums = "insurer_code,policy_no,id,paid_on,amount\nPICC,L1,M1,2017-03-01,6000\nPICC,K1,M2,2017-03-01,1000\n";
+        let file = write(dir.path(), "premiums.csv", premiums);
+        assert_applied(&import_file(&db, &file, PremiumImporter::default()).await);
+        // The same file again posts nothing more.
+        let again = import_file(&db, &file, PremiumImporter::default()).await;
+        assert_eq!((again.applied, again.counts.unchanged), (true, 2), "{again:#?}");
+        insurance::in_transaction(&db, async |tx| {
+            insurance::approve_premium(tx, &user(Role::Finance, None), "PICC", "L1", "M1", date("2017-03-05")).await
+        }).await.expect("M1 approved");
+        let header = "insurer_code,policy_no,claim_no,event,occurred_on,reported_on,claimed,state,assessed,assessed_on,decided_on,refusal\n";
+        let unfinished = format!("{header}PICC,K1,K1-1,crop_loss,2017-07-01,2017-07-02,5000,paid,,2017-07-10,2017-07-15,\n");
+        let report = import_file(&db, &write(dir.path(), "unfinished.csv", &unfinished), ClaimImporter::default()).await;
+        assert!(!report.applied);
+        assert_eq!(report.errors[0].column, "assessed", "{:#?}", report.errors);
+        let claims = format!("{header}PICC,K1,K1-1,种植损失,2017-07-01,2017-07-02,5000,已赔付,4500,2017-07-10,2017-07-15,\n");
+        assert_applied(&import_file(&db, &write(dir.path(), "claims.csv", &claims), ClaimImporter::default()).await);
+        // K1 has no loan: its claim pays the farmers. Farmers paid in 6,000 × 20 % = 1,200
+        // (L1) and 1,000 × 0 % = 0 (K1), and received 4,500: 1,200 − 4,500 = −3,300.
+        assert_eq!(balance(&db, "farmers:361128000000").await, yuan("-3300"));
+        ledger_is_clean(&db).await;
+
+        // In force on 31 December: 100,000 + 20,000. Premiums: L1's 6,000 split 2,400 / 1,500 /
+        // 900 / 1,200, all counted (M1 approved); K1's 1,000 split 400 / 300 / 300 / 0, its
+        // subsidies not yet approved: 6,000 in all, 0 of K1's. Claims paid: 4,500.
+        fupin_app::indicators::load_builtin(&db, &ctx()).await.expect("indicators");
+        let request = fupin_app::indicators::Request {
+            scope: fupin_app::indicators::Scope::Region(RegionCode::parse("361128").expect("county")),
+            as_of: date("2017-12-31"),
+            base: None,
+            institution: None,
+            codes: None,
+        };
+        let values: std::collections::HashMap<String, Option<String>> =
+            fupin_app::indicators::evaluate(&db, &ctx(), &request).await.expect("evaluate")
+                .into_iter().map(|v| (v.indicator.code.clone(), v.text())).collect();
+        for (code, expected) in [
+            ("insured_sum", "120000.00"), ("insurance_premiums", "6000.00"),
+            ("insurance_premium_central", "2400.00"), ("insurance_premium_provincial", "1500.00"),
+            ("insurance_premium_county", "900.00"), ("insurance_premium_farmer", "1200.00"),
+            ("insurance_claims_paid", "4500.00"),
+        ] {
+            assert_eq!(values[code].as_deref(), Some(expected), "{code}");
+        }
+        // Before the policies start nothing is in force.
+        let figures = insurance::figures(&db, "361128", date("2016-12-31")).await.expect("figures");
+        assert_eq!(figures, insurance::InsuranceFigures::default());
     }
 }

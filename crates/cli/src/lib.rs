@@ -92,6 +92,9 @@ pub enum Command {
     /// Risk-compensation claims on defaulted covered loans.
     #[command(subcommand)]
     Risk(commands::funds::RiskCommand),
+    /// Agriculture-related insurance: policies, claims, premium approvals, claim decisions.
+    #[command(subcommand)]
+    Insurance(commands::insurance::InsuranceCommand),
     /// The regulator's figures for a region or group as of a date (see `indicators --help`).
     Indicators(commands::indicators::IndicatorsArgs),
     /// The regulator's report as XLSX (sections, charts), CSV or JSON.

@@ -501,3 +501,69 @@ pub async fn claims(db: &Db, filter: &Filter) -> Result<Vec<NamedClaim>> {
         })
         .collect()
 }
+
+/// Sum of one money column over policies of the counties under a prefix, with `condition` on
+/// the date (`$2`).
+async fn policy_sum(
+    db: &Db,
+    sql: &'static str,
+    county_prefix: &str,
+    date: BusinessDate,
+) -> Result<Fen> {
+    let row = sqlx::query(sql)
+        .bind(format!("{county_prefix}%"))
+        .bind(date.to_string())
+        .fetch_one(db.pool())
+        .await?;
+    Ok(Fen::new(row.try_get("total")?))
+}
+
+/// Sums insured by the policies in force on a date.
+pub async fn insured_as_of(db: &Db, county_prefix: &str, date: BusinessDate) -> Result<Fen> {
+    policy_sum(
+        db,
+        "select cast(coalesce(sum(sum_insured_fen), 0) as bigint) as total from insurance_policies \
+         where county_code like $1 and starts_on <= $2 and ends_on >= $2",
+        county_prefix,
+        date,
+    )
+    .await
+}
+
+/// Premiums paid to date by each payer (central, provincial, county, farmer): the subsidies
+/// once approved, the farmer's part once paid.
+pub async fn premiums_as_of(db: &Db, county_prefix: &str, date: BusinessDate) -> Result<[Fen; 4]> {
+    let row = sqlx::query(
+        "select \
+         cast(coalesce(sum(case when m.state = 'approved' and m.approved_on <= $2 then m.central_fen else 0 end), 0) as bigint) as central, \
+         cast(coalesce(sum(case when m.state = 'approved' and m.approved_on <= $2 then m.provincial_fen else 0 end), 0) as bigint) as provincial, \
+         cast(coalesce(sum(case when m.state = 'approved' and m.approved_on <= $2 then m.county_fen else 0 end), 0) as bigint) as county, \
+         cast(coalesce(sum(case when m.paid_on <= $2 then m.farmer_fen else 0 end), 0) as bigint) as farmer \
+         from insurance_premiums m join insurance_policies p on p.id = m.policy_id \
+         where p.county_code like $1",
+    )
+    .bind(format!("{county_prefix}%"))
+    .bind(date.to_string())
+    .fetch_one(db.pool())
+    .await?;
+    let part = |name: &str| -> Result<Fen> { Ok(Fen::new(row.try_get(name)?)) };
+    Ok([
+        part("central")?,
+        part("provincial")?,
+        part("county")?,
+        part("farmer")?,
+    ])
+}
+
+/// Claims paid to date.
+pub async fn claims_paid_as_of(db: &Db, county_prefix: &str, date: BusinessDate) -> Result<Fen> {
+    policy_sum(
+        db,
+        "select cast(coalesce(sum(c.paid_fen), 0) as bigint) as total from insurance_claims c \
+         join insurance_policies p on p.id = c.policy_id \
+         where p.county_code like $1 and c.state = 'paid' and c.paid_on <= $2",
+        county_prefix,
+        date,
+    )
+    .await
+}

@@ -50,13 +50,16 @@ pub enum Vocabulary {
     AnswerKind,
     AlertFact,
     RequestStatus,
+    InsuranceKind,
+    InsuranceEvent,
+    InsuranceClaimState,
 }
 
 type Table = &'static [(&'static str, &'static str, &'static str)];
 
 impl Vocabulary {
     /// Every vocabulary, for the tests.
-    pub const ALL: [Vocabulary; 40] = [
+    pub const ALL: [Vocabulary; 43] = [
         Vocabulary::Attribute,
         Vocabulary::Cause,
         Vocabulary::HouseholdStatus,
@@ -97,6 +100,9 @@ impl Vocabulary {
         Vocabulary::AnswerKind,
         Vocabulary::AlertFact,
         Vocabulary::RequestStatus,
+        Vocabulary::InsuranceKind,
+        Vocabulary::InsuranceEvent,
+        Vocabulary::InsuranceClaimState,
     ];
 
     /// (code, Chinese, English)
@@ -142,6 +148,9 @@ impl Vocabulary {
             Vocabulary::AnswerKind => ANSWER_KINDS,
             Vocabulary::AlertFact => ALERT_FACTS,
             Vocabulary::RequestStatus => REQUEST_STATUSES,
+            Vocabulary::InsuranceKind => INSURANCE_KINDS,
+            Vocabulary::InsuranceEvent => INSURANCE_EVENTS,
+            Vocabulary::InsuranceClaimState => INSURANCE_CLAIM_STATES,
         }
     }
 
@@ -195,6 +204,9 @@ impl Vocabulary {
             Vocabulary::AnswerKind => "answer_kind",
             Vocabulary::AlertFact => "alert_fact",
             Vocabulary::RequestStatus => "request_status",
+            Vocabulary::InsuranceKind => "insurance_kind",
+            Vocabulary::InsuranceEvent => "insurance_event",
+            Vocabulary::InsuranceClaimState => "insurance_claim_state",
         }
     }
 
@@ -429,6 +441,41 @@ const TRANSFER_KINDS: Table = &[
         "拨入风险补偿金",
         "Risk fund deposit",
     ),
+    (
+        "premium_central",
+        "中央财政保费补贴",
+        "Premium subsidy, central",
+    ),
+    (
+        "premium_provincial",
+        "省级财政保费补贴",
+        "Premium subsidy, provincial",
+    ),
+    (
+        "premium_county",
+        "县级财政保费补贴",
+        "Premium subsidy, county",
+    ),
+    (
+        "premium_farmer",
+        "农户自缴保费",
+        "Premium paid by the farmer",
+    ),
+    (
+        "insurance_claim_loan",
+        "保险理赔代偿贷款",
+        "Insurance claim repaying a loan",
+    ),
+    (
+        "insurance_claim_bank",
+        "保证保险赔付银行",
+        "Guarantee insurance paid to the bank",
+    ),
+    (
+        "insurance_claim_farmer",
+        "保险理赔赔付农户",
+        "Insurance claim paid to farmers",
+    ),
 ];
 
 const PREPAYMENT_OPTIONS: Table = &[
@@ -548,6 +595,9 @@ const IMPORT_KINDS: Table = &[
     ("repayments", "还款", "Repayments"),
     ("returns", "统计报表", "Statistical returns"),
     ("fund_deposits", "资金拨入", "Fund deposits"),
+    ("insurance_policies", "保单", "Insurance policies"),
+    ("insurance_premiums", "保费缴纳", "Insurance premiums"),
+    ("insurance_claims", "保险理赔", "Insurance claims"),
 ];
 
 const UNITS: Table = &[
@@ -564,6 +614,7 @@ const SECTIONS: Table = &[
     ("credit", "信用与授信", "Credit"),
     ("loans", "贷款", "Loans"),
     ("funds", "贴息与风险补偿", "Funds"),
+    ("insurance", "涉农保险", "Insurance"),
     ("industry", "产业带动", "Industry"),
     ("returns", "统计报表", "Returns"),
 ];
@@ -582,7 +633,31 @@ const ROLES: Table = &[
     ("poverty_office", "扶贫办", "Poverty office"),
     ("finance", "财政局", "Finance bureau"),
     ("admin", "管理员", "Administrator"),
+    ("guarantor", "担保机构", "Guarantor"),
+    ("insurer", "保险机构", "Insurer"),
     ("operator", "运维", "Operator"),
+];
+
+const INSURANCE_KINDS: Table = &[
+    ("accident", "借款人意外险", "Borrower accident cover"),
+    ("guarantee", "保证保险", "Loan guarantee insurance"),
+    ("crop", "种植险", "Crop insurance"),
+    ("livestock", "养殖险", "Livestock insurance"),
+];
+
+const INSURANCE_EVENTS: Table = &[
+    ("death", "身故", "Death"),
+    ("disability", "伤残", "Disability"),
+    ("default", "借款违约", "Default"),
+    ("crop_loss", "种植损失", "Crop loss"),
+    ("livestock_loss", "养殖损失", "Livestock loss"),
+];
+
+const INSURANCE_CLAIM_STATES: Table = &[
+    ("reported", "已报案", "Reported"),
+    ("assessed", "已定损", "Assessed"),
+    ("paid", "已赔付", "Paid"),
+    ("refused", "已拒赔", "Refused"),
 ];
 
 const RULE_STATUSES: Table = &[
@@ -1217,7 +1292,9 @@ mod tests {
                 Vocabulary::EnterpriseKind,
                 Vocabulary::ExtensionKind,
                 Vocabulary::AnswerKind,
+                Vocabulary::InsuranceKind,
             ],
+            "event" => &[Vocabulary::InsuranceEvent],
             "leading_level" => &[Vocabulary::LeadingLevel],
             "link" => &[Vocabulary::EnterpriseLink],
             "type" => &[Vocabulary::InstitutionType],
@@ -1225,7 +1302,11 @@ mod tests {
             "borrower_type" => &[Vocabulary::BorrowerType],
             "classification" => &[Vocabulary::Classification],
             "fund" => &[Vocabulary::Fund],
-            "state" => &[Vocabulary::ReturnState, Vocabulary::ClaimState],
+            "state" => &[
+                Vocabulary::ReturnState,
+                Vocabulary::ClaimState,
+                Vocabulary::InsuranceClaimState,
+            ],
             "exempt_reason" => &[Vocabulary::ExemptReason],
             "unit" => &[Vocabulary::Unit],
             "level" => &[Vocabulary::Level],
@@ -1246,7 +1327,8 @@ mod tests {
             let sql = std::fs::read_to_string(entry.expect("a file").path()).expect("readable");
             let mut rest = sql.as_str();
             while let Some(at) = rest.find(" in ('") {
-                let before = &rest[..at];
+                // `role not in ('bank', …)` lists the column's codes too.
+                let before = rest[..at].trim_end_matches(" not");
                 let column = before
                     .rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
                     .next()

@@ -12,6 +12,7 @@
 //! | `products`, `loans`, `repayments`, `credit_files`, `credit_lines` | bank (its own) |
 //! | `returns` | bank (its own), regulator |
 //! | `fund_deposits` | finance bureau |
+//! | `insurance_policies`, `insurance_premiums`, `insurance_claims` | insurer (its own) |
 //!
 //! Before anything is imported the file is read once for scope: every region code in a row
 //! (village, township, county, location) must lie in the uploader's region, every
@@ -25,6 +26,7 @@ use fupin_core::BusinessDate;
 use fupin_store::Db;
 
 use super::funds::DepositImporter;
+use super::insurance;
 use super::loans::{LoanImporter, ProductImporter, RepaymentImporter};
 use super::registry::{EnterpriseImporter, EnterpriseLinkImporter, import_households};
 use super::territory::{
@@ -54,10 +56,13 @@ pub enum Kind {
     Repayments,
     Returns,
     FundDeposits,
+    InsurancePolicies,
+    InsurancePremiums,
+    InsuranceClaims,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 14] = [
+    pub const ALL: [Kind; 17] = [
         Kind::Regions,
         Kind::Institutions,
         Kind::Assignments,
@@ -72,6 +77,9 @@ impl Kind {
         Kind::Repayments,
         Kind::Returns,
         Kind::FundDeposits,
+        Kind::InsurancePolicies,
+        Kind::InsurancePremiums,
+        Kind::InsuranceClaims,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -90,6 +98,9 @@ impl Kind {
             Kind::Repayments => "repayments",
             Kind::Returns => "returns",
             Kind::FundDeposits => "fund_deposits",
+            Kind::InsurancePolicies => "insurance_policies",
+            Kind::InsurancePremiums => "insurance_premiums",
+            Kind::InsuranceClaims => "insurance_claims",
         }
     }
 
@@ -120,6 +131,9 @@ impl Kind {
             | Kind::CreditLines => &[Role::Bank],
             Kind::Returns => &[Role::Bank, Role::Regulator],
             Kind::FundDeposits => &[Role::Finance],
+            Kind::InsurancePolicies | Kind::InsurancePremiums | Kind::InsuranceClaims => {
+                &[Role::Insurer]
+            }
         }
     }
 
@@ -147,6 +161,9 @@ impl Kind {
             Kind::Repayments => <RepaymentImporter as Importer>::COLUMNS,
             Kind::Returns => <&mut super::returns::ReturnImporter as Importer>::COLUMNS,
             Kind::FundDeposits => <DepositImporter as Importer>::COLUMNS,
+            Kind::InsurancePolicies => <insurance::PolicyImporter as Importer>::COLUMNS,
+            Kind::InsurancePremiums => <insurance::PremiumImporter as Importer>::COLUMNS,
+            Kind::InsuranceClaims => <insurance::ClaimImporter as Importer>::COLUMNS,
         }
     }
 
@@ -157,7 +174,7 @@ impl Kind {
             Kind::Assignments => &["township_code"],
             Kind::ServicePoints | Kind::Households | Kind::Enterprises => &["village_code"],
             Kind::Returns => &["region_code"],
-            Kind::FundDeposits => &["county_code"],
+            Kind::FundDeposits | Kind::InsurancePolicies => &["county_code"],
             _ => &[],
         }
     }
@@ -295,6 +312,9 @@ async fn run(
         }
         Kind::FundDeposits => {
             super::run(db, ctx, path, options, DepositImporter::default()).await?
+        }
+        Kind::InsurancePolicies | Kind::InsurancePremiums | Kind::InsuranceClaims => {
+            insurance::import(db, ctx, path, options, upload.kind).await?
         }
         Kind::Returns => {
             let outcome =

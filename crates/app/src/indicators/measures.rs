@@ -99,6 +99,12 @@ pub const MEASURES: &[(&str, &str)] = &[
         "funds.covered_balance",
         "principal outstanding of loans the risk funds cover",
     ),
+    ("insurance.insured", "sums insured by the policies in force"),
+    (
+        "insurance.premiums[PAYER]",
+        "premiums paid to date, of the payer when given (central, provincial, county, farmer)",
+    ),
+    ("insurance.claims_paid", "insurance claims paid to date"),
     (
         "alerts.open[RULE]",
         "supervisory alerts open at the end of the date (seen, not closed, not dismissed), of the rule when given",
@@ -304,6 +310,9 @@ impl<'a> Fetcher<'a> {
             "alerts.open" => {
                 count(fupin_store::alerts::open_on(db, prefix, date, argument, institution).await?)
             }
+            insurance if insurance.starts_with("insurance.") => yuan(
+                crate::insurance::measure(db, self.ctx, insurance, argument, prefix, date).await?,
+            ),
             other => return self.credit_measure(other, region, date).await,
         }))
     }

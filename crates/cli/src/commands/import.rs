@@ -144,6 +144,9 @@ pub async fn run(db: &Db, args: ImportArgs) -> anyhow::Result<ExitCode> {
         Kind::FundDeposits => {
             imports::run(db, &ctx, &args.file, &options, DepositImporter::default()).await?
         }
+        Kind::InsurancePolicies | Kind::InsurancePremiums | Kind::InsuranceClaims => {
+            fupin_app::imports::insurance::import(db, &ctx, &args.file, &options, args.kind).await?
+        }
         Kind::Returns => {
             let confirm = args.confirm_warnings;
             let outcome = imports::returns::import(db, &ctx, &args.file, &options, confirm).await?;

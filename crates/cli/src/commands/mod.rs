@@ -13,6 +13,7 @@ pub mod groups;
 pub mod households;
 pub mod import;
 pub mod indicators;
+pub mod insurance;
 pub mod ledger;
 pub mod listings;
 pub mod loan_requests;
@@ -67,6 +68,7 @@ async fn run_on(db: &Db, command: Command) -> anyhow::Result<ExitCode> {
         Command::Funds(command) => funds::run(db, command).await,
         Command::Subsidy(command) => funds::subsidy(db, command).await,
         Command::Risk(command) => funds::risk(db, command).await,
+        Command::Insurance(command) => insurance::run(db, command).await,
         Command::Coverage(command) => coverage::run(db, command).await,
         Command::Groups(command) => groups::run(db, command).await,
         Command::Institutions(command) => listings::institutions(db, command).await,

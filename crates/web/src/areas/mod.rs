@@ -13,6 +13,7 @@ pub mod funds;
 pub mod home;
 pub mod imports;
 pub mod indicators;
+pub mod insurance;
 pub mod loans;
 pub mod maturity;
 pub mod regions;
@@ -82,6 +83,12 @@ pub const NAV: &[NavEntry] = &[
         area: Some(Area::Funds),
     },
     NavEntry {
+        href: "/insurance",
+        label: "nav.insurance",
+        hint: "hint.insurance",
+        area: Some(Area::Insurance),
+    },
+    NavEntry {
         href: "/returns",
         label: "nav.returns",
         hint: "hint.returns",
@@ -149,6 +156,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(loans::api())
         .merge(maturity::api())
         .merge(funds::api())
+        .merge(insurance::api())
         .merge(returns::api())
         .merge(indicators::api())
         .merge(imports::api())
@@ -169,6 +177,7 @@ pub fn pages_router() -> Router<AppState> {
         .merge(registry::pages())
         .merge(loans::pages())
         .merge(funds::pages())
+        .merge(insurance::pages())
         .merge(returns::pages())
         .merge(imports::pages())
         .merge(field::pages())
