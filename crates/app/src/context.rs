@@ -11,6 +11,8 @@ pub enum Role {
     PovertyOffice,
     Finance,
     Admin,
+    /// A guarantee company's staff: its own guarantee contracts and claims (institution code).
+    Guarantor,
     /// Someone running `fupin` on the server itself: they hold the database file or URL, so
     /// they already have everything; their actions are still audited.
     Operator,
@@ -24,17 +26,19 @@ impl Role {
             Role::PovertyOffice => "poverty_office",
             Role::Finance => "finance",
             Role::Admin => "admin",
+            Role::Guarantor => "guarantor",
             Role::Operator => "operator",
         }
     }
 
     /// The roles a user account can have (the operator is not an account).
-    pub const USER_ROLES: [Role; 5] = [
+    pub const USER_ROLES: [Role; 6] = [
         Role::Regulator,
         Role::Bank,
         Role::PovertyOffice,
         Role::Finance,
         Role::Admin,
+        Role::Guarantor,
     ];
 
     /// A user role from its name (`regulator`, `bank`, `poverty_office`, `finance`, `admin`).
@@ -52,7 +56,7 @@ pub struct Actor {
     pub role: Role,
     /// The region they may see; `None` means everything.
     pub region: Option<RegionCode>,
-    /// For bank users, their institution's code.
+    /// For bank and guarantor users, their institution's code.
     pub institution: Option<String>,
 }
 

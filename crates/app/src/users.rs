@@ -145,13 +145,13 @@ pub async fn add(db: &Db, ctx: &Ctx, new: NewUser) -> Result<UserView> {
         ));
     }
     match (new.role, &new.institution) {
-        (Role::Bank, None) => {
+        (role @ (Role::Bank | Role::Guarantor), None) => {
             return Err(AppError::field(
                 "institution",
-                "a bank user needs an institution",
+                format!("a {} user needs an institution", role.as_str()),
             ));
         }
-        (Role::Bank, Some(code)) => {
+        (Role::Bank | Role::Guarantor, Some(code)) => {
             // A bank outside the administrator's region is answered as one that does not
             // exist: a user of it would see that bank's data, beyond the administrator's own.
             let institution = fupin_store::institutions::get(db, code)
@@ -167,7 +167,10 @@ pub async fn add(db: &Db, ctx: &Ctx, new: NewUser) -> Result<UserView> {
         (role, Some(_)) => {
             return Err(AppError::field(
                 "institution",
-                format!("only bank users have an institution, not {}", role.as_str()),
+                format!(
+                    "only bank and guarantor users have an institution, not {}",
+                    role.as_str()
+                ),
             ));
         }
         (_, None) => {}

@@ -337,6 +337,7 @@ async fn render_users(
         Role::PovertyOffice,
         Role::Finance,
         Role::Admin,
+        Role::Guarantor,
     ]
     .into_iter()
     .map(|role| (role.as_str(), role_key(role)))
