@@ -174,6 +174,12 @@ pub async fn add_guarantee(tx: &mut Tx, ctx: &Ctx, new: &NewGuarantee) -> Result
     access::require_region(ctx, loan.terms.village_code, what)?;
     validate_terms(new)?;
     let guarantor = guarantor_id(tx, new, &loan).await?;
+    if store::is_borrower(tx, &loan, new.kind.as_str(), &guarantor).await? {
+        return Err(AppError::field(
+            "guarantor_id",
+            format!("a borrower does not guarantee its own loan ({})", what()),
+        ));
+    }
     let record = LoanGuarantee {
         id: 0,
         loan_id: loan.id,

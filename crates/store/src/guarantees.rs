@@ -534,3 +534,25 @@ pub async fn guarantee_ids_of(db: &Db, guarantor_type: &str, guarantor_id: &str)
     .await?;
     rows.iter().map(|row| Ok(row.try_get("id")?)).collect()
 }
+
+/// Whether a guarantor is the loan's borrower: the enterprise itself, or a current member of
+/// the borrowing household.
+pub async fn is_borrower(
+    tx: &mut Tx,
+    loan: &crate::loans::Loan,
+    guarantor_type: &str,
+    guarantor_id: &str,
+) -> Result<bool> {
+    let row = sqlx::query(
+        "select count(*) as n from loans l where l.id = $1 and ((l.borrower_type = 'enterprise' \
+         and $2 = 'enterprise' and l.borrower_id = $3) or (l.borrower_type = 'household' \
+         and $2 = 'household' and exists (select 1 from members m where m.household_id = \
+         l.borrower_id and m.id_number = $3 and m.valid_to is null)))",
+    )
+    .bind(loan.id)
+    .bind(guarantor_type)
+    .bind(guarantor_id)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(row.try_get::<i64, _>("n")? > 0)
+}
