@@ -425,7 +425,12 @@ pub async fn approve_subsidy_claim(
     Ok(approved)
 }
 
-pub(crate) fn insufficient_fund(error: AppError, fund: &str, county: &RegionCode, amount: Fen) -> AppError {
+pub(crate) fn insufficient_fund(
+    error: AppError,
+    fund: &str,
+    county: &RegionCode,
+    amount: Fen,
+) -> AppError {
     match error {
         AppError::Invalid(message) if message.contains("overdrawn") => AppError::Conflict(format!(
             "the {fund} fund of county {county} holds less than {amount}: nothing was paid ({message})"

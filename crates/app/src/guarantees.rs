@@ -151,7 +151,9 @@ async fn guarantor_id(tx: &mut Tx, new: &NewGuarantee, loan: &Loan) -> Result<St
                 true => Ok(county.to_string()),
                 false => Err(AppError::field(
                     "guarantor_id",
-                    format!("the guarantee fund of {named} does not guarantee loans of county {county}"),
+                    format!(
+                        "the guarantee fund of {named} does not guarantee loans of county {county}"
+                    ),
                 )),
             }
         }
@@ -233,7 +235,10 @@ fn validate_terms(new: &NewGuarantee) -> Result<()> {
     if !(1..=10_000).contains(&new.share_bps) {
         return Err(AppError::field(
             "share",
-            format!("share {} is not between 0.01 % and 100 %", bps_text(new.share_bps)),
+            format!(
+                "share {} is not between 0.01 % and 100 %",
+                bps_text(new.share_bps)
+            ),
         ));
     }
     if new.fee_rate_bps < 0 || !(0..=10_000).contains(&new.fee_subsidy_bps) {
@@ -307,8 +312,9 @@ async fn leverage_refusal(
             "county {county} has no guarantee fund rules on {on}"
         )));
     };
-    let guaranteed =
-        guaranteed_balance(&store::guaranteed_loans_in(tx, "county_fund", &county.to_string()).await?)?;
+    let guaranteed = guaranteed_balance(
+        &store::guaranteed_loans_in(tx, "county_fund", &county.to_string()).await?,
+    )?;
     let principal = principal_of(tx, loan).await?;
     let this = principal
         .mul_ratio_half_up(i128::from(share_bps), 10_000)
@@ -345,11 +351,15 @@ async fn principal_of(tx: &mut Tx, loan: &Loan) -> Result<Fen> {
 pub async fn set_fund_settings(db: &Db, ctx: &Ctx, settings: &GuaranteeFundSettings) -> Result<()> {
     require_finance(ctx, settings.county_code)?;
     if county_of(settings.county_code)? != settings.county_code {
-        return Err(AppError::Invalid(format!("{} is not a county code", settings.county_code)));
+        return Err(AppError::Invalid(format!(
+            "{} is not a county code",
+            settings.county_code
+        )));
     }
     if settings.leverage_multiple <= 0 || !(0..=10_000).contains(&settings.fund_share_bps) {
         return Err(AppError::Invalid(
-            "the leverage multiple must be positive and the fund's share between 0 and 100 %".into(),
+            "the leverage multiple must be positive and the fund's share between 0 and 100 %"
+                .into(),
         ));
     }
     let mut tx = db.write().await?;
@@ -401,7 +411,11 @@ pub async fn set_company(db: &Db, ctx: &Ctx, company: &GuaranteeCompany) -> Resu
     require_finance(ctx, institution.region_code)?;
     let mut tx = db.write().await?;
     store::set_company(&mut tx, company).await?;
-    let mut entry = ctx.audit("guarantee_company.save", "guarantee_company", &company.institution_code);
+    let mut entry = ctx.audit(
+        "guarantee_company.save",
+        "guarantee_company",
+        &company.institution_code,
+    );
     entry.after_json = Some(json!({"national_bps": company.national_bps, "provincial_bps": company.provincial_bps, "company_bps": company.company_bps, "bank_bps": company.bank_bps}).to_string());
     audit::append(&mut tx, &entry).await?;
     tx.commit().await.map_err(fupin_store::StoreError::from)?;
@@ -411,21 +425,39 @@ pub async fn set_company(db: &Db, ctx: &Ctx, company: &GuaranteeCompany) -> Resu
 /// The bank that offers a product names the guarantees it allows and their cap.
 pub async fn set_product_terms(db: &Db, ctx: &Ctx, terms: &ProductGuaranteeTerms) -> Result<()> {
     access::require(ctx, Area::Guarantees, Access::Write)?;
-    if terms.kinds.is_empty() || terms.kinds.iter().any(|k| GuarantorKind::parse(k).is_none()) {
+    if terms.kinds.is_empty()
+        || terms
+            .kinds
+            .iter()
+            .any(|k| GuarantorKind::parse(k).is_none())
+    {
         return Err(AppError::field(
             "kinds",
-            format!("guarantor kinds {:?} are not among household, enterprise, company, county_fund", terms.kinds),
+            format!(
+                "guarantor kinds {:?} are not among household, enterprise, company, county_fund",
+                terms.kinds
+            ),
         ));
     }
     if !(1..=10_000).contains(&terms.cap_bps) {
-        return Err(AppError::field("cap", "the cap must be between 0.01 % and 100 %"));
+        return Err(AppError::field(
+            "cap",
+            "the cap must be between 0.01 % and 100 %",
+        ));
     }
     let mut tx = db.write().await?;
     let product = loans::product_in(&mut tx, &terms.product_code)
         .await?
-        .ok_or_else(|| AppError::field("product", format!("product {} does not exist", terms.product_code)))?;
+        .ok_or_else(|| {
+            AppError::field(
+                "product",
+                format!("product {} does not exist", terms.product_code),
+            )
+        })?;
     if !matches!(ctx.actor.role, Role::Bank | Role::Operator) {
-        return Err(AppError::Forbidden("a product's guarantees are set by its bank".into()));
+        return Err(AppError::Forbidden(
+            "a product's guarantees are set by its bank".into(),
+        ));
     }
     access::require_institution(ctx, &product.institution_code, || {
         format!("product {}", terms.product_code)
@@ -436,7 +468,14 @@ pub async fn set_product_terms(db: &Db, ctx: &Ctx, terms: &ProductGuaranteeTerms
         .filter_map(|k| GuarantorKind::parse(k))
         .map(|k| k.as_str().to_string())
         .collect();
-    store::set_product_terms(&mut tx, &ProductGuaranteeTerms { kinds, ..terms.clone() }).await?;
+    store::set_product_terms(
+        &mut tx,
+        &ProductGuaranteeTerms {
+            kinds,
+            ..terms.clone()
+        },
+    )
+    .await?;
     let mut entry = ctx.audit("product_guarantees.save", "product", &terms.product_code);
     entry.after_json = Some(json!({"kinds": terms.kinds, "cap_bps": terms.cap_bps}).to_string());
     audit::append(&mut tx, &entry).await?;
@@ -504,7 +543,9 @@ async fn payers_of(
         "company" => {
             let company = store::company_in(tx, &guarantee.guarantor_id)
                 .await?
-                .ok_or_else(|| AppError::NotFound(format!("guarantee company {}", guarantee.guarantor_id)))?;
+                .ok_or_else(|| {
+                    AppError::NotFound(format!("guarantee company {}", guarantee.guarantor_id))
+                })?;
             vec![
                 ("national", company.national_bps),
                 ("provincial", company.provincial_bps),
@@ -551,12 +592,14 @@ pub async fn share_loss(
                 // the loss less what insurers paid on the loan (see docs/funds.md).
             }
             Step::Guarantee => {
-                let (guaranteed, any) = raise_guarantee_claims(tx, ctx, loan, loss, left, date).await?;
+                let (guaranteed, any) =
+                    raise_guarantee_claims(tx, ctx, loan, loss, left, date).await?;
                 raised |= any;
                 left = Fen::new(left.fen() - guaranteed.fen());
             }
             Step::RiskFund => {
-                raised |= crate::funds::raise_risk_claim(tx, ctx, loan, settings, loss, left, date).await?;
+                raised |= crate::funds::raise_risk_claim(tx, ctx, loan, settings, loss, left, date)
+                    .await?;
                 // The fund and the bank share all that is left by their ratio.
                 left = Fen::ZERO;
             }
@@ -603,7 +646,10 @@ async fn raise_guarantee_claims(
                 approved_on: None,
             };
             if store::raise_claim(tx, &claim).await? {
-                let key = format!("{}/{}/{payer}", loan.terms.contract_no, guarantee.contract_no);
+                let key = format!(
+                    "{}/{}/{payer}",
+                    loan.terms.contract_no, guarantee.contract_no
+                );
                 let mut entry = ctx.audit("guarantee_claim.raise", "guarantee_claim", &key);
                 entry.after_json = Some(json!({"loss": loss.to_plain_yuan(), "base": left.to_plain_yuan(), "amount": amount.to_plain_yuan()}).to_string());
                 audit::append(tx, &entry).await?;
@@ -616,7 +662,11 @@ async fn raise_guarantee_claims(
 
 /// The ledger account a guarantee payer pays from: the county guarantee fund, or an outside
 /// source per guarantee and payer (credit-normal, like the treasury).
-async fn payer_account(tx: &mut Tx, claim: &GuaranteeClaim, guarantee: &LoanGuarantee) -> Result<i64> {
+async fn payer_account(
+    tx: &mut Tx,
+    claim: &GuaranteeClaim,
+    guarantee: &LoanGuarantee,
+) -> Result<i64> {
     if claim.payer == "county_fund" {
         return fund_account(tx, claim.county_code, Fund::Guarantee).await;
     }
@@ -624,7 +674,8 @@ async fn payer_account(tx: &mut Tx, claim: &GuaranteeClaim, guarantee: &LoanGuar
         code: format!("guarantee:{}:{}", guarantee.id, claim.payer),
         normal_side: NormalSide::Credit,
         kind: format!("guarantee_{}", claim.payer),
-        institution_code: (guarantee.guarantor_type == "company").then(|| guarantee.guarantor_id.clone()),
+        institution_code: (guarantee.guarantor_type == "company")
+            .then(|| guarantee.guarantor_id.clone()),
         region_code: Some(claim.county_code),
         no_overdraft: false,
     };
@@ -657,7 +708,12 @@ fn require_approver(ctx: &Ctx, claim: &GuaranteeClaim, guarantee: &LoanGuarantee
 
 /// Approves a pending guarantee claim: the payer pays the bank its share (a ledger transfer,
 /// audited); refused whole when the county guarantee fund holds less.
-pub async fn approve_claim(db: &Db, ctx: &Ctx, claim_id: i64, on: BusinessDate) -> Result<GuaranteeClaim> {
+pub async fn approve_claim(
+    db: &Db,
+    ctx: &Ctx,
+    claim_id: i64,
+    on: BusinessDate,
+) -> Result<GuaranteeClaim> {
     let mut tx = db.write().await?;
     let claim = store::claim_in(&mut tx, claim_id)
         .await?
@@ -667,7 +723,9 @@ pub async fn approve_claim(db: &Db, ctx: &Ctx, claim_id: i64, on: BusinessDate) 
         .ok_or_else(|| AppError::NotFound(format!("guarantee {}", claim.guarantee_id)))?;
     require_approver(ctx, &claim, &guarantee)?;
     if !store::approve_claim(&mut tx, claim_id, on, &ctx.actor.name).await? {
-        return Err(AppError::Conflict(format!("guarantee claim {claim_id} was already approved")));
+        return Err(AppError::Conflict(format!(
+            "guarantee claim {claim_id} was already approved"
+        )));
     }
     let payer = payer_account(&mut tx, &claim, &guarantee).await?;
     let cash = bank_cash(&mut tx, &claim.institution_code).await?;
@@ -680,9 +738,15 @@ pub async fn approve_claim(db: &Db, ctx: &Ctx, claim_id: i64, on: BusinessDate) 
         code: "guarantee_compensation".to_string(),
         memo: Some(format!("{} {}", guarantee.contract_no, claim.payer)),
     };
-    post_batch(&mut tx, ctx, "guarantee_claim.approve", &claim_id.to_string(), &[transfer])
-        .await
-        .map_err(|e| insufficient_fund(e, "guarantee", &claim.county_code, claim.amount))?;
+    post_batch(
+        &mut tx,
+        ctx,
+        "guarantee_claim.approve",
+        &claim_id.to_string(),
+        &[transfer],
+    )
+    .await
+    .map_err(|e| insufficient_fund(e, "guarantee", &claim.county_code, claim.amount))?;
     let approved = store::claim_in(&mut tx, claim_id)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("guarantee claim {claim_id}")))?;
@@ -731,7 +795,14 @@ pub async fn return_shares(
             code: "guarantee_return".to_string(),
             memo: None,
         };
-        post_batch(tx, ctx, "guarantee_claim.return", &claim.id.to_string(), &[transfer]).await?;
+        post_batch(
+            tx,
+            ctx,
+            "guarantee_claim.return",
+            &claim.id.to_string(),
+            &[transfer],
+        )
+        .await?;
         total = Fen::new(total.fen() + amount.fen());
     }
     Ok(total)
@@ -751,7 +822,12 @@ pub struct Exposure {
 
 /// A guarantor's exposure, for the regulator and finance bureau, a guarantor its own company,
 /// a bank the loans it made (the own-loans figure counts every bank's: the chain is the point).
-pub async fn exposure(db: &Db, ctx: &Ctx, kind: GuarantorKind, guarantor_id: &str) -> Result<Exposure> {
+pub async fn exposure(
+    db: &Db,
+    ctx: &Ctx,
+    kind: GuarantorKind,
+    guarantor_id: &str,
+) -> Result<Exposure> {
     access::require(ctx, Area::Guarantees, Access::Read)?;
     if let Some(own) = access::guarantor_institution(ctx)?
         && (kind != GuarantorKind::Company || own != guarantor_id)
@@ -784,7 +860,12 @@ pub async fn exposure(db: &Db, ctx: &Ctx, kind: GuarantorKind, guarantor_id: &st
 
 /// The guarantors of a loan, for those who see the loan and the guarantor companies named on
 /// it.
-pub async fn of_loan(db: &Db, ctx: &Ctx, institution: &str, contract_no: &str) -> Result<Vec<LoanGuarantee>> {
+pub async fn of_loan(
+    db: &Db,
+    ctx: &Ctx,
+    institution: &str,
+    contract_no: &str,
+) -> Result<Vec<LoanGuarantee>> {
     access::require(ctx, Area::Guarantees, Access::Read)?;
     let what = || format!("loan {institution}/{contract_no}");
     access::require_institution(ctx, institution, what)?;
@@ -794,7 +875,11 @@ pub async fn of_loan(db: &Db, ctx: &Ctx, institution: &str, contract_no: &str) -
     access::require_region(ctx, loan.terms.village_code, what)?;
     let guarantees = store::guarantees_of_loan(db, loan.id).await?;
     match access::guarantor_institution(ctx)? {
-        Some(own) if !guarantees.iter().any(|g| g.guarantor_type == "company" && g.guarantor_id == own) => {
+        Some(own)
+            if !guarantees
+                .iter()
+                .any(|g| g.guarantor_type == "company" && g.guarantor_id == own) =>
+        {
             Err(AppError::NotFound(what()))
         }
         _ => Ok(guarantees),
@@ -803,7 +888,11 @@ pub async fn of_loan(db: &Db, ctx: &Ctx, institution: &str, contract_no: &str) -
 
 /// Guarantee claims in the actor's scope: the finance bureau and the regulator of the region,
 /// a bank its loans', a guarantor its own contracts'.
-pub async fn claims_for(db: &Db, ctx: &Ctx, region: Option<RegionCode>) -> Result<Vec<GuaranteeClaim>> {
+pub async fn claims_for(
+    db: &Db,
+    ctx: &Ctx,
+    region: Option<RegionCode>,
+) -> Result<Vec<GuaranteeClaim>> {
     access::require(ctx, Area::Guarantees, Access::Read)?;
     let within = access::region_in_scope(ctx, region)?;
     let prefix = within.map(|c| c.prefix().to_string()).unwrap_or_default();
@@ -827,6 +916,7 @@ pub async fn add_guarantee_command(db: &Db, ctx: &Ctx, new: &NewGuarantee) -> Re
 }
 
 pub use fupin_store::guarantees::{
-    GuaranteeClaim as LossClaim, GuaranteeCompany as Company, GuaranteeFundSettings as FundSettings,
-    GuaranteedLoan as Guaranteed, LoanGuarantee as Guarantee, ProductGuaranteeTerms as ProductTerms,
+    GuaranteeClaim as LossClaim, GuaranteeCompany as Company,
+    GuaranteeFundSettings as FundSettings, GuaranteedLoan as Guaranteed,
+    LoanGuarantee as Guarantee, ProductGuaranteeTerms as ProductTerms,
 };

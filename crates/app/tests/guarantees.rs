@@ -7,10 +7,10 @@
 mod common;
 
 use common::*;
+use fupin_app::funds::{self, RiskFundSettings};
 use fupin_app::guarantees::{
     self, Added, Company, FundSettings, GuarantorKind, NewGuarantee, ProductTerms, Step,
 };
-use fupin_app::funds::{self, RiskFundSettings};
 use fupin_app::imports::loans::LoanImporter;
 use fupin_app::imports::territory::InstitutionImporter;
 use fupin_app::loans;
@@ -43,23 +43,52 @@ async fn rules(db: &fupin_app::Db, dir: &std::path::Path) {
         fund_share_ppm: 800_000,
         trigger_days: 90,
     };
-    funds::set_risk_settings(db, &ctx(), &settings).await.expect("risk rules");
+    funds::set_risk_settings(db, &ctx(), &settings)
+        .await
+        .expect("risk rules");
     let fund = FundSettings {
         county_code: county(),
         effective_from: date("2017-01-01"),
         leverage_multiple: 5,
         fund_share_bps: 8_000,
     };
-    guarantees::set_fund_settings(db, &as_role(Role::Finance, None), &fund).await.expect("fund rules");
-    let companies = write(dir, "gc.csv", "code,name,type,region_code\nGC,鄱阳县融资担保公司,other,361128\nGD,另一担保公司,other,361128\n");
+    guarantees::set_fund_settings(db, &as_role(Role::Finance, None), &fund)
+        .await
+        .expect("fund rules");
+    let companies = write(
+        dir,
+        "gc.csv",
+        "code,name,type,region_code\nGC,鄱阳县融资担保公司,other,361128\nGD,另一担保公司,other,361128\n",
+    );
     assert_applied(&import_file(db, &companies, InstitutionImporter::default()).await);
     for code in ["GC", "GD"] {
-        let company = Company { institution_code: code.into(), national_bps: 4_000, provincial_bps: 3_000, company_bps: 2_000, bank_bps: 1_000 };
-        guarantees::set_company(db, &ctx(), &company).await.expect("4-3-2-1");
+        let company = Company {
+            institution_code: code.into(),
+            national_bps: 4_000,
+            provincial_bps: 3_000,
+            company_bps: 2_000,
+            bank_bps: 1_000,
+        };
+        guarantees::set_company(db, &ctx(), &company)
+            .await
+            .expect("4-3-2-1");
     }
-    let lopsided = Company { institution_code: "GC".into(), national_bps: 4_000, provincial_bps: 3_000, company_bps: 2_000, bank_bps: 2_000 };
-    let refused = guarantees::set_company(db, &ctx(), &lopsided).await.expect_err("110 %");
-    assert!(refused.to_string().contains("must add up to 100 %, not 110.00 %"), "{refused}");
+    let lopsided = Company {
+        institution_code: "GC".into(),
+        national_bps: 4_000,
+        provincial_bps: 3_000,
+        company_bps: 2_000,
+        bank_bps: 2_000,
+    };
+    let refused = guarantees::set_company(db, &ctx(), &lopsided)
+        .await
+        .expect_err("110 %");
+    assert!(
+        refused
+            .to_string()
+            .contains("must add up to 100 %, not 110.00 %"),
+        "{refused}"
+    );
 }
 
 fn guarantee(contract: &str, kind: GuarantorKind, id: &str, share_bps: i64) -> NewGuarantee {

@@ -70,7 +70,8 @@ pub async fn insert_guarantee(tx: &mut Tx, guarantee: &LoanGuarantee) -> Result<
 
 /// The guarantees of a loan, in id order.
 pub async fn guarantees_of_loan_in(tx: &mut Tx, loan_id: i64) -> Result<Vec<LoanGuarantee>> {
-    let sql = format!("select {GUARANTEE_COLUMNS} from loan_guarantees where loan_id = $1 order by id");
+    let sql =
+        format!("select {GUARANTEE_COLUMNS} from loan_guarantees where loan_id = $1 order by id");
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(loan_id)
         .fetch_all(&mut **tx)
@@ -80,7 +81,8 @@ pub async fn guarantees_of_loan_in(tx: &mut Tx, loan_id: i64) -> Result<Vec<Loan
 
 /// The guarantees of a loan, in id order (outside a transaction).
 pub async fn guarantees_of_loan(db: &Db, loan_id: i64) -> Result<Vec<LoanGuarantee>> {
-    let sql = format!("select {GUARANTEE_COLUMNS} from loan_guarantees where loan_id = $1 order by id");
+    let sql =
+        format!("select {GUARANTEE_COLUMNS} from loan_guarantees where loan_id = $1 order by id");
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(loan_id)
         .fetch_all(db.pool())
@@ -294,7 +296,11 @@ pub async fn product_terms_in(tx: &mut Tx, product: &str) -> Result<Option<Produ
             let kinds: String = row.try_get("kinds")?;
             Ok(ProductGuaranteeTerms {
                 product_code: row.try_get("product_code")?,
-                kinds: kinds.split(';').filter(|k| !k.is_empty()).map(str::to_string).collect(),
+                kinds: kinds
+                    .split(';')
+                    .filter(|k| !k.is_empty())
+                    .map(str::to_string)
+                    .collect(),
                 cap_bps: row.try_get("cap_bps")?,
             })
         })
@@ -407,7 +413,8 @@ pub async fn claim_in(tx: &mut Tx, id: i64) -> Result<Option<GuaranteeClaim>> {
 
 /// The guarantee claims of a loan, in id order.
 pub async fn claims_of_loan_in(tx: &mut Tx, loan_id: i64) -> Result<Vec<GuaranteeClaim>> {
-    let sql = format!("select {CLAIM_COLUMNS} from guarantee_claims where loan_id = $1 order by id");
+    let sql =
+        format!("select {CLAIM_COLUMNS} from guarantee_claims where loan_id = $1 order by id");
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(loan_id)
         .fetch_all(&mut **tx)
@@ -524,7 +531,11 @@ pub async fn has_claims_in(tx: &mut Tx, loan_id: i64) -> Result<bool> {
 }
 
 /// The ids of the guarantees a guarantor gave, whatever became of the loans.
-pub async fn guarantee_ids_of(db: &Db, guarantor_type: &str, guarantor_id: &str) -> Result<Vec<i64>> {
+pub async fn guarantee_ids_of(
+    db: &Db,
+    guarantor_type: &str,
+    guarantor_id: &str,
+) -> Result<Vec<i64>> {
     let rows = sqlx::query(
         "select id from loan_guarantees where guarantor_type = $1 and guarantor_id = $2 order by id",
     )
