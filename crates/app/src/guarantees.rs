@@ -920,3 +920,103 @@ pub use fupin_store::guarantees::{
     GuaranteeFundSettings as FundSettings, GuaranteedLoan as Guaranteed,
     LoanGuarantee as Guarantee, ProductGuaranteeTerms as ProductTerms,
 };
+
+/// What one payer of the waterfall paid and got back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PayerFigure {
+    /// `county_fund`, `national`, `provincial`, `company`, `household`, `enterprise` or
+    /// `risk_fund`.
+    pub payer: String,
+    pub paid: Fen,
+    pub returned: Fen,
+}
+
+/// Guarantee and waterfall figures of the counties at or under a region, as of a date
+/// (guaranteed balances: principal outstanding now).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Figures {
+    /// Σ principal × share over every guarantor's active loans.
+    pub guaranteed_balance: Fen,
+    /// The part the county guarantee funds guarantee.
+    pub fund_guaranteed: Fen,
+    pub fund_balance: Fen,
+    pub fund_deposits: Fen,
+    /// Each payer's claims paid and recoveries returned, the risk fund last.
+    pub payers: Vec<PayerFigure>,
+    /// Losses the waterfall shared.
+    pub losses: Fen,
+    /// What the banks bear of them after relief: losses − Σ paid (before recoveries, which
+    /// every payer shares pro rata).
+    pub bank_borne: Fen,
+}
+
+impl Figures {
+    /// The county funds' guaranteed balance over their balance, two decimals; "—" without a
+    /// fund.
+    pub fn leverage_used(&self) -> String {
+        crate::funds::FundFigures {
+            risk_balance: self.fund_balance,
+            covered_balance: self.fund_guaranteed,
+            ..Default::default()
+        }
+        .leverage_used()
+    }
+}
+
+/// [`Figures`] for the finance bureau and the regulator of the region.
+pub async fn figures_for(
+    db: &Db,
+    ctx: &Ctx,
+    region: Option<RegionCode>,
+    date: BusinessDate,
+) -> Result<(Option<RegionCode>, Figures)> {
+    access::require_fund_figures(ctx)?;
+    let within = access::region_in_scope(ctx, region)?;
+    let prefix = within.map(|c| c.prefix().to_string()).unwrap_or_default();
+    Ok((within, figures(db, &prefix, date).await?))
+}
+
+/// [`Figures`] of the counties whose code starts with `prefix` (no actor).
+pub async fn figures(db: &Db, prefix: &str, date: BusinessDate) -> Result<Figures> {
+    let sum = |shares: Vec<(i64, Fen)>| {
+        let loans: Vec<GuaranteedLoan> = shares
+            .into_iter()
+            .map(|(share_bps, principal)| GuaranteedLoan {
+                loan_id: 0,
+                institution_code: String::new(),
+                contract_no: String::new(),
+                guarantee_contract_no: String::new(),
+                share_bps,
+                principal,
+            })
+            .collect();
+        guaranteed_balance(&loans)
+    };
+    let mut payers: Vec<PayerFigure> = store::payer_totals(db, prefix, date)
+        .await?
+        .into_iter()
+        .map(|(payer, paid, returned)| PayerFigure {
+            payer,
+            paid,
+            returned,
+        })
+        .collect();
+    payers.push(PayerFigure {
+        payer: "risk_fund".into(),
+        paid: fupin_store::funds::compensation_paid_as_of(db, prefix, date).await?,
+        returned: fupin_store::funds::returned_as_of(db, prefix, date).await?,
+    });
+    let losses = store::shared_losses(db, prefix, date).await?;
+    let relief: i64 = payers.iter().map(|p| p.paid.fen()).sum();
+    Ok(Figures {
+        guaranteed_balance: sum(store::guaranteed_shares(db, prefix, false).await?)?,
+        fund_guaranteed: sum(store::guaranteed_shares(db, prefix, true).await?)?,
+        fund_balance: ledger::kind_totals_as_of(db, "fund_guarantee", None, prefix, date)
+            .await?
+            .balance(NormalSide::Debit),
+        fund_deposits: fupin_store::funds::deposits_as_of(db, "guarantee", prefix, date).await?,
+        payers,
+        losses,
+        bank_borne: Fen::new(losses.fen() - relief),
+    })
+}

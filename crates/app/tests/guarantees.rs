@@ -244,6 +244,22 @@ fupin_store::on_both_engines! {
         assert!(again.is_ok(), "{again:?}");
         assert_eq!(balance(&db, "fund:361128000000:guarantee").await, yuan("1449.42"));
         ledger_is_clean(&db).await;
+
+        // Figures at the end of the year: W1 written off, so only 王五's 10 % of W2 (3,000) is
+        // guaranteed; losses 45,678.90, paid 37,913.49, the banks bear 7,765.41.
+        let year = guarantees::figures(&db, "361128", date("2017-12-31")).await.expect("figures");
+        assert_eq!((year.guaranteed_balance, year.fund_guaranteed), (yuan("3000"), Fen::ZERO));
+        assert_eq!((year.fund_balance, year.fund_deposits), (yuan("1449.42"), yuan("15000")));
+        let payers: Vec<(&str, Fen, Fen)> = year.payers.iter().map(|p| (p.payer.as_str(), p.paid, p.returned)).collect();
+        assert_eq!(payers, [
+            ("company", yuan("2740.73"), yuan("200")), ("county_fund", yuan("14617.25"), yuan("1066.67")),
+            ("national", yuan("5481.47"), yuan("400")), ("provincial", yuan("4111.10"), yuan("300")),
+            ("risk_fund", yuan("10962.94"), yuan("800")),
+        ]);
+        assert_eq!((year.losses, year.bank_borne), (yuan("45678.90"), yuan("7765.41")));
+        // In July, before the write-off: the fund guaranteed 18,271.56 against 382.75.
+        let july = guarantees::figures(&db, "3611", date("2017-07-31")).await.expect("city");
+        assert_eq!(july.fund_balance, yuan("382.75"));
     }
 
     async fn the_waterfall_order_is_data(db) {

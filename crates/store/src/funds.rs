@@ -84,6 +84,10 @@ pub async fn deposits_as_of(
             "select cast(coalesce(sum(amount_fen), 0) as bigint) as total from fund_deposits \
              where fund = 'subsidy' and county_code like $1 and deposited_on <= $2"
         }
+        "guarantee" => {
+            "select cast(coalesce(sum(amount_fen), 0) as bigint) as total from fund_deposits \
+             where fund = 'guarantee' and county_code like $1 and deposited_on <= $2"
+        }
         _ => {
             "select cast(coalesce(sum(amount_fen), 0) as bigint) as total from fund_deposits \
              where fund = 'risk_compensation' and county_code like $1 and deposited_on <= $2"

@@ -567,3 +567,78 @@ pub async fn is_borrower(
     .await?;
     Ok(row.try_get::<i64, _>("n")? > 0)
 }
+
+/// What each guarantee payer paid on approved claims and got back from recoveries, for the
+/// counties under a prefix, up to a date: (payer, paid, returned), in payer order.
+pub async fn payer_totals(
+    db: &Db,
+    county_prefix: &str,
+    date: BusinessDate,
+) -> Result<Vec<(String, Fen, Fen)>> {
+    let rows = sqlx::query(
+        "select c.payer, cast(coalesce(sum(c.amount_fen), 0) as bigint) as paid, \
+         cast(coalesce(sum((select sum(r.amount_fen) from guarantee_returns r \
+         where r.claim_id = c.id and r.returned_on <= $2)), 0) as bigint) as returned \
+         from guarantee_claims c where c.state = 'approved' and c.approved_on <= $2 \
+         and c.county_code like $1 group by c.payer order by c.payer",
+    )
+    .bind(format!("{county_prefix}%"))
+    .bind(date.to_string())
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok((
+                row.try_get("payer")?,
+                Fen::new(row.try_get("paid")?),
+                Fen::new(row.try_get("returned")?),
+            ))
+        })
+        .collect()
+}
+
+/// The losses shared by the waterfall up to a date: each defaulted loan's loss once, whether
+/// guarantees, the risk fund or both took part.
+pub async fn shared_losses(db: &Db, county_prefix: &str, date: BusinessDate) -> Result<Fen> {
+    let row = sqlx::query(
+        "select cast(coalesce(sum(loss), 0) as bigint) as total from ( \
+         select max(loss_fen) as loss from guarantee_claims \
+         where county_code like $1 and raised_on <= $2 group by loan_id \
+         union all select coalesce(r.loss_fen, r.principal_fen) as loss from risk_claims r \
+         where r.county_code like $1 and r.raised_on <= $2 \
+         and not exists (select 1 from guarantee_claims g where g.loan_id = r.loan_id)) losses",
+    )
+    .bind(format!("{county_prefix}%"))
+    .bind(date.to_string())
+    .fetch_one(db.pool())
+    .await?;
+    Ok(Fen::new(row.try_get("total")?))
+}
+
+/// (share bps, principal outstanding now) of each active loan the county guarantee funds
+/// under a prefix guarantee, or every guarantor when `county_fund_only` is false.
+pub async fn guaranteed_shares(
+    db: &Db,
+    county_prefix: &str,
+    county_fund_only: bool,
+) -> Result<Vec<(i64, Fen)>> {
+    let rows = sqlx::query(
+        "select g.share_bps, coalesce(a.debits_posted_fen - a.credits_posted_fen, 0) as principal_fen \
+         from loan_guarantees g join loans l on l.id = g.loan_id left join ledger_accounts a \
+         on a.code = 'loan:' || l.institution_code || ':' || l.contract_no || ':principal' \
+         where l.status = 'active' and l.village_code like $1 \
+         and ($2 = 0 or g.guarantor_type = 'county_fund')",
+    )
+    .bind(format!("{county_prefix}%"))
+    .bind(i64::from(county_fund_only))
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok((
+                row.try_get("share_bps")?,
+                Fen::new(row.try_get("principal_fen")?),
+            ))
+        })
+        .collect()
+}
