@@ -714,6 +714,7 @@ pub async fn approve_claim(
     claim_id: i64,
     on: BusinessDate,
 ) -> Result<GuaranteeClaim> {
+    access::require(ctx, Area::Guarantees, Access::Write)?;
     let mut tx = db.write().await?;
     let claim = store::claim_in(&mut tx, claim_id)
         .await?

@@ -50,13 +50,15 @@ pub enum Vocabulary {
     AnswerKind,
     AlertFact,
     RequestStatus,
+    GuarantorType,
+    Payer,
 }
 
 type Table = &'static [(&'static str, &'static str, &'static str)];
 
 impl Vocabulary {
     /// Every vocabulary, for the tests.
-    pub const ALL: [Vocabulary; 40] = [
+    pub const ALL: [Vocabulary; 42] = [
         Vocabulary::Attribute,
         Vocabulary::Cause,
         Vocabulary::HouseholdStatus,
@@ -97,6 +99,8 @@ impl Vocabulary {
         Vocabulary::AnswerKind,
         Vocabulary::AlertFact,
         Vocabulary::RequestStatus,
+        Vocabulary::GuarantorType,
+        Vocabulary::Payer,
     ];
 
     /// (code, Chinese, English)
@@ -142,6 +146,8 @@ impl Vocabulary {
             Vocabulary::AnswerKind => ANSWER_KINDS,
             Vocabulary::AlertFact => ALERT_FACTS,
             Vocabulary::RequestStatus => REQUEST_STATUSES,
+            Vocabulary::GuarantorType => GUARANTOR_TYPES,
+            Vocabulary::Payer => PAYERS,
         }
     }
 
@@ -195,6 +201,8 @@ impl Vocabulary {
             Vocabulary::AnswerKind => "answer_kind",
             Vocabulary::AlertFact => "alert_fact",
             Vocabulary::RequestStatus => "request_status",
+            Vocabulary::GuarantorType => "guarantor_type",
+            Vocabulary::Payer => "payer",
         }
     }
 
@@ -429,6 +437,42 @@ const TRANSFER_KINDS: Table = &[
         "拨入风险补偿金",
         "Risk fund deposit",
     ),
+    (
+        "deposit_guarantee",
+        "拨入担保基金",
+        "Guarantee fund deposit",
+    ),
+    (
+        "guarantee_compensation",
+        "担保代偿",
+        "Guarantee compensation paid",
+    ),
+    (
+        "guarantee_return",
+        "担保代偿返还",
+        "Guarantee compensation returned",
+    ),
+];
+
+/// Who guarantees a loan.
+const GUARANTOR_TYPES: Table = &[
+    ("household", "农户", "Household"),
+    ("enterprise", "企业", "Enterprise"),
+    ("company", "融资担保公司", "Guarantee company"),
+    ("county_fund", "县担保基金", "County guarantee fund"),
+];
+
+/// Who pays a share of a loss in the waterfall.
+const PAYERS: Table = &[
+    ("insurance", "保险", "Insurance"),
+    ("county_fund", "县担保基金", "County guarantee fund"),
+    ("national", "国家融资担保基金", "National re-guarantee fund"),
+    ("provincial", "省级再担保", "Provincial re-guarantee"),
+    ("company", "融资担保公司", "Guarantee company"),
+    ("household", "农户担保人", "Household guarantor"),
+    ("enterprise", "企业担保人", "Enterprise guarantor"),
+    ("risk_fund", "风险补偿金", "Risk-compensation fund"),
+    ("bank", "银行", "Bank"),
 ];
 
 const PREPAYMENT_OPTIONS: Table = &[
@@ -466,6 +510,7 @@ const REQUEST_STATUSES: Table = &[
 const FUNDS: Table = &[
     ("subsidy", "贴息资金", "Interest-subsidy fund"),
     ("risk_compensation", "风险补偿金", "Risk-compensation fund"),
+    ("guarantee", "担保基金", "Guarantee fund"),
 ];
 
 const CLAIM_STATES: Table = &[
@@ -582,6 +627,7 @@ const ROLES: Table = &[
     ("poverty_office", "扶贫办", "Poverty office"),
     ("finance", "财政局", "Finance bureau"),
     ("admin", "管理员", "Administrator"),
+    ("guarantor", "担保机构", "Guarantor"),
     ("operator", "运维", "Operator"),
 ];
 

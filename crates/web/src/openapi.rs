@@ -30,6 +30,7 @@ use crate::error::{ErrorBody, ErrorDetail};
         (name = "registry", description = "Registered poor households, their members and the change feed"),
         (name = "loans", description = "Loan products, loans, repayments, extensions, rollovers, write-offs"),
         (name = "funds", description = "County interest-subsidy and risk-compensation funds and claims"),
+        (name = "guarantees", description = "Guarantors of loans, guarantee funds and companies, the loss waterfall's guarantee claims"),
         (name = "returns", description = "Statistical returns and their approval"),
         (name = "indicators", description = "The regulator's indicators and report"),
         (name = "imports", description = "Interchange files uploaded: import reports and error reports"),

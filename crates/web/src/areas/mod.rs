@@ -10,6 +10,7 @@ pub mod audit;
 pub mod cards;
 pub mod field;
 pub mod funds;
+pub mod guarantees;
 pub mod home;
 pub mod imports;
 pub mod indicators;
@@ -149,6 +150,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(loans::api())
         .merge(maturity::api())
         .merge(funds::api())
+        .merge(guarantees::api())
         .merge(returns::api())
         .merge(indicators::api())
         .merge(imports::api())
