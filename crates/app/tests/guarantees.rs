@@ -287,4 +287,40 @@ fupin_store::on_both_engines! {
         assert_eq!(risk[0].claim.amount, yuan("8000"), "80 % × 10,000");
         assert!(guarantees::claims_for(&db, &ctx(), None).await.expect("claims").is_empty());
     }
+
+    async fn a_guarantee_contracts_file_in_gb18030_with_chinese_headers(db) {
+        let dir = tempfile::tempdir().expect("dir");
+        setup(&db, dir.path()).await;
+        rules(&db, dir.path()).await;
+        deposit(&db, "R1", "361128", "risk_compensation", "2017-01-05", "20000").await.expect("risk fund");
+        deposit(&db, "G1", "361128", "guarantee", "2017-01-05", "5000").await.expect("guarantee fund");
+        let terms = ProductTerms { product_code: "MC".into(), kinds: vec!["county_fund".into(), "company".into()], cap_bps: 10_000 };
+        guarantees::set_product_terms(&db, &ctx(), &terms).await.expect("terms");
+        let loans_file = format!("{HEADER}W1,PYRCB,MC,household,H1,20000,4.75,2017-03-15,2018-03-15,monthly_interest,养殖\n");
+        assert_applied(&import_file(&db, &write(dir.path(), "loans.csv", &loans_file), LoanImporter::new(&db)).await);
+        let header = "机构代码,贷款合同号,担保方类型,担保方证件号,担保合同号,担保比例,签订日期,担保费率,担保费承担方,担保费补贴比例\n";
+        // Row 3 asks the company for 70 % more: 50 % + 70 % = 120 % > 100 %; row 4 names a
+        // loan that does not exist. Nothing is imported.
+        let bad = format!("{header}PYRCB,W1,县担保基金,361128,DB-1,50%,2017-03-20,1%,借款人,50%\n\
+            PYRCB,W1,担保公司,GC,DB-2,70%,2017-03-20,,,\n\
+            PYRCB,W9,担保公司,GC,DB-3,10%,2017-03-20,,,\n");
+        let path = dir.path().join("guarantees.csv");
+        std::fs::write(&path, encoding_rs::GB18030.encode(&bad).0).expect("write");
+        let report = import_file(&db, &path, fupin_app::imports::guarantees::GuaranteeImporter).await;
+        assert!(!report.applied);
+        let errors: Vec<(u64, &str)> = report.errors.iter().map(|e| (e.line, e.column.as_str())).collect();
+        assert_eq!(errors, [(3, "share"), (4, "contract_no")], "{:#?}", report.errors);
+        assert!(report.errors[0].message.contains("would reach 120.00 %"), "{:#?}", report.errors);
+        assert!(guarantees::exposure(&db, &ctx(), GuarantorKind::CountyFund, "361128000000").await.expect("none").loans.is_empty(), "a failed import changes nothing");
+        let good = format!("{header}PYRCB,W1,县担保基金,361128,DB-1,50%,2017-03-20,1%,借款人,50%\nPYRCB,W1,担保公司,GC,DB-2,30%,2017-03-20,,,\n");
+        std::fs::write(&path, encoding_rs::GB18030.encode(&good).0).expect("write");
+        assert_applied(&import_file(&db, &path, fupin_app::imports::guarantees::GuaranteeImporter).await);
+        let again = import_file(&db, &path, fupin_app::imports::guarantees::GuaranteeImporter).await;
+        assert!(again.applied && again.counts.unchanged == 2, "{again:?}");
+        let listed = guarantees::of_loan(&db, &ctx(), "PYRCB", "W1").await.expect("listed");
+        let got: Vec<(&str, i64, i64, i64)> = listed.iter().map(|g| (g.guarantor_type.as_str(), g.share_bps, g.fee_rate_bps, g.fee_subsidy_bps)).collect();
+        assert_eq!(got, [("county_fund", 5_000, 100, 5_000), ("company", 3_000, 0, 0)]);
+        // 50 % of 20,000 guaranteed by the fund: 10,000 ≤ 5 × 5,000.
+        assert_eq!(guarantees::exposure(&db, &ctx(), GuarantorKind::CountyFund, "361128000000").await.expect("fund").guaranteed, yuan("10000"));
+    }
 }

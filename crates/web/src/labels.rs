@@ -593,6 +593,7 @@ const IMPORT_KINDS: Table = &[
     ("repayments", "还款", "Repayments"),
     ("returns", "统计报表", "Statistical returns"),
     ("fund_deposits", "资金拨入", "Fund deposits"),
+    ("guarantee_contracts", "担保合同", "Guarantee contracts"),
 ];
 
 const UNITS: Table = &[

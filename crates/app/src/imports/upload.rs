@@ -12,6 +12,7 @@
 //! | `products`, `loans`, `repayments`, `credit_files`, `credit_lines` | bank (its own) |
 //! | `returns` | bank (its own), regulator |
 //! | `fund_deposits` | finance bureau |
+//! | `guarantee_contracts` | bank (its own) |
 //!
 //! Before anything is imported the file is read once for scope: every region code in a row
 //! (village, township, county, location) must lie in the uploader's region, every
@@ -54,10 +55,11 @@ pub enum Kind {
     Repayments,
     Returns,
     FundDeposits,
+    GuaranteeContracts,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 14] = [
+    pub const ALL: [Kind; 15] = [
         Kind::Regions,
         Kind::Institutions,
         Kind::Assignments,
@@ -72,6 +74,7 @@ impl Kind {
         Kind::Repayments,
         Kind::Returns,
         Kind::FundDeposits,
+        Kind::GuaranteeContracts,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -90,6 +93,7 @@ impl Kind {
             Kind::Repayments => "repayments",
             Kind::Returns => "returns",
             Kind::FundDeposits => "fund_deposits",
+            Kind::GuaranteeContracts => "guarantee_contracts",
         }
     }
 
@@ -117,7 +121,8 @@ impl Kind {
             | Kind::Loans
             | Kind::Repayments
             | Kind::CreditFiles
-            | Kind::CreditLines => &[Role::Bank],
+            | Kind::CreditLines
+            | Kind::GuaranteeContracts => &[Role::Bank],
             Kind::Returns => &[Role::Bank, Role::Regulator],
             Kind::FundDeposits => &[Role::Finance],
         }
@@ -147,6 +152,9 @@ impl Kind {
             Kind::Repayments => <RepaymentImporter as Importer>::COLUMNS,
             Kind::Returns => <&mut super::returns::ReturnImporter as Importer>::COLUMNS,
             Kind::FundDeposits => <DepositImporter as Importer>::COLUMNS,
+            Kind::GuaranteeContracts => {
+                <super::guarantees::GuaranteeImporter as Importer>::COLUMNS
+            }
         }
     }
 
@@ -173,6 +181,7 @@ impl Kind {
                 | Kind::Repayments
                 | Kind::CreditFiles
                 | Kind::CreditLines
+                | Kind::GuaranteeContracts
                 | Kind::Returns
         )
     }
@@ -295,6 +304,10 @@ async fn run(
         }
         Kind::FundDeposits => {
             super::run(db, ctx, path, options, DepositImporter::default()).await?
+        }
+        Kind::GuaranteeContracts => {
+            let importer = super::guarantees::GuaranteeImporter;
+            super::run(db, ctx, path, options, importer).await?
         }
         Kind::Returns => {
             let outcome =

@@ -22,7 +22,7 @@ use super::operator_ctx;
 pub struct ImportArgs {
     /// What the file holds: regions, institutions, assignments, service_points, households,
     /// enterprises, enterprise_links, products, loans, credit_files, credit_lines, repayments,
-    /// returns or fund_deposits.
+    /// returns, fund_deposits or guarantee_contracts.
     #[arg(value_parser = parse_kind)]
     kind: Kind,
     /// The file: .csv (UTF-8, UTF-8 with BOM or GB18030) or .xlsx.
@@ -143,6 +143,10 @@ pub async fn run(db: &Db, args: ImportArgs) -> anyhow::Result<ExitCode> {
         }
         Kind::FundDeposits => {
             imports::run(db, &ctx, &args.file, &options, DepositImporter::default()).await?
+        }
+        Kind::GuaranteeContracts => {
+            let importer = fupin_app::imports::guarantees::GuaranteeImporter;
+            imports::run(db, &ctx, &args.file, &options, importer).await?
         }
         Kind::Returns => {
             let confirm = args.confirm_warnings;
