@@ -257,6 +257,30 @@ fupin_store::on_both_engines! {
             ("risk_fund", yuan("10962.94"), yuan("800")),
         ]);
         assert_eq!((year.losses, year.bank_borne), (yuan("45678.90"), yuan("7765.41")));
+        // The same figures as indicators (and so in the report's funds sheet).
+        fupin_app::indicators::load_builtin(&db, &ctx()).await.expect("indicators");
+        let request = fupin_app::indicators::Request {
+            scope: fupin_app::indicators::Scope::Region(county()),
+            as_of: date("2017-12-31"),
+            base: None,
+            institution: None,
+            codes: Some(["guaranteed_loans_balance", "guarantee_fund_balance", "guarantee_fund_deposits", "guarantee_claims_paid", "losses_shared", "loss_borne_by_banks"].map(String::from).to_vec()),
+        };
+        let values: std::collections::HashMap<String, Option<String>> =
+            fupin_app::indicators::evaluate(&db, &ctx(), &request).await.expect("evaluate")
+                .into_iter().map(|v| (v.indicator.code.clone(), v.text())).collect();
+        // Guarantee claims paid: 14,617.25 + 5,481.47 + 4,111.10 + 2,740.73 = 26,950.55.
+        for (code, expected) in [
+            ("guaranteed_loans_balance", "3000.00"), ("guarantee_fund_balance", "1449.42"),
+            ("guarantee_fund_deposits", "15000.00"), ("guarantee_claims_paid", "26950.55"),
+            ("losses_shared", "45678.90"), ("loss_borne_by_banks", "7765.41"),
+        ] {
+            assert_eq!(values[code].as_deref(), Some(expected), "{code}");
+        }
+        let bank_request = fupin_app::indicators::Request { codes: Some(vec!["loss_borne_by_banks".into()]), ..request };
+        let bank = Ctx { actor: Actor { name: "b".into(), role: Role::Bank, region: Some(county()), institution: Some("PYRCB".into()) }, ..ctx() };
+        let seen = fupin_app::indicators::evaluate(&db, &bank, &bank_request).await.expect("evaluate");
+        assert_eq!(seen[0].text(), None, "fund figures are the finance bureau's and the regulator's");
         // In July, before the write-off: the fund guaranteed 18,271.56 against 382.75.
         let july = guarantees::figures(&db, "3611", date("2017-07-31")).await.expect("city");
         assert_eq!(july.fund_balance, yuan("382.75"));

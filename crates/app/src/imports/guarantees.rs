@@ -138,9 +138,14 @@ impl Importer for GuaranteeImporter {
                 };
                 Ok(Err(vec![row_error(line, column, "", message)]))
             }
-            Err(AppError::NotFound(message) | AppError::Conflict(message)) => Ok(Err(vec![
-                row_error(line, "contract_no", &new.loan_contract_no, message),
-            ])),
+            Err(AppError::NotFound(message) | AppError::Conflict(message)) => {
+                Ok(Err(vec![row_error(
+                    line,
+                    "contract_no",
+                    &new.loan_contract_no,
+                    message,
+                )]))
+            }
             Err(other) => Err(other),
         }
     }

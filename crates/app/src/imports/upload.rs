@@ -152,9 +152,7 @@ impl Kind {
             Kind::Repayments => <RepaymentImporter as Importer>::COLUMNS,
             Kind::Returns => <&mut super::returns::ReturnImporter as Importer>::COLUMNS,
             Kind::FundDeposits => <DepositImporter as Importer>::COLUMNS,
-            Kind::GuaranteeContracts => {
-                <super::guarantees::GuaranteeImporter as Importer>::COLUMNS
-            }
+            Kind::GuaranteeContracts => <super::guarantees::GuaranteeImporter as Importer>::COLUMNS,
         }
     }
 
