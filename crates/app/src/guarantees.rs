@@ -952,6 +952,30 @@ pub struct Figures {
 }
 
 impl Figures {
+    /// The figures of two disjoint sets of counties, added up (payers matched by name).
+    pub fn plus(&self, other: &Figures) -> Figures {
+        let add = |a: Fen, b: Fen| Fen::new(a.fen() + b.fen());
+        let mut payers = self.payers.clone();
+        for theirs in &other.payers {
+            match payers.iter_mut().find(|p| p.payer == theirs.payer) {
+                Some(mine) => {
+                    mine.paid = add(mine.paid, theirs.paid);
+                    mine.returned = add(mine.returned, theirs.returned);
+                }
+                None => payers.push(theirs.clone()),
+            }
+        }
+        Figures {
+            guaranteed_balance: add(self.guaranteed_balance, other.guaranteed_balance),
+            fund_guaranteed: add(self.fund_guaranteed, other.fund_guaranteed),
+            fund_balance: add(self.fund_balance, other.fund_balance),
+            fund_deposits: add(self.fund_deposits, other.fund_deposits),
+            payers,
+            losses: add(self.losses, other.losses),
+            bank_borne: add(self.bank_borne, other.bank_borne),
+        }
+    }
+
     /// The county funds' guaranteed balance over their balance, two decimals; "—" without a
     /// fund.
     pub fn leverage_used(&self) -> String {

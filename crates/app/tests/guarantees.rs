@@ -277,10 +277,24 @@ fupin_store::on_both_engines! {
         ] {
             assert_eq!(values[code].as_deref(), Some(expected), "{code}");
         }
-        let bank_request = fupin_app::indicators::Request { codes: Some(vec!["loss_borne_by_banks".into()]), ..request };
+        let bank_request = fupin_app::indicators::Request { codes: Some(vec!["loss_borne_by_banks".into()]), ..request.clone() };
         let bank = Ctx { actor: Actor { name: "b".into(), role: Role::Bank, region: Some(county()), institution: Some("PYRCB".into()) }, ..ctx() };
         let seen = fupin_app::indicators::evaluate(&db, &bank, &bank_request).await.expect("evaluate");
         assert_eq!(seen[0].text(), None, "fund figures are the finance bureau's and the regulator's");
+        // The report's waterfall sheet: each payer's paid and returned, the banks' part, the
+        // losses; and the figures as indicators in its funds sheet.
+        let report_request = fupin_app::indicators::Request { codes: None, ..bank_request.clone() };
+        let report = fupin_app::report::build(&db, &ctx(), &report_request).await.expect("report");
+        let bytes = fupin_app::report::render(&report, "xlsx").expect("xlsx");
+        use calamine::{DataType, Reader};
+        let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("workbook");
+        let range = book.worksheet_range(fupin_app::report::WATERFALL_SHEET).expect("the waterfall sheet");
+        let rows: Vec<(String, String)> = range.rows().skip(1).map(|r| (r[0].to_string(), format!("{:.2}", r[1].as_f64().unwrap_or(-1.0)))).collect();
+        assert_eq!(rows[1], ("县担保基金 County guarantee fund".to_string(), "14617.25".to_string()), "{rows:?}");
+        assert_eq!(rows[5], ("银行承担 Borne by banks".to_string(), "7765.41".to_string()), "{rows:?}");
+        assert_eq!(rows[6], ("分担损失 Losses shared".to_string(), "45678.90".to_string()), "{rows:?}");
+        let funds_sheet = book.worksheet_range("贴息与风补 Funds").expect("funds sheet");
+        assert!(funds_sheet.rows().any(|r| r.iter().any(|c| c.to_string() == "银行承担损失")), "the indicator is in the funds sheet");
         // In July, before the write-off: the fund guaranteed 18,271.56 against 382.75.
         let july = guarantees::figures(&db, "3611", date("2017-07-31")).await.expect("city");
         assert_eq!(july.fund_balance, yuan("382.75"));
