@@ -44,6 +44,8 @@ pub enum Area {
     Alerts,
     /// Operations over all the data: end of day.
     Operations,
+    /// Insurance policies, premiums and claims (see [`crate::insurance`]).
+    Insurance,
 }
 
 /// Reading or changing.
@@ -107,6 +109,11 @@ pub fn allows(role: Role, area: Area, access: Access) -> bool {
         // operation of the platform, not a business act of one region.
         (Area::Operations, _, Admin) => true,
         (Area::Operations, _, _) => false,
+        // Insurance: the insurer keeps its own policies and claims, the finance bureau approves
+        // premium subsidies, the regulator reads its region, a bank the cover of its loans.
+        (Area::Insurance, Read, Regulator | Finance | Bank | Insurer) => true,
+        (Area::Insurance, Write, Finance | Insurer) => true,
+        (Area::Insurance, _, _) => false,
     }
 }
 
@@ -124,6 +131,7 @@ fn area_name(area: Area) -> &'static str {
         Area::Indicators => "indicators",
         Area::Alerts => "alerts",
         Area::Operations => "operations (end of day)",
+        Area::Insurance => "insurance",
     }
 }
 
@@ -327,6 +335,19 @@ mod tests {
                 allows(role, Area::Registry, Read),
                 matches!(role, Role::Regulator | Role::Bank | Role::PovertyOffice)
             );
+            assert_eq!(
+                allows(role, Area::Insurance, Write),
+                matches!(role, Role::Insurer | Role::Finance),
+                "the insurer enters policies and claims, the finance bureau approves subsidies"
+            );
+            if role == Role::Insurer {
+                use Area::*;
+                let others = [
+                    Territory, Users, Audit, Registry, Loans, Funds, Returns, Indicators, Alerts,
+                    Operations,
+                ];
+                assert!(others.into_iter().all(|area| !allows(role, area, Read)));
+            }
         }
     }
 }

@@ -84,7 +84,7 @@ pub(crate) async fn fund_account(tx: &mut Tx, county: RegionCode, fund: Fund) ->
     Ok(ledger::open_account(tx, &account).await?.id)
 }
 
-async fn treasury_account(tx: &mut Tx, county: RegionCode) -> Result<i64> {
+pub(crate) async fn treasury_account(tx: &mut Tx, county: RegionCode) -> Result<i64> {
     let account = NewAccount {
         code: format!("treasury:{county}"),
         normal_side: NormalSide::Credit,

@@ -588,8 +588,8 @@ pub async fn share_loss(
     for step in waterfall_in(tx, settings.county_code).await? {
         match step {
             Step::Insurance => {
-                // Insurance claims are not part of this branch yet: the loss after insurance is
-                // the loss less what insurers paid on the loan (see docs/funds.md).
+                let relief = insurance_relief(tx, loan.id).await?;
+                left = Fen::new((left.fen() - relief.fen()).max(0));
             }
             Step::Guarantee => {
                 let (guaranteed, any) =
@@ -606,6 +606,15 @@ pub async fn share_loss(
         }
     }
     Ok(raised)
+}
+
+/// What insurers paid on a loan's loss outside the loan itself: the paid claims less what they
+/// repaid through the loan (accident cover, crop and livestock cover on a loan), which its
+/// principal outstanding — the loss — already leaves out.
+async fn insurance_relief(tx: &mut Tx, loan_id: i64) -> Result<Fen> {
+    let paid = crate::insurance::paid_for_loan(tx, loan_id).await?;
+    let through_loan = store::insurance_repaid_in(tx, loan_id).await?;
+    Ok(Fen::new((paid.fen() - through_loan.fen()).max(0)))
 }
 
 /// The guarantee step: each guarantee's share of what is `left`, split among its payers.

@@ -23,6 +23,7 @@ pub mod idempotency;
 pub mod imports;
 pub mod indicators;
 pub mod ingest;
+pub mod insurance;
 pub mod ledger;
 pub mod loans;
 pub mod paging;

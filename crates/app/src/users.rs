@@ -132,7 +132,7 @@ pub async fn add(db: &Db, ctx: &Ctx, new: NewUser) -> Result<UserView> {
     if new.role == Role::Operator {
         return Err(AppError::field(
             "role",
-            "must be one of regulator, bank, poverty_office, finance, admin",
+            "must be one of regulator, bank, poverty_office, finance, admin, insurer",
         ));
     }
     if !access::sees_region(ctx, new.region) {
@@ -145,13 +145,17 @@ pub async fn add(db: &Db, ctx: &Ctx, new: NewUser) -> Result<UserView> {
         ));
     }
     match (new.role, &new.institution) {
-        (role @ (Role::Bank | Role::Guarantor), None) => {
+        (role @ (Role::Bank | Role::Guarantor | Role::Insurer), None) => {
             return Err(AppError::field(
                 "institution",
-                format!("a {} user needs an institution", role.as_str()),
+                match role {
+                    Role::Bank => "a bank user needs an institution",
+                    Role::Guarantor => "a guarantor user needs an institution",
+                    _ => "an insurer user needs an institution",
+                },
             ));
         }
-        (Role::Bank | Role::Guarantor, Some(code)) => {
+        (Role::Bank | Role::Guarantor | Role::Insurer, Some(code)) => {
             // A bank outside the administrator's region is answered as one that does not
             // exist: a user of it would see that bank's data, beyond the administrator's own.
             let institution = fupin_store::institutions::get(db, code)
@@ -168,7 +172,7 @@ pub async fn add(db: &Db, ctx: &Ctx, new: NewUser) -> Result<UserView> {
             return Err(AppError::field(
                 "institution",
                 format!(
-                    "only bank and guarantor users have an institution, not {}",
+                    "only bank, guarantor and insurer users have an institution, not {}",
                     role.as_str()
                 ),
             ));
@@ -258,7 +262,8 @@ pub async fn check_scopes(db: &Db, ctx: &Ctx) -> Result<Vec<ScopeProblem>> {
 
 async fn scope_problem(db: &Db, user: &User) -> Result<Option<String>> {
     let Some(code) = user.institution_code.as_deref() else {
-        return Ok((user.role == "bank").then(|| "a bank user without an institution".into()));
+        return Ok(matches!(user.role.as_str(), "bank" | "insurer")
+            .then(|| format!("a {} user without an institution", user.role)));
     };
     Ok(match fupin_store::institutions::get(db, code).await? {
         None => Some(format!("institution {code} does not exist")),

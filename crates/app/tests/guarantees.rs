@@ -361,4 +361,47 @@ fupin_store::on_both_engines! {
         // 50 % of 20,000 guaranteed by the fund: 10,000 ≤ 5 × 5,000.
         assert_eq!(guarantees::exposure(&db, &ctx(), GuarantorKind::CountyFund, "361128000000").await.expect("fund").guaranteed, yuan("10000"));
     }
+
+    async fn insurance_pays_first(db) {
+        use fupin_app::insurance::{self, ClaimRef, ClaimReport, Event, Kind, PolicyOrder};
+        let dir = tempfile::tempdir().expect("dir");
+        setup(&db, dir.path()).await;
+        rules(&db, dir.path()).await;
+        let insurers = write(dir.path(), "insurers.csv", "code,name,type,region_code\nPICC,人保财险上饶分公司,other,361100\n");
+        assert_applied(&import_file(&db, &insurers, InstitutionImporter::default()).await);
+        deposit(&db, "R1", "361128", "risk_compensation", "2017-01-05", "20000").await.expect("risk fund");
+        deposit(&db, "G1", "361128", "guarantee", "2017-01-05", "10000").await.expect("guarantee fund");
+        let terms = ProductTerms { product_code: "MC".into(), kinds: vec!["county_fund".into()], cap_bps: 10_000 };
+        guarantees::set_product_terms(&db, &ctx(), &terms).await.expect("terms");
+        let file = format!("{HEADER}W1,PYRCB,MC,household,H1,20000,4.75,2017-03-15,2018-03-15,monthly_interest,养殖\n");
+        assert_applied(&import_file(&db, &write(dir.path(), "loans.csv", &file), LoanImporter::new(&db)).await);
+        add(&db, &ctx(), &guarantee("W1", GuarantorKind::CountyFund, "361128", 5_000)).await.expect("50 %");
+        // Loan guarantee insurance (保证保险) of 20 % pays the bank 20 % × 20,000 = 4,000 on 25 June.
+        let insurer = Ctx { actor: Actor { name: "picc".into(), role: Role::Insurer, region: Some(RegionCode::parse("3611").expect("city")), institution: Some("PICC".into()) }, ..ctx() };
+        let policy = PolicyOrder {
+            insurer_code: "PICC".into(), policy_no: "B1".into(), kind: Kind::Guarantee,
+            loan: Some(("PYRCB".into(), "W1".into())), household_id: None, county_code: None, activity: None,
+            sum_insured: yuan("20000"), premium: yuan("200"), default_share_bps: Some(2_000),
+            starts_on: date("2017-03-15"), ends_on: date("2018-03-15"),
+            shares: fupin_core::insurance::PremiumShares::new(0, 0, 0, 10_000).expect("farmer pays"),
+        };
+        let claim = ClaimRef { insurer_code: "PICC".into(), policy_no: "B1".into(), claim_no: "B1-1".into() };
+        let report = ClaimReport { insurer_code: "PICC".into(), policy_no: "B1".into(), claim_no: "B1-1".into(), event: Event::Default, occurred_on: date("2017-06-20"), reported_on: date("2017-06-20"), claimed: yuan("4000") };
+        insurance::in_transaction(&db, async |tx| {
+            insurance::register_policy(tx, &insurer, &policy).await?;
+            insurance::report_claim(tx, &insurer, &report).await?;
+            insurance::assess_claim(tx, &insurer, &claim, yuan("4000"), date("2017-06-22")).await?;
+            insurance::pay_claim(tx, &insurer, &claim, date("2017-06-25")).await
+        }).await.expect("insurance paid");
+        // W1 unpaid since 15 April: the trigger on 14 July. Loss 20,000; insurance bore 4,000
+        // (paid to the bank, not through the loan), left 16,000; the county fund guarantees
+        // 50 % = 8,000 and pays 80 % = 6,400; left 8,000, the risk fund 80 % = 6,400.
+        loans::eod::run(&db, &ctx(), date("2017-07-14"), Some(date("2017-01-01")), &mut |_| {}).await.expect("eod");
+        let claims = guarantees::claims_for(&db, &ctx(), None).await.expect("claims");
+        let got: Vec<(&str, Fen, Fen, Fen)> = claims.iter().map(|c| (c.payer.as_str(), c.loss, c.base, c.amount)).collect();
+        assert_eq!(got, [("county_fund", yuan("20000"), yuan("16000"), yuan("6400"))]);
+        let risk = funds::risk_claims(&db, Some(county())).await.expect("risk");
+        assert_eq!((risk[0].claim.principal, risk[0].claim.amount), (yuan("8000"), yuan("6400")));
+        ledger_is_clean(&db).await;
+    }
 }

@@ -7,6 +7,7 @@ pub mod alert;
 pub mod credit_code;
 pub mod date;
 pub mod formula;
+pub mod insurance;
 pub mod money;
 pub mod rate;
 pub mod region;

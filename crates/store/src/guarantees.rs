@@ -642,3 +642,16 @@ pub async fn guaranteed_shares(
         })
         .collect()
 }
+
+/// What insurance claims repaid on a loan through its repayments (ids `insurance:…`): already
+/// out of its principal, so not to be taken off its loss again.
+pub async fn insurance_repaid_in(tx: &mut Tx, loan_id: i64) -> Result<Fen> {
+    let row = sqlx::query(
+        "select cast(coalesce(sum(amount_fen), 0) as bigint) as total from repayments \
+         where loan_id = $1 and id like 'insurance:%'",
+    )
+    .bind(loan_id)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(Fen::new(row.try_get("total")?))
+}

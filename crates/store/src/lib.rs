@@ -20,6 +20,7 @@ pub mod guarantees;
 pub mod household_heads;
 pub mod indicators;
 pub mod institutions;
+pub mod insurance;
 pub mod ledger;
 pub mod loan_requests;
 pub mod loan_standing;

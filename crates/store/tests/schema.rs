@@ -1,4 +1,5 @@
-//! Both engines migrate to the same tables and columns, and migrating twice is harmless.
+//! Both engines migrate to the same schema — tables, columns, their type families and
+//! nullability, primary keys, indexes and foreign keys — and migrating twice is harmless.
 
 use std::collections::BTreeSet;
 
@@ -6,15 +7,43 @@ use fupin_store::testing::TestDb;
 use fupin_store::{Db, Engine};
 use sqlx::Row;
 
-async fn columns(db: &Db) -> BTreeSet<(String, String)> {
+/// A column as both engines can agree on it: its table, name, type family and whether it may
+/// be null. The families are coarse on purpose: SQLite's `INTEGER` is PostgreSQL's `bigint`.
+type ColumnFact = (String, String, &'static str, bool);
+
+/// The family of a declared (SQLite) or reported (PostgreSQL) column type.
+fn type_family(declared: &str) -> &'static str {
+    let declared = declared.to_ascii_lowercase();
+    let has = |part: &str| declared.contains(part);
+    if has("int") || has("serial") {
+        "integer"
+    } else if has("char") || has("text") {
+        "text"
+    } else if has("bool") {
+        "boolean"
+    } else if has("blob") || has("bytea") {
+        "bytes"
+    } else if has("real") || has("double") || has("float") || has("numeric") {
+        "number"
+    } else if has("date") || has("time") {
+        "date"
+    } else {
+        "other"
+    }
+}
+
+async fn column_facts(db: &Db) -> BTreeSet<ColumnFact> {
+    // A primary key column is never null, whatever SQLite's pragma says of a rowid alias.
     let sql = match db.engine() {
         Engine::Sqlite => {
-            "select m.name as table_name, p.name as column_name \
+            "select m.name as table_name, p.name as column_name, p.type as data_type, \
+             cast(case when p.\"notnull\" = 1 or p.pk > 0 then 1 else 0 end as bigint) as not_null \
              from sqlite_master m join pragma_table_info(m.name) p \
              where m.type = 'table' and m.name not like 'sqlite_%' and m.name not like '_sqlx%'"
         }
         Engine::Postgres => {
-            "select table_name::text as table_name, column_name::text as column_name \
+            "select table_name::text as table_name, column_name::text as column_name, \
+             data_type::text as data_type, cast(case when is_nullable = 'NO' then 1 else 0 end as bigint) as not_null \
              from information_schema.columns \
              where table_schema = current_schema() and table_name not like '_sqlx%'"
         }
@@ -22,25 +51,163 @@ async fn columns(db: &Db) -> BTreeSet<(String, String)> {
     let rows = sqlx::query(sql)
         .fetch_all(db.pool())
         .await
-        .expect("introspect");
+        .expect("introspect columns");
     rows.iter()
-        .map(|row| (row.get("table_name"), row.get("column_name")))
+        .map(|row| {
+            let data_type: String = row.get("data_type");
+            (
+                row.get("table_name"),
+                row.get("column_name"),
+                type_family(&data_type),
+                row.get::<i64, _>("not_null") == 1,
+            )
+        })
         .collect()
 }
 
+/// An index (or primary key, or unique constraint): table, key columns in order (an expression
+/// as `(expression)`), unique, partial.
+type IndexFact = (String, String, bool, bool);
+
+async fn index_facts(db: &Db) -> BTreeSet<IndexFact> {
+    let sql = match db.engine() {
+        // The primary key of a rowid table has no index of its own in SQLite: taken from
+        // table_info, it meets PostgreSQL's `_pkey` index.
+        Engine::Sqlite => {
+            "select m.name as table_name, \
+             (select group_concat(coalesce(x.name, '(expression)'), ',') from \
+                (select x.name from pragma_index_xinfo(i.name) x where x.key = 1 \
+                 order by x.seqno) x) as key_columns, \
+             cast(i.\"unique\" as bigint) as is_unique, cast(i.partial as bigint) as is_partial \
+             from sqlite_master m join pragma_index_list(m.name) i \
+             where m.type = 'table' and m.name not like 'sqlite_%' and m.name not like '_sqlx%' \
+             union \
+             select m.name, (select group_concat(p.name, ',') from \
+                (select p.name from pragma_table_info(m.name) p where p.pk > 0 order by p.pk) p), \
+             1, 0 \
+             from sqlite_master m \
+             where m.type = 'table' and m.name not like 'sqlite_%' and m.name not like '_sqlx%' \
+             and exists (select 1 from pragma_table_info(m.name) p where p.pk > 0)"
+        }
+        Engine::Postgres => {
+            "select t.relname::text as table_name, \
+             array_to_string(array(select coalesce(a.attname::text, '(expression)') \
+                from unnest(ix.indkey) with ordinality k(number, position) \
+                left join pg_attribute a on a.attrelid = t.oid and a.attnum = k.number \
+                order by k.position), ',') as key_columns, \
+             cast(case when ix.indisunique then 1 else 0 end as bigint) as is_unique, cast(case when ix.indpred is not null then 1 else 0 end as bigint) as is_partial \
+             from pg_index ix join pg_class t on t.oid = ix.indrelid \
+             join pg_namespace n on n.oid = t.relnamespace \
+             where n.nspname = current_schema() and t.relname not like '_sqlx%'"
+        }
+    };
+    let rows = sqlx::query(sql)
+        .fetch_all(db.pool())
+        .await
+        .expect("introspect indexes");
+    rows.iter()
+        .map(|row| {
+            (
+                row.get("table_name"),
+                row.get("key_columns"),
+                row.get::<i64, _>("is_unique") == 1,
+                row.get::<i64, _>("is_partial") == 1,
+            )
+        })
+        .collect()
+}
+
+/// A foreign key column: table, column, the table and column it refers to.
+type ForeignKeyFact = (String, String, String, String);
+
+async fn foreign_key_facts(db: &Db) -> BTreeSet<ForeignKeyFact> {
+    let sql = match db.engine() {
+        Engine::Sqlite => {
+            "select m.name as table_name, f.\"from\" as column_name, \
+             f.\"table\" as target_table, f.\"to\" as target_column \
+             from sqlite_master m join pragma_foreign_key_list(m.name) f \
+             where m.type = 'table'"
+        }
+        Engine::Postgres => {
+            "select t.relname::text as table_name, a.attname::text as column_name, \
+             target.relname::text as target_table, ta.attname::text as target_column \
+             from pg_constraint c join pg_class t on t.oid = c.conrelid \
+             join pg_class target on target.oid = c.confrelid \
+             join unnest(c.conkey) with ordinality k(number, position) on true \
+             join unnest(c.confkey) with ordinality tk(number, position) \
+                on tk.position = k.position \
+             join pg_attribute a on a.attrelid = c.conrelid and a.attnum = k.number \
+             join pg_attribute ta on ta.attrelid = c.confrelid and ta.attnum = tk.number \
+             join pg_namespace n on n.oid = t.relnamespace \
+             where c.contype = 'f' and n.nspname = current_schema()"
+        }
+    };
+    let rows = sqlx::query(sql)
+        .fetch_all(db.pool())
+        .await
+        .expect("introspect foreign keys");
+    rows.iter()
+        .map(|row| {
+            (
+                row.get("table_name"),
+                row.get("column_name"),
+                row.get("target_table"),
+                row.get("target_column"),
+            )
+        })
+        .collect()
+}
+
+/// What one engine has and the other lacks, both ways, as a readable message; empty when equal.
+fn differences<T: Ord + std::fmt::Debug>(sqlite: &BTreeSet<T>, postgres: &BTreeSet<T>) -> String {
+    let only_sqlite: Vec<_> = sqlite.difference(postgres).collect();
+    let only_postgres: Vec<_> = postgres.difference(sqlite).collect();
+    if only_sqlite.is_empty() && only_postgres.is_empty() {
+        return String::new();
+    }
+    format!("only in SQLite {only_sqlite:#?}; only in PostgreSQL {only_postgres:#?}")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn both_engines_have_the_same_tables_and_columns() {
+async fn both_engines_agree_on_columns_keys_indexes_and_foreign_keys() {
     let sqlite = TestDb::sqlite().await;
     let postgres = TestDb::postgres().await;
-    let sqlite_columns = columns(&sqlite.db).await;
-    let postgres_columns = columns(&postgres.db).await;
-    assert!(sqlite_columns.len() > 10, "introspection found the schema");
-    let only_sqlite: Vec<_> = sqlite_columns.difference(&postgres_columns).collect();
-    let only_postgres: Vec<_> = postgres_columns.difference(&sqlite_columns).collect();
+    let sqlite_columns = column_facts(&sqlite.db).await;
     assert!(
-        only_sqlite.is_empty() && only_postgres.is_empty(),
-        "schemas differ: only in SQLite {only_sqlite:?}; only in PostgreSQL {only_postgres:?}"
+        sqlite_columns.len() > 100,
+        "introspection found the columns"
     );
+    let columns = differences(&sqlite_columns, &column_facts(&postgres.db).await);
+    assert!(columns.is_empty(), "columns differ: {columns}");
+    let sqlite_indexes = index_facts(&sqlite.db).await;
+    assert!(sqlite_indexes.len() > 50, "introspection found the indexes");
+    let indexes = differences(&sqlite_indexes, &index_facts(&postgres.db).await);
+    assert!(indexes.is_empty(), "indexes differ: {indexes}");
+    let sqlite_keys = foreign_key_facts(&sqlite.db).await;
+    assert!(
+        sqlite_keys.len() > 20,
+        "introspection found the foreign keys"
+    );
+    let keys = differences(&sqlite_keys, &foreign_key_facts(&postgres.db).await);
+    assert!(keys.is_empty(), "foreign keys differ: {keys}");
+}
+
+#[test]
+fn type_families_match_what_each_engine_calls_its_types() {
+    for (declared, family) in [
+        ("INTEGER", "integer"),
+        ("bigint", "integer"),
+        ("BIGSERIAL", "integer"),
+        ("TEXT", "text"),
+        ("character varying", "text"),
+        ("boolean", "boolean"),
+        ("BLOB", "bytes"),
+        ("bytea", "bytes"),
+        ("double precision", "number"),
+        ("timestamp with time zone", "date"),
+    ] {
+        assert_eq!(type_family(declared), family, "{declared}");
+    }
 }
 
 #[test]

@@ -223,6 +223,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("role.finance", "财政局", "Finance bureau"),
     ("role.admin", "管理员", "Administrator"),
     ("role.guarantor", "担保机构", "Guarantor"),
+    ("role.insurer", "保险机构", "Insurer"),
     ("role.operator", "运维", "Operator"),
     ("filter.level", "层级", "Level"),
     ("filter.region", "区划代码", "Region code"),

@@ -59,6 +59,7 @@ pub fn role_key(role: Role) -> &'static str {
         Role::Finance => "role.finance",
         Role::Admin => "role.admin",
         Role::Guarantor => "role.guarantor",
+        Role::Insurer => "role.insurer",
         Role::Operator => "role.operator",
     }
 }

@@ -81,7 +81,7 @@ impl NewUserDto {
         let role = Role::parse(&self.role).ok_or_else(|| {
             Error::field(
                 "role",
-                "must be one of regulator, bank, poverty_office, finance, admin",
+                "must be one of regulator, bank, poverty_office, finance, admin, insurer",
             )
         })?;
         let region = region_param("region", &Some(self.region))?
@@ -338,6 +338,7 @@ async fn render_users(
         Role::Finance,
         Role::Admin,
         Role::Guarantor,
+        Role::Insurer,
     ]
     .into_iter()
     .map(|role| (role.as_str(), role_key(role)))
