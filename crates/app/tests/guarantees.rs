@@ -294,7 +294,7 @@ fupin_store::on_both_engines! {
         assert_eq!(rows[5], ("银行承担 Borne by banks".to_string(), "7765.41".to_string()), "{rows:?}");
         assert_eq!(rows[6], ("分担损失 Losses shared".to_string(), "45678.90".to_string()), "{rows:?}");
         let funds_sheet = book.worksheet_range("贴息与风补 Funds").expect("funds sheet");
-        assert!(funds_sheet.rows().any(|r| r.iter().any(|c| c.to_string() == "银行承担损失")), "the indicator is in the funds sheet");
+        assert!(funds_sheet.rows().any(|r| r.iter().any(|c| *c == "银行承担损失")), "the indicator is in the funds sheet");
         // In July, before the write-off: the fund guaranteed 18,271.56 against 382.75.
         let july = guarantees::figures(&db, "3611", date("2017-07-31")).await.expect("city");
         assert_eq!(july.fund_balance, yuan("382.75"));
