@@ -1054,3 +1054,25 @@ pub async fn figures(db: &Db, prefix: &str, date: BusinessDate) -> Result<Figure
         bank_borne: Fen::new(losses.fen() - relief),
     })
 }
+
+/// A household's guarantees as its credit file shows them: the guarantors of its own loans
+/// (each with the loan's bank and contract) and the exposure of each current member who
+/// guarantees others. Empty for roles that do not read guarantees; a bank sees its own loans'.
+pub async fn of_household(
+    db: &Db,
+    ctx: &Ctx,
+    household_id: &str,
+) -> Result<(Vec<(String, String, LoanGuarantee)>, Vec<Exposure>)> {
+    if !access::allows(ctx.actor.role, Area::Guarantees, Access::Read) {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let mut own = store::guarantees_of_borrower(db, "household", household_id).await?;
+    if let Some(bank) = access::bank_institution(ctx)? {
+        own.retain(|(institution, _, _)| institution == bank);
+    }
+    let mut given = Vec::new();
+    for member in store::household_guarantors(db, household_id).await? {
+        given.push(exposure(db, ctx, GuarantorKind::Household, &member).await?);
+    }
+    Ok((own, given))
+}

@@ -655,3 +655,51 @@ pub async fn insurance_repaid_in(tx: &mut Tx, loan_id: i64) -> Result<Fen> {
     .await?;
     Ok(Fen::new(row.try_get("total")?))
 }
+
+/// The resident IDs of a household's current members that guarantee loans.
+pub async fn household_guarantors(db: &Db, household_id: &str) -> Result<Vec<String>> {
+    let rows = sqlx::query(
+        "select distinct g.guarantor_id from loan_guarantees g join members m \
+         on m.id_number = g.guarantor_id where g.guarantor_type = 'household' \
+         and m.household_id = $1 and m.valid_to is null order by g.guarantor_id",
+    )
+    .bind(household_id)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|row| Ok(row.try_get("guarantor_id")?))
+        .collect()
+}
+
+/// The guarantees on a borrower's loans (`household` id or enterprise credit code), with each
+/// loan's bank and contract: (institution code, contract no, guarantee).
+pub async fn guarantees_of_borrower(
+    db: &Db,
+    borrower_type: &str,
+    borrower_id: &str,
+) -> Result<Vec<(String, String, LoanGuarantee)>> {
+    let columns = GUARANTEE_COLUMNS
+        .split(", ")
+        .map(|c| format!("g.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "select {columns}, l.institution_code as loan_institution, l.contract_no as loan_contract \
+         from loan_guarantees g join loans l on l.id = g.loan_id \
+         where l.borrower_type = $1 and l.borrower_id = $2 order by l.id, g.id"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(borrower_type)
+        .bind(borrower_id)
+        .fetch_all(db.pool())
+        .await?;
+    rows.iter()
+        .map(|row| {
+            Ok((
+                row.try_get("loan_institution")?,
+                row.try_get("loan_contract")?,
+                guarantee_from_row(row)?,
+            ))
+        })
+        .collect()
+}

@@ -808,6 +808,9 @@ fupin_store::on_both_engines! {
         // The loan page shows its guarantors, in Chinese.
         let page = get(&base, "/loans/PYRCB/L1", &token_of("bank_py")).await.text();
         assert!(page.contains("id=\"guarantees\"") && page.contains("DB-L1") && page.contains("融资担保公司") && page.contains("鄱阳县融资担保公司"), "{page}");
+        // The borrower's credit file (household page) shows its loans' guarantors.
+        let household = get(&base, "/households/H1?as_of=2017-06-30", &token_of("bank_py")).await.text();
+        assert!(household.contains("id=\"household-guarantees\"") && household.contains("贷款担保") && household.contains("DB-L1"), "{household}");
         let funds_page = get(&base, "/funds?as_of=2017-06-30", &token_of("finance")).await.text();
         assert!(funds_page.contains("id=\"waterfall\"") && funds_page.contains("损失分担") && funds_page.contains("风险补偿金"), "{funds_page}");
     }

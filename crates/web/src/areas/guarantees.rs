@@ -469,3 +469,43 @@ pub async fn waterfall_section(
         chart,
     }))
 }
+
+/// A guarantee on one of a household's loans, for its page.
+pub struct LoanGuaranteeRow {
+    pub contract_no: String,
+    pub guarantee: GuaranteeDto,
+}
+
+/// A household's guarantees for its page (resident IDs masked): on its own loans, and the
+/// exposure of each member who guarantees others.
+pub async fn household_guarantees(
+    state: &AppState,
+    user: &CurrentUser,
+    household_id: &str,
+) -> Result<(Vec<LoanGuaranteeRow>, Vec<ExposureDto>)> {
+    let (own, given) = guarantees::of_household(&state.db, &user.ctx, household_id).await?;
+    let mask = |kind: &str, id: String| match kind {
+        "household" => fupin_app::fupin_core::resident_id::mask(&id),
+        _ => id,
+    };
+    let own = own
+        .into_iter()
+        .map(|(_, contract_no, g)| {
+            let mut guarantee = guarantee_dto(g);
+            guarantee.guarantor_id = mask(&guarantee.guarantor_type, guarantee.guarantor_id);
+            LoanGuaranteeRow {
+                contract_no,
+                guarantee,
+            }
+        })
+        .collect();
+    let given = given
+        .into_iter()
+        .map(|e| {
+            let mut dto = exposure_dto(e);
+            dto.guarantor_id = mask("household", dto.guarantor_id);
+            dto
+        })
+        .collect();
+    Ok((own, given))
+}
