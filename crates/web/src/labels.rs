@@ -473,6 +473,8 @@ const PAYERS: Table = &[
     ("enterprise", "企业担保人", "Enterprise guarantor"),
     ("risk_fund", "风险补偿金", "Risk-compensation fund"),
     ("bank", "银行", "Bank"),
+    ("guarantee", "担保", "Guarantees"),
+    ("borrower", "借款人", "Borrower"),
 ];
 
 const PREPAYMENT_OPTIONS: Table = &[
@@ -514,6 +516,7 @@ const FUNDS: Table = &[
 ];
 
 const CLAIM_STATES: Table = &[
+    ("none", "无", "None"),
     ("pending", "待审批", "Pending"),
     ("approved", "已审批拨付", "Approved"),
 ];
@@ -629,6 +632,7 @@ const ROLES: Table = &[
     ("finance", "财政局", "Finance bureau"),
     ("admin", "管理员", "Administrator"),
     ("guarantor", "担保机构", "Guarantor"),
+    ("insurer", "保险机构", "Insurer"),
     ("operator", "运维", "Operator"),
 ];
 
@@ -1267,6 +1271,9 @@ mod tests {
             "borrower_type" => &[Vocabulary::BorrowerType],
             "classification" => &[Vocabulary::Classification],
             "fund" => &[Vocabulary::Fund],
+            "guarantor_type" => &[Vocabulary::GuarantorType],
+            "payer" | "step" | "fee_payer" => &[Vocabulary::Payer],
+            "subsidy_state" => &[Vocabulary::ClaimState],
             "state" => &[Vocabulary::ReturnState, Vocabulary::ClaimState],
             "exempt_reason" => &[Vocabulary::ExemptReason],
             "unit" => &[Vocabulary::Unit],
@@ -1288,7 +1295,8 @@ mod tests {
             let sql = std::fs::read_to_string(entry.expect("a file").path()).expect("readable");
             let mut rest = sql.as_str();
             while let Some(at) = rest.find(" in ('") {
-                let before = &rest[..at];
+                // `role not in (…)` names the column before `not`.
+                let before = rest[..at].trim_end_matches(" not");
                 let column = before
                     .rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
                     .next()
