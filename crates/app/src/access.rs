@@ -33,6 +33,9 @@ pub enum Area {
     Loans,
     /// County interest-subsidy and risk-compensation funds, and claims on them.
     Funds,
+    /// Guarantors of loans, the county guarantee funds, guarantee companies and the loss
+    /// waterfall's guarantee claims (scoped further in `crate::guarantees`).
+    Guarantees,
     /// Statistical returns and their approval.
     Returns,
     /// Indicators (the regulator's figures) and the report.
@@ -85,6 +88,11 @@ pub fn allows(role: Role, area: Area, access: Access) -> bool {
         (Area::Funds, Read, Regulator | Finance | Bank) => true,
         (Area::Funds, Write, Finance) => true,
         (Area::Funds, _, _) => false,
+        // Guarantees: a bank names the guarantors of its loans, the finance bureau keeps the
+        // guarantee fund and approves its claims, a guarantor its own contracts' claims.
+        (Area::Guarantees, Read, Regulator | Bank | Finance | Guarantor) => true,
+        (Area::Guarantees, Write, Bank | Finance | Guarantor) => true,
+        (Area::Guarantees, _, _) => false,
         // Returns: banks file their own, the regulator approves (see `returns`).
         (Area::Returns, Read, Regulator | Bank) => true,
         (Area::Returns, Write, Regulator | Bank) => true,
@@ -118,6 +126,7 @@ fn area_name(area: Area) -> &'static str {
         Area::Registry => "the registry",
         Area::Loans => "loans",
         Area::Funds => "funds",
+        Area::Guarantees => "guarantees",
         Area::Returns => "returns",
         Area::Indicators => "indicators",
         Area::Alerts => "alerts",
@@ -158,6 +167,16 @@ pub fn region_in_scope(ctx: &Ctx, asked: Option<RegionCode>) -> Result<Option<Re
 /// Whether `code` lies in the actor's region.
 pub fn sees_region(ctx: &Ctx, code: RegionCode) -> bool {
     ctx.actor.region.is_none_or(|own| code.is_within(own))
+}
+
+/// A guarantor user's institution (its guarantee company); `None` for every other role.
+pub fn guarantor_institution(ctx: &Ctx) -> Result<Option<&str>> {
+    if ctx.actor.role != Role::Guarantor {
+        return Ok(None);
+    }
+    ctx.actor.institution.as_deref().map(Some).ok_or_else(|| {
+        AppError::Forbidden("a guarantor user without an institution sees no guarantees".into())
+    })
 }
 
 /// A bank user's institution; `None` for every other role. A bank user without one (which
@@ -237,7 +256,7 @@ mod tests {
                 name: "t".into(),
                 role,
                 region: region.map(|r| RegionCode::parse(r).expect("code")),
-                institution: (role == Role::Bank).then(|| "B".to_string()),
+                institution: matches!(role, Role::Bank | Role::Guarantor).then(|| "B".to_string()),
             },
             now: "2026-01-01T00:00:00.000Z".into(),
             request_id: None,
@@ -305,6 +324,13 @@ mod tests {
                 "fund figures: the finance bureau and the regulator only"
             );
             assert_eq!(allows(role, Area::Operations, Write), role == Role::Admin);
+            assert_eq!(
+                allows(role, Area::Guarantees, Write),
+                matches!(role, Role::Bank | Role::Finance | Role::Guarantor)
+            );
+            if role == Role::Guarantor {
+                assert!(!allows(role, Area::Loans, Read) && !allows(role, Area::Funds, Read));
+            }
             assert_eq!(
                 allows(role, Area::Registry, Read),
                 matches!(role, Role::Regulator | Role::Bank | Role::PovertyOffice)

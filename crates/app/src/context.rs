@@ -11,6 +11,8 @@ pub enum Role {
     PovertyOffice,
     Finance,
     Admin,
+    /// A guarantee company's staff: its own guarantee contracts and claims (institution code).
+    Guarantor,
     /// An insurance company's staff (issue #27): its own policies, premiums and claims.
     Insurer,
     /// Someone running `fupin` on the server itself: they hold the database file or URL, so
@@ -26,23 +28,25 @@ impl Role {
             Role::PovertyOffice => "poverty_office",
             Role::Finance => "finance",
             Role::Admin => "admin",
+            Role::Guarantor => "guarantor",
             Role::Insurer => "insurer",
             Role::Operator => "operator",
         }
     }
 
     /// The roles a user account can have (the operator is not an account).
-    pub const USER_ROLES: [Role; 6] = [
+    pub const USER_ROLES: [Role; 7] = [
         Role::Regulator,
         Role::Bank,
         Role::PovertyOffice,
         Role::Finance,
         Role::Admin,
+        Role::Guarantor,
         Role::Insurer,
     ];
 
     /// A user role from its name (`regulator`, `bank`, `poverty_office`, `finance`, `admin`,
-    /// `insurer`).
+    /// `guarantor`, `insurer`).
     pub fn parse(text: &str) -> Option<Role> {
         Role::USER_ROLES
             .into_iter()
@@ -57,7 +61,7 @@ pub struct Actor {
     pub role: Role,
     /// The region they may see; `None` means everything.
     pub region: Option<RegionCode>,
-    /// For bank and insurer users, their institution's code.
+    /// For bank, guarantor and insurer users, their institution's code.
     pub institution: Option<String>,
 }
 

@@ -1,7 +1,8 @@
 //! The state's money: county interest-subsidy funds (贴息资金) and risk-compensation funds
 //! (风险补偿金), in the same ledger as the loans.
 //!
-//! Each county has `fund:<county>:subsidy` and `fund:<county>:risk`, debit-normal accounts that
+//! Each county has `fund:<county>:subsidy`, `fund:<county>:risk` and `fund:<county>:guarantee`
+//! (the guarantee fund, see [`crate::guarantees`]), debit-normal accounts that
 //! can never be overdrawn (the ledger refuses the transfer atomically), filled from
 //! `treasury:<county>` by deposits. Subsidy claims pay banks interest per quarter; risk claims
 //! pay a share of a defaulted loan's principal; recoveries on a compensated loan return the
@@ -22,11 +23,12 @@ use crate::error::{AppError, Result};
 use crate::ledger::post_batch;
 use crate::loans::BankAccount;
 
-/// The two kinds of county fund.
+/// The kinds of county fund.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Fund {
     Subsidy,
     RiskCompensation,
+    Guarantee,
 }
 
 impl Fund {
@@ -34,6 +36,7 @@ impl Fund {
         match text {
             "subsidy" | "贴息资金" => Some(Fund::Subsidy),
             "risk_compensation" | "风险补偿金" => Some(Fund::RiskCompensation),
+            "guarantee" | "担保基金" => Some(Fund::Guarantee),
             _ => None,
         }
     }
@@ -42,6 +45,7 @@ impl Fund {
         match self {
             Fund::Subsidy => "subsidy",
             Fund::RiskCompensation => "risk_compensation",
+            Fund::Guarantee => "guarantee",
         }
     }
 
@@ -49,6 +53,7 @@ impl Fund {
         match self {
             Fund::Subsidy => "subsidy",
             Fund::RiskCompensation => "risk",
+            Fund::Guarantee => "guarantee",
         }
     }
 
@@ -56,17 +61,18 @@ impl Fund {
         match self {
             Fund::Subsidy => "fund_subsidy",
             Fund::RiskCompensation => "fund_risk",
+            Fund::Guarantee => "fund_guarantee",
         }
     }
 }
 
-fn county_of(code: RegionCode) -> Result<RegionCode> {
+pub(crate) fn county_of(code: RegionCode) -> Result<RegionCode> {
     code.ancestor_at(RegionLevel::County)
         .ok_or_else(|| AppError::Invalid(format!("{code} is not in a county")))
 }
 
 /// Opens (or finds) a county's fund account.
-async fn fund_account(tx: &mut Tx, county: RegionCode, fund: Fund) -> Result<i64> {
+pub(crate) async fn fund_account(tx: &mut Tx, county: RegionCode, fund: Fund) -> Result<i64> {
     let account = NewAccount {
         code: format!("fund:{county}:{}", fund.account_suffix()),
         normal_side: NormalSide::Debit,
@@ -90,7 +96,7 @@ pub(crate) async fn treasury_account(tx: &mut Tx, county: RegionCode) -> Result<
     Ok(ledger::open_account(tx, &account).await?.id)
 }
 
-async fn bank_cash(tx: &mut Tx, institution: &str) -> Result<i64> {
+pub(crate) async fn bank_cash(tx: &mut Tx, institution: &str) -> Result<i64> {
     crate::loans::bank_account_id(tx, institution, BankAccount::Cash).await
 }
 
@@ -110,7 +116,7 @@ pub async fn deposit(tx: &mut Tx, ctx: &Ctx, deposit: &Deposit) -> Result<Deposi
     })?;
     let Some(fund) = Fund::parse(&deposit.fund) else {
         return Err(AppError::Invalid(format!(
-            "fund {:?} is not subsidy or risk_compensation",
+            "fund {:?} is not subsidy, risk_compensation or guarantee",
             deposit.fund
         )));
     };
@@ -419,7 +425,12 @@ pub async fn approve_subsidy_claim(
     Ok(approved)
 }
 
-fn insufficient_fund(error: AppError, fund: &str, county: &RegionCode, amount: Fen) -> AppError {
+pub(crate) fn insufficient_fund(
+    error: AppError,
+    fund: &str,
+    county: &RegionCode,
+    amount: Fen,
+) -> AppError {
     match error {
         AppError::Invalid(message) if message.contains("overdrawn") => AppError::Conflict(format!(
             "the {fund} fund of county {county} holds less than {amount}: nothing was paid ({message})"
@@ -428,8 +439,9 @@ fn insufficient_fund(error: AppError, fund: &str, county: &RegionCode, amount: F
     }
 }
 
-/// Raises a risk-compensation claim for every covered loan overdue past its county's trigger on
-/// `date` (part of end of day). Returns how many were raised.
+/// Shares the loss of every covered or guaranteed loan overdue past its county's trigger on
+/// `date` (part of end of day): the loss waterfall of [`crate::guarantees::share_loss`] raises
+/// the guarantee claims and the risk-compensation claim. Returns how many loans it shared.
 pub async fn raise_risk_claims(tx: &mut Tx, ctx: &Ctx, date: BusinessDate) -> Result<u64> {
     let mut raised = 0;
     for loan in loans::covered_overdue_loans_in(tx).await? {
@@ -439,45 +451,59 @@ pub async fn raise_risk_claims(tx: &mut Tx, ctx: &Ctx, date: BusinessDate) -> Re
         };
         if loan.overdue_days < settings.trigger_days
             || funds::risk_claim_of_loan_in(tx, loan.id).await?.is_some()
+            || crate::guarantees::loss_shared(tx, loan.id).await?
         {
             continue;
         }
-        let code = format!(
-            "loan:{}:{}:principal",
-            loan.terms.institution_code, loan.terms.contract_no
-        );
-        let principal = ledger::account_by_code_in(tx, &code)
-            .await?
-            .map_or(Fen::ZERO, |a| a.balance());
-        let amount = principal
-            .mul_ratio_half_up(i128::from(settings.fund_share_ppm), 1_000_000)
-            .ok_or_else(|| {
-                AppError::Invalid(format!("risk claim of loan {} overflows", loan.id))
-            })?;
-        let claim = RiskClaim {
-            id: 0,
-            loan_id: loan.id,
-            county_code: county,
-            institution_code: loan.terms.institution_code.clone(),
-            raised_on: date,
-            principal,
-            share_ppm: settings.fund_share_ppm,
-            amount,
-            state: "pending".to_string(),
-            approved_on: None,
-        };
-        if funds::raise_risk_claim(tx, &claim).await? {
-            let mut entry = ctx.audit(
-                "risk_claim.raise",
-                "risk_claim",
-                &format!("{}/{}", loan.terms.institution_code, loan.terms.contract_no),
-            );
-            entry.after_json = Some(json!({"principal": principal.to_plain_yuan(), "amount": amount.to_plain_yuan(), "overdue_days": loan.overdue_days}).to_string());
-            audit::append(tx, &entry).await?;
+        if crate::guarantees::share_loss(tx, ctx, &loan, &settings, date).await? {
             raised += 1;
         }
     }
     Ok(raised)
+}
+
+/// Raises the risk fund's claim on what is left of a loan's `loss` after the waterfall's
+/// earlier steps (`left`); none when the loan's product is not covered. True when raised.
+pub(crate) async fn raise_risk_claim(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    loan: &Loan,
+    settings: &RiskSettings,
+    loss: Fen,
+    left: Fen,
+    date: BusinessDate,
+) -> Result<bool> {
+    let product = loans::product_in(tx, &loan.terms.product_code).await?;
+    if product.is_none_or(|p| p.risk_fund_share_ppm.is_none()) {
+        return Ok(false);
+    }
+    let amount = left
+        .mul_ratio_half_up(i128::from(settings.fund_share_ppm), 1_000_000)
+        .ok_or_else(|| AppError::Invalid(format!("risk claim of loan {} overflows", loan.id)))?;
+    let claim = RiskClaim {
+        id: 0,
+        loan_id: loan.id,
+        county_code: settings.county_code,
+        institution_code: loan.terms.institution_code.clone(),
+        raised_on: date,
+        principal: left,
+        share_ppm: settings.fund_share_ppm,
+        amount,
+        state: "pending".to_string(),
+        approved_on: None,
+    };
+    if !funds::raise_risk_claim(tx, &claim).await? {
+        return Ok(false);
+    }
+    fupin_store::guarantees::set_risk_claim_loss(tx, loan.id, loss).await?;
+    let mut entry = ctx.audit(
+        "risk_claim.raise",
+        "risk_claim",
+        &format!("{}/{}", loan.terms.institution_code, loan.terms.contract_no),
+    );
+    entry.after_json = Some(json!({"loss": loss.to_plain_yuan(), "principal": left.to_plain_yuan(), "amount": amount.to_plain_yuan(), "overdue_days": loan.overdue_days}).to_string());
+    audit::append(tx, &entry).await?;
+    Ok(true)
 }
 
 /// Approves a pending risk claim: pays the bank the fund's share from the county risk fund;
@@ -528,9 +554,29 @@ pub async fn approve_risk_claim(
     Ok(approved)
 }
 
-/// After money comes in on a loan whose risk claim was paid: the fund's share of `recovered`
-/// goes back to the fund, never more in all than the fund paid.
+/// After money comes in on a loan whose loss was shared: each payer that paid gets its share of
+/// `recovered` back, pro rata to what it bore of the loss, never more in all than it paid — the
+/// guarantee payers (see [`crate::guarantees::return_shares`]) and the risk fund. Returns what
+/// went back to the risk fund and the guarantee payers together.
 pub async fn return_fund_share(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    loan: &Loan,
+    source_id: &str,
+    recovered: Fen,
+    on: BusinessDate,
+) -> Result<Fen> {
+    let guarantees =
+        crate::guarantees::return_shares(tx, ctx, loan, source_id, recovered, on).await?;
+    let risk = return_risk_fund_share(tx, ctx, loan, source_id, recovered, on).await?;
+    guarantees
+        .checked_add(risk)
+        .ok_or_else(|| AppError::Invalid("recovery shares overflow".to_string()))
+}
+
+/// The risk fund's share of a recovery: `recovered × share × left ÷ loss`, where the fund
+/// paid `share` of what was `left` of the loan's `loss` after insurance and guarantees.
+async fn return_risk_fund_share(
     tx: &mut Tx,
     ctx: &Ctx,
     loan: &Loan,
@@ -548,9 +594,17 @@ pub async fn return_fund_share(
     if claim.state != "approved" {
         return Ok(Fen::ZERO);
     }
-    let share = recovered
-        .mul_ratio_half_up(i128::from(claim.share_ppm), 1_000_000)
-        .ok_or_else(|| AppError::Invalid("recovery share overflows".to_string()))?;
+    let loss = fupin_store::guarantees::risk_claim_loss_in(tx, claim.id)
+        .await?
+        .unwrap_or(claim.principal);
+    let share = match loss.is_positive() {
+        true => recovered.mul_ratio_half_up(
+            i128::from(claim.share_ppm) * i128::from(claim.principal.fen()),
+            1_000_000 * i128::from(loss.fen()),
+        ),
+        false => Some(Fen::ZERO),
+    }
+    .ok_or_else(|| AppError::Invalid("recovery share overflows".to_string()))?;
     let left = claim.amount.fen() - funds::returned_on_claim(tx, claim.id).await?.fen();
     let amount = Fen::new(share.fen().min(left));
     if !amount.is_positive() {

@@ -137,12 +137,13 @@ fn scope(
     today: BusinessDate,
 ) -> Result<RegistryFilter> {
     let actor = &ctx.actor;
-    if matches!(actor.role, Role::Finance | Role::Admin) {
-        return Err(AppError::Forbidden(format!(
-            "the {} role does not read the registry",
-            actor.role.as_str()
-        )));
-    }
+    // Who reads the registry at all is the access table's rule, so a new role reads nothing
+    // until it is granted.
+    crate::access::require(
+        ctx,
+        crate::access::Area::Registry,
+        crate::access::Access::Read,
+    )?;
     let within = narrow_region(ctx, region)?;
     let institution = match (actor.role, &actor.institution, institution) {
         (Role::Bank, None, _) => {

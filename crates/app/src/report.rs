@@ -48,7 +48,24 @@ pub struct Report {
     /// The principal falling due per month and county over the 24 months after the date, of
     /// each root region of the scope.
     pub maturity: Vec<crate::loans::maturity::MaturityWall>,
+    /// The loss waterfall of the scope (its roots added up), for those who see the county
+    /// funds' figures.
+    pub waterfall: Option<crate::guarantees::Figures>,
 }
+
+/// The loss waterfall's sheet.
+pub const WATERFALL_SHEET: &str = "损失分担 Loss waterfall";
+
+/// Payers' names on the waterfall sheet, in Chinese and English.
+const PAYER_NAMES: &[(&str, &str)] = &[
+    ("county_fund", "县担保基金 County guarantee fund"),
+    ("national", "国家融资担保基金 National re-guarantee"),
+    ("provincial", "省级再担保 Provincial re-guarantee"),
+    ("company", "融资担保公司 Guarantee company"),
+    ("household", "农户担保人 Household guarantor"),
+    ("enterprise", "企业担保人 Enterprise guarantor"),
+    ("risk_fund", "风险补偿金 Risk-compensation fund"),
+];
 
 /// The maturity wall's sheet.
 pub const MATURITY_SHEET: &str = "到期墙 Maturity wall";
@@ -94,6 +111,7 @@ pub async fn build(db: &Db, ctx: &Ctx, request: &Request) -> Result<Report> {
         Scope::Group(name) => name.clone(),
     };
     let alerts = open_alerts(db, ctx, request).await?;
+    let waterfall = waterfall_of(db, ctx, request).await?;
     Ok(Report {
         title,
         request: request.clone(),
@@ -102,7 +120,29 @@ pub async fn build(db: &Db, ctx: &Ctx, request: &Request) -> Result<Report> {
         counties,
         alerts,
         maturity,
+        waterfall,
     })
+}
+
+/// The waterfall figures of the report's roots added up, for those who see the funds.
+async fn waterfall_of(
+    db: &Db,
+    ctx: &Ctx,
+    request: &Request,
+) -> Result<Option<crate::guarantees::Figures>> {
+    if !crate::access::sees_fund_figures(ctx) {
+        return Ok(None);
+    }
+    let roots = match &request.scope {
+        Scope::Region(code) => vec![*code],
+        Scope::Group(name) => crate::territory::group_members_on(db, name, request.as_of).await?,
+    };
+    let mut total = crate::guarantees::Figures::default();
+    for root in roots {
+        let figures = crate::guarantees::figures(db, root.prefix(), request.as_of).await?;
+        total = total.plus(&figures);
+    }
+    Ok(Some(total))
 }
 
 /// The open alerts of the report's region by rule, county and bank (a region group: its
@@ -376,6 +416,9 @@ fn workbook(report: &Report) -> std::result::Result<Workbook, XlsxError> {
     }
     alerts_sheet(&mut workbook, report, &bold)?;
     maturity_sheet(workbook.add_worksheet(), report, (&bold, &amount))?;
+    if let Some(figures) = &report.waterfall {
+        waterfall_sheet(workbook.add_worksheet(), figures, (&bold, &amount))?;
+    }
     Ok(workbook)
 }
 
@@ -475,6 +518,51 @@ fn maturity_sheet(
     sheet.set_column_width(2, 14)?;
     sheet.set_column_width(3, 20)?;
     sheet.set_freeze_panes(1, 0)?;
+    Ok(())
+}
+
+/// The loss waterfall: what each payer paid and got back, what the banks bear, and a column
+/// chart of who bore the losses.
+fn waterfall_sheet(
+    sheet: &mut Worksheet,
+    figures: &crate::guarantees::Figures,
+    (bold, amount): (&Format, &Format),
+) -> std::result::Result<(), XlsxError> {
+    sheet.set_name(WATERFALL_SHEET)?;
+    let headers = [
+        "分担方 payer",
+        "已代偿（元） paid (yuan)",
+        "收回返还（元） returned (yuan)",
+    ];
+    for (column, header) in headers.iter().enumerate() {
+        sheet.write_string_with_format(0, column as u16, *header, bold)?;
+    }
+    let mut row = 1u32;
+    for payer in &figures.payers {
+        let name = PAYER_NAMES
+            .iter()
+            .find(|(code, _)| *code == payer.payer)
+            .map_or(payer.payer.as_str(), |(_, name)| name);
+        sheet.write_string(row, 0, name)?;
+        sheet.write_number_with_format(row, 1, fen_as_yuan(payer.paid), amount)?;
+        sheet.write_number_with_format(row, 2, fen_as_yuan(payer.returned), amount)?;
+        row += 1;
+    }
+    sheet.write_string(row, 0, "银行承担 Borne by banks")?;
+    sheet.write_number_with_format(row, 1, fen_as_yuan(figures.bank_borne), amount)?;
+    let last = row;
+    sheet.write_string_with_format(row + 1, 0, "分担损失 Losses shared", bold)?;
+    sheet.write_number_with_format(row + 1, 1, fen_as_yuan(figures.losses), amount)?;
+    let mut chart = Chart::new(ChartType::Column);
+    chart.title().set_name("损失分担 Who bore the losses");
+    chart
+        .add_series()
+        .set_categories((WATERFALL_SHEET, 1, 0, last, 0))
+        .set_values((WATERFALL_SHEET, 1, 1, last, 1));
+    sheet.insert_chart(1, 4, &chart)?;
+    sheet.set_column_width(0, 34)?;
+    sheet.set_column_width(1, 20)?;
+    sheet.set_column_width(2, 22)?;
     Ok(())
 }
 

@@ -145,16 +145,17 @@ pub async fn add(db: &Db, ctx: &Ctx, new: NewUser) -> Result<UserView> {
         ));
     }
     match (new.role, &new.institution) {
-        (role @ (Role::Bank | Role::Insurer), None) => {
+        (role @ (Role::Bank | Role::Guarantor | Role::Insurer), None) => {
             return Err(AppError::field(
                 "institution",
                 match role {
                     Role::Bank => "a bank user needs an institution",
+                    Role::Guarantor => "a guarantor user needs an institution",
                     _ => "an insurer user needs an institution",
                 },
             ));
         }
-        (Role::Bank | Role::Insurer, Some(code)) => {
+        (Role::Bank | Role::Guarantor | Role::Insurer, Some(code)) => {
             // A bank outside the administrator's region is answered as one that does not
             // exist: a user of it would see that bank's data, beyond the administrator's own.
             let institution = fupin_store::institutions::get(db, code)
@@ -171,7 +172,7 @@ pub async fn add(db: &Db, ctx: &Ctx, new: NewUser) -> Result<UserView> {
             return Err(AppError::field(
                 "institution",
                 format!(
-                    "only bank and insurer users have an institution, not {}",
+                    "only bank, guarantor and insurer users have an institution, not {}",
                     role.as_str()
                 ),
             ));

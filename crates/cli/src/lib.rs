@@ -95,6 +95,10 @@ pub enum Command {
     /// Agriculture-related insurance: policies, claims, premium approvals, claim decisions.
     #[command(subcommand)]
     Insurance(commands::insurance::InsuranceCommand),
+    /// Guarantors of loans, the county guarantee fund, guarantee companies and the loss
+    /// waterfall (see docs/funds.md).
+    #[command(subcommand)]
+    Guarantees(commands::guarantees::GuaranteesCommand),
     /// The regulator's figures for a region or group as of a date (see `indicators --help`).
     Indicators(commands::indicators::IndicatorsArgs),
     /// The regulator's report as XLSX (sections, charts), CSV or JSON.

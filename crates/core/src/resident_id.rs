@@ -293,7 +293,7 @@ fn digits_to_date(digits: &str) -> Option<BusinessDate> {
 /// Keeps the first and last four characters of long inputs and hides everything else.
 ///
 /// Inputs under 12 characters are hidden entirely, so at least four characters stay hidden.
-fn mask(text: &str) -> String {
+pub fn mask(text: &str) -> String {
     let characters: Vec<char> = text.chars().collect();
     let length = characters.len();
     if length < 12 {

@@ -84,6 +84,10 @@ pub async fn deposits_as_of(
             "select cast(coalesce(sum(amount_fen), 0) as bigint) as total from fund_deposits \
              where fund = 'subsidy' and county_code like $1 and deposited_on <= $2"
         }
+        "guarantee" => {
+            "select cast(coalesce(sum(amount_fen), 0) as bigint) as total from fund_deposits \
+             where fund = 'guarantee' and county_code like $1 and deposited_on <= $2"
+        }
         _ => {
             "select cast(coalesce(sum(amount_fen), 0) as bigint) as total from fund_deposits \
              where fund = 'risk_compensation' and county_code like $1 and deposited_on <= $2"
@@ -510,23 +514,26 @@ pub async fn risk_claim_of_loan_in(tx: &mut Tx, loan_id: i64) -> Result<Option<R
     row.as_ref().map(risk_from_row).transpose()
 }
 
-/// Which of `loan_ids` have a risk claim (of any state).
+/// Which of `loan_ids` have a risk claim or a guarantee claim (of any state): the loans whose
+/// recoveries go back to payers.
 pub async fn loans_with_risk_claims_in(
     tx: &mut Tx,
     loan_ids: &[i64],
 ) -> Result<std::collections::HashSet<i64>> {
     let mut found = std::collections::HashSet::new();
-    for chunk in loan_ids.chunks(crate::sql::rows_per_insert(1)) {
-        let sql = format!(
-            "select loan_id from risk_claims where loan_id in ({})",
-            crate::sql::Params::of(tx).list(chunk.len())
-        );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for id in chunk {
-            query = query.bind(*id);
-        }
-        for row in query.fetch_all(&mut **tx).await? {
-            found.insert(row.try_get::<i64, _>("loan_id")?);
+    for table in ["risk_claims", "guarantee_claims"] {
+        for chunk in loan_ids.chunks(crate::sql::rows_per_insert(1)) {
+            let sql = format!(
+                "select loan_id from {table} where loan_id in ({})",
+                crate::sql::Params::of(tx).list(chunk.len())
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            for row in query.fetch_all(&mut **tx).await? {
+                found.insert(row.try_get::<i64, _>("loan_id")?);
+            }
         }
     }
     Ok(found)

@@ -420,7 +420,7 @@ pub async fn loan_by_id(db: &Db, id: i64) -> Result<Option<Loan>> {
     row.as_ref().map(loan_from_row).transpose()
 }
 
-/// Active overdue loans of products the risk fund covers.
+/// Active overdue loans of products the risk fund covers or with guarantors.
 pub async fn covered_overdue_loans_in(tx: &mut Tx) -> Result<Vec<Loan>> {
     let columns = LOAN_COLUMNS
         .split(", ")
@@ -429,8 +429,8 @@ pub async fn covered_overdue_loans_in(tx: &mut Tx) -> Result<Vec<Loan>> {
         .join(", ");
     let sql = format!(
         "select {columns} from loans l join products p on p.code = l.product_code \
-         where l.status = 'active' and l.overdue_days > 0 and p.risk_fund_share_ppm is not null \
-         order by l.id"
+         where l.status = 'active' and l.overdue_days > 0 and (p.risk_fund_share_ppm is not null \
+         or exists (select 1 from loan_guarantees g where g.loan_id = l.id)) order by l.id"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .fetch_all(&mut **tx)

@@ -53,13 +53,15 @@ pub enum Vocabulary {
     InsuranceKind,
     InsuranceEvent,
     InsuranceClaimState,
+    GuarantorType,
+    Payer,
 }
 
 type Table = &'static [(&'static str, &'static str, &'static str)];
 
 impl Vocabulary {
     /// Every vocabulary, for the tests.
-    pub const ALL: [Vocabulary; 43] = [
+    pub const ALL: [Vocabulary; 45] = [
         Vocabulary::Attribute,
         Vocabulary::Cause,
         Vocabulary::HouseholdStatus,
@@ -103,6 +105,8 @@ impl Vocabulary {
         Vocabulary::InsuranceKind,
         Vocabulary::InsuranceEvent,
         Vocabulary::InsuranceClaimState,
+        Vocabulary::GuarantorType,
+        Vocabulary::Payer,
     ];
 
     /// (code, Chinese, English)
@@ -151,6 +155,8 @@ impl Vocabulary {
             Vocabulary::InsuranceKind => INSURANCE_KINDS,
             Vocabulary::InsuranceEvent => INSURANCE_EVENTS,
             Vocabulary::InsuranceClaimState => INSURANCE_CLAIM_STATES,
+            Vocabulary::GuarantorType => GUARANTOR_TYPES,
+            Vocabulary::Payer => PAYERS,
         }
     }
 
@@ -207,6 +213,8 @@ impl Vocabulary {
             Vocabulary::InsuranceKind => "insurance_kind",
             Vocabulary::InsuranceEvent => "insurance_event",
             Vocabulary::InsuranceClaimState => "insurance_claim_state",
+            Vocabulary::GuarantorType => "guarantor_type",
+            Vocabulary::Payer => "payer",
         }
     }
 
@@ -476,6 +484,44 @@ const TRANSFER_KINDS: Table = &[
         "保险理赔赔付农户",
         "Insurance claim paid to farmers",
     ),
+    (
+        "deposit_guarantee",
+        "拨入担保基金",
+        "Guarantee fund deposit",
+    ),
+    (
+        "guarantee_compensation",
+        "担保代偿",
+        "Guarantee compensation paid",
+    ),
+    (
+        "guarantee_return",
+        "担保代偿返还",
+        "Guarantee compensation returned",
+    ),
+];
+
+/// Who guarantees a loan.
+const GUARANTOR_TYPES: Table = &[
+    ("household", "农户", "Household"),
+    ("enterprise", "企业", "Enterprise"),
+    ("company", "融资担保公司", "Guarantee company"),
+    ("county_fund", "县担保基金", "County guarantee fund"),
+];
+
+/// Who pays a share of a loss in the waterfall.
+const PAYERS: Table = &[
+    ("insurance", "保险", "Insurance"),
+    ("county_fund", "县担保基金", "County guarantee fund"),
+    ("national", "国家融资担保基金", "National re-guarantee fund"),
+    ("provincial", "省级再担保", "Provincial re-guarantee"),
+    ("company", "融资担保公司", "Guarantee company"),
+    ("household", "农户担保人", "Household guarantor"),
+    ("enterprise", "企业担保人", "Enterprise guarantor"),
+    ("risk_fund", "风险补偿金", "Risk-compensation fund"),
+    ("bank", "银行", "Bank"),
+    ("guarantee", "担保", "Guarantees"),
+    ("borrower", "借款人", "Borrower"),
 ];
 
 const PREPAYMENT_OPTIONS: Table = &[
@@ -513,9 +559,11 @@ const REQUEST_STATUSES: Table = &[
 const FUNDS: Table = &[
     ("subsidy", "贴息资金", "Interest-subsidy fund"),
     ("risk_compensation", "风险补偿金", "Risk-compensation fund"),
+    ("guarantee", "担保基金", "Guarantee fund"),
 ];
 
 const CLAIM_STATES: Table = &[
+    ("none", "无", "None"),
     ("pending", "待审批", "Pending"),
     ("approved", "已审批拨付", "Approved"),
 ];
@@ -598,6 +646,7 @@ const IMPORT_KINDS: Table = &[
     ("insurance_policies", "保单", "Insurance policies"),
     ("insurance_premiums", "保费缴纳", "Insurance premiums"),
     ("insurance_claims", "保险理赔", "Insurance claims"),
+    ("guarantee_contracts", "担保合同", "Guarantee contracts"),
 ];
 
 const UNITS: Table = &[
@@ -1302,6 +1351,9 @@ mod tests {
             "borrower_type" => &[Vocabulary::BorrowerType],
             "classification" => &[Vocabulary::Classification],
             "fund" => &[Vocabulary::Fund],
+            "guarantor_type" => &[Vocabulary::GuarantorType],
+            "payer" | "step" | "fee_payer" => &[Vocabulary::Payer],
+            "subsidy_state" => &[Vocabulary::ClaimState],
             "state" => &[
                 Vocabulary::ReturnState,
                 Vocabulary::ClaimState,
@@ -1327,7 +1379,7 @@ mod tests {
             let sql = std::fs::read_to_string(entry.expect("a file").path()).expect("readable");
             let mut rest = sql.as_str();
             while let Some(at) = rest.find(" in ('") {
-                // `role not in ('bank', …)` lists the column's codes too.
+                // `role not in ('bank', …)` names the column before `not`.
                 let before = rest[..at].trim_end_matches(" not");
                 let column = before
                     .rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))

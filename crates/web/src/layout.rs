@@ -58,6 +58,7 @@ pub fn role_key(role: Role) -> &'static str {
         Role::PovertyOffice => "role.poverty_office",
         Role::Finance => "role.finance",
         Role::Admin => "role.admin",
+        Role::Guarantor => "role.guarantor",
         Role::Insurer => "role.insurer",
         Role::Operator => "role.operator",
     }

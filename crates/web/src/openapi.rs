@@ -31,6 +31,7 @@ use crate::error::{ErrorBody, ErrorDetail};
         (name = "loans", description = "Loan products, loans, repayments, extensions, rollovers, write-offs"),
         (name = "funds", description = "County interest-subsidy and risk-compensation funds and claims"),
         (name = "insurance", description = "Agriculture-related insurance: policies and claims"),
+        (name = "guarantees", description = "Guarantors of loans, guarantee funds and companies, the loss waterfall's guarantee claims"),
         (name = "returns", description = "Statistical returns and their approval"),
         (name = "indicators", description = "The regulator's indicators and report"),
         (name = "imports", description = "Interchange files uploaded: import reports and error reports"),

@@ -183,7 +183,8 @@ async fn seed(db: &Db) -> (i64, i64) {
         db,
         Kind::Institutions,
         "code,name,type,region_code\nPYRCB,鄱阳农商银行,rural_cooperative,361128\n\
-         HFRCB,横峰农商银行,rural_cooperative,361125\nABC-SR,中国农业银行上饶分行,large_commercial,361100\n",
+         HFRCB,横峰农商银行,rural_cooperative,361125\nABC-SR,中国农业银行上饶分行,large_commercial,361100\n\
+         GC,鄱阳县融资担保公司,other,361128\nGD,另一融资担保公司,other,361128\n",
         None,
     )
     .await;
@@ -234,6 +235,7 @@ async fn seed(db: &Db) -> (i64, i64) {
         None,
     )
     .await;
+    seed_guarantees(db, &ctx).await;
     let claims = fupin_app::funds::prepare_subsidy_claims(
         db,
         &ctx,
@@ -250,6 +252,47 @@ async fn seed(db: &Db) -> (i64, i64) {
             .unwrap_or_else(|| panic!("a claim of {institution}: {claims:?}"))
     };
     (id_of("PYRCB"), id_of("HFRCB"))
+}
+
+/// Guarantee companies GC and GD (4-3-2-1), product MC open to company guarantees, and GC's
+/// 30 % of L1.
+async fn seed_guarantees(db: &Db, ctx: &Ctx) {
+    use fupin_app::guarantees::{self, Company, GuarantorKind, NewGuarantee, ProductTerms};
+    for code in ["GC", "GD"] {
+        let company = Company {
+            institution_code: code.into(),
+            national_bps: 4_000,
+            provincial_bps: 3_000,
+            company_bps: 2_000,
+            bank_bps: 1_000,
+        };
+        guarantees::set_company(db, ctx, &company)
+            .await
+            .expect("company");
+    }
+    let terms = ProductTerms {
+        product_code: "MC".into(),
+        kinds: vec!["company".into()],
+        cap_bps: 10_000,
+    };
+    guarantees::set_product_terms(db, ctx, &terms)
+        .await
+        .expect("terms");
+    let guarantee = NewGuarantee {
+        institution_code: "PYRCB".into(),
+        loan_contract_no: "L1".into(),
+        kind: GuarantorKind::Company,
+        guarantor_id: "GC".into(),
+        contract_no: "DB-L1".into(),
+        share_bps: 3_000,
+        signed_on: date("2017-01-01"),
+        fee_rate_bps: 100,
+        fee_payer: "borrower".into(),
+        fee_subsidy_bps: 0,
+    };
+    guarantees::add_guarantee_command(db, ctx, &guarantee)
+        .await
+        .expect("guarantee");
 }
 
 /// (name, role, region, institution)
@@ -364,6 +407,14 @@ fupin_store::on_both_engines! {
             (Method::POST, "/api/funds/risk-claims/999/approve".into(), Body::Json(approve_on.clone()), true, [403, 403, 403, 403, 403, 404, 403]),
             (Method::POST, "/api/funds/deposits".into(), Body::Json(json!({"id": "D-{user}", "county": "361128", "fund": "risk_compensation", "on": AS_OF, "amount": "1000"})), true, [403, 403, 403, 403, 403, 201, 403]),
             (Method::POST, "/api/funds/deposits".into(), Body::Json(json!({"id": "E-{user}", "county": "361125", "fund": "subsidy", "on": AS_OF, "amount": "1000"})), true, [403, 403, 403, 403, 403, 404, 403]),
+            // guarantees
+            (Method::GET, "/api/loans/PYRCB/L1/guarantees".into(), Body::None, false, [200, 200, 200, 404, 403, 200, 403]),
+            (Method::GET, "/api/loans/HFRCB/L3/guarantees".into(), Body::None, false, [200, 404, 404, 200, 403, 404, 403]),
+            (Method::POST, "/api/loans/PYRCB/L2/guarantees".into(), Body::Json(json!({"guarantor_type": "company", "guarantor_id": "GD", "contract_no": "DB-{user}", "share": "20", "signed_on": "2017-01-01"})), true, [403, 403, 201, 404, 403, 403, 403]),
+            (Method::GET, "/api/guarantees/claims".into(), Body::None, false, [200, 200, 200, 200, 403, 200, 403]),
+            (Method::GET, "/api/guarantees/exposure?kind=company&guarantor=GC".into(), Body::None, false, [200, 200, 200, 200, 403, 200, 403]),
+            (Method::GET, format!("/api/guarantees/figures?as_of={AS_OF}"), Body::None, false, [200, 200, 403, 403, 403, 200, 403]),
+            (Method::POST, "/api/guarantees/claims/999/approve".into(), Body::Json(approve_on.clone()), true, [403, 403, 404, 404, 403, 404, 403]),
             // returns
             (Method::GET, "/api/returns".into(), Body::None, false, [200, 200, 200, 200, 403, 403, 403]),
             (Method::GET, "/api/returns/PYRCB/361128/2017-06".into(), Body::None, false, [200, 200, 200, 404, 403, 403, 403]),
@@ -748,5 +799,50 @@ fupin_store::on_both_engines! {
         for engine_words in ["constraint", "FOREIGN KEY", "violates", "fund_deposits"] {
             assert!(!answer.text().contains(engine_words), "{}", answer.text());
         }
+    }
+
+    async fn a_guarantor_sees_only_its_own_contracts(db) {
+        seed(&db).await;
+        let mut users = seed_users(&db).await;
+        let no_institution = users::add(&db, &operator(), NewUser { name: "g0".into(), display_name: None, role: Role::Guarantor, region: fupin_app::fupin_core::RegionCode::parse("361128").expect("region"), institution: None, password: PASSWORD.into() }).await;
+        assert!(no_institution.expect_err("a guarantor needs its company").to_string().contains("a guarantor user needs an institution"));
+        users::add(&db, &operator(), NewUser { name: "guarantor_gc".into(), display_name: None, role: Role::Guarantor, region: fupin_app::fupin_core::RegionCode::parse("361128").expect("region"), institution: Some("GC".into()), password: PASSWORD.into() }).await.expect("guarantor");
+        users.push(("guarantor_gc", users::new_token(&db, &operator(), "guarantor_gc").await.expect("token").token));
+        let base = start(&db).await;
+        let token_of = |name: &str| users.iter().find(|(n, _)| *n == name).map(|(_, t)| t.clone()).expect("user");
+        let gc = token_of("guarantor_gc");
+        // GC guarantees L1 (30 %); the bank names GD on L2 through the API.
+        let added = call(&base, Method::POST, "/api/loans/PYRCB/L2/guarantees", Some(&token_of("bank_py")), &Body::Json(json!({"guarantor_type": "担保公司", "guarantor_id": "GD", "contract_no": "DB-L2", "share": "20%", "signed_on": "2017-01-01"})), &[("idempotency-key", "g-1")]).await;
+        assert_eq!(added.status, StatusCode::CREATED, "{}", added.text());
+        let over = call(&base, Method::POST, "/api/loans/PYRCB/L1/guarantees", Some(&token_of("bank_py")), &Body::Json(json!({"guarantor_type": "company", "guarantor_id": "GD", "contract_no": "DB-L1b", "share": "80", "signed_on": "2017-01-01"})), &[("idempotency-key", "g-2")]).await;
+        assert_eq!(over.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", over.text());
+        assert!(over.text().contains("would reach 110.00 %, above the cap of 100.00 % of product MC"), "{}", over.text());
+        let seen = |path: &'static str| {
+            let base = base.clone();
+            let gc = gc.clone();
+            async move { get(&base, path, &gc).await.status.as_u16() }
+        };
+        assert_eq!(seen("/api/loans/PYRCB/L1/guarantees").await, 200, "the loan it guarantees");
+        assert_eq!(seen("/api/loans/PYRCB/L2/guarantees").await, 404, "another company's");
+        assert_eq!(seen("/api/loans/HFRCB/L3/guarantees").await, 404, "outside its region");
+        assert_eq!(seen("/api/guarantees/exposure?kind=company&guarantor=GC").await, 200);
+        assert_eq!(seen("/api/guarantees/exposure?kind=company&guarantor=GD").await, 404);
+        assert_eq!(seen("/api/guarantees/claims").await, 200);
+        for path in ["/api/loans", "/api/loans/PYRCB/L1", "/api/funds/risk-claims", "/api/guarantees/figures?as_of=2017-06-30", "/api/households?as_of=2017-06-30"] {
+            assert_eq!(seen(path).await, 403, "{path}");
+        }
+        let exposure = get(&base, "/api/guarantees/exposure?kind=company&guarantor=GC", &gc).await.json();
+        // 30 % of L1's 12,000 outstanding.
+        assert_eq!(exposure["guaranteed"], "3600.00", "{exposure}");
+        let named = call(&base, Method::POST, "/api/loans/PYRCB/L1/guarantees", Some(&gc), &Body::Json(json!({"guarantor_type": "company", "guarantor_id": "GC", "contract_no": "X", "share": "10", "signed_on": "2017-01-01"})), &[("idempotency-key", "g-3")]).await;
+        assert_eq!(named.status, StatusCode::FORBIDDEN, "a guarantor does not name guarantors");
+        // The loan page shows its guarantors, in Chinese.
+        let page = get(&base, "/loans/PYRCB/L1", &token_of("bank_py")).await.text();
+        assert!(page.contains("id=\"guarantees\"") && page.contains("DB-L1") && page.contains("融资担保公司") && page.contains("鄱阳县融资担保公司"), "{page}");
+        // The borrower's credit file (household page) shows its loans' guarantors.
+        let household = get(&base, "/households/H1?as_of=2017-06-30", &token_of("bank_py")).await.text();
+        assert!(household.contains("id=\"household-guarantees\"") && household.contains("贷款担保") && household.contains("DB-L1"), "{household}");
+        let funds_page = get(&base, "/funds?as_of=2017-06-30", &token_of("finance")).await.text();
+        assert!(funds_page.contains("id=\"waterfall\"") && funds_page.contains("损失分担") && funds_page.contains("风险补偿金"), "{funds_page}");
     }
 }

@@ -17,6 +17,7 @@ use crate::ingest::{Column, FieldError, HeaderMap, RawRow, value};
 pub const FUNDS: &[(&str, &str, &str)] = &[
     ("subsidy", "贴息资金", "subsidy"),
     ("risk_compensation", "风险补偿金", "risk_compensation"),
+    ("guarantee", "担保基金", "guarantee"),
 ];
 
 /// Imports `fund_deposits`: a repeated id is the same deposit (recorded once).

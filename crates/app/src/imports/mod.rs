@@ -11,6 +11,7 @@
 pub mod credit;
 mod fields;
 pub mod funds;
+pub mod guarantees;
 pub mod insurance;
 pub mod loans;
 pub mod registry;

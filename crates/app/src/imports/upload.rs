@@ -13,6 +13,7 @@
 //! | `returns` | bank (its own), regulator |
 //! | `fund_deposits` | finance bureau |
 //! | `insurance_policies`, `insurance_premiums`, `insurance_claims` | insurer (its own) |
+//! | `guarantee_contracts` | bank (its own) |
 //!
 //! Before anything is imported the file is read once for scope: every region code in a row
 //! (village, township, county, location) must lie in the uploader's region, every
@@ -59,10 +60,11 @@ pub enum Kind {
     InsurancePolicies,
     InsurancePremiums,
     InsuranceClaims,
+    GuaranteeContracts,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 17] = [
+    pub const ALL: [Kind; 18] = [
         Kind::Regions,
         Kind::Institutions,
         Kind::Assignments,
@@ -80,6 +82,7 @@ impl Kind {
         Kind::InsurancePolicies,
         Kind::InsurancePremiums,
         Kind::InsuranceClaims,
+        Kind::GuaranteeContracts,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -101,6 +104,7 @@ impl Kind {
             Kind::InsurancePolicies => "insurance_policies",
             Kind::InsurancePremiums => "insurance_premiums",
             Kind::InsuranceClaims => "insurance_claims",
+            Kind::GuaranteeContracts => "guarantee_contracts",
         }
     }
 
@@ -128,7 +132,8 @@ impl Kind {
             | Kind::Loans
             | Kind::Repayments
             | Kind::CreditFiles
-            | Kind::CreditLines => &[Role::Bank],
+            | Kind::CreditLines
+            | Kind::GuaranteeContracts => &[Role::Bank],
             Kind::Returns => &[Role::Bank, Role::Regulator],
             Kind::FundDeposits => &[Role::Finance],
             Kind::InsurancePolicies | Kind::InsurancePremiums | Kind::InsuranceClaims => {
@@ -164,6 +169,7 @@ impl Kind {
             Kind::InsurancePolicies => <insurance::PolicyImporter as Importer>::COLUMNS,
             Kind::InsurancePremiums => <insurance::PremiumImporter as Importer>::COLUMNS,
             Kind::InsuranceClaims => <insurance::ClaimImporter as Importer>::COLUMNS,
+            Kind::GuaranteeContracts => <super::guarantees::GuaranteeImporter as Importer>::COLUMNS,
         }
     }
 
@@ -190,6 +196,7 @@ impl Kind {
                 | Kind::Repayments
                 | Kind::CreditFiles
                 | Kind::CreditLines
+                | Kind::GuaranteeContracts
                 | Kind::Returns
         )
     }
@@ -315,6 +322,10 @@ async fn run(
         }
         Kind::InsurancePolicies | Kind::InsurancePremiums | Kind::InsuranceClaims => {
             insurance::import(db, ctx, path, options, upload.kind).await?
+        }
+        Kind::GuaranteeContracts => {
+            let importer = super::guarantees::GuaranteeImporter;
+            super::run(db, ctx, path, options, importer).await?
         }
         Kind::Returns => {
             let outcome =

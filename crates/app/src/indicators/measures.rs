@@ -106,6 +106,31 @@ pub const MEASURES: &[(&str, &str)] = &[
     ),
     ("insurance.claims_paid", "insurance claims paid to date"),
     (
+        "guarantees.guaranteed_balance",
+        "principal outstanding (now) × share of every guarantee of active loans",
+    ),
+    (
+        "guarantees.fund_guaranteed",
+        "principal outstanding (now) × share guaranteed by the county guarantee funds",
+    ),
+    ("guarantees.fund_balance", "county guarantee funds' balance"),
+    (
+        "guarantees.fund_deposits",
+        "deposits into the county guarantee funds, to date",
+    ),
+    (
+        "guarantees.claims_paid",
+        "guarantee claims paid by every guarantee payer, to date",
+    ),
+    (
+        "guarantees.losses",
+        "losses of defaulted loans shared by the loss waterfall, to date",
+    ),
+    (
+        "guarantees.bank_borne",
+        "what the banks bear of those losses after insurance, guarantees and the risk funds",
+    ),
+    (
         "alerts.open[RULE]",
         "supervisory alerts open at the end of the date (seen, not closed, not dismissed), of the rule when given",
     ),
@@ -150,6 +175,7 @@ pub struct Fetcher<'a> {
     townships: HashMap<(RegionCode, BusinessDate), TownshipCoverage>,
     villages: HashMap<(RegionCode, BusinessDate), VillageCoverage>,
     funds: HashMap<(RegionCode, BusinessDate), FundFigures>,
+    guarantees: HashMap<(RegionCode, BusinessDate), crate::guarantees::Figures>,
     credit: HashMap<(RegionCode, BusinessDate), CreditCoverage>,
     lines: HashMap<(RegionCode, BusinessDate), (u64, Fen)>,
 }
@@ -164,6 +190,7 @@ impl<'a> Fetcher<'a> {
             townships: HashMap::new(),
             villages: HashMap::new(),
             funds: HashMap::new(),
+            guarantees: HashMap::new(),
             credit: HashMap::new(),
             lines: HashMap::new(),
         }
@@ -307,6 +334,26 @@ impl<'a> Fetcher<'a> {
                 yuan(self.funds(region, date).await?.compensation_recovered)
             }
             "funds.covered_balance" => yuan(self.funds(region, date).await?.covered_balance),
+            guarantee if guarantee.starts_with("guarantees.") => {
+                let figures = self.guarantees(region, date).await?;
+                yuan(match guarantee {
+                    "guarantees.guaranteed_balance" => figures.guaranteed_balance,
+                    "guarantees.fund_guaranteed" => figures.fund_guaranteed,
+                    "guarantees.fund_balance" => figures.fund_balance,
+                    "guarantees.fund_deposits" => figures.fund_deposits,
+                    "guarantees.claims_paid" => Fen::new(
+                        figures
+                            .payers
+                            .iter()
+                            .filter(|p| p.payer != "risk_fund")
+                            .map(|p| p.paid.fen())
+                            .sum(),
+                    ),
+                    "guarantees.losses" => figures.losses,
+                    "guarantees.bank_borne" => figures.bank_borne,
+                    other => return Err(AppError::Invalid(format!("unknown measure {other}"))),
+                })
+            }
             "alerts.open" => {
                 count(fupin_store::alerts::open_on(db, prefix, date, argument, institution).await?)
             }
@@ -383,6 +430,20 @@ impl<'a> Fetcher<'a> {
         Ok(self.lines[&(region, date)])
     }
 
+    /// The guarantee figures of a region on a date, for those who see the county funds.
+    async fn guarantees(
+        &mut self,
+        region: RegionCode,
+        date: BusinessDate,
+    ) -> Result<crate::guarantees::Figures> {
+        crate::access::require_fund_figures(self.ctx)?;
+        if !self.guarantees.contains_key(&(region, date)) {
+            let figures = crate::guarantees::figures(self.db, region.prefix(), date).await?;
+            self.guarantees.insert((region, date), figures);
+        }
+        Ok(self.guarantees[&(region, date)].clone())
+    }
+
     async fn funds(&mut self, region: RegionCode, date: BusinessDate) -> Result<FundFigures> {
         crate::access::require_fund_figures(self.ctx)?;
         if !self.funds.contains_key(&(region, date)) {
@@ -395,7 +456,7 @@ impl<'a> Fetcher<'a> {
 
 /// The ledger kinds of the county funds' accounts (`funds::Fund::kind`): a `ledger.balance`
 /// measure that can match one is a fund figure, shown only to those who see the funds.
-const FUND_ACCOUNT_KINDS: &[&str] = &["fund_subsidy", "fund_risk"];
+const FUND_ACCOUNT_KINDS: &[&str] = &["fund_subsidy", "fund_risk", "fund_guarantee"];
 
 /// Whether SQL `LIKE` `pattern` (`%` any run, `_` one character) matches `text`, ignoring ASCII
 /// case as SQLite does (so it never says no where an engine says yes).

@@ -44,7 +44,7 @@ pub struct DepositArgs {
     id: String,
     #[arg(long, value_parser = parse_region)]
     county: RegionCode,
-    /// subsidy or risk_compensation.
+    /// subsidy, risk_compensation or guarantee.
     #[arg(long)]
     fund: String,
     #[arg(long, value_parser = parse_date)]

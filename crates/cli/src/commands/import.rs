@@ -22,7 +22,7 @@ use super::operator_ctx;
 pub struct ImportArgs {
     /// What the file holds: regions, institutions, assignments, service_points, households,
     /// enterprises, enterprise_links, products, loans, credit_files, credit_lines, repayments,
-    /// returns or fund_deposits.
+    /// returns, fund_deposits or guarantee_contracts.
     #[arg(value_parser = parse_kind)]
     kind: Kind,
     /// The file: .csv (UTF-8, UTF-8 with BOM or GB18030) or .xlsx.
@@ -146,6 +146,10 @@ pub async fn run(db: &Db, args: ImportArgs) -> anyhow::Result<ExitCode> {
         }
         Kind::InsurancePolicies | Kind::InsurancePremiums | Kind::InsuranceClaims => {
             fupin_app::imports::insurance::import(db, &ctx, &args.file, &options, args.kind).await?
+        }
+        Kind::GuaranteeContracts => {
+            let importer = fupin_app::imports::guarantees::GuaranteeImporter;
+            imports::run(db, &ctx, &args.file, &options, importer).await?
         }
         Kind::Returns => {
             let confirm = args.confirm_warnings;

@@ -10,6 +10,7 @@ pub mod enterprises;
 pub mod feed;
 pub mod funds;
 pub mod groups;
+pub mod guarantees;
 pub mod households;
 pub mod import;
 pub mod indicators;
@@ -69,6 +70,7 @@ async fn run_on(db: &Db, command: Command) -> anyhow::Result<ExitCode> {
         Command::Subsidy(command) => funds::subsidy(db, command).await,
         Command::Risk(command) => funds::risk(db, command).await,
         Command::Insurance(command) => insurance::run(db, command).await,
+        Command::Guarantees(command) => guarantees::run(db, command).await,
         Command::Coverage(command) => coverage::run(db, command).await,
         Command::Groups(command) => groups::run(db, command).await,
         Command::Institutions(command) => listings::institutions(db, command).await,

@@ -512,6 +512,10 @@ struct FundsPage {
     risk_pages: PageLinks,
     may_approve: bool,
     names: Names,
+    /// The loss waterfall: figures and chart (finance bureau and regulator).
+    waterfall: Option<super::guarantees::WaterfallSection>,
+    /// Guarantee claims in the caller's scope.
+    guarantee_claims: Vec<super::guarantees::ClaimDto>,
 }
 
 async fn funds_page(
@@ -537,6 +541,17 @@ async fn funds_page(
         }
     };
     let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/funds");
+    let waterfall =
+        super::guarantees::waterfall_section(&state, &user, lang, region, as_of).await?;
+    let guarantee_claims = Page::new(Some(CLAIMS_PER_PAGE), None)?
+        .cut(
+            fupin_app::guarantees::claims_for(&state.db, &user.ctx, region).await?,
+            false,
+        )
+        .items
+        .into_iter()
+        .map(super::guarantees::claim_dto)
+        .collect();
     let subsidy = Page::new(Some(CLAIMS_PER_PAGE), query.subsidy_offset)?
         .cut(
             funds::subsidy_claims_for(&state.db, &user.ctx, quarter, region, None).await?,
@@ -549,16 +564,19 @@ async fn funds_page(
             false,
         )
         .map(risk_dto);
+    let guaranteed: &Vec<super::guarantees::ClaimDto> = &guarantee_claims;
     let counties = subsidy
         .items
         .iter()
         .map(|c| c.county_code.clone())
-        .chain(risk.items.iter().map(|c| c.county_code.clone()));
+        .chain(risk.items.iter().map(|c| c.county_code.clone()))
+        .chain(guaranteed.iter().map(|c| c.county_code.clone()));
     let institutions = subsidy
         .items
         .iter()
         .map(|c| c.institution_code.clone())
-        .chain(risk.items.iter().map(|c| c.loan.institution_code.clone()));
+        .chain(risk.items.iter().map(|c| c.loan.institution_code.clone()))
+        .chain(guaranteed.iter().map(|c| c.institution_code.clone()));
     let (counties, institutions): (Vec<String>, Vec<String>) =
         (counties.collect(), institutions.collect());
     let names = Names::load(&state.db, lang, counties, institutions).await?;
@@ -576,6 +594,8 @@ async fn funds_page(
         risk_pages,
         may_approve: role == fupin_app::Role::Finance,
         names,
+        waterfall,
+        guarantee_claims,
     })
 }
 
@@ -600,6 +620,9 @@ async fn approve_form(
         }
         "risk-claims" => {
             funds::approve_risk_claim(&state.db, &user.ctx, id, on).await?;
+        }
+        "guarantee-claims" => {
+            fupin_app::guarantees::approve_claim(&state.db, &user.ctx, id, on).await?;
         }
         other => return Err(Error::NotFound(format!("claims {other}"))),
     }

@@ -1050,6 +1050,8 @@ struct LoanPage {
     can_repay: bool,
     /// Why the last prepayment from this page was refused.
     refusal: Option<String>,
+    /// The loan's guarantors (household guarantors' resident IDs masked).
+    guarantees: Vec<super::guarantees::GuaranteeDto>,
 }
 
 async fn loan_page(
@@ -1096,11 +1098,18 @@ async fn render_loan(
             fupin_app::access::Area::Loans,
             fupin_app::access::Access::Write,
         );
+    let guarantees = super::guarantees::page_guarantees(state, user, institution, contract).await?;
+    let mut institutions = vec![detail.loan.institution_code.clone()];
+    for g in &guarantees {
+        if g.guarantor_type == "company" {
+            institutions.push(g.guarantor_id.clone());
+        }
+    }
     let names = Names::load(
         &state.db,
         lang,
         [detail.loan.village_code.clone()],
-        [detail.loan.institution_code.clone()],
+        institutions,
     )
     .await?
     .with_products(&state.db)
@@ -1113,6 +1122,7 @@ async fn render_loan(
         names,
         can_repay,
         refusal,
+        guarantees,
     })
 }
 

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod cards;
 pub mod field;
 pub mod funds;
+pub mod guarantees;
 pub mod home;
 pub mod imports;
 pub mod indicators;
@@ -157,6 +158,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(maturity::api())
         .merge(funds::api())
         .merge(insurance::api())
+        .merge(guarantees::api())
         .merge(returns::api())
         .merge(indicators::api())
         .merge(imports::api())

@@ -605,6 +605,10 @@ struct HouseholdPage {
     may_show_ids: bool,
     show_ids: bool,
     names: Names,
+    /// Guarantees on the household's loans.
+    guaranteed_by: Vec<super::guarantees::LoanGuaranteeRow>,
+    /// The exposure of each member who guarantees others.
+    guarantees_given: Vec<super::guarantees::ExposureDto>,
 }
 
 async fn household_page(
@@ -619,6 +623,8 @@ async fn household_page(
     let show_ids = query.show_ids.unwrap_or(false);
     let view = household_view(&state.db, &user.ctx, &id, as_of, show_ids).await?;
     let household: HouseholdDto = view.into();
+    let (guaranteed_by, guarantees_given) =
+        super::guarantees::household_guarantees(&state, &user, &id).await?;
     let mut regions = vec![household.village_code.clone()];
     regions.extend(household.history.iter().map(|e| e.village_code.clone()));
     let mut institutions: Vec<String> = household
@@ -662,6 +668,8 @@ async fn household_page(
         may_show_ids: registry::may_see_full_ids(user.principal.user.role),
         show_ids,
         household,
+        guaranteed_by,
+        guarantees_given,
     })
 }
 

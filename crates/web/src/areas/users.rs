@@ -337,6 +337,7 @@ async fn render_users(
         Role::PovertyOffice,
         Role::Finance,
         Role::Admin,
+        Role::Guarantor,
         Role::Insurer,
     ]
     .into_iter()
