@@ -666,35 +666,47 @@ async fn line_findings(
     rules: &[&ParsedRule],
     findings: &mut Vec<Finding>,
 ) -> Result<()> {
-    for line in store::lines_in_force(db, date).await? {
-        let lookup = |name: &str| match name {
-            "line_fen" => Some(line.amount_fen),
-            "recommended_line_fen" => Some(line.recommended_line_fen),
-            "line_above_recommended_fen" => Some(line.amount_fen - line.recommended_line_fen),
-            _ => None,
-        };
-        for rule in rules {
-            if rule.holds(&lookup) {
-                let evidence = json!({
-                    "credit_line": {"household_id": line.household_id, "institution": line.institution_code,
-                                    "granted_on": line.granted_on, "amount_fen": line.amount_fen,
-                                    "recommended_line_fen": line.recommended_line_fen, "grade": line.grade},
-                    "facts": rule.used(&lookup), "as_of": date.to_string(),
-                });
-                findings.push(Finding {
-                    rule_code: rule.row.code.clone(),
-                    subject_key: format!(
-                        "{}/{}/{}",
-                        line.household_id, line.institution_code, line.granted_on
-                    ),
-                    institution_code: Some(line.institution_code.clone()),
-                    village_code: line.village_code.clone(),
-                    evidence_json: evidence.to_string(),
-                });
-            }
+    // A county at a time, like the loans: memory follows the largest county, not the book.
+    for county in store::line_counties(db).await? {
+        for line in store::lines_in_force(db, date, &county).await? {
+            line_finding(date, &line, rules, findings);
         }
     }
     Ok(())
+}
+
+fn line_finding(
+    date: BusinessDate,
+    line: &store::LineFactRow,
+    rules: &[&ParsedRule],
+    findings: &mut Vec<Finding>,
+) {
+    let lookup = |name: &str| match name {
+        "line_fen" => Some(line.amount_fen),
+        "recommended_line_fen" => Some(line.recommended_line_fen),
+        "line_above_recommended_fen" => Some(line.amount_fen - line.recommended_line_fen),
+        _ => None,
+    };
+    for rule in rules {
+        if rule.holds(&lookup) {
+            let evidence = json!({
+                "credit_line": {"household_id": line.household_id, "institution": line.institution_code,
+                                "granted_on": line.granted_on, "amount_fen": line.amount_fen,
+                                "recommended_line_fen": line.recommended_line_fen, "grade": line.grade},
+                "facts": rule.used(&lookup), "as_of": date.to_string(),
+            });
+            findings.push(Finding {
+                rule_code: rule.row.code.clone(),
+                subject_key: format!(
+                    "{}/{}/{}",
+                    line.household_id, line.institution_code, line.granted_on
+                ),
+                institution_code: Some(line.institution_code.clone()),
+                village_code: line.village_code.clone(),
+                evidence_json: evidence.to_string(),
+            });
+        }
+    }
 }
 
 /// What to list, as asked.

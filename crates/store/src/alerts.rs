@@ -325,9 +325,24 @@ pub struct LineFactRow {
     pub grade: Option<String>,
 }
 
-/// Credit lines in force on `as_of` (granted, not expired, not replaced by a later grant of
-/// the same household and institution) that were checked against a credit file.
-pub async fn lines_in_force(db: &Db, as_of: BusinessDate) -> Result<Vec<LineFactRow>> {
+/// The counties (6-digit codes) with credit lines.
+pub async fn line_counties(db: &Db) -> Result<Vec<String>> {
+    let rows = sqlx::query(
+        "select distinct substr(village_code, 1, 6) as county from credit_lines order by county",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter().map(|row| Ok(row.try_get("county")?)).collect()
+}
+
+/// Credit lines of the county in force on `as_of` (granted, not expired, not replaced by a
+/// later grant of the same household and institution) that were checked against a credit file.
+pub async fn lines_in_force(
+    db: &Db,
+    as_of: BusinessDate,
+    county: &str,
+) -> Result<Vec<LineFactRow>> {
+    let (low, high) = crate::filter::code_range(county);
     let rows = sqlx::query(
         "select cl.id, cl.household_id, cl.institution_code, cl.village_code, cl.granted_on, \
          cl.amount_fen, cl.recommended_line_fen, cf.grade \
@@ -338,9 +353,12 @@ pub async fn lines_in_force(db: &Db, as_of: BusinessDate) -> Result<Vec<LineFact
              where later.household_id = cl.household_id \
              and later.institution_code = cl.institution_code \
              and later.granted_on > cl.granted_on and later.granted_on <= $1) \
+           and cl.village_code >= $2 and cl.village_code <= $3 \
          order by cl.id",
     )
     .bind(as_of.to_string())
+    .bind(low)
+    .bind(high)
     .fetch_all(db.pool())
     .await?;
     let mut out = Vec::with_capacity(rows.len());

@@ -166,6 +166,8 @@ struct Pass<'a> {
     links: Chunked,
     lending: &'a mut Lending,
     out: RegistryOutput,
+    /// Whether the village being walked already has its defaulted loan.
+    village_defaulted: bool,
 }
 
 /// Per-county running state.
@@ -213,6 +215,7 @@ pub fn write_registry(
         links: Chunked::new(dir, "enterprise_links", LINK_HEADER),
         lending,
         out: RegistryOutput::default(),
+        village_defaulted: false,
     };
     let industry_cap = scale.money(plan::CHARACTERISTIC_DISBURSED, 10_000) * 15 / 100 / 12;
     for (index, county) in territory.counties.iter().enumerate() {
@@ -311,6 +314,7 @@ impl Pass<'_> {
     ) -> Result<()> {
         let village_index = village.code.parse::<u64>().unwrap_or(0);
         let mut rng = Rng::stream(self.seed, "village", village_index);
+        self.village_defaulted = false;
         let total = village.poor_households + village.exited_households;
         let mut exited = Selection::new(village.exited_households as u64, total as u64);
         let mut sizes = SizeSplit::new(village.poor_people, village.poor_households);
@@ -555,8 +559,13 @@ impl Pass<'_> {
                 } else {
                     line
                 };
-                let defaults =
+                let drawn =
                     !wuyuan_borrower && start <= plan::date(2016, 12, 31) && rng.per_mille(6);
+                // At most one default per village (the draw is kept, so the stream is too): a
+                // village of 10 or more loans then stays below VILLAGE_OVERDUE's 10-point gap
+                // over its county, at any scale, and the alerts find only what was planted.
+                let defaults = drawn && !self.village_defaulted;
+                self.village_defaulted |= defaults;
                 let product = lending::microcredit_product(spec);
                 // A few loans, chosen by count (no draw of the generator, so every other
                 // figure stays as it was), whose purpose hands the money to a cooperative.
