@@ -449,19 +449,23 @@ pub async fn waterfall_section(
     }
     let (within, found) = guarantees::figures_for(&state.db, &user.ctx, region, as_of).await?;
     let label = |code: &str| crate::labels::label(lang, crate::labels::Vocabulary::Payer, code);
-    let mut bars: Vec<(String, f64)> = found
+    // Bars in 万元, as the cards beside them: exact decimal text, never a float of fen.
+    let mut bars: Vec<(String, String)> = found
         .payers
         .iter()
-        .map(|p| (label(&p.payer), p.paid.fen() as f64 / 100.0))
+        .map(|p| (label(&p.payer), crate::numbers::wan_plain(p.paid.fen())))
         .collect();
-    bars.push((label("bank"), found.bank_borne.fen() as f64 / 100.0));
+    bars.push((
+        label("bank"),
+        crate::numbers::wan_plain(found.bank_borne.fen()),
+    ));
     let chart = serde_json::json!({
         "animation": false,
         "tooltip": {"trigger": "axis"},
-        "grid": {"left": 48, "right": 24, "top": 24, "bottom": 40, "containLabel": true},
+        "grid": {"left": 48, "right": 24, "top": 36, "bottom": 40, "containLabel": true},
         "xAxis": {"type": "category", "data": bars.iter().map(|b| b.0.clone()).collect::<Vec<_>>()},
-        "yAxis": {"type": "value", "name": lang.t("unit.yuan")},
-        "series": [{"type": "bar", "name": lang.t("funds.claims_paid"), "data": bars.iter().map(|b| b.1).collect::<Vec<_>>(), "itemStyle": {"color": "#0b5cad"}}],
+        "yAxis": {"type": "value", "name": lang.t("unit.wan_yuan")},
+        "series": [{"type": "bar", "name": lang.t("funds.claims_paid"), "data": bars.iter().map(|b| b.1.clone()).collect::<Vec<_>>(), "itemStyle": {"color": "#0b5cad"}}],
     })
     .to_string();
     Ok(Some(WaterfallSection {
