@@ -5,6 +5,7 @@
 //! read are chosen here, at the edge. A value without a translation shows its code (the tests
 //! below fail first: every code the schema allows and every variant of the core enums is listed).
 
+use crate::app_messages::{APP_MESSAGES, FIELD_NAMES, PARTS};
 use crate::i18n::Lang;
 
 /// A set of codes that share a meaning.
@@ -1266,16 +1267,50 @@ pub fn message(lang: Lang, text: &str) -> String {
     translate(text).unwrap_or_else(|| text.to_string())
 }
 
-/// The Chinese of `text`, if a pattern matches it.
+/// The Chinese of `text`, if a pattern matches it: the whole text, else (for a
+/// `{field}: message` error) the message, with the field named in Chinese.
 pub fn translate(text: &str) -> Option<String> {
-    MESSAGES.iter().find_map(|(english, chinese)| {
-        let parts = matches(english, text)?;
-        let mut out = chinese.to_string();
-        for (index, part) in parts.iter().enumerate() {
-            out = out.replace(&format!("{{{index}}}"), part);
+    whole(text).or_else(|| {
+        let (field, message) = text.split_once(": ")?;
+        let is_field = !field.is_empty()
+            && field
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c == '_' || c == '.');
+        if !is_field {
+            return None;
         }
-        Some(out)
+        let name = FIELD_NAMES
+            .iter()
+            .find(|(english, _)| *english == field)
+            .map_or(field, |(_, chinese)| chinese);
+        Some(format!("{name}：{}", whole(message)?))
     })
+}
+
+/// The Chinese of the whole of `text`: the file messages first, then the application's.
+fn whole(text: &str) -> Option<String> {
+    MESSAGES
+        .iter()
+        .chain(APP_MESSAGES)
+        .find_map(|(english, chinese)| {
+            let parts = matches(english, text)?;
+            let mut out = chinese.to_string();
+            for (index, part) in parts.iter().enumerate() {
+                out = out.replace(&format!("{{{index}}}"), &part_in_chinese(part));
+            }
+            Some(out)
+        })
+}
+
+/// A value in a message in Chinese when it is a role or an area's name; else as it is.
+fn part_in_chinese(part: &str) -> String {
+    if let Some((_, zh, _)) = ROLES.iter().find(|(code, _, _)| *code == part) {
+        return zh.to_string();
+    }
+    PARTS
+        .iter()
+        .find(|(english, _)| *english == part)
+        .map_or_else(|| part.to_string(), |(_, zh)| zh.to_string())
 }
 
 /// The parts of `text` that the `{}` of `pattern` stand for, if it matches.

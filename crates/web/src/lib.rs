@@ -11,6 +11,7 @@
 //! `idempotency`, `metrics`, `i18n` and `layout` (language and the page shell), `assets`
 //! (vendored htmx, ECharts, Swagger UI, embedded in the binary).
 
+mod app_messages;
 pub mod areas;
 pub mod assets;
 pub mod auth;
@@ -20,6 +21,8 @@ pub mod i18n;
 pub mod idempotency;
 pub mod labels;
 pub mod layout;
+#[cfg(test)]
+mod message_coverage;
 pub mod metrics;
 pub mod names;
 pub mod numbers;
