@@ -560,3 +560,186 @@ T3,PN1,PYRCB,2017-04-21,101475.00
     }
 
 }
+
+// ---------------------------------------------------------------------------------------------
+// co-borrowers (共同借款人)
+
+use fupin_app::imports::co_borrowers::CoBorrowerImporter;
+use fupin_app::imports::registry::import_households;
+use fupin_app::loans::co_borrowers::{self, NewCoBorrower, Recorded};
+
+/// H1 gains a wife (born 1979), a son of 12 and a late grandmother (died 2017-01-15) on
+/// 2017-01-31; H2 stays as it was. L1 is a micro-credit loan of 30,000 to H1 from 2017-03-01.
+async fn a_family_loan(db: &fupin_store::Db, dir: &std::path::Path) {
+    setup(db, dir).await;
+    let header = "household_id,village_code,name,id_number,relation,poverty_attribute,main_cause,status,identified_on,per_capita_income,labour,died_on\n";
+    let row = |name: &str, id: String, relation: &str, labour: &str, died: &str| {
+        format!(
+            "H1,361128100001,{name},{id},{relation},general,illness,poor,2015-10-01,2300,{labour},{died}\n"
+        )
+    };
+    let file = format!(
+        "{header}{}{}{}{}H2,361128100001,李四,{},head,general,lack_funds,poor,2015-10-01,2100,weak,\n",
+        row("张三", resident_id("19770501", "001"), "head", "normal", ""),
+        row(
+            "王芳",
+            resident_id("19790812", "022"),
+            "spouse",
+            "normal",
+            ""
+        ),
+        row(
+            "张小明",
+            resident_id("20050301", "031"),
+            "child",
+            "none",
+            ""
+        ),
+        row(
+            "刘氏",
+            resident_id("19400101", "042"),
+            "parent",
+            "none",
+            "2017-01-15"
+        ),
+        resident_id("19470301", "002"),
+    );
+    let path = write(dir, "households-2017-01.csv", &file);
+    let options = fupin_app::imports::ImportOptions::default();
+    let report = import_households(db, &ctx(), &path, &options, date("2017-01-31"))
+        .await
+        .expect("households");
+    assert_applied(&report);
+    let loans_file = write(
+        dir,
+        "family-loans.csv",
+        &format!("{LOAN_HEADER}L1,PYRCB,MC,household,H1,30000,4.75,2017-03-01,2020-03-01,养猪\n"),
+    );
+    assert_applied(&import_file(db, &loans_file, LoanImporter::new(db)).await);
+}
+
+fn co_borrower(id: String, name: &str, relation: &str) -> NewCoBorrower {
+    NewCoBorrower {
+        institution_code: "PYRCB".into(),
+        contract_no: "L1".into(),
+        id_number: id,
+        name: name.into(),
+        relation: relation.into(),
+        signed_on: date("2017-03-01"),
+    }
+}
+
+fn bank_of(institution: &str) -> fupin_app::Ctx {
+    let region = fupin_core::RegionCode::parse("361128").expect("Poyang");
+    fupin_app::Ctx {
+        actor: fupin_app::Actor {
+            name: "officer".into(),
+            role: fupin_app::Role::Bank,
+            region: Some(region),
+            institution: Some(institution.into()),
+        },
+        ..ctx()
+    }
+}
+
+/// The message of a refusal, or a panic naming what was accepted.
+async fn refused(db: &fupin_store::Db, new: &NewCoBorrower) -> String {
+    match co_borrowers::add_command(db, &bank_of("PYRCB"), new).await {
+        Ok(recorded) => panic!("{new:?} was accepted: {recorded:?}"),
+        Err(error) => error.to_string(),
+    }
+}
+
+fupin_store::on_both_engines! {
+    async fn a_spouse_co_borrows_once_and_the_household_page_shows_it(db) {
+        let dir = tempfile::tempdir().expect("dir");
+        a_family_loan(&db, dir.path()).await;
+        let bank = bank_of("PYRCB");
+        let wife = co_borrower(resident_id("19790812", "022"), "王芳", "spouse");
+        let first = co_borrowers::add_command(&db, &bank, &wife).await.expect("wife");
+        assert_eq!(first, Recorded::New);
+        let again = co_borrowers::add_command(&db, &bank, &wife).await.expect("again");
+        assert_eq!(again, Recorded::AlreadyRecorded);
+        let other = co_borrower(resident_id("19790812", "022"), "王芳", "other");
+        let conflict = co_borrowers::add_command(&db, &bank, &other).await.expect_err("changed");
+        assert!(matches!(conflict, fupin_app::AppError::Conflict(_)), "{conflict}");
+
+        let listed = co_borrowers::of_loan(&db, &bank, "PYRCB", "L1").await.expect("list");
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].household_id.as_deref(), Some("H1"));
+        let wife_id = resident_id("19790812", "022");
+        assert_eq!(listed[0].id_number, format!("3611**********{}", &wife_id[14..]));
+        let co_borrowed = co_borrowers::of_household(&db, &bank, "H1").await.expect("household");
+        assert_eq!(co_borrowed.len(), 1);
+        assert_eq!(co_borrowed[0].contract_no, "L1");
+        assert_eq!(co_borrowed[0].principal_outstanding, yuan("30000"));
+        // Another bank sees neither the loan nor the household's co-borrowing with it.
+        let abc = bank_of("ABC");
+        let hidden = co_borrowers::of_loan(&db, &abc, "PYRCB", "L1").await.expect_err("ABC");
+        assert!(matches!(hidden, fupin_app::AppError::NotFound(_)), "{hidden}");
+        assert!(co_borrowers::of_household(&db, &abc, "H1").await.expect("ABC").is_empty());
+        let added = co_borrowers::add_command(&db, &abc, &wife).await.expect_err("ABC adds");
+        assert!(matches!(added, fupin_app::AppError::NotFound(_)), "{added}");
+    }
+
+    async fn a_co_borrower_is_an_adult_alive_not_the_borrower_and_named_as_registered(db) {
+        let dir = tempfile::tempdir().expect("dir");
+        a_family_loan(&db, dir.path()).await;
+        let cases = [
+            (co_borrower(resident_id("19770501", "001"), "张三", "other"), "is the head of household H1, the borrower"),
+            (co_borrower(resident_id("20050301", "031"), "张小明", "child"), "is 12 years old on 2017-03-01: a co-borrower must be an adult"),
+            (co_borrower(resident_id("19400101", "042"), "刘氏", "parent"), "records this person's death on 2017-01-15"),
+            (co_borrower(resident_id("19790812", "022"), "王丽", "spouse"), "王丽 differs from the registry's 王芳"),
+            (co_borrower("36112819790812022X".into(), "王芳", "spouse"), "check character"),
+            (co_borrower(resident_id("19790812", "022"), "王芳", "cousin"), "must be spouse, child, parent, sibling or other"),
+            (NewCoBorrower { signed_on: date("2020-03-02"), ..co_borrower(resident_id("19790812", "022"), "王芳", "spouse") }, "is after the loan matures on 2020-03-01"),
+            (NewCoBorrower { contract_no: "L9".into(), ..co_borrower(resident_id("19790812", "022"), "王芳", "spouse") }, "loan PYRCB/L9 not found"),
+        ];
+        for (new, expect) in cases {
+            let message = refused(&db, &new).await;
+            assert!(message.contains(expect), "{new:?}: {message}");
+        }
+        // Three adults outside the registry are accepted; a fourth co-borrower is not.
+        for (birth, name) in [("19800101", "赵一"), ("19810101", "赵二"), ("19820101", "赵三")] {
+            let new = co_borrower(resident_id(birth, "051"), name, "sibling");
+            let recorded = co_borrowers::add_command(&db, &bank_of("PYRCB"), &new).await.expect(name);
+            assert_eq!(recorded, Recorded::New);
+        }
+        let listed = co_borrowers::of_loan(&db, &ctx(), "PYRCB", "L1").await.expect("list");
+        assert!(listed.iter().all(|c| c.household_id.is_none()), "{listed:?}");
+        let fourth = refused(&db, &co_borrower(resident_id("19790812", "022"), "王芳", "spouse")).await;
+        assert!(fourth.contains("at most 3 co-borrowers"), "{fourth}");
+        // The poverty office reads loans but names no co-borrower.
+        let office = fupin_app::Ctx {
+            actor: fupin_app::Actor { role: fupin_app::Role::PovertyOffice, institution: None, ..bank_of("PYRCB").actor },
+            ..ctx()
+        };
+        let forbidden = co_borrowers::add_command(&db, &office, &co_borrower(resident_id("19830101", "061"), "钱四", "other")).await.expect_err("office");
+        assert!(matches!(forbidden, fupin_app::AppError::Forbidden(_)), "{forbidden}");
+    }
+
+    async fn a_co_borrowers_file_in_chinese_is_applied_whole_or_not_at_all(db) {
+        let dir = tempfile::tempdir().expect("dir");
+        a_family_loan(&db, dir.path()).await;
+        let header = "机构代码,贷款合同号,共同借款人身份证号,共同借款人姓名,与借款人关系,签订日期\n";
+        let wife = resident_id("19790812", "022");
+        let bad = write(dir.path(), "co-bad.csv", &format!(
+            "{header}PYRCB,L1,{wife},王芳,配偶,2017-03-01\nPYRCB,L1,{},张小明,子女,2017-03-01\n",
+            resident_id("20050301", "031"),
+        ));
+        let report = import_file(&db, &bad, CoBorrowerImporter).await;
+        assert!(!report.applied);
+        assert_eq!(report.errors.len(), 1, "{:#?}", report.errors);
+        assert_eq!(report.errors[0].line, 3);
+        assert_eq!(report.errors[0].column, "id_number");
+        assert!(co_borrowers::of_loan(&db, &ctx(), "PYRCB", "L1").await.expect("list").is_empty());
+        let good = write(dir.path(), "co-good.csv", &format!("{header}PYRCB,L1,{wife},王芳,配偶,2017-03-01\n"));
+        assert_applied(&import_file(&db, &good, CoBorrowerImporter).await);
+        let again = import_file(&db, &good, CoBorrowerImporter).await;
+        assert_applied(&again);
+        assert_eq!(again.counts.unchanged, 1);
+        let listed = co_borrowers::of_loan(&db, &ctx(), "PYRCB", "L1").await.expect("list");
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].relation, "spouse");
+    }
+}

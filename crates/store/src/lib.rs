@@ -7,6 +7,7 @@
 pub mod alerts;
 pub mod audit;
 pub mod backup;
+pub mod co_borrowers;
 pub mod credit;
 pub mod data_dates;
 pub mod data_versions;

@@ -279,6 +279,39 @@ pub const APP_MESSAGES: &[(&str, &str)] = &[
         "data element {} is held by returns in {}: its unit cannot change to {}",
         "数据元 {0} 已用于 {1} 的报表：单位不能改为 {2}",
     ),
+    // co-borrowers
+    (
+        "co-borrower {} of loan {} was already recorded with different content",
+        "贷款 {1} 的共同借款人 {0} 已登记，且内容不同",
+    ),
+    (
+        "a loan names at most {} co-borrowers",
+        "一笔贷款最多 {0} 名共同借款人",
+    ),
+    (
+        "is {} years old on {}: a co-borrower must be an adult",
+        "{1} 时年仅 {0} 岁：共同借款人须为成年人",
+    ),
+    (
+        "{} is after the loan matures on {}",
+        "{0} 晚于贷款到期日 {1}",
+    ),
+    (
+        "must be spouse, child, parent, sibling or other",
+        "须为配偶、子女、父母、兄弟姐妹或其他",
+    ),
+    (
+        "the registry records this person's death on {}",
+        "建档立卡名册记载此人已于 {0} 死亡",
+    ),
+    (
+        "is the head of household {}, the borrower: a borrower does not co-borrow its own loan",
+        "是借款户 {0} 的户主：借款人不能作为自己贷款的共同借款人",
+    ),
+    (
+        "{} differs from the registry's {}",
+        "{0} 与建档立卡名册中的 {1} 不一致",
+    ),
     // funds, guarantees, insurance
     (
         "the {} fund of county {} holds less than {}: nothing was paid ({})",

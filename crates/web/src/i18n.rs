@@ -570,6 +570,17 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("household.lines", "授信", "Credit lines"),
     ("household.no_line", "尚未授信", "No credit line yet"),
     ("household.guarantees", "担保", "Guarantees"),
+    ("household.co_borrowed", "共同借款", "Co-borrowed loans"),
+    (
+        "household.no_co_borrowed",
+        "家庭成员无共同借款",
+        "No member co-borrows a loan",
+    ),
+    (
+        "household.principal_outstanding",
+        "剩余本金",
+        "principal outstanding",
+    ),
     (
         "household.guaranteed_by",
         "贷款担保",
@@ -665,6 +676,16 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("loan.officer", "信贷员", "Loan officer"),
     ("loan.guarantees", "担保", "Guarantees"),
     ("loan.no_guarantees", "无担保", "No guarantor"),
+    ("loan.co_borrowers", "共同借款人", "Co-borrowers"),
+    ("loan.no_co_borrowers", "无共同借款人", "No co-borrower"),
+    ("loan.person_name", "姓名", "Name"),
+    ("loan.relation", "与借款人关系", "Relation to the borrower"),
+    ("loan.signed_on", "签订日期", "Signed on"),
+    (
+        "loan.not_registered",
+        "不在建档立卡名册中",
+        "Not in the registry",
+    ),
     ("loan.guarantor", "担保人", "Guarantor"),
     (
         "loan.guarantee_contract",

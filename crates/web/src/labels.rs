@@ -290,6 +290,7 @@ const RELATIONS: Table = &[
     ("child", "子女", "Child"),
     ("parent", "父母", "Parent"),
     ("grandchild", "孙子女", "Grandchild"),
+    ("sibling", "兄弟姐妹", "Sibling"),
     ("other", "其他", "Other"),
 ];
 
@@ -648,6 +649,7 @@ const IMPORT_KINDS: Table = &[
     ("insurance_premiums", "保费缴纳", "Insurance premiums"),
     ("insurance_claims", "保险理赔", "Insurance claims"),
     ("guarantee_contracts", "担保合同", "Guarantee contracts"),
+    ("co_borrowers", "共同借款人", "Co-borrowers"),
 ];
 
 const UNITS: Table = &[

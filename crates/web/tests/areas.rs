@@ -407,6 +407,10 @@ fupin_store::on_both_engines! {
             (Method::POST, "/api/funds/risk-claims/999/approve".into(), Body::Json(approve_on.clone()), true, [403, 403, 403, 403, 403, 404, 403]),
             (Method::POST, "/api/funds/deposits".into(), Body::Json(json!({"id": "D-{user}", "county": "361128", "fund": "risk_compensation", "on": AS_OF, "amount": "1000"})), true, [403, 403, 403, 403, 403, 201, 403]),
             (Method::POST, "/api/funds/deposits".into(), Body::Json(json!({"id": "E-{user}", "county": "361125", "fund": "subsidy", "on": AS_OF, "amount": "1000"})), true, [403, 403, 403, 403, 403, 404, 403]),
+            // co-borrowers: read with the loan, named by its bank
+            (Method::GET, "/api/loans/PYRCB/L1/co-borrowers".into(), Body::None, false, [200, 200, 200, 404, 403, 403, 403]),
+            (Method::POST, "/api/loans/PYRCB/L1/co-borrowers".into(), Body::Json(json!({"id_number": resident_id("361128", "19790202", "002"), "name": "王芳", "relation": "配偶", "signed_on": "2017-01-01"})), false, [403, 403, 201, 404, 403, 403, 403]),
+            (Method::GET, "/api/loans/HFRCB/L3/co-borrowers".into(), Body::None, false, [200, 404, 404, 200, 403, 403, 403]),
             // guarantees
             (Method::GET, "/api/loans/PYRCB/L1/guarantees".into(), Body::None, false, [200, 200, 200, 404, 403, 200, 403]),
             (Method::GET, "/api/loans/HFRCB/L3/guarantees".into(), Body::None, false, [200, 404, 404, 200, 403, 404, 403]),

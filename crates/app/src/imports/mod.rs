@@ -8,6 +8,7 @@
 //! duplicates) and at most one batch of rows ([`Importer::BATCH_ROWS`]), which an importer may
 //! check and write with a few statements for the whole batch.
 
+pub mod co_borrowers;
 pub mod credit;
 mod fields;
 pub mod funds;

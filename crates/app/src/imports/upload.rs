@@ -61,10 +61,11 @@ pub enum Kind {
     InsurancePremiums,
     InsuranceClaims,
     GuaranteeContracts,
+    CoBorrowers,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 18] = [
+    pub const ALL: [Kind; 19] = [
         Kind::Regions,
         Kind::Institutions,
         Kind::Assignments,
@@ -83,6 +84,7 @@ impl Kind {
         Kind::InsurancePremiums,
         Kind::InsuranceClaims,
         Kind::GuaranteeContracts,
+        Kind::CoBorrowers,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -105,6 +107,7 @@ impl Kind {
             Kind::InsurancePremiums => "insurance_premiums",
             Kind::InsuranceClaims => "insurance_claims",
             Kind::GuaranteeContracts => "guarantee_contracts",
+            Kind::CoBorrowers => "co_borrowers",
         }
     }
 
@@ -133,7 +136,8 @@ impl Kind {
             | Kind::Repayments
             | Kind::CreditFiles
             | Kind::CreditLines
-            | Kind::GuaranteeContracts => &[Role::Bank],
+            | Kind::GuaranteeContracts
+            | Kind::CoBorrowers => &[Role::Bank],
             Kind::Returns => &[Role::Bank, Role::Regulator],
             Kind::FundDeposits => &[Role::Finance],
             Kind::InsurancePolicies | Kind::InsurancePremiums | Kind::InsuranceClaims => {
@@ -170,6 +174,7 @@ impl Kind {
             Kind::InsurancePremiums => <insurance::PremiumImporter as Importer>::COLUMNS,
             Kind::InsuranceClaims => <insurance::ClaimImporter as Importer>::COLUMNS,
             Kind::GuaranteeContracts => <super::guarantees::GuaranteeImporter as Importer>::COLUMNS,
+            Kind::CoBorrowers => <super::co_borrowers::CoBorrowerImporter as Importer>::COLUMNS,
         }
     }
 
@@ -197,6 +202,7 @@ impl Kind {
                 | Kind::CreditFiles
                 | Kind::CreditLines
                 | Kind::GuaranteeContracts
+                | Kind::CoBorrowers
                 | Kind::Returns
         )
     }
@@ -325,6 +331,10 @@ async fn run(
         }
         Kind::GuaranteeContracts => {
             let importer = super::guarantees::GuaranteeImporter;
+            super::run(db, ctx, path, options, importer).await?
+        }
+        Kind::CoBorrowers => {
+            let importer = super::co_borrowers::CoBorrowerImporter;
             super::run(db, ctx, path, options, importer).await?
         }
         Kind::Returns => {

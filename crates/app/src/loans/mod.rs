@@ -4,6 +4,7 @@
 
 mod accounts;
 pub(crate) mod borrowers;
+pub mod co_borrowers;
 pub mod eod;
 pub mod maturity;
 mod prepayment;

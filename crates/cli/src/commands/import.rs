@@ -22,7 +22,7 @@ use super::operator_ctx;
 pub struct ImportArgs {
     /// What the file holds: regions, institutions, assignments, service_points, households,
     /// enterprises, enterprise_links, products, loans, credit_files, credit_lines, repayments,
-    /// returns, fund_deposits or guarantee_contracts.
+    /// returns, fund_deposits, guarantee_contracts or co_borrowers.
     #[arg(value_parser = parse_kind)]
     kind: Kind,
     /// The file: .csv (UTF-8, UTF-8 with BOM or GB18030) or .xlsx.
@@ -149,6 +149,10 @@ pub async fn run(db: &Db, args: ImportArgs) -> anyhow::Result<ExitCode> {
         }
         Kind::GuaranteeContracts => {
             let importer = fupin_app::imports::guarantees::GuaranteeImporter;
+            imports::run(db, &ctx, &args.file, &options, importer).await?
+        }
+        Kind::CoBorrowers => {
+            let importer = fupin_app::imports::co_borrowers::CoBorrowerImporter;
             imports::run(db, &ctx, &args.file, &options, importer).await?
         }
         Kind::Returns => {

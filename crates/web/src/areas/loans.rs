@@ -1052,6 +1052,8 @@ struct LoanPage {
     refusal: Option<String>,
     /// The loan's guarantors (household guarantors' resident IDs masked).
     guarantees: Vec<super::guarantees::GuaranteeDto>,
+    /// The loan's co-borrowers (resident IDs masked).
+    co_borrowers: Vec<super::co_borrowers::CoBorrowerDto>,
 }
 
 async fn loan_page(
@@ -1099,6 +1101,8 @@ async fn render_loan(
             fupin_app::access::Access::Write,
         );
     let guarantees = super::guarantees::page_guarantees(state, user, institution, contract).await?;
+    let co_borrowers =
+        super::co_borrowers::page_co_borrowers(state, user, institution, contract).await?;
     let mut institutions = vec![detail.loan.institution_code.clone()];
     for g in &guarantees {
         if g.guarantor_type == "company" {
@@ -1123,6 +1127,7 @@ async fn render_loan(
         can_repay,
         refusal,
         guarantees,
+        co_borrowers,
     })
 }
 

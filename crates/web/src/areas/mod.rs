@@ -8,6 +8,7 @@
 pub mod alerts;
 pub mod audit;
 pub mod cards;
+pub mod co_borrowers;
 pub mod field;
 pub mod funds;
 pub mod guarantees;
@@ -159,6 +160,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(funds::api())
         .merge(insurance::api())
         .merge(guarantees::api())
+        .merge(co_borrowers::api())
         .merge(returns::api())
         .merge(indicators::api())
         .merge(imports::api())

@@ -609,6 +609,8 @@ struct HouseholdPage {
     guaranteed_by: Vec<super::guarantees::LoanGuaranteeRow>,
     /// The exposure of each member who guarantees others.
     guarantees_given: Vec<super::guarantees::ExposureDto>,
+    /// The loans the household's members co-borrow.
+    co_borrowed: Vec<super::co_borrowers::CoBorrowedRow>,
 }
 
 async fn household_page(
@@ -625,6 +627,7 @@ async fn household_page(
     let household: HouseholdDto = view.into();
     let (guaranteed_by, guarantees_given) =
         super::guarantees::household_guarantees(&state, &user, &id).await?;
+    let co_borrowed = super::co_borrowers::household_co_borrowed(&state, &user, &id).await?;
     let mut regions = vec![household.village_code.clone()];
     regions.extend(household.history.iter().map(|e| e.village_code.clone()));
     let mut institutions: Vec<String> = household
@@ -639,6 +642,7 @@ async fn household_page(
             .map(|l| l.institution_code.clone()),
     );
     institutions.extend(household.loans.iter().map(|l| l.institution_code.clone()));
+    institutions.extend(co_borrowed.iter().map(|l| l.institution_code.clone()));
     institutions.extend(
         household
             .loan_statuses
@@ -670,6 +674,7 @@ async fn household_page(
         household,
         guaranteed_by,
         guarantees_given,
+        co_borrowed,
     })
 }
 
