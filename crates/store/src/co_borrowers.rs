@@ -74,26 +74,18 @@ pub async fn insert(tx: &mut Tx, co_borrower: &CoBorrower) -> Result<()> {
     Ok(())
 }
 
-/// The co-borrowers of a loan, by ID number.
-pub async fn of_loan_in(tx: &mut Tx, loan_id: i64) -> Result<Vec<CoBorrower>> {
+/// The co-borrowers of a loan, by ID number: `&mut **tx` inside a transaction, `db.pool()`
+/// outside one.
+pub async fn of_loan<'e>(
+    executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    loan_id: i64,
+) -> Result<Vec<CoBorrower>> {
     let sql = format!(
         "select {COLUMNS} from loan_co_borrowers c where c.loan_id = $1 order by c.id_number"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(loan_id)
-        .fetch_all(&mut **tx)
-        .await?;
-    rows.iter().map(from_row).collect()
-}
-
-/// [`of_loan_in`] outside a transaction.
-pub async fn of_loan(db: &Db, loan_id: i64) -> Result<Vec<CoBorrower>> {
-    let sql = format!(
-        "select {COLUMNS} from loan_co_borrowers c where c.loan_id = $1 order by c.id_number"
-    );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(loan_id)
-        .fetch_all(db.pool())
+        .fetch_all(executor)
         .await?;
     rows.iter().map(from_row).collect()
 }

@@ -59,7 +59,7 @@ pub async fn add(tx: &mut Tx, ctx: &Ctx, new: &NewCoBorrower) -> Result<Recorded
     let id = ResidentId::parse(new.id_number.trim(), new.signed_on)
         .map_err(|e| AppError::field("id_number", e.to_string()))?;
     let record = checked(tx, new, &loan, &id).await?;
-    let existing = store::of_loan_in(tx, loan.id).await?;
+    let existing = store::of_loan(&mut **tx, loan.id).await?;
     if let Some(found) = existing.iter().find(|c| c.id_number == record.id_number) {
         return match *found == record {
             true => Ok(Recorded::AlreadyRecorded),
@@ -197,7 +197,7 @@ pub async fn of_loan(
         .await?
         .ok_or_else(|| AppError::NotFound(format!("loan {institution}/{contract}")))?;
     super::require_readable(ctx, &loan.terms)?;
-    let mut found = store::of_loan(db, loan.id).await?;
+    let mut found = store::of_loan(db.pool(), loan.id).await?;
     found.iter_mut().for_each(mask);
     Ok(found)
 }
