@@ -9,19 +9,17 @@
 //! attempted name whether it exists or not, so neither timing, message nor lockout tells
 //! whether a user exists.
 
-use std::sync::OnceLock;
 use std::time::Duration;
 
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use chrono::{DateTime, SecondsFormat, Utc};
 use fupin_store::users::{self, Session};
 use fupin_store::{Db, StoreError, audit};
 use serde_json::json;
-use sha2::{Digest, Sha256};
 
 use crate::context::{Actor, Ctx};
 use crate::error::{AppError, Result};
+use crate::secrets::{dummy_hash, verify_password};
+pub use crate::secrets::{hash_password, random_hex, secret_hash};
 use crate::users::{UserView, view};
 
 /// How sign-in behaves; the web edge sets it from its configuration.
@@ -47,54 +45,6 @@ impl Default for AuthPolicy {
 
 /// What the words of a failed sign-in are, whatever the reason.
 pub const SIGN_IN_REFUSED: &str = "wrong user name or password";
-
-/// Hex of `bytes` random bytes from the operating system.
-pub fn random_hex(bytes: usize) -> Result<String> {
-    let mut buffer = vec![0u8; bytes];
-    getrandom::fill(&mut buffer)
-        .map_err(|e| AppError::Invalid(format!("no randomness from the system: {e}")))?;
-    Ok(hex::encode(buffer))
-}
-
-/// SHA-256 (hex) of a high-entropy secret: session cookies and API tokens are stored only so.
-/// (Passwords, which have little entropy, get Argon2id instead.)
-pub fn secret_hash(secret: &str) -> String {
-    hex::encode(Sha256::digest(secret.as_bytes()))
-}
-
-/// Hashes a password with Argon2id (OWASP parameters: 19 MiB, 2 passes), off the async threads.
-pub async fn hash_password(password: String) -> Result<String> {
-    tokio::task::spawn_blocking(move || {
-        Argon2::default()
-            .hash_password(password.as_bytes())
-            .map(|hash| hash.to_string())
-    })
-    .await
-    .map_err(|e| AppError::Invalid(format!("password hashing stopped: {e}")))?
-    .map_err(|e| AppError::field("password", format!("cannot be hashed: {e}")))
-}
-
-/// Whether `password` matches `hash` (a PHC string), off the async threads.
-async fn verify_password(password: String, hash: String) -> bool {
-    tokio::task::spawn_blocking(move || {
-        Argon2::default()
-            .verify_password(password.as_bytes(), hash.as_str())
-            .is_ok()
-    })
-    .await
-    .unwrap_or(false)
-}
-
-/// A hash no password matches in practice, checked for unknown names so they take as long.
-async fn dummy_hash() -> String {
-    static DUMMY: OnceLock<String> = OnceLock::new();
-    if let Some(hash) = DUMMY.get() {
-        return hash.clone();
-    }
-    let secret = random_hex(32).unwrap_or_else(|_| "fupin-dummy-password".to_string());
-    let hash = hash_password(secret).await.unwrap_or_default();
-    DUMMY.get_or_init(|| hash).clone()
-}
 
 /// Parses an RFC 3339 instant given by the edge.
 fn instant(text: &str) -> Result<DateTime<Utc>> {

@@ -26,6 +26,7 @@ pub mod ingest;
 pub mod insurance;
 pub mod ledger;
 pub mod loans;
+pub mod outcome;
 pub mod paging;
 pub mod progress;
 pub mod reference;
@@ -33,6 +34,7 @@ pub mod regions;
 pub mod registry;
 pub mod report;
 pub mod returns;
+pub mod secrets;
 pub mod territory;
 pub mod users;
 

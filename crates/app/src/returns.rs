@@ -29,7 +29,7 @@ use serde_json::json;
 use crate::access;
 use crate::context::{Ctx, Role};
 use crate::error::{AppError, Result};
-use crate::imports::Applied;
+use crate::outcome::Applied;
 
 /// Largest listing returned.
 pub const LIST_LIMIT_MAX: i64 = 100_000;

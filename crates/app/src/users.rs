@@ -1,4 +1,5 @@
-//! User accounts: adding, listing, disabling, API tokens. Sign-in is in [`crate::auth`].
+//! User accounts: adding, listing, disabling, API tokens. Sign-in is in [`crate::auth`],
+//! secrets in [`crate::secrets`].
 
 use fupin_core::RegionCode;
 use fupin_store::users::{self, ApiToken, User};
@@ -6,10 +7,10 @@ use fupin_store::{Db, StoreError, audit};
 use serde_json::json;
 
 use crate::access::{self, Access, Area};
-use crate::auth;
 use crate::context::{Actor, Ctx, Role};
 use crate::error::{AppError, Result};
 use crate::paging::{Page, Paged};
+use crate::secrets;
 
 /// Shortest password accepted.
 pub const PASSWORD_LENGTH_MIN: usize = 10;
@@ -179,7 +180,7 @@ pub async fn add(db: &Db, ctx: &Ctx, new: NewUser) -> Result<UserView> {
         }
         (_, None) => {}
     }
-    let password_hash = auth::hash_password(new.password).await?;
+    let password_hash = secrets::hash_password(new.password).await?;
     let user = User {
         name: new.name,
         display_name: new.display_name.filter(|d| !d.trim().is_empty()),
@@ -368,8 +369,8 @@ pub async fn new_token(db: &Db, ctx: &Ctx, name: &str) -> Result<NewToken> {
     if user.disabled {
         return Err(AppError::Conflict(format!("user {name} is disabled")));
     }
-    let id = auth::random_hex(8)?;
-    let token = format!("fupin_{id}_{}", auth::random_hex(32)?);
+    let id = secrets::random_hex(8)?;
+    let token = format!("fupin_{id}_{}", secrets::random_hex(32)?);
     let record = ApiToken {
         id: id.clone(),
         user_name: name.to_string(),
@@ -377,7 +378,7 @@ pub async fn new_token(db: &Db, ctx: &Ctx, name: &str) -> Result<NewToken> {
         revoked_at: None,
     };
     let mut tx = db.write().await?;
-    users::insert_token(&mut tx, &record, &auth::secret_hash(&token)).await?;
+    users::insert_token(&mut tx, &record, &secrets::secret_hash(&token)).await?;
     let mut entry = ctx.audit("api_token.create", "api_token", &id);
     entry.after_json = Some(json!({"id": id, "user": name, "created_at": ctx.now}).to_string());
     audit::append(&mut tx, &entry).await?;
@@ -437,12 +438,12 @@ pub async fn reset_password(
     let (password, generated) = match password.filter(|p| !p.is_empty()) {
         Some(given) => (given, None),
         None => {
-            let fresh = auth::random_hex(GENERATED_PASSWORD_BYTES)?;
+            let fresh = secrets::random_hex(GENERATED_PASSWORD_BYTES)?;
             (fresh.clone(), Some(fresh))
         }
     };
     check_password(&password)?;
-    let password_hash = auth::hash_password(password).await?;
+    let password_hash = secrets::hash_password(password).await?;
     let mut tx = db.write().await?;
     users::set_password_hash(&mut tx, name, &password_hash).await?;
     let sessions = users::delete_sessions_of(&mut tx, name).await?;

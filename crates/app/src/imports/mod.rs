@@ -249,13 +249,7 @@ impl SeenKeys {
     }
 }
 
-/// What applying one record did.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Applied {
-    Added,
-    Changed,
-    Unchanged,
-}
+pub use crate::outcome::Applied;
 
 /// What applying one record did, or why it was refused.
 pub type RowOutcome = std::result::Result<Applied, Vec<FieldError>>;
