@@ -566,7 +566,8 @@ T3,PN1,PYRCB,2017-04-21,101475.00
 
 use fupin_app::imports::co_borrowers::CoBorrowerImporter;
 use fupin_app::imports::registry::import_households;
-use fupin_app::loans::co_borrowers::{self, NewCoBorrower, Recorded};
+use fupin_app::loans::co_borrowers::{self, NewCoBorrower};
+use fupin_app::outcome::Applied;
 
 /// H1 gains a wife (born 1979), a son of 12 and a late grandmother (died 2017-01-15) on
 /// 2017-01-31; H2 stays as it was. L1 is a micro-credit loan of 30,000 to H1 from 2017-03-01.
@@ -657,9 +658,9 @@ fupin_store::on_both_engines! {
         let bank = bank_of("PYRCB");
         let wife = co_borrower(resident_id("19790812", "022"), "王芳", "spouse");
         let first = co_borrowers::add_command(&db, &bank, &wife).await.expect("wife");
-        assert_eq!(first, Recorded::New);
+        assert_eq!(first, Applied::Added);
         let again = co_borrowers::add_command(&db, &bank, &wife).await.expect("again");
-        assert_eq!(again, Recorded::AlreadyRecorded);
+        assert_eq!(again, Applied::Unchanged);
         let other = co_borrower(resident_id("19790812", "022"), "王芳", "other");
         let conflict = co_borrowers::add_command(&db, &bank, &other).await.expect_err("changed");
         assert!(matches!(conflict, fupin_app::AppError::Conflict(_)), "{conflict}");
@@ -703,7 +704,7 @@ fupin_store::on_both_engines! {
         for (birth, name) in [("19800101", "赵一"), ("19810101", "赵二"), ("19820101", "赵三")] {
             let new = co_borrower(resident_id(birth, "051"), name, "sibling");
             let recorded = co_borrowers::add_command(&db, &bank_of("PYRCB"), &new).await.expect(name);
-            assert_eq!(recorded, Recorded::New);
+            assert_eq!(recorded, Applied::Added);
         }
         let listed = co_borrowers::of_loan(&db, &ctx(), "PYRCB", "L1").await.expect("list");
         assert!(listed.iter().all(|c| c.household_id.is_none()), "{listed:?}");

@@ -8,7 +8,7 @@ use super::{Applied, Importer, RowErrors};
 use crate::context::Ctx;
 use crate::error::{AppError, Result};
 use crate::ingest::{Column, FieldError, HeaderMap, RawRow, value};
-use crate::loans::co_borrowers::{self, NewCoBorrower, RELATIONS, Recorded};
+use crate::loans::co_borrowers::{self, NewCoBorrower, RELATIONS};
 
 /// Imports `co_borrowers`: the same co-borrower again is recorded once.
 #[derive(Default)]
@@ -72,8 +72,7 @@ impl Importer for CoBorrowerImporter {
         new: NewCoBorrower,
     ) -> Result<std::result::Result<Applied, Vec<FieldError>>> {
         match co_borrowers::add(tx, ctx, &new).await {
-            Ok(Recorded::New) => Ok(Ok(Applied::Added)),
-            Ok(Recorded::AlreadyRecorded) => Ok(Ok(Applied::Unchanged)),
+            Ok(applied) => Ok(Ok(applied)),
             Err(AppError::Field { field, message }) => {
                 let value = match field.as_str() {
                     "name" => new.name.as_str(),

@@ -12,6 +12,7 @@ use serde_json::json;
 use crate::access::{self, Access, Area};
 use crate::context::Ctx;
 use crate::error::{AppError, Result};
+use crate::outcome::Applied;
 
 /// Co-borrowers one loan may name: a household's spouse and grown children are the usual ones.
 pub const CO_BORROWERS_PER_LOAN_MAX: usize = 3;
@@ -43,17 +44,9 @@ pub struct NewCoBorrower {
     pub signed_on: BusinessDate,
 }
 
-/// What adding a co-borrower did.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Recorded {
-    New,
-    /// The same co-borrower with the same content was already on the loan.
-    AlreadyRecorded,
-}
-
-/// Adds a co-borrower to a loan of the actor's bank (audited); the same again is a no-op, the
-/// same person with other content a conflict.
-pub async fn add(tx: &mut Tx, ctx: &Ctx, new: &NewCoBorrower) -> Result<Recorded> {
+/// Adds a co-borrower to a loan of the actor's bank (audited): `Added`; the same again is a
+/// no-op (`Unchanged`), the same person with other content a conflict.
+pub async fn add(tx: &mut Tx, ctx: &Ctx, new: &NewCoBorrower) -> Result<Applied> {
     let loan =
         super::writable(tx, ctx, new.institution_code.trim(), new.contract_no.trim()).await?;
     let id = ResidentId::parse(new.id_number.trim(), new.signed_on)
@@ -62,7 +55,7 @@ pub async fn add(tx: &mut Tx, ctx: &Ctx, new: &NewCoBorrower) -> Result<Recorded
     let existing = store::of_loan(&mut **tx, loan.id).await?;
     if let Some(found) = existing.iter().find(|c| c.id_number == record.id_number) {
         return match *found == record {
-            true => Ok(Recorded::AlreadyRecorded),
+            true => Ok(Applied::Unchanged),
             false => Err(AppError::Conflict(format!(
                 "co-borrower {} of loan {}/{} was already recorded with different content",
                 id.masked(),
@@ -85,7 +78,7 @@ pub async fn add(tx: &mut Tx, ctx: &Ctx, new: &NewCoBorrower) -> Result<Recorded
             .to_string(),
     );
     audit::append(tx, &entry).await?;
-    Ok(Recorded::New)
+    Ok(Applied::Added)
 }
 
 /// The record of `new` on `loan`, after the checks a person and a date must pass.
@@ -179,7 +172,7 @@ fn refuse_registered(
 }
 
 /// Adds a co-borrower in its own transaction (see [`add`]).
-pub async fn add_command(db: &Db, ctx: &Ctx, new: &NewCoBorrower) -> Result<Recorded> {
+pub async fn add_command(db: &Db, ctx: &Ctx, new: &NewCoBorrower) -> Result<Applied> {
     let mut tx = db.write().await?;
     let recorded = add(&mut tx, ctx, new).await?;
     tx.commit().await.map_err(fupin_store::StoreError::from)?;

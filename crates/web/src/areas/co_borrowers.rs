@@ -5,9 +5,8 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use fupin_app::fupin_core::BusinessDate;
-use fupin_app::loans::co_borrowers::{
-    self, CoBorrowedLoan, CoBorrower, NewCoBorrower, RELATIONS, Recorded,
-};
+use fupin_app::loans::co_borrowers::{self, CoBorrowedLoan, CoBorrower, NewCoBorrower, RELATIONS};
+use fupin_app::outcome::Applied;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -142,8 +141,8 @@ async fn add_co_borrower(
         signed_on,
     };
     let (status, outcome) = match co_borrowers::add_command(&state.db, &user.ctx, &new).await? {
-        Recorded::New => (StatusCode::CREATED, "recorded"),
-        Recorded::AlreadyRecorded => (StatusCode::OK, "already_recorded"),
+        Applied::Unchanged => (StatusCode::OK, "already_recorded"),
+        Applied::Added | Applied::Changed => (StatusCode::CREATED, "recorded"),
     };
     Ok((
         status,
