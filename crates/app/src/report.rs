@@ -289,25 +289,20 @@ const HEADERS: [&str; 10] = [
     "说明 note",
 ];
 
+/// The report as CSV (UTF-8 with a BOM, so Excel reads the Chinese), formulas defused.
 fn csv(report: &Report) -> Vec<u8> {
-    let mut text = String::from("\u{feff}section,");
-    text.push_str(&HEADERS.join(","));
-    text.push('\n');
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer("\u{feff}".as_bytes().to_vec());
+    let header = std::iter::once("section").chain(HEADERS.iter().copied());
+    // Writing to memory cannot fail; a failure would show as a short file, never a panic.
+    let _ = writer.write_record(header);
     for value in &report.values {
         let mut cells = vec![section_of(value).to_string()];
         cells.extend(row_cells(value));
-        let quoted: Vec<String> = cells.iter().map(|c| quote(&formula_escape(c))).collect();
-        text.push_str(&quoted.join(","));
-        text.push('\n');
+        let _ = writer.write_record(cells.iter().map(|c| formula_escape(c).into_owned()));
     }
-    text.into_bytes()
-}
-
-fn quote(cell: &str) -> String {
-    match cell.contains([',', '"', '\n', '\r']) {
-        true => format!("\"{}\"", cell.replace('"', "\"\"")),
-        false => cell.to_string(),
-    }
+    writer.into_inner().unwrap_or_default()
 }
 
 fn json_text(report: &Report) -> String {

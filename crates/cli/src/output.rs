@@ -81,15 +81,17 @@ impl Listing {
     }
 
     fn write_csv(&self, out: &mut dyn Write) -> std::io::Result<()> {
-        writeln!(out, "{}", self.columns.join(","))?;
+        let mut writer = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(out);
+        writer.write_record(&self.columns)?;
         for row in &self.rows {
-            let cells: Vec<String> = row
-                .iter()
-                .map(|cell| csv_cell(cell.as_deref().unwrap_or("")))
-                .collect();
-            writeln!(out, "{}", cells.join(","))?;
+            writer.write_record(
+                row.iter()
+                    .map(|cell| csv_cell(cell.as_deref().unwrap_or(""))),
+            )?;
         }
-        Ok(())
+        writer.flush()
     }
 }
 
@@ -109,26 +111,14 @@ fn write_aligned(
     writeln!(out, "{}", line.trim_end())
 }
 
-/// Quotes a CSV cell when needed and defuses formulas (see `formula_escape`).
+/// A cell with formulas defused (see `formula_escape`); the writer quotes it when needed.
 fn csv_cell(text: &str) -> String {
-    let defused = fupin_app::ingest::formula_escape(text);
-    if defused.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", defused.replace('"', "\"\""))
-    } else {
-        defused.into_owned()
-    }
+    fupin_app::ingest::formula_escape(text).into_owned()
 }
 
 /// Columns a string takes on a terminal: East Asian wide characters take two.
 pub fn display_width(text: &str) -> usize {
-    text.chars().map(|c| if is_wide(c) { 2 } else { 1 }).sum()
-}
-
-fn is_wide(c: char) -> bool {
-    matches!(c as u32,
-        0x1100..=0x115F | 0x2E80..=0x303E | 0x3041..=0x33FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF
-        | 0xA000..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFF60
-        | 0xFFE0..=0xFFE6 | 0x20000..=0x3FFFD)
+    unicode_width::UnicodeWidthStr::width(text)
 }
 
 /// `1234567` as `1,234,567`.
@@ -149,7 +139,14 @@ mod tests {
     use super::*;
 
     fn check(cell: &str, expected: &str) {
-        assert_eq!(csv_cell(cell), expected, "cell {cell:?}");
+        let listing = Listing {
+            columns: vec!["c"],
+            rows: vec![vec![Some(cell.to_string())]],
+        };
+        let mut out = Vec::new();
+        listing.write(Format::Csv, &mut out).expect("write");
+        let text = String::from_utf8(out).expect("utf-8");
+        assert_eq!(text, format!("c\n{expected}\n"), "cell {cell:?}");
     }
 
     #[test]
