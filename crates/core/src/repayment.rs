@@ -395,10 +395,6 @@ impl Classification {
         .find(|c| c.as_str() == text)
     }
 
-    /// Substandard, doubtful and loss are non-performing.
-    pub fn is_non_performing(self) -> bool {
-        self >= Classification::Substandard
-    }
 }
 
 /// The overdue days at which each worse category starts.

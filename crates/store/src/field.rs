@@ -174,20 +174,3 @@ pub async fn insert_visit(tx: &mut Tx, visit: &FieldVisit) -> Result<()> {
     Ok(())
 }
 
-/// How many visits were accepted (all, or one household's).
-pub async fn count_visits(db: &Db, household_id: Option<&str>) -> Result<i64> {
-    let row = match household_id {
-        Some(id) => {
-            sqlx::query("select count(*) as n from field_visits where household_id = $1")
-                .bind(id)
-                .fetch_one(db.pool())
-                .await?
-        }
-        None => {
-            sqlx::query("select count(*) as n from field_visits")
-                .fetch_one(db.pool())
-                .await?
-        }
-    };
-    Ok(row.try_get("n")?)
-}

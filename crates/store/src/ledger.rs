@@ -236,14 +236,6 @@ async fn in_order(tx: &mut Tx, accounts: &[NewAccount], rows: &[AnyRow]) -> Resu
     Ok(result)
 }
 
-/// [`open_account`] for an account that most likely exists already: read first.
-pub async fn find_or_open_account(tx: &mut Tx, account: &NewAccount) -> Result<Account> {
-    match account_by_code_in(tx, &account.code).await? {
-        Some(found) => Ok(found),
-        None => open_account(tx, account).await,
-    }
-}
-
 const ACCOUNT_COLUMNS: &str = "id, code, normal_side, kind, institution_code, region_code, \
     no_overdraft, debits_posted_fen, credits_posted_fen";
 

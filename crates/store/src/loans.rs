@@ -1160,29 +1160,6 @@ pub async fn thresholds_as_of(db: &Db, date: BusinessDate) -> Result<Thresholds>
     }
 }
 
-/// Sets the thresholds from a date on.
-pub async fn set_thresholds(
-    tx: &mut Tx,
-    from: BusinessDate,
-    thresholds: &Thresholds,
-) -> Result<()> {
-    sqlx::query(
-        "insert into classification_thresholds (effective_from, special_mention_days, \
-         substandard_days, doubtful_days, loss_days) values ($1, $2, $3, $4, $5) \
-         on conflict (effective_from) do update set special_mention_days = excluded.special_mention_days, \
-         substandard_days = excluded.substandard_days, doubtful_days = excluded.doubtful_days, \
-         loss_days = excluded.loss_days",
-    )
-    .bind(from.to_string())
-    .bind(thresholds.special_mention_days)
-    .bind(thresholds.substandard_days)
-    .bind(thresholds.doubtful_days)
-    .bind(thresholds.loss_days)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
 /// The last business date end of day completed.
 pub async fn eod_last_date(db: &Db) -> Result<Option<BusinessDate>> {
     let row = sqlx::query("select last_date from eod_state where id = 1")
@@ -1307,32 +1284,3 @@ pub async fn penalised_overdue_loans_on(
         .collect()
 }
 
-/// Counts and principal of loans by status, classification, for loans whose borrowers are at or
-/// under `within` (current standing).
-pub async fn portfolio_summary(
-    db: &Db,
-    within: Option<RegionCode>,
-) -> Result<Vec<(String, String, i64, Fen)>> {
-    let mut conditions = Conditions::starting_at(1);
-    conditions.within("village_code", within);
-    let sql = format!(
-        "select status, classification, count(*) as n, \
-         cast(coalesce(sum(principal_fen), 0) as bigint) as principal from loans{} \
-         group by status, classification order by status, classification",
-        conditions.where_clause()
-    );
-    let rows = conditions
-        .bind(sqlx::query(sqlx::AssertSqlSafe(sql)))
-        .fetch_all(db.pool())
-        .await?;
-    rows.iter()
-        .map(|row| {
-            Ok((
-                row.try_get("status")?,
-                row.try_get("classification")?,
-                row.try_get("n")?,
-                Fen::new(row.try_get("principal")?),
-            ))
-        })
-        .collect()
-}

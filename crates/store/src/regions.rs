@@ -134,22 +134,6 @@ pub async fn upsert(tx: &mut Tx, region: &Region) -> Result<()> {
     Ok(())
 }
 
-/// Counts regions, by level.
-pub async fn count_by_level(db: &Db) -> Result<Vec<(RegionLevel, i64)>> {
-    let rows =
-        sqlx::query("select level, count(*) as n from regions group by level order by level")
-            .fetch_all(db.pool())
-            .await?;
-    let mut counts = Vec::new();
-    for row in rows {
-        let level: String = row.try_get("level")?;
-        let level = RegionLevel::parse(&level).map_err(|e| corrupt("regions", "level", e))?;
-        counts.push((level, row.try_get("n")?));
-    }
-    counts.sort();
-    Ok(counts)
-}
-
 fn region_from_row(row: &AnyRow) -> Result<Region> {
     Ok(Region {
         code: code_column(row, "code")?.ok_or_else(|| corrupt("regions", "code", "null"))?,

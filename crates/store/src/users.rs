@@ -291,19 +291,6 @@ pub async fn sign_in_failures(db: &Db, name: &str) -> Result<SignInFailures> {
     }
 }
 
-/// Counts one more failure for `name`; returns the new count.
-pub async fn add_sign_in_failure(tx: &mut Tx, name: &str) -> Result<i64> {
-    let row = sqlx::query(
-        "insert into sign_in_failures (name, failures, locked_until) values ($1, 1, null) \
-         on conflict (name) do update set failures = sign_in_failures.failures + 1 \
-         returning failures",
-    )
-    .bind(name)
-    .fetch_one(&mut **tx)
-    .await?;
-    Ok(row.try_get("failures")?)
-}
-
 /// Counts one more attempt for `name` and returns the count with the lock in force, both as
 /// of this transaction (the upsert serialises attempts on the name's row).
 pub async fn count_sign_in_attempt(tx: &mut Tx, name: &str) -> Result<(i64, Option<String>)> {
