@@ -394,7 +394,6 @@ impl Classification {
         .into_iter()
         .find(|c| c.as_str() == text)
     }
-
 }
 
 /// The overdue days at which each worse category starts.

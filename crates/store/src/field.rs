@@ -173,4 +173,3 @@ pub async fn insert_visit(tx: &mut Tx, visit: &FieldVisit) -> Result<()> {
     .await?;
     Ok(())
 }
-

@@ -1283,4 +1283,3 @@ pub async fn penalised_overdue_loans_on(
         })
         .collect()
 }
-
