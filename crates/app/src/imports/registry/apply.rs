@@ -257,7 +257,7 @@ impl<'c> Apply<'c> {
             household_id: id.clone(),
             action: "household.change",
             before: Some(household_json(&id, &current.facts, old_members, true)),
-            after: Some(household_json(&id, facts, new_members.into_iter(), true)),
+            after: Some(household_json(&id, facts, new_members, true)),
             events: events_start..self.events.len(),
         });
         Applied::Changed
