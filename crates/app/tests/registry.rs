@@ -926,6 +926,66 @@ fupin_store::on_both_engines! {
         assert_eq!(audit.problems, vec![], "batched audit appends keep the chain");
     }
 
+    async fn a_large_file_whose_last_row_is_bad_changes_nothing_and_again_is_all_unchanged(db) {
+        // 10,002 rows: several staging batches and apply chunks before the bad row is read.
+        let dir = tempfile::tempdir().expect("dir");
+        setup(&db, dir.path()).await;
+        let villages = [V1, V2, V3];
+        let mut facts: Vec<Household> = (0..3_334)
+            .map(|n| {
+                let members = (0..3)
+                    .map(|m| {
+                        let relation = if m == 0 { "head" } else { "child" };
+                        person(&format!("村民{n}-{m}"), i64::from(n * 3 + m), m % 2 == 0, relation)
+                    })
+                    .collect();
+                household(&format!("L{n:05}"), villages[n as usize % 3], "2015-01-01", members)
+            })
+            .collect();
+        let (seq, audited) = (last_seq(&db).await, audit_records(&db).await);
+        let good = facts[3_333].members[2].id.clone();
+        let wrong = if good.ends_with('0') { '1' } else { '0' };
+        facts[3_333].members[2].id = format!("{}{wrong}", &good[..17]);
+        let path = write_households(dir.path(), "bad-last", &facts, Style::Utf8);
+        let refused = import(&db, &path, AS_OF_1, false).await;
+        assert!(!refused.applied);
+        assert_eq!(refused.rows, 10_002);
+        let lines: Vec<u64> = refused.errors.iter().map(|e| e.line).collect();
+        assert_eq!(lines, vec![10_003], "the last row (after the header) is named");
+        assert_eq!(list(&db, AS_OF_1, None).await.len(), 0, "a failed file changes nothing");
+        assert_eq!((last_seq(&db).await, audit_records(&db).await), (seq, audited));
+
+        facts[3_333].members[2].id = good;
+        let first = import_facts(&db, dir.path(), &facts, AS_OF_1).await;
+        assert_eq!((first.rows, first.counts.added), (10_002, 3_334));
+        let (seq, audited) = (last_seq(&db).await, audit_records(&db).await);
+        let again = import_facts(&db, dir.path(), &facts, AS_OF_1).await;
+        assert_eq!(
+            (again.counts.added, again.counts.changed, again.counts.removed, again.counts.unchanged),
+            (0, 0, 0, 3_334)
+        );
+        assert_eq!(
+            (last_seq(&db).await, audit_records(&db).await),
+            (seq, audited),
+            "the same file again writes no event and no audit record"
+        );
+
+        // A phone where there was none, a member gone, a household field: three changed.
+        facts[10].members[1].phone = "13900000000".into();
+        facts[20].members.pop();
+        facts[30].income = "100.00".into();
+        let third = import_facts(&db, dir.path(), &facts, AS_OF_2).await;
+        assert_eq!(
+            (third.counts.added, third.counts.changed, third.counts.removed, third.counts.unchanged),
+            (0, 3, 0, 3_331)
+        );
+        let changes = kinds(&feed_since(&db, seq).await);
+        assert_eq!(
+            changes,
+            pairs(&[("L00010", "member_changed"), ("L00020", "member_removed"), ("L00030", "changed")])
+        );
+    }
+
     async fn full_id_numbers_are_for_allowed_roles_and_every_read_is_audited(db) {
         let dir = tempfile::tempdir().expect("dir");
         setup(&db, dir.path()).await;
