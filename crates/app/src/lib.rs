@@ -34,6 +34,7 @@ pub mod registry;
 pub mod report;
 pub mod returns;
 pub mod territory;
+pub mod totals;
 pub mod users;
 
 pub use context::{Actor, Ctx, Role};

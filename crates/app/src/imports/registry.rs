@@ -309,6 +309,7 @@ pub async fn import_households(
         );
         audit::append(&mut tx, &entry).await?;
     }
+    crate::totals::refresh_registry_events(&mut tx, apply.first_seq, apply.last_seq).await?;
     registry::import_end(&mut tx).await?;
     tracing::debug!(elapsed = ?started.elapsed(), "households import finished");
     if options.dry_run {
