@@ -40,10 +40,16 @@ async fn reference_counts(db: &Db, regions: &[RegionCode], on: BusinessDate) -> 
             within: vec![*region],
             institution: None,
         };
-        let counts = credit::household_counts(db, on, &scope).await.expect("coverage");
+        let counts = credit::household_counts(db, on, &scope)
+            .await
+            .expect("coverage");
         let one = [
-            reference::poor_households(db, region.prefix(), on).await.expect("households"),
-            reference::poor_population(db, region.prefix(), on).await.expect("people"),
+            reference::poor_households(db, region.prefix(), on)
+                .await
+                .expect("households"),
+            reference::poor_population(db, region.prefix(), on)
+                .await
+                .expect("people"),
             counts.eligible,
             counts.rated,
             counts.with_line,
@@ -58,8 +64,16 @@ async fn reference_counts(db: &Db, regions: &[RegionCode], on: BusinessDate) -> 
 async fn total_counts(db: &Db, regions: &[RegionCode], on: BusinessDate) -> [i64; 5] {
     let mut sum = [0i64; 5];
     for region in regions {
-        let c = fupin_app::totals::counts(db, Some(*region), on).await.expect("totals");
-        for (s, n) in sum.iter_mut().zip([c.poor_households, c.poor_people, c.eligible, c.rated, c.with_line]) {
+        let c = fupin_app::totals::counts(db, Some(*region), on)
+            .await
+            .expect("totals");
+        for (s, n) in sum.iter_mut().zip([
+            c.poor_households,
+            c.poor_people,
+            c.eligible,
+            c.rated,
+            c.with_line,
+        ]) {
             *s += n;
         }
     }
@@ -93,7 +107,9 @@ async fn assert_same_as_reference(db: &Db) {
     for on in month_ends() {
         let mut all = scopes.clone();
         for group in fupin_store::groups::list_groups(db).await.expect("groups") {
-            let members = fupin_app::territory::group_members_on(db, &group.name, on).await.expect("members");
+            let members = fupin_app::territory::group_members_on(db, &group.name, on)
+                .await
+                .expect("members");
             if !members.is_empty() {
                 all.push(members);
             }
@@ -101,13 +117,19 @@ async fn assert_same_as_reference(db: &Db) {
         for scope in &all {
             let want = reference_counts(db, scope, on).await;
             let have = total_counts(db, scope, on).await;
-            assert_eq!(have, want, "{scope:?} on {on}: [poor households, poor people, eligible, rated, with line]");
+            assert_eq!(
+                have, want,
+                "{scope:?} on {on}: [poor households, poor people, eligible, rated, with line]"
+            );
             compared += 1;
         }
     }
     assert!(compared > 200 * 48, "{compared} comparisons");
     let end = reference_counts(db, &[city], date("2017-06-30")).await;
-    assert!(end.iter().all(|n| *n > 0), "the demo has every count: {end:?}");
+    assert!(
+        end.iter().all(|n| *n > 0),
+        "the demo has every count: {end:?}"
+    );
 }
 
 fupin_store::on_both_engines! {

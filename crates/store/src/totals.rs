@@ -252,7 +252,11 @@ fn village_list(conn: &AnyConnection, villages: &[&str]) -> String {
     params.list(villages.len())
 }
 
-async fn fetch_for(conn: &mut AnyConnection, sql: String, villages: &[&str]) -> Result<Vec<AnyRow>> {
+async fn fetch_for(
+    conn: &mut AnyConnection,
+    sql: String,
+    villages: &[&str],
+) -> Result<Vec<AnyRow>> {
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
     for village in villages {
         query = query.bind(*village);
@@ -310,7 +314,8 @@ async fn insert(tx: &mut Tx, deltas: &Deltas) -> Result<()> {
 /// credit files and lines.
 async fn base_rows(conn: &mut AnyConnection, villages: &[&str]) -> Result<BaseRows> {
     let list = village_list(conn, villages);
-    let households = format!("select household_id from household_versions where village_code in ({list})");
+    let households =
+        format!("select household_id from household_versions where village_code in ({list})");
     let versions = fetch_for(
         conn,
         format!(
@@ -351,8 +356,14 @@ async fn base_rows(conn: &mut AnyConnection, villages: &[&str]) -> Result<BaseRo
     )
     .await?;
     Ok(BaseRows {
-        versions: versions.iter().map(version_from_row).collect::<Result<_>>()?,
-        memberships: memberships.iter().map(membership_from_row).collect::<Result<_>>()?,
+        versions: versions
+            .iter()
+            .map(version_from_row)
+            .collect::<Result<_>>()?,
+        memberships: memberships
+            .iter()
+            .map(membership_from_row)
+            .collect::<Result<_>>()?,
         files: files.iter().map(file_from_row).collect::<Result<_>>()?,
         lines: lines.iter().map(line_from_row).collect::<Result<_>>()?,
     })

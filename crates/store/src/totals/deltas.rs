@@ -86,8 +86,12 @@ pub fn deltas(rows: &BaseRows) -> Deltas {
         lines.entry(&line.household_id).or_default().push(line);
     }
     for version in &rows.versions {
-        let own_files = files.get(version.household_id.as_str()).map_or(&[][..], Vec::as_slice);
-        let own_lines = lines.get(version.household_id.as_str()).map_or(&[][..], Vec::as_slice);
+        let own_files = files
+            .get(version.household_id.as_str())
+            .map_or(&[][..], Vec::as_slice);
+        let own_lines = lines
+            .get(version.household_id.as_str())
+            .map_or(&[][..], Vec::as_slice);
         add_version(&mut out, version, own_files, own_lines);
     }
     for membership in &rows.memberships {
@@ -143,7 +147,11 @@ fn add_version(out: &mut Deltas, v: &Version, files: &[&File], lines: &[&Line]) 
         }
     }
     let mut days: Vec<&str> = files.iter().map(|f| f.assessed_on.as_str()).collect();
-    days.extend(lines.iter().flat_map(|l| [l.granted_on.as_str(), l.expires_on.as_str()]));
+    days.extend(
+        lines
+            .iter()
+            .flat_map(|l| [l.granted_on.as_str(), l.expires_on.as_str()]),
+    );
     days.retain(|day| *day > v.valid_from.as_str() && before(day, end));
     days.push(&v.valid_from);
     days.sort_unstable();
@@ -231,15 +239,15 @@ mod tests {
     }
 
     fn at(deltas: &Deltas, day: &str) -> [i64; 6] {
-        deltas
-            .iter()
-            .filter(|((_, d), _)| d.as_str() <= day)
-            .fold([0; 6], |mut sum, (_, counts)| {
+        deltas.iter().filter(|((_, d), _)| d.as_str() <= day).fold(
+            [0; 6],
+            |mut sum, (_, counts)| {
                 for (s, c) in sum.iter_mut().zip(counts) {
                     *s += c;
                 }
                 sum
-            })
+            },
+        )
     }
 
     #[test]
