@@ -145,8 +145,32 @@ fupin_store::on_both_engines! {
         assert_clean(&db).await;
         assert_same_as_reference(&db).await;
 
-        // A rebuild changes nothing, and a database whose totals were lost is rebuilt.
+        // A rebuild changes nothing.
         fupin_app::totals::rebuild(&db).await.expect("rebuild");
         assert_clean(&db).await;
+
+        // A command's write keeps them: an exemption after a household's rating makes it
+        // ineligible from that day, in the totals as in the reference.
+        let filter = fupin_store::credit::CreditFilter { limit: 50, ..Default::default() };
+        let files = fupin_app::credit::list_files(&db, &ctx(), &filter).await.expect("files");
+        let file = &files.iter().find(|f| f.file.exempt_reason.is_none()).expect("a rating").file;
+        let day = date("2017-06-30");
+        let request = fupin_app::credit::RatingRequest {
+            household_id: file.household_id.clone(),
+            institution_code: file.institution_code.clone(),
+            assessed_on: day,
+            factors: Vec::new(),
+            score: None,
+            grade: None,
+            recommended_line: None,
+            exempt_reason: Some("no_need".to_string()),
+        };
+        let city = [RegionCode::parse("361100").expect("city")];
+        let before = total_counts(&db, &city, day).await;
+        fupin_app::credit::rate(&db, &ctx(), &request).await.expect("exemption");
+        assert_clean(&db).await;
+        let after = total_counts(&db, &city, day).await;
+        assert_eq!(after, reference_counts(&db, &city, day).await);
+        assert_eq!(after[2], before[2] - 1, "{before:?} → {after:?}");
     }
 }
