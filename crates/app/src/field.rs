@@ -593,6 +593,7 @@ async fn accept(mut tx: Tx, ctx: &Ctx, institution: &str, visit: &Visit) -> Resu
         .to_string(),
     );
     audit::append(&mut tx, &entry).await?;
+    lookups.flush(&mut tx).await?;
     tx.commit().await.map_err(fupin_store::StoreError::from)?;
     Ok(Outcome::Accepted {
         score: file.file.score,

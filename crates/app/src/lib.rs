@@ -36,6 +36,7 @@ pub mod report;
 pub mod returns;
 pub mod secrets;
 pub mod territory;
+pub mod totals;
 pub mod users;
 
 pub use context::{Actor, Ctx, Role};

@@ -106,6 +106,9 @@ pub enum Command {
     /// The double-entry ledger: consistency check, balances as of a date, transfers.
     #[command(subcommand)]
     Ledger(commands::ledger::LedgerCommand),
+    /// Running totals of the registry and credit coverage: consistency check, rebuild.
+    #[command(subcommand)]
+    Totals(commands::totals::TotalsCommand),
     /// The audit trail of every write.
     #[command(subcommand)]
     Audit(commands::audit::AuditCommand),

@@ -2,7 +2,8 @@
 //! seed) while it imports a registry extract, loans and repayments, runs end of day over many
 //! days, and serves a burst of API writes — then restarted, on both engines.
 //!
-//! After every kill: the ledger check and the audit chain are clean; an import is in the
+//! After every kill: the ledger check, the running totals' check and the audit chain are
+//! clean; an import is in the
 //! database wholly or not at all; end of day has completed whole days only and never goes
 //! back. At the end the database equals, row for row, one built by the same steps without any
 //! kill (so no repayment was posted twice or lost and no day was charged twice), loading the
@@ -227,9 +228,17 @@ async fn count(db: &Db, sql: &str) -> i64 {
         .expect("count")
 }
 
-/// The ledger and the audit chain are sound (after a kill, the database is reopened the way the
-/// next command would open it).
+/// The ledger, the running totals and the audit chain are sound (after a kill, the database is
+/// reopened the way the next command would open it).
 async fn assert_sound(url: &str, when: &str) -> Db {
+    // The totals are checked before `Db::open`, which would build them if they were missing.
+    let raw = Db::connect(url)
+        .await
+        .unwrap_or_else(|e| panic!("{when}: reconnect: {e}"));
+    raw.migrate().await.expect("migrate");
+    let totals = fupin_app::totals::check(&raw).await.expect("totals check");
+    assert!(totals.is_clean(), "{when}: registry totals: {totals:?}");
+    raw.close().await;
     let db = Db::open(url)
         .await
         .unwrap_or_else(|e| panic!("{when}: reopen: {e}"));
@@ -257,6 +266,7 @@ async fn fingerprint(db: &Db) -> Vec<String> {
         "ledger_transfers",
         "ledger_accounts",
         "institutions",
+        "registry_totals",
     ] {
         lines.push(format!(
             "{table}: {}",
@@ -268,6 +278,7 @@ async fn fingerprint(db: &Db) -> Vec<String> {
         "select contract_no || ' ' || status || ' ' || cast(overdue_days as text) || ' ' || classification || ' ' || coalesce(next_unpaid_due_on, '-') from loans order by contract_no",
         "select coalesce(last_date, '-') from eod_state",
         "select code || ' ' || name from institutions order by code",
+        "select village_code || ' ' || day || ' ' || cast(poor_people as text) || ' ' || cast(registered as text) || ' ' || cast(eligible as text) from registry_totals order by village_code, day",
     ];
     for sql in queries {
         for row in sqlx::query(sql)

@@ -126,6 +126,7 @@ impl Db {
     pub async fn open(url: &str) -> Result<Db> {
         let db = Db::connect(url).await?;
         db.migrate().await?;
+        crate::totals::build_if_missing(&db).await?;
         Ok(db)
     }
 

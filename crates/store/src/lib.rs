@@ -32,6 +32,7 @@ pub mod returns;
 pub mod service_points;
 mod sql;
 pub mod testing;
+pub mod totals;
 pub mod users;
 
 pub use db::{Db, Engine, Tx};

@@ -32,7 +32,7 @@ impl Params {
         Params::for_engine(tx.backend_name() == "SQLite")
     }
 
-    fn for_engine(anonymous: bool) -> Params {
+    pub(crate) fn for_engine(anonymous: bool) -> Params {
         Params {
             anonymous,
             count: 0,

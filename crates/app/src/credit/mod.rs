@@ -343,6 +343,8 @@ pub struct RatingLookups {
     households: crate::loans::borrowers::Borrowers,
     /// The batch's households, each with its stored files and lines (see `read_batch`).
     stored: HashMap<String, StoredCredit>,
+    /// Households whose files or lines were written: their totals are refreshed by `flush`.
+    touched: crate::totals::Touched,
 }
 
 /// A household's stored credit files and lines, read for a batch.
@@ -432,6 +434,7 @@ impl RatingLookups {
 
     /// Keeps a file just written in the batch's, so that a later row reads it.
     fn wrote_file(&mut self, written: &StoredCreditFile) {
+        self.touched.household(&written.file.household_id);
         if let Some(stored) = self.stored.get_mut(&written.file.household_id) {
             stored.files.retain(|s| s.id != written.id);
             stored.files.push(written.clone());
@@ -440,6 +443,7 @@ impl RatingLookups {
 
     /// Keeps a line just written in the batch's.
     fn wrote_line(&mut self, written: &credit::StoredCreditLine) {
+        self.touched.household(&written.line.household_id);
         if let Some(stored) = self.stored.get_mut(&written.line.household_id) {
             stored.lines.retain(|s| s.id != written.id);
             stored.lines.push(written.clone());
@@ -454,8 +458,10 @@ impl RatingLookups {
         }
     }
 
-    /// Appends the deferred audit records.
+    /// Appends the deferred audit records and refreshes the running totals of the households
+    /// written: call it before committing.
     pub async fn flush(&mut self, tx: &mut Tx) -> Result<()> {
+        self.touched.refresh(tx).await?;
         self.trail.flush(tx).await
     }
 
@@ -593,7 +599,9 @@ pub async fn rate(
     request: &RatingRequest,
 ) -> Result<(Applied, StoredCreditFile)> {
     let mut tx = db.write().await?;
-    let checked = rate_in(&mut tx, ctx, request, &mut RatingLookups::default()).await?;
+    let mut lookups = RatingLookups::default();
+    let checked = rate_in(&mut tx, ctx, request, &mut lookups).await?;
+    lookups.flush(&mut tx).await?;
     finish(tx, checked).await
 }
 
@@ -908,7 +916,9 @@ pub async fn grant(
     request: &LineRequest,
 ) -> Result<(Applied, StoredCreditLine)> {
     let mut tx = db.write().await?;
-    let checked = grant_in(&mut tx, ctx, request, &mut RatingLookups::default()).await?;
+    let mut lookups = RatingLookups::default();
+    let checked = grant_in(&mut tx, ctx, request, &mut lookups).await?;
+    lookups.flush(&mut tx).await?;
     finish(tx, checked).await
 }
 

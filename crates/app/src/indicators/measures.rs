@@ -10,10 +10,10 @@ use fupin_store::ledger::{self, NormalSide};
 use rust_decimal::Decimal;
 
 use crate::context::Ctx;
-use crate::credit::CreditCoverage;
 use crate::error::{AppError, Result};
 use crate::funds::{self, FundFigures};
 use crate::territory::{self, TownshipCoverage, VillageCoverage};
+use crate::totals::Counts;
 
 /// Every measure a formula may name, with what its argument means.
 pub const MEASURES: &[(&str, &str)] = &[
@@ -176,7 +176,7 @@ pub struct Fetcher<'a> {
     villages: HashMap<(RegionCode, BusinessDate), VillageCoverage>,
     funds: HashMap<(RegionCode, BusinessDate), FundFigures>,
     guarantees: HashMap<(RegionCode, BusinessDate), crate::guarantees::Figures>,
-    credit: HashMap<(RegionCode, BusinessDate), CreditCoverage>,
+    totals: HashMap<(RegionCode, BusinessDate), Counts>,
     lines: HashMap<(RegionCode, BusinessDate), (u64, Fen)>,
 }
 
@@ -191,7 +191,7 @@ impl<'a> Fetcher<'a> {
             villages: HashMap::new(),
             funds: HashMap::new(),
             guarantees: HashMap::new(),
-            credit: HashMap::new(),
+            totals: HashMap::new(),
             lines: HashMap::new(),
         }
     }
@@ -293,8 +293,8 @@ impl<'a> Fetcher<'a> {
                     .await?,
                 )
             }
-            "registry.poor_population" => count(queries::poor_population(db, prefix, date).await?),
-            "registry.poor_households" => count(queries::poor_households(db, prefix, date).await?),
+            "registry.poor_population" => count(self.totals(region, date).await?.poor_people),
+            "registry.poor_households" => count(self.totals(region, date).await?.poor_households),
             "regions.population" => count(queries::resident_population(db, prefix, date).await?),
             "enterprises.count" => {
                 count(queries::enterprises_of_kind(db, prefix, date, needs("kind")?).await?)
@@ -390,8 +390,8 @@ impl<'a> Fetcher<'a> {
         Ok(&self.villages[&(region, date)])
     }
 
-    /// Measures of the credit coverage (three full coverage): the household counts and the
-    /// lines in force are each read once per region and date, whichever measures ask.
+    /// Measures of the credit coverage (three full coverage): the household counts (running
+    /// totals) and the lines in force are each read once per region and date.
     async fn credit_measure(
         &mut self,
         name: &str,
@@ -399,9 +399,9 @@ impl<'a> Fetcher<'a> {
         date: BusinessDate,
     ) -> Result<Option<Decimal>> {
         let value = match name {
-            "credit.eligible" => count(self.credit(region, date).await?.eligible as i64),
-            "credit.rated" => count(self.credit(region, date).await?.rated as i64),
-            "credit.with_line" => count(self.credit(region, date).await?.with_line as i64),
+            "credit.eligible" => count(self.totals(region, date).await?.eligible),
+            "credit.rated" => count(self.totals(region, date).await?.rated),
+            "credit.with_line" => count(self.totals(region, date).await?.with_line),
             "credit.lines_amount" => yuan(self.lines(region, date).await?.1),
             "credit.lines_households" => count(self.lines(region, date).await?.0 as i64),
             other => return Err(AppError::Invalid(format!("unknown measure {other:?}"))),
@@ -409,17 +409,14 @@ impl<'a> Fetcher<'a> {
         Ok(Some(value))
     }
 
-    async fn credit(&mut self, region: RegionCode, date: BusinessDate) -> Result<&CreditCoverage> {
-        if !self.credit.contains_key(&(region, date)) {
-            let scope = crate::credit::CoverageScope {
-                region: Some(region),
-                group: None,
-                institution: None,
-            };
-            let coverage = crate::credit::credit_coverage(self.db, date, &scope).await?;
-            self.credit.insert((region, date), coverage);
+    /// The registry and coverage counts of a region on a date, from the running totals
+    /// (`crate::totals`), which equal the reference queries (`tests/totals.rs`).
+    async fn totals(&mut self, region: RegionCode, date: BusinessDate) -> Result<Counts> {
+        if !self.totals.contains_key(&(region, date)) {
+            let counts = crate::totals::counts(self.db, Some(region), date).await?;
+            self.totals.insert((region, date), counts);
         }
-        Ok(&self.credit[&(region, date)])
+        Ok(self.totals[&(region, date)])
     }
 
     async fn lines(&mut self, region: RegionCode, date: BusinessDate) -> Result<(u64, Fen)> {

@@ -23,6 +23,7 @@ pub mod regions;
 pub mod returns;
 pub mod schedule;
 pub mod serve;
+pub mod totals;
 pub mod user;
 
 use std::process::ExitCode;
@@ -56,6 +57,7 @@ async fn run_on(db: &Db, command: Command) -> anyhow::Result<ExitCode> {
         Command::Audit(command) => audit::run(db, command).await,
         Command::Import(args) => import::run(db, args).await,
         Command::Ledger(command) => ledger::run(db, command).await,
+        Command::Totals(command) => totals::run(db, command).await,
         Command::Indicators(args) => indicators::run(db, args).await,
         Command::Report(args) => indicators::report(db, args).await,
         Command::Returns(command) => returns::run(db, command).await,

@@ -164,10 +164,10 @@ impl HouseholdRun {
             return Ok(false);
         }
         let advanced = registry::advance_village_extracts(tx, as_of).await?;
-        // running totals: refresh the changed villages here (#23)
-        // Every row of the file is written and the transaction is still open; the villages whose
-        // households were added, changed or removed are `apply.changed_villages`.
+        // Every row of the file is written and the transaction is still open: the running
+        // totals of the villages this import's registry events name are recomputed now (#23).
         tracing::debug!(villages = apply.changed_villages.len(), "villages changed");
+        crate::totals::refresh_registry_events(tx, apply.first_seq, apply.last_seq).await?;
         let counts = self.report.counts;
         if counts.added + counts.changed + counts.removed > 0 || advanced > 0 {
             let mut entry = ctx.audit("registry.import", "households_file", &as_of.to_string());
