@@ -17,6 +17,7 @@ pub mod demo;
 pub mod error;
 pub mod field;
 pub mod funds;
+pub mod guarantee_fees;
 pub mod guarantees;
 pub mod health;
 pub mod idempotency;
