@@ -311,3 +311,5 @@ pub async fn fees_for(
 pub async fn totals(db: &Db, prefix: &str, date: BusinessDate) -> Result<(Fen, Fen)> {
     Ok(store::totals_as_of(db, prefix, date).await?)
 }
+
+pub use fupin_store::guarantee_fees::{GuaranteeFee as Fee, NamedFee as NamedGuaranteeFee};

@@ -715,6 +715,18 @@ fn require_approver(ctx: &Ctx, claim: &GuaranteeClaim, guarantee: &LoanGuarantee
     }
 }
 
+/// Whether a role approves claims of this payer, among the claims [`claims_for`] shows it (the
+/// same rule as [`approve_claim`]'s, which still checks the contract): for the pages' buttons.
+pub fn approves_payer(role: Role, payer: &str) -> bool {
+    matches!(
+        (role, payer),
+        (Role::Operator, _)
+            | (Role::Finance, "county_fund")
+            | (Role::Guarantor, "national" | "provincial" | "company")
+            | (Role::Bank, "household" | "enterprise")
+    )
+}
+
 /// Approves a pending guarantee claim: the payer pays the bank its share (a ledger transfer,
 /// audited); refused whole when the county guarantee fund holds less.
 pub async fn approve_claim(

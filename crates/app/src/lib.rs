@@ -40,4 +40,4 @@ pub mod users;
 pub use context::{Actor, Ctx, Role};
 pub use error::{AppError, Result};
 pub use fupin_core;
-pub use fupin_store::{Db, Engine, StoreError};
+pub use fupin_store::{Db, Engine, StoreError, Tx};
