@@ -182,7 +182,11 @@ pub async fn record_fee(tx: &mut Tx, ctx: &Ctx, order: &FeeOrder) -> Result<Reco
 }
 
 /// Where a fee goes: the county guarantee fund, or the guarantee's own fee account.
-async fn receiver_account(tx: &mut Tx, guarantee: &LoanGuarantee, county: RegionCode) -> Result<i64> {
+async fn receiver_account(
+    tx: &mut Tx,
+    guarantee: &LoanGuarantee,
+    county: RegionCode,
+) -> Result<i64> {
     if guarantee.guarantor_type == "county_fund" {
         return fund_account(tx, county, Fund::Guarantee).await;
     }
@@ -223,7 +227,12 @@ async fn payer_account(
 /// Approves a fee's pending subsidy (the finance bureau of the loan's county) and pays it from
 /// the county subsidy fund to whoever paid the fee; refused whole when the fund holds less.
 /// Approving again returns the fee as it is and posts nothing.
-pub async fn approve_subsidy(db: &Db, ctx: &Ctx, id: &str, on: BusinessDate) -> Result<GuaranteeFee> {
+pub async fn approve_subsidy(
+    db: &Db,
+    ctx: &Ctx,
+    id: &str,
+    on: BusinessDate,
+) -> Result<GuaranteeFee> {
     access::require(ctx, Area::Guarantees, Access::Write)?;
     if !matches!(ctx.actor.role, Role::Finance | Role::Operator) {
         return Err(AppError::Forbidden(format!(
@@ -269,7 +278,10 @@ pub async fn approve_subsidy(db: &Db, ctx: &Ctx, id: &str, on: BusinessDate) -> 
             .await
             .map_err(|e| insufficient_fund(e, "subsidy", &county, fee.subsidy))?;
         let mut entry = ctx.audit("guarantee_fee.approve", "guarantee_fee", id);
-        entry.after_json = Some(json!({"approved_on": on.to_string(), "subsidy": fee.subsidy.to_plain_yuan()}).to_string());
+        entry.after_json = Some(
+            json!({"approved_on": on.to_string(), "subsidy": fee.subsidy.to_plain_yuan()})
+                .to_string(),
+        );
         audit::append(&mut tx, &entry).await?;
     }
     let approved = store::fee_in(&mut tx, id).await?.ok_or_else(not_found)?;

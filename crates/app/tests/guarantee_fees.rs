@@ -7,7 +7,9 @@ mod common;
 
 use common::*;
 use fupin_app::guarantee_fees::{self, FeeOrder, Recorded};
-use fupin_app::guarantees::{self, Company, FundSettings, GuarantorKind, NewGuarantee, ProductTerms};
+use fupin_app::guarantees::{
+    self, Company, FundSettings, GuarantorKind, NewGuarantee, ProductTerms,
+};
 use fupin_app::imports::territory::InstitutionImporter;
 use fupin_app::{Actor, AppError, Ctx, Role};
 use fupin_core::{Fen, RegionCode};
@@ -30,23 +32,59 @@ fn as_role(role: Role, institution: Option<&str>) -> Ctx {
 
 async fn guaranteed_loan(db: &fupin_app::Db, dir: &std::path::Path) {
     setup(db, dir).await;
-    let fund = FundSettings { county_code: county(), effective_from: date("2017-01-01"), leverage_multiple: 5, fund_share_bps: 8_000 };
-    guarantees::set_fund_settings(db, &as_role(Role::Finance, None), &fund).await.expect("fund rules");
-    let companies = write(dir, "gc.csv", "code,name,type,region_code\nGC,鄱阳县融资担保公司,other,361128\nGD,另一担保公司,other,361128\n");
+    let fund = FundSettings {
+        county_code: county(),
+        effective_from: date("2017-01-01"),
+        leverage_multiple: 5,
+        fund_share_bps: 8_000,
+    };
+    guarantees::set_fund_settings(db, &as_role(Role::Finance, None), &fund)
+        .await
+        .expect("fund rules");
+    let companies = write(
+        dir,
+        "gc.csv",
+        "code,name,type,region_code\nGC,鄱阳县融资担保公司,other,361128\nGD,另一担保公司,other,361128\n",
+    );
     assert_applied(&import_file(db, &companies, InstitutionImporter::default()).await);
     for code in ["GC", "GD"] {
-        let company = Company { institution_code: code.into(), national_bps: 4_000, provincial_bps: 3_000, company_bps: 2_000, bank_bps: 1_000 };
-        guarantees::set_company(db, &ctx(), &company).await.expect("4-3-2-1");
+        let company = Company {
+            institution_code: code.into(),
+            national_bps: 4_000,
+            provincial_bps: 3_000,
+            company_bps: 2_000,
+            bank_bps: 1_000,
+        };
+        guarantees::set_company(db, &ctx(), &company)
+            .await
+            .expect("4-3-2-1");
     }
-    let terms = ProductTerms { product_code: "MC".into(), kinds: vec!["county_fund".into(), "company".into()], cap_bps: 10_000 };
-    guarantees::set_product_terms(db, &ctx(), &terms).await.expect("terms");
-    deposit(db, "G1", "361128", "guarantee", "2017-01-05", "5000").await.expect("guarantee fund");
+    let terms = ProductTerms {
+        product_code: "MC".into(),
+        kinds: vec!["county_fund".into(), "company".into()],
+        cap_bps: 10_000,
+    };
+    guarantees::set_product_terms(db, &ctx(), &terms)
+        .await
+        .expect("terms");
+    deposit(db, "G1", "361128", "guarantee", "2017-01-05", "5000")
+        .await
+        .expect("guarantee fund");
     // The subsidy fund holds 500.00: enough for the first subsidy (228.40), not both (502.47).
-    deposit(db, "S1", "361128", "subsidy", "2017-01-05", "500").await.expect("subsidy fund");
+    deposit(db, "S1", "361128", "subsidy", "2017-01-05", "500")
+        .await
+        .expect("subsidy fund");
     one_loan(db, dir, "W1", "45678.90").await;
     let bank = as_role(Role::Bank, Some("PYRCB"));
     for (kind, id, share_bps, fee_rate_bps, fee_payer, fee_subsidy_bps) in [
-        (GuarantorKind::CountyFund, "361128", 4_000, 100, "borrower", 5_000),
+        (
+            GuarantorKind::CountyFund,
+            "361128",
+            4_000,
+            100,
+            "borrower",
+            5_000,
+        ),
         (GuarantorKind::Company, "GC", 3_000, 200, "bank", 3_000),
     ] {
         let new = NewGuarantee {
@@ -61,7 +99,9 @@ async fn guaranteed_loan(db: &fupin_app::Db, dir: &std::path::Path) {
             fee_payer: fee_payer.into(),
             fee_subsidy_bps,
         };
-        guarantees::add_guarantee_command(db, &bank, &new).await.expect("guarantee");
+        guarantees::add_guarantee_command(db, &bank, &new)
+            .await
+            .expect("guarantee");
     }
 }
 

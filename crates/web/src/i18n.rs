@@ -517,7 +517,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("insurance.payment", "缴费编号", "Payment"),
     ("insurance.paid_on", "缴费日期", "Paid on"),
-    ("insurance.approve", "审批补贴并拨付", "Approve and pay subsidies"),
+    (
+        "insurance.approve",
+        "审批补贴并拨付",
+        "Approve and pay subsidies",
+    ),
     (
         "insurance.confirm_approve",
         "确认审批这笔保费的中央、省级、县级补贴，并拨付给保险机构？",
@@ -592,13 +596,21 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("funds.bank_borne", "银行承担", "Borne by banks"),
     ("funds.guarantee_claims", "担保代偿申请", "Guarantee claims"),
     ("funds.fees_paid", "担保费收入", "Guarantee fees paid"),
-    ("funds.fee_subsidies", "担保费补贴", "Fee subsidies approved"),
+    (
+        "funds.fee_subsidies",
+        "担保费补贴",
+        "Fee subsidies approved",
+    ),
     (
         "funds.confirm_approve",
         "确认审批并拨付？资金将从对应基金转给银行，无法撤销。",
         "Approve and pay? The money goes from the fund to the bank and cannot be undone.",
     ),
-    ("guarantees.title", "担保代偿与担保费", "Guarantee claims and fees"),
+    (
+        "guarantees.title",
+        "担保代偿与担保费",
+        "Guarantee claims and fees",
+    ),
     ("guarantees.claims", "担保代偿", "Guarantee claims"),
     ("guarantees.fees", "担保费", "Guarantee fees"),
     ("guarantees.contract", "担保合同", "Guarantee contract"),

@@ -95,8 +95,22 @@ fupin_store::on_both_engines! {
     }
 }
 
-async fn post_keyed(base: &str, path: &str, auth: &Auth, key: &str, body: serde_json::Value) -> Answer {
-    call(base, Method::POST, path, auth, Some(&body), &[("idempotency-key", key)]).await
+async fn post_keyed(
+    base: &str,
+    path: &str,
+    auth: &Auth,
+    key: &str,
+    body: serde_json::Value,
+) -> Answer {
+    call(
+        base,
+        Method::POST,
+        path,
+        auth,
+        Some(&body),
+        &[("idempotency-key", key)],
+    )
+    .await
 }
 
 fupin_store::on_both_engines! {

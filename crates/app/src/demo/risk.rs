@@ -19,9 +19,7 @@ use crate::context::Ctx;
 use crate::error::{AppError, Result};
 use crate::guarantee_fees::{self, FeeOrder};
 use crate::guarantees::{self, FundSettings, GuarantorKind, NewGuarantee, ProductTerms};
-use crate::insurance::{
-    self, ClaimRef, ClaimReport, Event, Kind, PolicyOrder, PremiumOrder,
-};
+use crate::insurance::{self, ClaimRef, ClaimReport, Event, Kind, PolicyOrder, PremiumOrder};
 
 /// The insurer of the scenario.
 pub const INSURER: &str = "PICC-SR";
@@ -71,7 +69,14 @@ async fn insurer(db: &Db) -> Result<()> {
 
 /// A policy on a loan from its start to its maturity, its premium paid on the start and the
 /// subsidies approved ten days later.
-async fn cover(db: &Db, ctx: &Ctx, loan: &Loan, kind: Kind, no: String, approve: bool) -> Result<()> {
+async fn cover(
+    db: &Db,
+    ctx: &Ctx,
+    loan: &Loan,
+    kind: Kind,
+    no: String,
+    approve: bool,
+) -> Result<()> {
     let principal = loan.terms.principal;
     let (premium_bps, shares) = match kind {
         // Accident cover: 0.3 % of the loan, half paid by the county.
@@ -120,7 +125,12 @@ async fn cover(db: &Db, ctx: &Ctx, loan: &Loan, kind: Kind, no: String, approve:
     Ok(())
 }
 
-async fn loans_of(db: &Db, county: &str, product: &str, started_by: BusinessDate) -> Result<Vec<Loan>> {
+async fn loans_of(
+    db: &Db,
+    county: &str,
+    product: &str,
+    started_by: BusinessDate,
+) -> Result<Vec<Loan>> {
     let filter = LoanFilter {
         within: RegionCode::parse(county).ok(),
         product: Some(product.to_string()),
@@ -162,7 +172,13 @@ async fn fund(db: &Db, ctx: &Ctx, county: RegionCode, product: &str) -> Result<(
 /// A defaulted loan: guaranteed 40 % by the county fund (fee 1 % a year, paid by the
 /// borrower, half subsidised) and insured 20 % by guarantee insurance, whose claim is paid 40
 /// days after the first unpaid instalment, before the risk-claim trigger (90 days).
-async fn guaranteed_default(db: &Db, ctx: &Ctx, loan: &Loan, county: RegionCode, due: BusinessDate) -> Result<()> {
+async fn guaranteed_default(
+    db: &Db,
+    ctx: &Ctx,
+    loan: &Loan,
+    county: RegionCode,
+    due: BusinessDate,
+) -> Result<()> {
     let contract = format!("DB-{}", loan.terms.contract_no);
     let new = NewGuarantee {
         institution_code: loan.terms.institution_code.clone(),

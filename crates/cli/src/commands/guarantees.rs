@@ -365,8 +365,7 @@ async fn fees(db: &Db, args: FeesArgs) -> anyhow::Result<()> {
         "subsidy_state",
         "approved_on",
     ]);
-    let found =
-        guarantee_fees::fees_for(db, &operator_ctx(), args.region, args.pending).await?;
+    let found = guarantee_fees::fees_for(db, &operator_ctx(), args.region, args.pending).await?;
     for f in found {
         listing.push(vec![
             Some(f.fee.id),

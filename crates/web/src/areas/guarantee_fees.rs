@@ -108,7 +108,10 @@ async fn fees(
     let region = region_param("region", &query.region)?;
     let pending = query.pending.unwrap_or(false);
     let found = guarantee_fees::fees_for(&state.db, &user.ctx, region, pending).await?;
-    Ok(axum::Json(PageOf::from_paged(page.cut(found, false), fee_dto)))
+    Ok(axum::Json(PageOf::from_paged(
+        page.cut(found, false),
+        fee_dto,
+    )))
 }
 
 /// A guarantee fee payment to record.
@@ -149,10 +152,11 @@ async fn record_fee(
         paid_on: date_field("paid_on", &body.paid_on)?,
         days: body.days,
     };
-    let (fee, recorded) = match guarantee_fees::record_fee_command(&state.db, &user.ctx, &order).await? {
-        Recorded::New(fee) => (fee, "recorded"),
-        Recorded::AlreadyRecorded(fee) => (fee, "already_recorded"),
-    };
+    let (fee, recorded) =
+        match guarantee_fees::record_fee_command(&state.db, &user.ctx, &order).await? {
+            Recorded::New(fee) => (fee, "recorded"),
+            Recorded::AlreadyRecorded(fee) => (fee, "already_recorded"),
+        };
     Ok(axum::Json(serde_json::json!({
         "outcome": recorded, "id": fee.id, "amount": fee.amount.to_plain_yuan(),
         "subsidy": fee.subsidy.to_plain_yuan(), "subsidy_state": fee.subsidy_state,
@@ -220,7 +224,10 @@ async fn guarantees_page(
     let role = user.ctx.actor.role;
     let page = Page::new(Some(ROWS_PER_PAGE), None)?;
     let claims: Vec<ClaimRow> = page
-        .cut(guarantees::claims_for(&state.db, &user.ctx, region).await?, false)
+        .cut(
+            guarantees::claims_for(&state.db, &user.ctx, region).await?,
+            false,
+        )
         .items
         .into_iter()
         .map(|c| ClaimRow {
@@ -229,7 +236,10 @@ async fn guarantees_page(
         })
         .collect();
     let fees: Vec<FeeDto> = page
-        .cut(guarantee_fees::fees_for(&state.db, &user.ctx, region, false).await?, false)
+        .cut(
+            guarantee_fees::fees_for(&state.db, &user.ctx, region, false).await?,
+            false,
+        )
         .items
         .into_iter()
         .map(fee_dto)
@@ -245,7 +255,10 @@ async fn guarantees_page(
         .chain(fees.iter().map(|f| f.institution_code.clone()))
         .collect::<Vec<_>>();
     let names = Names::load(&state.db, lang, counties, institutions).await?;
-    let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/guarantees");
+    let path = uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/guarantees");
     Ok(GuaranteesPage {
         layout: Layout::new(lang, Some(&user.principal), path, "guarantees.title"),
         region: present(&query.region).unwrap_or("").to_string(),

@@ -300,7 +300,13 @@ async fn insurance_page(
             fupin_app::Role::Insurer => user.ctx.actor.institution.clone(),
             _ => None,
         },
-        events: vec!["death", "disability", "default", "crop_loss", "livestock_loss"],
+        events: vec![
+            "death",
+            "disability",
+            "default",
+            "crop_loss",
+            "livestock_loss",
+        ],
         today: super::page_date(&state, &None).await?.unwrap_or_default(),
         names,
     })

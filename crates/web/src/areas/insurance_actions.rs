@@ -135,7 +135,11 @@ pub struct PremiumApproval {
     pub back: Option<String>,
 }
 
-async fn approve(state: &AppState, user: &CurrentUser, body: &PremiumApproval) -> Result<PremiumPayment> {
+async fn approve(
+    state: &AppState,
+    user: &CurrentUser,
+    body: &PremiumApproval,
+) -> Result<PremiumPayment> {
     let on = date_field("on", &body.on)?;
     let mut tx = begin(state).await?;
     let approved = insurance::approve_premium(
@@ -182,11 +186,7 @@ async fn approve_premium_form(
 }
 
 async fn begin(state: &AppState) -> Result<fupin_app::Tx> {
-    Ok(state
-        .db
-        .write()
-        .await
-        .map_err(fupin_app::AppError::from)?)
+    Ok(state.db.write().await.map_err(fupin_app::AppError::from)?)
 }
 
 async fn commit(tx: fupin_app::Tx) -> Result<()> {
@@ -197,7 +197,9 @@ async fn commit(tx: fupin_app::Tx) -> Result<()> {
 }
 
 fn back_to(back: &Option<String>) -> Redirect {
-    Redirect::to(crate::layout::local_path(back.as_deref().unwrap_or("/insurance")))
+    Redirect::to(crate::layout::local_path(
+        back.as_deref().unwrap_or("/insurance"),
+    ))
 }
 
 /// A claim reported to the insurer (by its staff).
@@ -287,7 +289,11 @@ pub struct ClaimDecision {
     pub back: Option<String>,
 }
 
-async fn decide(state: &AppState, user: &CurrentUser, body: &ClaimDecision) -> Result<InsuranceClaim> {
+async fn decide(
+    state: &AppState,
+    user: &CurrentUser,
+    body: &ClaimDecision,
+) -> Result<InsuranceClaim> {
     let on = date_field("on", &body.on)?;
     let which = ClaimRef {
         insurer_code: body.insurer.trim().to_string(),
