@@ -258,6 +258,8 @@ test("finance bureau: funds and the approval of a subsidy claim", async () => {
   const context = await desktop();
   const page = await context.newPage();
   const problems = watch(page);
+  // Approving asks for confirmation first.
+  page.on("dialog", (dialog) => dialog.accept());
   await signIn(page, "finance", `/funds?as_of=${asOf}&quarter=2017Q1`, null);
   assert.match(await page.locator("#fund-figures").textContent(), /200\.00 万元/, "the risk fund deposited, in 万元");
   assert.match(await page.locator("#fund-figures dd[title='2,000,000.00 元']").textContent(), /200\.00 万元/, "the exact amount on hover");

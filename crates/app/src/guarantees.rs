@@ -715,6 +715,18 @@ fn require_approver(ctx: &Ctx, claim: &GuaranteeClaim, guarantee: &LoanGuarantee
     }
 }
 
+/// Whether a role approves claims of this payer, among the claims [`claims_for`] shows it (the
+/// same rule as [`approve_claim`]'s, which still checks the contract): for the pages' buttons.
+pub fn approves_payer(role: Role, payer: &str) -> bool {
+    matches!(
+        (role, payer),
+        (Role::Operator, _)
+            | (Role::Finance, "county_fund")
+            | (Role::Guarantor, "national" | "provincial" | "company")
+            | (Role::Bank, "household" | "enterprise")
+    )
+}
+
 /// Approves a pending guarantee claim: the payer pays the bank its share (a ledger transfer,
 /// audited); refused whole when the county guarantee fund holds less.
 pub async fn approve_claim(
@@ -934,8 +946,8 @@ pub use fupin_store::guarantees::{
 /// What one payer of the waterfall paid and got back.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PayerFigure {
-    /// `county_fund`, `national`, `provincial`, `company`, `household`, `enterprise` or
-    /// `risk_fund`.
+    /// `insurance`, `county_fund`, `national`, `provincial`, `company`, `household`,
+    /// `enterprise` or `risk_fund`.
     pub payer: String,
     pub paid: Fen,
     pub returned: Fen,
@@ -958,6 +970,9 @@ pub struct Figures {
     /// What the banks bear of them after relief: losses − Σ paid (before recoveries, which
     /// every payer shares pro rata).
     pub bank_borne: Fen,
+    /// Guarantee fees paid to date, and the subsidies of them the finance bureaus approved.
+    pub fees_paid: Fen,
+    pub fee_subsidies: Fen,
 }
 
 impl Figures {
@@ -982,6 +997,8 @@ impl Figures {
             payers,
             losses: add(self.losses, other.losses),
             bank_borne: add(self.bank_borne, other.bank_borne),
+            fees_paid: add(self.fees_paid, other.fees_paid),
+            fee_subsidies: add(self.fee_subsidies, other.fee_subsidies),
         }
     }
 
@@ -1026,15 +1043,23 @@ pub async fn figures(db: &Db, prefix: &str, date: BusinessDate) -> Result<Figure
             .collect();
         guaranteed_balance(&loans)
     };
-    let mut payers: Vec<PayerFigure> = store::payer_totals(db, prefix, date)
-        .await?
-        .into_iter()
-        .map(|(payer, paid, returned)| PayerFigure {
-            payer,
-            paid,
-            returned,
-        })
-        .collect();
+    // Insurance first, as the waterfall's default order: what insurers paid on the shared
+    // losses outside the loans (recoveries are not returned to them).
+    let mut payers = vec![PayerFigure {
+        payer: "insurance".into(),
+        paid: store::insurance_relief_as_of(db, prefix, date).await?,
+        returned: Fen::ZERO,
+    }];
+    payers.extend(
+        store::payer_totals(db, prefix, date)
+            .await?
+            .into_iter()
+            .map(|(payer, paid, returned)| PayerFigure {
+                payer,
+                paid,
+                returned,
+            }),
+    );
     payers.push(PayerFigure {
         payer: "risk_fund".into(),
         paid: fupin_store::funds::compensation_paid_as_of(db, prefix, date).await?,
@@ -1042,6 +1067,7 @@ pub async fn figures(db: &Db, prefix: &str, date: BusinessDate) -> Result<Figure
     });
     let losses = store::shared_losses(db, prefix, date).await?;
     let relief: i64 = payers.iter().map(|p| p.paid.fen()).sum();
+    let (fees_paid, fee_subsidies) = crate::guarantee_fees::totals(db, prefix, date).await?;
     Ok(Figures {
         guaranteed_balance: sum(store::guaranteed_shares(db, prefix, false).await?)?,
         fund_guaranteed: sum(store::guaranteed_shares(db, prefix, true).await?)?,
@@ -1052,6 +1078,8 @@ pub async fn figures(db: &Db, prefix: &str, date: BusinessDate) -> Result<Figure
         payers,
         losses,
         bank_borne: Fen::new(losses.fen() - relief),
+        fees_paid,
+        fee_subsidies,
     })
 }
 

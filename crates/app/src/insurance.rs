@@ -33,7 +33,8 @@ use crate::paging::{Page, Paged};
 pub use fupin_core::insurance::Payer;
 pub use fupin_store::insurance::{
     Claim as InsuranceClaim, NamedClaim as NamedInsuranceClaim,
-    NamedPolicy as NamedInsurancePolicy, Policy as InsurancePolicy, Premium as PremiumPayment,
+    NamedPolicy as NamedInsurancePolicy, NamedPremium as NamedInsurancePremium,
+    Policy as InsurancePolicy, Premium as PremiumPayment,
 };
 
 /// The kinds of policy.
@@ -1008,6 +1009,32 @@ pub async fn claims_for(
 ) -> Result<Paged<NamedClaim>> {
     let filter = scoped(ctx, filter, page)?;
     Ok(page.cut(store::claims(db, &filter).await?, true))
+}
+
+/// Premium payments in the actor's scope, newest first; `pending` or `approved` only when
+/// asked (the finance bureau's work list is the pending ones).
+pub async fn premiums_for(
+    db: &Db,
+    ctx: &Ctx,
+    filter: &ListFilter,
+    premium_state: Option<&str>,
+    page: Page,
+) -> Result<Paged<store::NamedPremium>> {
+    if let Some(state) = premium_state
+        && !["pending", "approved"].contains(&state)
+    {
+        return Err(AppError::field(
+            "premium_state",
+            format!("{state} is not pending or approved"),
+        ));
+    }
+    let asked = ListFilter {
+        state: None,
+        ..filter.clone()
+    };
+    let mut filter = scoped(ctx, &asked, page)?;
+    filter.state = premium_state.map(str::to_string);
+    Ok(page.cut(store::premiums(db, &filter).await?, true))
 }
 
 /// Runs one use case in its own transaction.

@@ -58,6 +58,7 @@ pub const WATERFALL_SHEET: &str = "损失分担 Loss waterfall";
 
 /// Payers' names on the waterfall sheet, in Chinese and English.
 const PAYER_NAMES: &[(&str, &str)] = &[
+    ("insurance", "保险 Insurance"),
     ("county_fund", "县担保基金 County guarantee fund"),
     ("national", "国家融资担保基金 National re-guarantee"),
     ("provincial", "省级再担保 Provincial re-guarantee"),
@@ -548,6 +549,10 @@ fn waterfall_sheet(
     let last = row;
     sheet.write_string_with_format(row + 1, 0, "分担损失 Losses shared", bold)?;
     sheet.write_number_with_format(row + 1, 1, fen_as_yuan(figures.losses), amount)?;
+    sheet.write_string(row + 2, 0, "担保费 Guarantee fees paid")?;
+    sheet.write_number_with_format(row + 2, 1, fen_as_yuan(figures.fees_paid), amount)?;
+    sheet.write_string(row + 3, 0, "担保费补贴 Guarantee fee subsidies")?;
+    sheet.write_number_with_format(row + 3, 1, fen_as_yuan(figures.fee_subsidies), amount)?;
     let mut chart = Chart::new(ChartType::Column);
     chart.title().set_name("损失分担 Who bore the losses");
     chart

@@ -252,6 +252,7 @@ fupin_store::on_both_engines! {
         assert_eq!((year.fund_balance, year.fund_deposits), (yuan("1449.42"), yuan("15000")));
         let payers: Vec<(&str, Fen, Fen)> = year.payers.iter().map(|p| (p.payer.as_str(), p.paid, p.returned)).collect();
         assert_eq!(payers, [
+            ("insurance", Fen::ZERO, Fen::ZERO),
             ("company", yuan("2740.73"), yuan("200")), ("county_fund", yuan("14617.25"), yuan("1066.67")),
             ("national", yuan("5481.47"), yuan("400")), ("provincial", yuan("4111.10"), yuan("300")),
             ("risk_fund", yuan("10962.94"), yuan("800")),
@@ -290,9 +291,11 @@ fupin_store::on_both_engines! {
         let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("workbook");
         let range = book.worksheet_range(fupin_app::report::WATERFALL_SHEET).expect("the waterfall sheet");
         let rows: Vec<(String, String)> = range.rows().skip(1).map(|r| (r[0].to_string(), format!("{:.2}", r[1].as_f64().unwrap_or(-1.0)))).collect();
-        assert_eq!(rows[1], ("县担保基金 County guarantee fund".to_string(), "14617.25".to_string()), "{rows:?}");
-        assert_eq!(rows[5], ("银行承担 Borne by banks".to_string(), "7765.41".to_string()), "{rows:?}");
-        assert_eq!(rows[6], ("分担损失 Losses shared".to_string(), "45678.90".to_string()), "{rows:?}");
+        assert_eq!(rows[0], ("保险 Insurance".to_string(), "0.00".to_string()), "{rows:?}");
+        assert_eq!(rows[2], ("县担保基金 County guarantee fund".to_string(), "14617.25".to_string()), "{rows:?}");
+        assert_eq!(rows[6], ("银行承担 Borne by banks".to_string(), "7765.41".to_string()), "{rows:?}");
+        assert_eq!(rows[7], ("分担损失 Losses shared".to_string(), "45678.90".to_string()), "{rows:?}");
+        assert_eq!(rows[8], ("担保费 Guarantee fees paid".to_string(), "0.00".to_string()), "{rows:?}");
         let funds_sheet = book.worksheet_range("贴息与风补 Funds").expect("funds sheet");
         assert!(funds_sheet.rows().any(|r| r.iter().any(|c| *c == "银行承担损失")), "the indicator is in the funds sheet");
         // In July, before the write-off: the fund guaranteed 18,271.56 against 382.75.
@@ -402,6 +405,11 @@ fupin_store::on_both_engines! {
         assert_eq!(got, [("county_fund", yuan("20000"), yuan("16000"), yuan("6400"))]);
         let risk = funds::risk_claims(&db, Some(county())).await.expect("risk");
         assert_eq!((risk[0].claim.principal, risk[0].claim.amount), (yuan("8000"), yuan("6400")));
+        // Insurance is the waterfall's first payer in the figures: 4,000 of the 20,000 loss;
+        // with the other claims still pending, the bank bears 20,000 − 4,000 = 16,000.
+        let figures = guarantees::figures(&db, "361128", date("2017-07-31")).await.expect("figures");
+        assert_eq!((figures.payers[0].payer.as_str(), figures.payers[0].paid), ("insurance", yuan("4000")));
+        assert_eq!((figures.losses, figures.bank_borne), (yuan("20000"), yuan("16000")));
         ledger_is_clean(&db).await;
     }
 }

@@ -703,3 +703,27 @@ pub async fn guarantees_of_borrower(
         })
         .collect()
 }
+
+/// What insurers bore of the losses the waterfall shared, up to a date: per shared loan, the
+/// insurance claims paid on it less what they repaid through the loan (already out of its
+/// principal, so not part of its loss), never below zero.
+pub async fn insurance_relief_as_of(
+    db: &Db,
+    county_prefix: &str,
+    date: BusinessDate,
+) -> Result<Fen> {
+    let row = sqlx::query(
+        "select cast(coalesce(sum(case when relief > 0 then relief else 0 end), 0) as bigint) \
+         as total from (select (select coalesce(sum(c.paid_fen), 0) from insurance_claims c \
+         where c.loan_id = s.loan_id and c.state = 'paid' and c.paid_on <= $2) \
+         - (select coalesce(sum(r.amount_fen), 0) from repayments r \
+         where r.loan_id = s.loan_id and r.id like 'insurance:%' and r.paid_on <= $2) as relief \
+         from (select loan_id from guarantee_claims where county_code like $1 and raised_on <= $2 \
+         union select loan_id from risk_claims where county_code like $1 and raised_on <= $2) s) x",
+    )
+    .bind(format!("{county_prefix}%"))
+    .bind(date.to_string())
+    .fetch_one(db.pool())
+    .await?;
+    Ok(Fen::new(row.try_get("total")?))
+}

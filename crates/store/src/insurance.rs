@@ -136,9 +136,14 @@ const PREMIUM_COLUMNS: &str = "m.policy_id, m.id, m.paid_on, m.amount_fen, m.cen
     m.provincial_fen, m.county_fen, m.farmer_fen, m.state, m.approved_on";
 
 fn premium_from_row(row: &AnyRow) -> Result<Premium> {
+    premium_from_row_as(row, "id")
+}
+
+/// A premium from a row whose premium id is in column `id_column`.
+fn premium_from_row_as(row: &AnyRow, id_column: &str) -> Result<Premium> {
     Ok(Premium {
         policy_id: row.try_get("policy_id")?,
-        id: row.try_get("id")?,
+        id: row.try_get(id_column)?,
         paid_on: date_column(row, "insurance_premiums", "paid_on")?
             .ok_or_else(|| corrupt("insurance_premiums", "paid_on", "null"))?,
         amount: Fen::new(row.try_get("amount_fen")?),
@@ -496,6 +501,38 @@ pub async fn claims(db: &Db, filter: &Filter) -> Result<Vec<NamedClaim>> {
         .map(|row| {
             Ok(NamedClaim {
                 claim: claim_from_row(row)?,
+                policy: named_policy_from_row(row)?,
+            })
+        })
+        .collect()
+}
+
+/// A premium payment with its policy's names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NamedPremium {
+    pub premium: Premium,
+    pub policy: NamedPolicy,
+}
+
+/// Premium payments matching a filter (its `state` the premium's: pending or approved), newest
+/// payments first.
+pub async fn premiums(db: &Db, filter: &Filter) -> Result<Vec<NamedPremium>> {
+    let sql = format!(
+        "select m.policy_id, m.id as premium_id, m.paid_on, m.amount_fen, m.central_fen, \
+         m.provincial_fen, m.county_fen, m.farmer_fen, m.state, m.approved_on, \
+         {POLICY_COLUMNS}, i.name as insurer_name, r.name as county_name, l.institution_code as loan_institution, \
+         l.contract_no as loan_contract{NAMES_JOIN} join insurance_premiums m on m.policy_id = p.id\
+         {} order by m.paid_on desc, p.policy_no, m.id{}",
+        filter_sql(filter, true).replace("c.state", "m.state"),
+        limit_sql(filter, true)
+    );
+    let rows = bind_filter(sqlx::query(sqlx::AssertSqlSafe(sql)), filter, true)
+        .fetch_all(db.pool())
+        .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(NamedPremium {
+                premium: premium_from_row_as(row, "premium_id")?,
                 policy: named_policy_from_row(row)?,
             })
         })

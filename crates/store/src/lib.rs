@@ -17,6 +17,7 @@ pub mod field;
 mod filter;
 pub mod funds;
 pub mod groups;
+pub mod guarantee_fees;
 pub mod guarantees;
 pub mod household_heads;
 pub mod indicators;

@@ -47,5 +47,12 @@
       drawCharts(event.target);
     });
     window.addEventListener("resize", resizeCharts);
+    // Forms that move money ask first: data-confirm holds the question, in the page's language.
+    document.addEventListener("submit", function (event) {
+      var form = event.target;
+      if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+        event.preventDefault();
+      }
+    }, true);
   });
 })();

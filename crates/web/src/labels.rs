@@ -56,13 +56,14 @@ pub enum Vocabulary {
     InsuranceClaimState,
     GuarantorType,
     Payer,
+    SubsidyState,
 }
 
 type Table = &'static [(&'static str, &'static str, &'static str)];
 
 impl Vocabulary {
     /// Every vocabulary, for the tests.
-    pub const ALL: [Vocabulary; 45] = [
+    pub const ALL: [Vocabulary; 46] = [
         Vocabulary::Attribute,
         Vocabulary::Cause,
         Vocabulary::HouseholdStatus,
@@ -108,6 +109,7 @@ impl Vocabulary {
         Vocabulary::InsuranceClaimState,
         Vocabulary::GuarantorType,
         Vocabulary::Payer,
+        Vocabulary::SubsidyState,
     ];
 
     /// (code, Chinese, English)
@@ -158,6 +160,7 @@ impl Vocabulary {
             Vocabulary::InsuranceClaimState => INSURANCE_CLAIM_STATES,
             Vocabulary::GuarantorType => GUARANTOR_TYPES,
             Vocabulary::Payer => PAYERS,
+            Vocabulary::SubsidyState => SUBSIDY_STATES,
         }
     }
 
@@ -216,6 +219,7 @@ impl Vocabulary {
             Vocabulary::InsuranceClaimState => "insurance_claim_state",
             Vocabulary::GuarantorType => "guarantor_type",
             Vocabulary::Payer => "payer",
+            Vocabulary::SubsidyState => "subsidy_state",
         }
     }
 
@@ -509,6 +513,13 @@ const GUARANTOR_TYPES: Table = &[
     ("enterprise", "企业", "Enterprise"),
     ("company", "融资担保公司", "Guarantee company"),
     ("county_fund", "县担保基金", "County guarantee fund"),
+];
+
+/// A guarantee fee's subsidy, or a premium payment's subsidy parts.
+const SUBSIDY_STATES: Table = &[
+    ("none", "无补贴", "No subsidy"),
+    ("pending", "待财政审批", "Awaiting the finance bureau"),
+    ("approved", "已审批拨付", "Approved and paid"),
 ];
 
 /// Who pays a share of a loss in the waterfall.

@@ -94,3 +94,93 @@ fupin_store::on_both_engines! {
         assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
     }
 }
+
+async fn post_keyed(
+    base: &str,
+    path: &str,
+    auth: &Auth,
+    key: &str,
+    body: serde_json::Value,
+) -> Answer {
+    call(
+        base,
+        Method::POST,
+        path,
+        auth,
+        Some(&body),
+        &[("idempotency-key", key)],
+    )
+    .await
+}
+
+fupin_store::on_both_engines! {
+    async fn premium_approval_and_claim_decisions_are_role_scoped(db) {
+        seed_territory(&db).await;
+        seed_insurance(&db).await;
+        let tokens = seed_users(&db).await;
+        add_user(&db, "picc", Role::Insurer, "3611", Some("PICC")).await;
+        add_user(&db, "cpic", Role::Insurer, "3611", Some("CPIC")).await;
+        // A premium of 1,000.00 on K1: central 400, provincial 300, county 200, farmer 100.
+        let order = insurance::PremiumOrder { insurer_code: "PICC".into(), policy_no: "K1".into(), id: "P1".into(), paid_on: date("2017-02-01"), amount: Fen::new(100_000) };
+        let mut tx = db.write().await.expect("tx");
+        insurance::record_premium(&mut tx, &operator(), &order).await.expect("premium");
+        tx.commit().await.expect("commit");
+        let base = start(&db, fupin_web::Config::default()).await;
+        let token = |name: &str| tokens.iter().find(|(n, _)| *n == name).expect("user").1.clone();
+        let finance = sign_in(&base, "finance").await;
+        let picc = sign_in(&base, "picc").await;
+
+        // The buttons each role sees: the finance bureau approves premiums, the insurer reports
+        // and decides claims, the regulator neither.
+        let page = get(&base, "/insurance", &finance).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+        for text in ["待审批的保费补贴", "审批补贴并拨付", "/insurance/premiums/approve", "data-confirm", "待财政审批"] {
+            assert!(page.text.contains(text), "finance page lacks {text}");
+        }
+        assert!(!page.text.contains("/insurance/claims/report"));
+        let page = get(&base, "/insurance", &picc).await;
+        assert!(page.text.contains("/insurance/claims/report") && !page.text.contains("/insurance/premiums/approve"));
+        let page = get(&base, "/insurance", &token("reg_poyang")).await;
+        assert!(!page.text.contains("/insurance/claims/report") && !page.text.contains("/insurance/premiums/approve"));
+
+        // Premium subsidies: the insurer may not approve them, the finance bureau does, once.
+        let approval = serde_json::json!({"insurer": "PICC", "policy_no": "K1", "id": "P1", "on": "2017-02-10"});
+        let refused = post_keyed(&base, "/api/insurance/premiums/approve", &picc, "a1", approval.clone()).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.text);
+        let approved = post_keyed(&base, "/api/insurance/premiums/approve", &finance, "a2", approval.clone()).await;
+        assert_eq!(approved.status, StatusCode::OK, "{}", approved.text);
+        assert_eq!(approved.json()["state"], "approved");
+        let pending = get(&base, "/api/insurance/premiums?premium_state=pending", &finance).await;
+        assert_eq!(items(&pending.json()).len(), 0, "{}", pending.text);
+
+        // Claims: the insurer reports, assesses and pays its own; another insurer and the
+        // finance bureau cannot.
+        let report = serde_json::json!({"insurer": "PICC", "policy_no": "K1", "claim_no": "C1", "event": "crop_loss", "occurred_on": "2017-07-01", "reported_on": "2017-07-02", "claimed": "5000"});
+        let by_cpic = post(&base, "/api/insurance/claims", &sign_in(&base, "cpic").await, &report).await;
+        assert_eq!(by_cpic.status, StatusCode::NOT_FOUND, "another insurer does not see PICC: {}", by_cpic.text);
+        let reported = post(&base, "/api/insurance/claims", &picc, &report).await;
+        assert_eq!(reported.status, StatusCode::NO_CONTENT, "{}", reported.text);
+        let decide = |action: &str, extra: serde_json::Value| {
+            let mut body = serde_json::json!({"insurer": "PICC", "policy_no": "K1", "claim_no": "C1", "action": action, "on": "2017-07-10"});
+            body.as_object_mut().expect("object").extend(extra.as_object().expect("object").clone());
+            body
+        };
+        let by_finance = post_keyed(&base, "/api/insurance/claims/decide", &finance, "d0", decide("pay", serde_json::json!({}))).await;
+        assert_eq!(by_finance.status, StatusCode::FORBIDDEN, "{}", by_finance.text);
+        let page = get(&base, "/insurance", &picc).await;
+        assert!(page.text.contains("定损") && page.text.contains("拒赔"), "the insurer's decision buttons");
+        let assessed = post_keyed(&base, "/api/insurance/claims/decide", &picc, "d1", decide("assess", serde_json::json!({"amount": "4000"}))).await;
+        assert_eq!((assessed.status, assessed.json()["state"].as_str()), (StatusCode::OK, Some("assessed")), "{}", assessed.text);
+        let paid = post_keyed(&base, "/api/insurance/claims/decide", &picc, "d2", decide("pay", serde_json::json!({}))).await;
+        assert_eq!((paid.json()["state"].as_str(), paid.json()["paid"].as_str()), (Some("paid"), Some("4000.00")), "{}", paid.text);
+        let bad = post_keyed(&base, "/api/insurance/claims/decide", &picc, "d3", decide("cancel", serde_json::json!({}))).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.text);
+
+        // The guarantees page: for those who read guarantees.
+        let page = get(&base, "/guarantees", &finance).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+        assert!(page.text.contains("担保代偿与担保费"));
+        let forbidden = get(&base, "/guarantees", &sign_in(&base, "poverty").await).await;
+        assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
+    }
+}

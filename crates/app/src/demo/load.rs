@@ -319,8 +319,27 @@ pub async fn load(
 
     returns(db, ctx, options, generated, timer).await?;
     reported_figures(db, ctx, options.scale, timer).await?;
+    let started = timer.begin("guarantee funds and insurance", None);
+    let relief = super::risk::relief(db, ctx).await?;
+    timer.report(
+        "guarantee funds and insurance",
+        relief.policies,
+        started,
+        format!(
+            "{} policies, {} defaults guaranteed and insured",
+            relief.policies, relief.guaranteed_defaults
+        ),
+    );
     end_of_day(db, ctx, generated.first_loan_start, timer).await?;
     claims(db, ctx, timer).await?;
+    let started = timer.begin("guarantee claims", None);
+    let (raised, approved) = super::risk::approve_claims(db, ctx).await?;
+    timer.report(
+        "guarantee claims",
+        raised,
+        started,
+        format!("{approved} approved, raised in June left pending"),
+    );
     requests(db, ctx, &generated.requests, timer).await?;
     alerts(db, ctx, timer).await?;
 

@@ -24,6 +24,7 @@ mod people;
 pub mod plan;
 mod registry;
 mod returns;
+mod risk;
 pub mod rng;
 mod territory;
 

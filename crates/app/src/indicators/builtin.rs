@@ -605,6 +605,26 @@ const DEFINITIONS: &[Definition] = &[
         None,
         None,
     ),
+    (
+        "guarantee_fees_paid",
+        "担保费收入",
+        "Guarantee fees paid",
+        "yuan",
+        "funds",
+        "guarantees.fees_paid",
+        None,
+        None,
+    ),
+    (
+        "guarantee_fee_subsidies",
+        "担保费补贴",
+        "Guarantee fee subsidies approved",
+        "yuan",
+        "funds",
+        "guarantees.fee_subsidies",
+        None,
+        None,
+    ),
 ];
 
 /// What a definition says beyond its formula, in Chinese then English: (code, description).

@@ -130,6 +130,11 @@ pub const MEASURES: &[(&str, &str)] = &[
         "guarantees.bank_borne",
         "what the banks bear of those losses after insurance, guarantees and the risk funds",
     ),
+    ("guarantees.fees_paid", "guarantee fees paid, to date"),
+    (
+        "guarantees.fee_subsidies",
+        "subsidies of guarantee fees approved by the finance bureaus, to date",
+    ),
     (
         "alerts.open[RULE]",
         "supervisory alerts open at the end of the date (seen, not closed, not dismissed), of the rule when given",
@@ -345,12 +350,14 @@ impl<'a> Fetcher<'a> {
                         figures
                             .payers
                             .iter()
-                            .filter(|p| p.payer != "risk_fund")
+                            .filter(|p| p.payer != "risk_fund" && p.payer != "insurance")
                             .map(|p| p.paid.fen())
                             .sum(),
                     ),
                     "guarantees.losses" => figures.losses,
                     "guarantees.bank_borne" => figures.bank_borne,
+                    "guarantees.fees_paid" => figures.fees_paid,
+                    "guarantees.fee_subsidies" => figures.fee_subsidies,
                     other => return Err(AppError::Invalid(format!("unknown measure {other}"))),
                 })
             }

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 use fupin_app::Db;
+use fupin_app::guarantee_fees::{self, FeeOrder, Recorded};
 use fupin_app::guarantees::{
     self, Company, FundSettings, GuarantorKind, NewGuarantee, ProductTerms, Step,
 };
@@ -35,6 +36,53 @@ pub enum GuaranteesCommand {
     Claims(ClaimsArgs),
     /// Approve a guarantee claim: the payer pays the bank its share.
     Approve(ApproveArgs),
+    /// Record a guarantee fee payment for a number of days of cover (the fee is the
+    /// guarantee's yearly rate on the loan's principal × days ÷ 365).
+    Fee(FeeArgs),
+    /// Guarantee fee payments and their subsidies.
+    Fees(FeesArgs),
+    /// Approve a guarantee fee's subsidy (the finance bureau): paid from the county subsidy
+    /// fund to whoever paid the fee.
+    ApproveFeeSubsidy(ApproveFeeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct FeeArgs {
+    #[arg(long)]
+    institution: String,
+    /// The loan's contract number.
+    #[arg(long)]
+    loan: String,
+    /// The guarantee contract number.
+    #[arg(long)]
+    contract: String,
+    /// The payment's id (unique; the same id again is the same payment).
+    #[arg(long)]
+    id: String,
+    #[arg(long, value_parser = parse_date)]
+    paid_on: BusinessDate,
+    /// Days of cover the fee pays for.
+    #[arg(long, default_value = "365")]
+    days: i64,
+}
+
+#[derive(Debug, Args)]
+pub struct FeesArgs {
+    #[arg(long, value_parser = parse_region)]
+    region: Option<RegionCode>,
+    /// Only fees whose subsidy awaits approval.
+    #[arg(long)]
+    pending: bool,
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct ApproveFeeArgs {
+    #[arg(long)]
+    id: String,
+    #[arg(long, value_parser = parse_date)]
+    on: BusinessDate,
 }
 
 #[derive(Debug, Args)]
@@ -272,8 +320,69 @@ pub async fn run(db: &Db, command: GuaranteesCommand) -> anyhow::Result<ExitCode
                 claim.id, claim.amount, claim.payer, claim.institution_code
             );
         }
+        GuaranteesCommand::Fee(args) => {
+            let order = FeeOrder {
+                institution_code: args.institution,
+                loan_contract_no: args.loan,
+                guarantee_contract_no: args.contract,
+                id: args.id,
+                paid_on: args.paid_on,
+                days: args.days,
+            };
+            match guarantee_fees::record_fee_command(db, &ctx, &order).await? {
+                Recorded::New(fee) => println!(
+                    "guarantee fee {} recorded: {} (subsidy {}, {})",
+                    fee.id, fee.amount, fee.subsidy, fee.subsidy_state
+                ),
+                Recorded::AlreadyRecorded(fee) => {
+                    println!("guarantee fee {} already recorded: {}", fee.id, fee.amount)
+                }
+            }
+        }
+        GuaranteesCommand::Fees(args) => fees(db, args).await?,
+        GuaranteesCommand::ApproveFeeSubsidy(args) => {
+            let fee = guarantee_fees::approve_subsidy(db, &ctx, &args.id, args.on).await?;
+            println!(
+                "subsidy of guarantee fee {} approved: {}",
+                fee.id, fee.subsidy
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+async fn fees(db: &Db, args: FeesArgs) -> anyhow::Result<()> {
+    let mut listing = Listing::new(vec![
+        "id",
+        "institution_code",
+        "contract_no",
+        "guarantee_contract_no",
+        "guarantor_type",
+        "fee_payer",
+        "paid_on",
+        "amount",
+        "subsidy",
+        "subsidy_state",
+        "approved_on",
+    ]);
+    let found = guarantee_fees::fees_for(db, &operator_ctx(), args.region, args.pending).await?;
+    for f in found {
+        listing.push(vec![
+            Some(f.fee.id),
+            Some(f.institution_code),
+            Some(f.loan_contract_no),
+            Some(f.guarantee_contract_no),
+            Some(f.guarantor_type),
+            Some(f.fee_payer),
+            Some(f.fee.paid_on.to_string()),
+            Some(f.fee.amount.to_plain_yuan()),
+            Some(f.fee.subsidy.to_plain_yuan()),
+            Some(f.fee.subsidy_state),
+            f.fee.approved_on.map(|d| d.to_string()),
+        ]);
+    }
+    listing.write(args.format, &mut std::io::stdout().lock())?;
+    Ok(())
 }
 
 async fn exposure(db: &Db, args: ExposureArgs) -> anyhow::Result<()> {

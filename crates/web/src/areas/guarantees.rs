@@ -327,8 +327,8 @@ async fn approve_claim(
 /// One payer of the waterfall, yuan.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct PayerDto {
-    /// `county_fund`, `national`, `provincial`, `company`, `household`, `enterprise`,
-    /// `risk_fund`.
+    /// `insurance` (what insurers paid on the shared losses outside the loans), `county_fund`,
+    /// `national`, `provincial`, `company`, `household`, `enterprise`, `risk_fund`.
     pub payer: String,
     pub paid: String,
     pub returned: String,
@@ -351,6 +351,10 @@ pub struct FiguresDto {
     pub losses: String,
     /// What the banks bear of the losses after relief (before recoveries).
     pub bank_borne: String,
+    /// Guarantee fees paid to date.
+    pub fees_paid: String,
+    /// Subsidies of guarantee fees approved to date.
+    pub fee_subsidies: String,
 }
 
 pub fn figures_dto(region: Option<String>, as_of: String, f: &Figures) -> FiguresDto {
@@ -373,6 +377,8 @@ pub fn figures_dto(region: Option<String>, as_of: String, f: &Figures) -> Figure
             .collect(),
         losses: f.losses.to_plain_yuan(),
         bank_borne: f.bank_borne.to_plain_yuan(),
+        fees_paid: f.fees_paid.to_plain_yuan(),
+        fee_subsidies: f.fee_subsidies.to_plain_yuan(),
     }
 }
 

@@ -51,7 +51,7 @@ pub struct InsuranceQuery {
 }
 
 impl InsuranceQuery {
-    fn filter(&self) -> Result<ListFilter> {
+    pub fn filter(&self) -> Result<ListFilter> {
         let kind = present(&self.kind)
             .map(|text| {
                 Kind::parse(text).ok_or_else(|| {
@@ -96,7 +96,7 @@ pub struct PolicyDto {
     pub farmer_bps: i64,
 }
 
-fn policy_dto(named: NamedInsurancePolicy) -> PolicyDto {
+pub fn policy_dto(named: NamedInsurancePolicy) -> PolicyDto {
     let p = named.policy;
     let [central_bps, provincial_bps, county_bps, farmer_bps] = p.shares_bps;
     let (institution_code, contract_no) = named.loan.unzip();
@@ -215,6 +215,15 @@ struct InsurancePage {
     policy_pages: PageLinks,
     claims: Vec<ClaimDto>,
     claim_pages: PageLinks,
+    /// Premium payments whose subsidies await the finance bureau.
+    premiums: Vec<super::insurance_actions::PremiumDto>,
+    /// The finance bureau approves premium subsidies.
+    may_approve: bool,
+    /// The insurer's staff report and decide claims: its institution code.
+    insurer_staff: Option<String>,
+    events: Vec<&'static str>,
+    /// The default date of the forms.
+    today: String,
     names: Names,
 }
 
@@ -254,10 +263,18 @@ async fn insurance_page(
     let claims = insurance::claims_for(&state.db, &user.ctx, &filter, page)
         .await?
         .map(claim_dto);
+    let page = Page::new(Some(ROWS_PER_PAGE), None)?;
+    let premiums = insurance::premiums_for(&state.db, &user.ctx, &filter, Some("pending"), page)
+        .await?
+        .items
+        .into_iter()
+        .map(super::insurance_actions::premium_dto)
+        .collect::<Vec<_>>();
     let loans = policies
         .items
         .iter()
-        .chain(claims.items.iter().map(|c| &c.policy));
+        .chain(claims.items.iter().map(|c| &c.policy))
+        .chain(premiums.iter().map(|p| &p.policy));
     let institutions: Vec<String> = loans
         .clone()
         .filter_map(|p| p.institution_code.clone())
@@ -277,6 +294,20 @@ async fn insurance_page(
         policies: policies.items,
         claim_pages: PageLinks::of(path, "claim_offset", &claims),
         claims: claims.items,
+        premiums,
+        may_approve: user.ctx.actor.role == fupin_app::Role::Finance,
+        insurer_staff: match user.ctx.actor.role {
+            fupin_app::Role::Insurer => user.ctx.actor.institution.clone(),
+            _ => None,
+        },
+        events: vec![
+            "death",
+            "disability",
+            "default",
+            "crop_loss",
+            "livestock_loss",
+        ],
+        today: super::page_date(&state, &None).await?.unwrap_or_default(),
         names,
     })
 }

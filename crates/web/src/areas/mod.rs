@@ -11,11 +11,13 @@ pub mod cards;
 pub mod co_borrowers;
 pub mod field;
 pub mod funds;
+pub mod guarantee_fees;
 pub mod guarantees;
 pub mod home;
 pub mod imports;
 pub mod indicators;
 pub mod insurance;
+pub mod insurance_actions;
 pub mod loans;
 pub mod maturity;
 pub mod regions;
@@ -83,6 +85,12 @@ pub const NAV: &[NavEntry] = &[
         label: "nav.funds",
         hint: "hint.funds",
         area: Some(Area::Funds),
+    },
+    NavEntry {
+        href: "/guarantees",
+        label: "nav.guarantees",
+        hint: "hint.guarantees",
+        area: Some(Area::Guarantees),
     },
     NavEntry {
         href: "/insurance",
@@ -159,8 +167,10 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(maturity::api())
         .merge(funds::api())
         .merge(insurance::api())
+        .merge(insurance_actions::api())
         .merge(guarantees::api())
         .merge(co_borrowers::api())
+        .merge(guarantee_fees::api())
         .merge(returns::api())
         .merge(indicators::api())
         .merge(imports::api())
@@ -182,6 +192,8 @@ pub fn pages_router() -> Router<AppState> {
         .merge(loans::pages())
         .merge(funds::pages())
         .merge(insurance::pages())
+        .merge(insurance_actions::pages())
+        .merge(guarantee_fees::pages())
         .merge(returns::pages())
         .merge(imports::pages())
         .merge(field::pages())
