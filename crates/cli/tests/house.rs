@@ -16,6 +16,7 @@ const KNOWN_LOOPS: &[(&str, &[&str])] = &[
         &[
             "credit",
             "funds",
+            "guarantee_fees",
             "guarantees",
             "imports",
             "insurance",

@@ -122,14 +122,6 @@ impl Db {
         Ok(())
     }
 
-    /// Opens and migrates in one step.
-    pub async fn open(url: &str) -> Result<Db> {
-        let db = Db::connect(url).await?;
-        db.migrate().await?;
-        crate::totals::build_if_missing(&db).await?;
-        Ok(db)
-    }
-
     /// Starts a write transaction. On SQLite it takes the write lock at once (`BEGIN
     /// IMMEDIATE`) so two writers queue on the busy timeout instead of deadlocking on upgrade.
     pub async fn write(&self) -> Result<Tx> {

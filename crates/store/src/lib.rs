@@ -27,6 +27,7 @@ pub mod ledger;
 pub mod loan_requests;
 pub mod loan_standing;
 pub mod loans;
+mod open;
 pub mod regions;
 pub mod registry;
 pub mod returns;

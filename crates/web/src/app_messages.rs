@@ -312,6 +312,43 @@ pub const APP_MESSAGES: &[(&str, &str)] = &[
         "{} differs from the registry's {}",
         "{0} 与建档立卡名册中的 {1} 不一致",
     ),
+    // guarantee fees and insurance decisions
+    ("a fee payment needs its id", "担保费缴纳须填写流水号"),
+    (
+        "{} days is not between 1 and 366",
+        "{0} 天不在 1 到 366 天之间",
+    ),
+    ("guarantee {} charges no fee", "担保 {0} 不收取担保费"),
+    (
+        "guarantee fee {} was already recorded with different content ({} on {})",
+        "担保费 {0} 已登记，且内容不同（{2} 缴纳 {1}）",
+    ),
+    (
+        "guarantee fee {} has no subsidy to approve",
+        "担保费 {0} 没有待审批的补贴",
+    ),
+    (
+        "{} has no guarantee of contract {}",
+        "{0} 没有担保合同为 {1} 的担保",
+    ),
+    (
+        "{} has several guarantees of contract {}",
+        "{0} 有多个担保合同为 {1} 的担保",
+    ),
+    ("{} is not pending or approved", "{0} 不是待审批或已审批"),
+    (
+        "{} is not death, disability, default, crop_loss or livestock_loss",
+        "{0} 不是身故、伤残、违约、农作物损失或牲畜损失",
+    ),
+    (
+        "{} is not assess, pay or refuse",
+        "{0} 不是定损、赔付或拒赔",
+    ),
+    (
+        "no pig-farming county in the plan",
+        "演示计划中没有生猪养殖县",
+    ),
+    ("{} + {} days", "{0} 加 {1} 天"),
     // funds, guarantees, insurance
     (
         "the {} fund of county {} holds less than {}: nothing was paid ({})",
