@@ -114,6 +114,17 @@ fupin_store::on_both_engines! {
             of("MULTI_BANK").filter_map(|a| a.institution_code.as_deref()).collect();
         assert!(banks.contains("PSBC-SR") && banks.len() == 2, "{banks:?}");
 
+        // Spouses co-borrow micro-credit loans in good standing, and the city's guarantee
+        // company guarantees half of a few enterprise loans in every county (#26).
+        let pool = db.pool();
+        let count = |sql: &'static str| async move {
+            sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await.expect(sql)
+        };
+        let co_borrowers = count("select count(*) from loan_co_borrowers where relation = 'spouse' and household_id is not null").await;
+        assert!(co_borrowers >= 12, "{co_borrowers} co-borrowing spouses");
+        let company = count("select count(*) from loan_guarantees g join loans l on l.id = g.loan_id where g.guarantor_type = 'company' and g.guarantor_id = 'SRFG' and l.borrower_type = 'enterprise'").await;
+        assert!(company >= 3, "{company} enterprise loans guaranteed by the company");
+
         // The maturity wall: principal falls due in the months after 2017-06-30 (the 12-month
         // industry loans of 2016-17 in the first, the micro-credit of 2016 in 2019), and two
         // borrowers whose loans mature in the next quarter ask for a renewal and an extension,

@@ -330,6 +330,19 @@ pub async fn load(
             relief.policies, relief.guaranteed_defaults
         ),
     );
+    let started = timer.begin("co-borrowers and company guarantees", None);
+    let joint = super::joint::joint(db, ctx).await?;
+    timer.report(
+        "co-borrowers and company guarantees",
+        joint.co_borrowers + joint.company_guarantees,
+        started,
+        format!(
+            "{} spouses co-borrow micro-credit, {} enterprise loans guaranteed by {}",
+            joint.co_borrowers,
+            joint.company_guarantees,
+            super::joint::COMPANY
+        ),
+    );
     end_of_day(db, ctx, generated.first_loan_start, timer).await?;
     claims(db, ctx, timer).await?;
     let started = timer.begin("guarantee claims", None);

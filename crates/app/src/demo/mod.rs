@@ -17,6 +17,7 @@
 
 mod disk;
 pub mod files;
+mod joint;
 mod lending;
 mod load;
 mod names;
