@@ -54,6 +54,17 @@ fupin_store::on_both_engines! {
             "contract_no,institution_code,product_code,borrower_type,borrower_id,principal,annual_rate,start_on,maturity_on,purpose\n\
              C1,PYRCB,MC,household,H1,50000,4.75,2017-03-15,2020-03-15,养殖\n");
         assert!(out(&fupin(&url, &["import", "loans", &file])).contains("added 1"));
+        // A co-borrower outside the registry, named in a file with Chinese headers, listed masked.
+        let co = format!(
+            "机构代码,贷款合同号,共同借款人身份证号,共同借款人姓名,与借款人关系,签订日期\n\
+             PYRCB,C1,{},王芳,配偶,2017-03-15\n",
+            resident_id("19790812", "022")
+        );
+        let file = write(dir.path(), "co_borrowers.csv", &co);
+        assert!(out(&fupin(&url, &["import", "co_borrowers", &file])).contains("added 1"));
+        let listed = out(&fupin(&url, &["loans", "co-borrowers", "--institution", "PYRCB", "--contract", "C1", "--format", "csv"]));
+        let masked = format!("3611**********{}", &resident_id("19790812", "022")[14..]);
+        assert_eq!(listed, format!("id_number,name,relation,signed_on,household_id\n{masked},王芳,spouse,2017-03-15,\n"));
         let eod = out(&fupin(&url, &["eod", "--through", "2017-04-15", "--from", "2017-03-15"]));
         assert!(eod.contains("end of day done for 2017-03-15 to 2017-04-15: 32 days"), "{eod}");
         let file = write(dir.path(), "repayments.csv", "id,contract_no,institution_code,paid_on,amount\nR1,C1,PYRCB,2017-04-15,1492.94\n");

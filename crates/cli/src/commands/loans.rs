@@ -52,6 +52,9 @@ pub enum LoansCommand {
     Requests(super::loan_requests::RequestListArgs),
     /// Principal falling due per month and county over the 24 months after a date.
     MaturityWall(super::loan_requests::WallArgs),
+    /// The co-borrowers (共同借款人) of a loan, ID numbers masked; name them with
+    /// `fupin import co_borrowers`.
+    CoBorrowers(LoanRef),
 }
 
 #[derive(Debug, Args)]
@@ -225,6 +228,7 @@ pub async fn run(db: &Db, command: LoansCommand) -> anyhow::Result<ExitCode> {
     match command {
         LoansCommand::List(args) => list(db, args).await,
         LoansCommand::Show(args) => show(db, args).await,
+        LoansCommand::CoBorrowers(args) => co_borrowers(db, args).await,
         LoansCommand::Repay(args) => repay(db, args).await,
         LoansCommand::Extend(args) => extend(db, args).await,
         LoansCommand::RollOver(args) => roll_over(db, args).await,
@@ -283,6 +287,29 @@ async fn list(db: &Db, args: LoanListArgs) -> anyhow::Result<ExitCode> {
             Some(loan.status),
             Some(loan.overdue_days.to_string()),
             Some(loan.classification.as_str().to_string()),
+        ]);
+    }
+    listing.write(args.format, &mut std::io::stdout().lock())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn co_borrowers(db: &Db, args: LoanRef) -> anyhow::Result<ExitCode> {
+    let found = fupin_app::loans::co_borrowers::of_loan(
+        db,
+        &operator_ctx(),
+        &args.institution,
+        &args.contract,
+    )
+    .await?;
+    let columns = vec!["id_number", "name", "relation", "signed_on", "household_id"];
+    let mut listing = Listing::new(columns);
+    for c in found {
+        listing.push(vec![
+            Some(c.id_number),
+            Some(c.name),
+            Some(c.relation),
+            Some(c.signed_on.to_string()),
+            c.household_id,
         ]);
     }
     listing.write(args.format, &mut std::io::stdout().lock())?;
